@@ -1,0 +1,254 @@
+//! Generating the tool: a type-namespace twin of the function, its argument decoder and schema.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, ItemFn, Path};
+
+use crate::attrs::DefaultValue;
+use crate::model::{Output, ToolFn, param_ident};
+
+/// The function, unchanged, followed by everything that makes it a tool.
+pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
+    let ToolFn {
+        item,
+        name,
+        description,
+        krate,
+        params,
+        output,
+        timeout_ms,
+        sequential,
+    } = tool;
+    let fn_ident = &item.sig.ident;
+    let twin = twin(item, krate);
+
+    let fields: Vec<Ident> = (0..params.len()).map(param_ident).collect();
+    let wires: Vec<&str> = params.iter().map(|p| p.wire.as_str()).collect();
+    let types: Vec<&syn::Type> = params.iter().map(|p| &p.ty).collect();
+    // What each slot decodes: the parameter's type, or `Option<T>` when a default stands in for
+    // absence and `null`.
+    let slot_types: Vec<TokenStream> = params
+        .iter()
+        .map(|p| {
+            let ty = &p.ty;
+            match p.default {
+                Some(_) => quote_spanned!(ty.span()=> ::core::option::Option<#ty>),
+                None => quote!(#ty),
+            }
+        })
+        .collect();
+    let capture_fns: Vec<Ident> = (0..params.len())
+        .map(|i| Ident::new(&format!("__capture{i}"), Span::call_site()))
+        .collect();
+    // The single place each parameter type meets its `Deserialize` bound.
+    let capture_defs = params.iter().zip(&slot_types).zip(&capture_fns).zip(&wires).map(
+        |(((param, slot), capture), wire)| {
+            let span = param.ty.span();
+            let call = quote_spanned!(span=> __tr::capture::<#slot, __A>);
+            quote! {
+                fn #capture<'de, __A: __tr::serde::de::MapAccess<'de>>(
+                    source: __tr::Source<'_, __A>,
+                ) -> ::core::result::Result<__tr::Captured<#slot>, __A::Error> {
+                    #call(#wire, source)
+                }
+            }
+        },
+    );
+    // The single place each parameter type meets its `JsonSchema` bound.
+    let schema_params = params.iter().map(|param| {
+        let ty = &param.ty;
+        let wire = &param.wire;
+        let schema_fn = quote_spanned!(ty.span()=> __tr::param_schema::<#ty>);
+        let description = match &param.description {
+            Some(text) => quote!(::core::option::Option::Some(#text)),
+            None => quote!(::core::option::Option::None),
+        };
+        let default = match &param.default {
+            None => quote!(::core::option::Option::None),
+            Some(DefaultValue::Trait(span)) => {
+                quote_spanned!(*span=> __tr::default_json::<#ty>(<#ty as ::core::default::Default>::default))
+            }
+            Some(DefaultValue::Expr(expr)) => {
+                quote_spanned!(expr.span()=> __tr::default_json::<#ty>(|| #expr))
+            }
+        };
+        quote!(__builder.param(#wire, #description, #schema_fn, #default);)
+    });
+    let finish_fields = params.iter().zip(&fields).zip(&wires).map(|((param, field), wire)| {
+        let ty = &param.ty;
+        let take = quote!(__issues.take(#wire, self.#field));
+        match &param.default {
+            None => quote!(let #field = #take;),
+            Some(DefaultValue::Trait(span)) => quote_spanned! {*span=>
+                let #field = #take.map(|v: ::core::option::Option<#ty>| {
+                    v.unwrap_or_else(<#ty as ::core::default::Default>::default)
+                });
+            },
+            Some(DefaultValue::Expr(expr)) => quote_spanned! {expr.span()=>
+                let #field = #take.map(|v: ::core::option::Option<#ty>| v.unwrap_or_else(|| #expr));
+            },
+        }
+    });
+
+    let convert = match output {
+        Output::Plain(span) => quote_spanned!(*span=> __tr::output(#name, __ret)),
+        Output::Result(span) => quote_spanned!(*span=> __tr::result_output(#name, __ret)),
+    };
+    let run = if item.sig.asyncness.is_some() {
+        quote! {
+            ::std::boxed::Box::pin(async move {
+                let __ret = #fn_ident(#(#fields),*).await;
+                #convert
+            })
+        }
+    } else {
+        quote! {
+            ::std::boxed::Box::pin(__tr::blocking(#name, move || {
+                let __ret = #fn_ident(#(#fields),*);
+                #convert
+            }))
+        }
+    };
+    let timeout = timeout_ms.map(|ms| {
+        quote!(.with_timeout(::core::time::Duration::from_millis(#ms)))
+    });
+    let sequential = sequential.then(|| quote!(.with_sequential(true)));
+    let twin_ident = fn_ident;
+
+    quote! {
+        #item
+        #twin
+
+        const _: () = {
+            use #krate::__private as __tr;
+
+            struct __Args {
+                #( #fields: __tr::Captured<#slot_types>, )*
+                __unknown: ::std::vec::Vec<::std::string::String>,
+            }
+
+            impl<'de> __tr::serde::Deserialize<'de> for __Args {
+                fn deserialize<__D>(deserializer: __D) -> ::core::result::Result<Self, __D::Error>
+                where
+                    __D: __tr::serde::Deserializer<'de>,
+                {
+                    struct __Visitor;
+                    impl<'de> __tr::serde::de::Visitor<'de> for __Visitor {
+                        type Value = __Args;
+
+                        fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                            f.write_str("an object with the tool's arguments")
+                        }
+
+                        fn visit_map<__A>(self, mut map: __A) -> ::core::result::Result<__Args, __A::Error>
+                        where
+                            __A: __tr::serde::de::MapAccess<'de>,
+                        {
+                            #( #capture_defs )*
+                            #( let mut #fields = ::core::option::Option::None; )*
+                            let mut __unknown = ::std::vec::Vec::new();
+                            while let ::core::option::Option::Some(key) = map.next_key::<__tr::Key<'de>>()? {
+                                match key.as_str() {
+                                    #( #wires => #fields = ::core::option::Option::Some(
+                                        #capture_fns(__tr::Source::Map(&mut map))?
+                                    ), )*
+                                    _ => {
+                                        __unknown.push(key.into_string());
+                                        map.next_value::<__tr::IgnoredAny>()?;
+                                    }
+                                }
+                            }
+                            ::core::result::Result::Ok(__Args {
+                                #( #fields: match #fields {
+                                    ::core::option::Option::Some(captured) => captured,
+                                    ::core::option::Option::None => #capture_fns(__tr::Source::<__A>::Absent)?,
+                                }, )*
+                                __unknown,
+                            })
+                        }
+                    }
+                    deserializer.deserialize_map(__Visitor)
+                }
+            }
+
+            impl __tr::ArgsStruct for __Args {
+                type Output = ( #( #types, )* );
+                const FIELDS: &'static [&'static str] = &[ #( #wires ),* ];
+
+                fn has_invalid(&self) -> bool {
+                    false #( || self.#fields.is_invalid() )*
+                }
+
+                fn missing(&self) -> ::std::vec::Vec<bool> {
+                    ::std::vec![ #( self.#fields.is_missing() ),* ]
+                }
+
+                fn finish(self, __issues: &mut __tr::Issues) -> ::core::option::Option<Self::Output> {
+                    #( #finish_fields )*
+                    __issues.unknown(self.__unknown, Self::FIELDS);
+                    ::core::option::Option::Some(( #( #fields?, )* ))
+                }
+            }
+
+            impl __tr::MacroTool for #twin_ident {
+                const NAME: &'static str = #name;
+            }
+
+            impl #krate::Tool for #twin_ident {
+                fn definition(&self) -> &#krate::ToolDefinition {
+                    static DEFINITION: ::std::sync::OnceLock<#krate::ToolDefinition> =
+                        ::std::sync::OnceLock::new();
+                    DEFINITION.get_or_init(|| {
+                        let mut __builder = __tr::SchemaBuilder::new();
+                        #( #schema_params )*
+                        #krate::ToolDefinition::new(#name, #description, __builder.finish::<__Args>())
+                            #timeout
+                            #sequential
+                    })
+                }
+
+                fn call(
+                    &self,
+                    arguments: &#krate::Arguments,
+                    _ctx: #krate::CallContext,
+                ) -> #krate::ToolFuture {
+                    let ( #( #fields, )* ) = match __tr::decode::<__Args>(#name, arguments) {
+                        ::core::result::Result::Ok(decoded) => decoded,
+                        ::core::result::Result::Err(error) => return __tr::fail(error),
+                    };
+                    #run
+                }
+            }
+        };
+    }
+}
+
+/// The type-namespace twin: a braced struct named like the function, so `tools![get_weather]`
+/// finds the tool while `get_weather(…)` still calls the function. Braced structs live only in
+/// the type namespace, so the two never clash, and no name the user did not write is introduced.
+fn twin(item: &ItemFn, krate: &Path) -> TokenStream {
+    let vis = &item.vis;
+    let ident = &item.sig.ident;
+    let doc = format!("The tool made from [`{ident}()`] by `#[tool]`.");
+    let _ = krate;
+    quote! {
+        #[doc = #doc]
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code, missing_docs, unreachable_pub)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
+        #vis struct #ident {}
+    }
+}
+
+/// What is emitted when the signature is wrong: the function, the errors, and a twin that
+/// implements nothing, so `tools![f]` reports only the real problem.
+pub(crate) fn fallback(item: &ItemFn, errors: TokenStream) -> TokenStream {
+    let krate: Path = syn::parse_quote!(::tool_runtime);
+    let twin = twin(item, &krate);
+    quote! {
+        #item
+        #twin
+        #errors
+    }
+}

@@ -1,0 +1,291 @@
+//! Checking a function's signature and turning it into the model `expand` works from.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Attribute, FnArg, Ident, ItemFn, LitStr, Pat, Path, ReturnType, Type};
+
+use crate::attrs::{ArgOptions, DefaultValue, ToolArgs, doc_text};
+use crate::errors::Errors;
+
+/// A checked `#[tool]` function.
+pub(crate) struct ToolFn {
+    /// The function as the user wrote it, minus the parameter attributes only we understand.
+    pub(crate) item: ItemFn,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) krate: Path,
+    pub(crate) params: Vec<Param>,
+    pub(crate) output: Output,
+    pub(crate) timeout_ms: Option<u64>,
+    pub(crate) sequential: bool,
+}
+
+pub(crate) struct Param {
+    pub(crate) ty: Type,
+    pub(crate) wire: String,
+    pub(crate) description: Option<String>,
+    pub(crate) default: Option<DefaultValue>,
+}
+
+/// How the return value becomes the call's output.
+pub(crate) enum Output {
+    /// `-> T` with `T: Serialize` (including `()`); the span is the return type's.
+    Plain(Span),
+    /// `-> Result<T, E>` (any path ending in `Result`): `Ok` is output, `Err` an error result.
+    Result(Span),
+}
+
+/// Checks `item` and strips what it reads from it. Returns the stripped fn even on error, so the
+/// caller can still emit it and spare the user a cascade of secondary errors.
+pub(crate) fn check(args: TokenStream, mut item: ItemFn, errors: &mut Errors) -> (ItemFn, Option<ToolFn>) {
+    let args = ToolArgs::parse(args, errors);
+    let sig = &item.sig;
+
+    if let Some(unsafety) = &sig.unsafety {
+        errors.push(
+            unsafety.span,
+            "a tool cannot be an `unsafe fn`: the model decides when it runs, so no caller can uphold its safety contract; \
+             make the function safe, or wrap it in a safe one",
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        errors.push_spanned(
+            abi,
+            "a tool cannot be an `extern` function; write a plain Rust `fn` that calls it",
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        errors.push_spanned(
+            &sig.generics,
+            "a tool cannot be generic: each parameter needs one concrete type for its JSON Schema \
+             and decoder (lifetimes included: parameters must be owned)",
+        );
+    } else if let Some(where_clause) = &sig.generics.where_clause {
+        errors.push_spanned(where_clause, "a tool cannot have a `where` clause");
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.push_spanned(variadic, "a tool cannot be variadic");
+    }
+
+    let mut params = Vec::new();
+    let mut wire_names: Vec<(String, Span)> = Vec::new();
+    for input in item.sig.inputs.iter_mut() {
+        let typed = match input {
+            FnArg::Receiver(receiver) => {
+                errors.push_spanned(
+                    &*receiver,
+                    "`#[tool]` goes on a free function, which cannot take `self`; \
+                     pass what the tool needs as parameters",
+                );
+                continue;
+            }
+            FnArg::Typed(typed) => typed,
+        };
+        let (ours, theirs): (Vec<Attribute>, Vec<Attribute>) =
+            std::mem::take(&mut typed.attrs).into_iter().partition(|attr| {
+                attr.path().is_ident("doc") || attr.path().is_ident("arg")
+            });
+        typed.attrs = theirs;
+        let arg_attrs: Vec<&Attribute> = ours.iter().filter(|a| a.path().is_ident("arg")).collect();
+        let options = ArgOptions::parse(&arg_attrs, errors);
+
+        let ident = match &*typed.pat {
+            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
+            other => {
+                errors.push_spanned(
+                    other,
+                    "a tool parameter must be a plain name (`city: String`): the name becomes the \
+                     argument's name in the schema; destructure inside the function instead",
+                );
+                continue;
+            }
+        };
+        check_type(&typed.ty, errors);
+
+        let wire_span = options.rename.as_ref().map_or(ident.span(), LitStr::span);
+        let wire = options
+            .rename
+            .as_ref()
+            .map_or_else(|| ident.unraw().to_string(), LitStr::value);
+        if wire.is_empty() {
+            errors.push(wire_span, "`rename` cannot be empty");
+        }
+        if wire_names.iter().any(|(seen, _)| *seen == wire) {
+            errors.push(
+                wire_span,
+                format!("two parameters are both named `{wire}` in the tool's arguments; rename one with `#[arg(rename = \"…\")]`"),
+            );
+        }
+        wire_names.push((wire.clone(), wire_span));
+
+        let description = options
+            .description
+            .as_ref()
+            .map(LitStr::value)
+            .or_else(|| doc_text(&ours));
+        params.push(Param {
+            ty: (*typed.ty).clone(),
+            wire,
+            description,
+            default: options.default,
+        });
+    }
+
+    let output = match &item.sig.output {
+        ReturnType::Default => Output::Plain(item.sig.ident.span()),
+        ReturnType::Type(_, ty) => {
+            if is_result(ty) {
+                Output::Result(ty.span())
+            } else {
+                Output::Plain(ty.span())
+            }
+        }
+    };
+
+    let name_span = args.name.as_ref().map_or(item.sig.ident.span(), LitStr::span);
+    let name = args
+        .name
+        .as_ref()
+        .map_or_else(|| item.sig.ident.unraw().to_string(), LitStr::value);
+    check_tool_name(&name, name_span, errors);
+
+    let description = args
+        .description
+        .as_ref()
+        .map(LitStr::value)
+        .or_else(|| doc_text(&item.attrs))
+        .filter(|d| !d.trim().is_empty());
+    if description.is_none() {
+        errors.push(
+            item.sig.ident.span(),
+            format!(
+                "tool `{name}` has no description: models choose tools by their descriptions; \
+                 add a `///` doc comment to the function or `#[tool(description = \"…\")]`"
+            ),
+        );
+    }
+
+    let checked = errors.is_empty().then(|| ToolFn {
+        item: item.clone(),
+        name,
+        description: description.unwrap_or_default(),
+        krate: args
+            .krate
+            .unwrap_or_else(|| syn::parse_quote!(::tool_runtime)),
+        params,
+        output,
+        timeout_ms: args.timeout.map(|(_, ms)| ms),
+        sequential: args.sequential,
+    });
+    (item, checked)
+}
+
+fn check_tool_name(name: &str, span: Span, errors: &mut Errors) {
+    if name.is_empty() || name.len() > 64 {
+        errors.push(
+            span,
+            format!(
+                "tool name `{name}` is {} characters long; OpenAI and Anthropic accept 1 to 64",
+                name.len()
+            ),
+        );
+    } else if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        errors.push(
+            span,
+            format!(
+                "tool name `{name}` contains {bad:?}; OpenAI and Anthropic accept only ASCII letters, digits, `_` and `-`"
+            ),
+        );
+    }
+}
+
+/// Rejects parameter types that cannot be decoded from the model's arguments, with a suggestion.
+fn check_type(ty: &Type, errors: &mut Errors) {
+    match ty {
+        Type::Reference(reference) => {
+            let message = if reference.mutability.is_some() {
+                "a tool parameter cannot be `&mut`: the arguments come from the model, so there is \
+                 nothing of the caller's to borrow; take an owned value"
+                    .to_owned()
+            } else {
+                format!(
+                    "a tool parameter must be owned: the arguments are decoded from the model's JSON, \
+                     which does not outlive the call; use `{}` instead",
+                    owned_suggestion(&reference.elem)
+                )
+            };
+            errors.push_spanned(reference, message);
+        }
+        Type::ImplTrait(impl_trait) => errors.push_spanned(
+            impl_trait,
+            "a tool parameter cannot be `impl Trait`: each parameter needs one concrete type for its \
+             JSON Schema and decoder",
+        ),
+        Type::Infer(infer) => errors.push_spanned(infer, "a tool parameter needs a concrete type"),
+        Type::Paren(inner) => check_type(&inner.elem, errors),
+        Type::Group(inner) => check_type(&inner.elem, errors),
+        Type::Array(array) => check_type(&array.elem, errors),
+        Type::Slice(slice) => check_type(&slice.elem, errors),
+        Type::Tuple(tuple) => tuple.elems.iter().for_each(|elem| check_type(elem, errors)),
+        Type::Path(path) => {
+            for segment in &path.path.segments {
+                if let syn::PathArguments::AngleBracketed(args) = &segment.arguments {
+                    for arg in &args.args {
+                        match arg {
+                            syn::GenericArgument::Type(inner) => check_type(inner, errors),
+                            syn::GenericArgument::Lifetime(lifetime) => errors.push_spanned(
+                                lifetime,
+                                "a tool parameter must be owned: use a type without lifetimes",
+                            ),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `str` → `String`, `[T]` → `Vec<T>`, `Path` → `PathBuf`, `T` → `T`.
+fn owned_suggestion(elem: &Type) -> String {
+    match elem {
+        Type::Slice(slice) => format!("Vec<{}>", compact(&slice.elem)),
+        Type::Path(path) if path.path.is_ident("str") => "String".to_owned(),
+        Type::Path(path) if path.path.is_ident("Path") => "PathBuf".to_owned(),
+        other => compact(other),
+    }
+}
+
+fn compact(ty: &Type) -> String {
+    ty.to_token_stream()
+        .to_string()
+        .replace(" < ", "<")
+        .replace(" >", ">")
+        .replace("< ", "<")
+        .replace(" ,", ",")
+}
+
+/// Whether the return type is a `Result` by name (`Result<T, E>`, `io::Result<T>`, `anyhow::Result<T>`…).
+fn is_result(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Result"),
+        Type::Paren(inner) => is_result(&inner.elem),
+        Type::Group(inner) => is_result(&inner.elem),
+        _ => false,
+    }
+}
+
+/// The identifier `expand` gives the `i`-th parameter inside generated code.
+pub(crate) fn param_ident(index: usize) -> Ident {
+    Ident::new(&format!("__p{index}"), Span::call_site())
+}

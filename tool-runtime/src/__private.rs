@@ -1,0 +1,117 @@
+//! Items used by the code `#[tool]` generates. Not public API: no stability guarantees.
+
+pub use schemars;
+pub use serde;
+pub use serde_json;
+
+pub use crate::decode::{ArgsStruct, Captured, Issues, Key, Source, capture, decode};
+pub use crate::schema::{SchemaBuilder, default_json, param_schema};
+pub use serde::de::IgnoredAny;
+
+use std::any::Any;
+use std::fmt::Display;
+use std::future::Future;
+
+use serde::Serialize;
+
+use crate::{ToolError, ToolFuture, ToolOutput};
+
+/// Implemented by the type-namespace twin `#[tool]` emits for each tool function.
+pub trait MacroTool: crate::Tool + Default {
+    /// The tool's name, known at compile time.
+    const NAME: &'static str;
+}
+
+/// A future that fails at once: the arguments did not decode.
+pub fn fail(error: impl Into<ToolError>) -> ToolFuture {
+    let error = error.into();
+    Box::pin(async move { Err(error) })
+}
+
+/// Turns a tool's plain return value into its output.
+pub fn output<T: Serialize>(tool: &'static str, value: T) -> Result<ToolOutput, ToolError> {
+    ToolOutput::from_serialize(&value).map_err(|error| name_output_error(tool, error))
+}
+
+/// Turns a tool's `Result` into its output or its error result.
+pub fn result_output<T: Serialize, E: Display>(
+    tool: &'static str,
+    result: Result<T, E>,
+) -> Result<ToolOutput, ToolError> {
+    match result {
+        Ok(value) => output(tool, value),
+        Err(error) => Err(ToolError::Failed(error.to_string())),
+    }
+}
+
+fn name_output_error(tool: &str, error: ToolError) -> ToolError {
+    match error {
+        ToolError::Output { message, .. } => ToolError::Output {
+            tool: tool.to_owned(),
+            message,
+        },
+        other => other,
+    }
+}
+
+/// Runs a synchronous tool body on tokio's blocking pool (inline when there is no runtime).
+pub fn blocking<F>(tool: &'static str, body: F) -> impl Future<Output = Result<ToolOutput, ToolError>>
+where
+    F: FnOnce() -> Result<ToolOutput, ToolError> + Send + 'static,
+{
+    async move {
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => match handle.spawn_blocking(body).await {
+                Ok(result) => result,
+                Err(error) if error.is_panic() => {
+                    Err(panicked(tool, error.into_panic().as_ref()))
+                }
+                Err(_) => Err(ToolError::Cancelled),
+            },
+            Err(_) => body(),
+        }
+    }
+}
+
+/// The error result for a panicked tool; the payload goes to `tracing`, not to the model.
+pub(crate) fn panicked(tool: &str, payload: &(dyn Any + Send)) -> ToolError {
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(non-string panic payload)");
+    tracing::error!(tool, panic = message, "tool panicked");
+    ToolError::Panicked {
+        tool: tool.to_owned(),
+    }
+}
+
+/// Compile-time check that no two tools given to `tools!` share a name.
+pub const fn assert_unique_names(names: &[&str]) {
+    let mut i = 0;
+    while i < names.len() {
+        let mut j = i + 1;
+        while j < names.len() {
+            if str_eq(names[i], names[j]) {
+                panic!("two tools given to `tools!` have the same name");
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}

@@ -1,0 +1,88 @@
+//! Give an LLM tools.
+//!
+//! Write ordinary Rust functions, mark them `#[tool]`, and this crate gives each one a JSON-schema
+//! definition for OpenAI and Anthropic (from the signature and the doc comments) plus a typed
+//! argument decoder whose errors a model can act on. The function itself stays callable as
+//! written.
+//!
+//! ```
+//! use tool_runtime::{Arguments, CallContext, tool, tools};
+//!
+//! /// Get the current weather for a city.
+//! #[tool]
+//! async fn get_weather(
+//!     /// City name, e.g. "Tokyo".
+//!     city: String,
+//! ) -> String {
+//!     format!("Sunny in {city}")
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! // Still an ordinary async fn:
+//! assert_eq!(get_weather("Oslo".into()).await, "Sunny in Oslo");
+//!
+//! // And a tool:
+//! let toolbox = tools![get_weather];
+//! let out = toolbox
+//!     .call("get_weather", &Arguments::from(r#"{"city":"Tokyo"}"#), CallContext::new("call_1"))
+//!     .await
+//!     .unwrap();
+//! assert_eq!(out.as_str(), "Sunny in Tokyo");
+//! # }
+//! ```
+//!
+//! See [`tool`] for everything the attribute accepts, [`Toolbox`] for the dispatch table, and
+//! [`strict`] for OpenAI's strict schema flavour.
+
+#![forbid(unsafe_code)]
+
+// Lets `#[tool]`'s generated `::tool_runtime::…` paths resolve inside this crate's own tests.
+#[cfg(test)]
+extern crate self as tool_runtime;
+
+mod decode;
+mod error;
+mod schema;
+pub mod strict;
+mod tool;
+mod toolbox;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use error::{FieldIssue, InvalidArguments, ToolError};
+pub use tool::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture, ToolOutput};
+pub use toolbox::{RegisterError, Toolbox, is_valid_tool_name};
+
+/// Turns a function into a tool. See the crate docs of `tool-macros` for the full reference.
+pub use tool_macros::tool;
+
+/// Builds a [`Toolbox`] from `#[tool]` functions, one token per tool.
+///
+/// Two tools with the same name are a compile-time error.
+///
+/// ```
+/// use tool_runtime::{tool, tools};
+///
+/// /// Add two numbers.
+/// #[tool]
+/// fn add(a: i64, b: i64) -> i64 { a + b }
+///
+/// /// Multiply two numbers.
+/// #[tool]
+/// fn mul(a: i64, b: i64) -> i64 { a * b }
+///
+/// let toolbox = tools![add, mul];
+/// assert_eq!(toolbox.len(), 2);
+/// ```
+#[macro_export]
+macro_rules! tools {
+    ($($tool:path),* $(,)?) => {{
+        const _: () = $crate::__private::assert_unique_names(&[
+            $(<$tool as $crate::__private::MacroTool>::NAME),*
+        ]);
+        $crate::Toolbox::new()
+            $(.with(<$tool as ::core::default::Default>::default()))*
+    }};
+}

@@ -1,0 +1,211 @@
+//! [`Toolbox`]: the dispatch table of tools by name.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::error::ToolError;
+use crate::__private as private;
+use crate::tool::{Arguments, CallContext, Tool, ToolFuture};
+
+/// A set of tools, by name, in registration order.
+///
+/// Build one with [`tools!`](crate::tools) from `#[tool]` functions, or add hand-written [`Tool`]s
+/// with [`with`](Self::with). The toolbox emits the `tools` array for each provider and dispatches
+/// calls by name. Cloning is cheap (tools are shared).
+///
+/// ```
+/// use tool_runtime::{tool, tools};
+///
+/// /// Add two numbers.
+/// #[tool]
+/// fn add(a: i64, b: i64) -> i64 {
+///     a + b
+/// }
+///
+/// let toolbox = tools![add];
+/// assert_eq!(toolbox.names().collect::<Vec<_>>(), ["add"]);
+/// assert_eq!(toolbox.anthropic_tools()[0]["name"], "add");
+/// ```
+#[derive(Clone, Default)]
+pub struct Toolbox {
+    tools: Vec<Arc<dyn Tool>>,
+    by_name: HashMap<Arc<str>, usize>,
+}
+
+/// Why a tool could not be added to a [`Toolbox`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegisterError {
+    /// A tool with this name is already in the toolbox.
+    #[error("a tool named `{0}` is already in the toolbox")]
+    Duplicate(String),
+    /// The name is not accepted by OpenAI and Anthropic (`^[a-zA-Z0-9_-]{{1,64}}$`).
+    #[error("invalid tool name `{0}`: use 1 to 64 ASCII letters, digits, `_` or `-`")]
+    InvalidName(String),
+}
+
+/// Whether `name` is a tool name OpenAI and Anthropic accept: `^[a-zA-Z0-9_-]{1,64}$`.
+///
+/// ```
+/// assert!(tool_runtime::is_valid_tool_name("get_weather"));
+/// assert!(!tool_runtime::is_valid_tool_name("get weather"));
+/// ```
+pub fn is_valid_tool_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+impl Toolbox {
+    /// An empty toolbox.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a tool, builder style.
+    ///
+    /// # Panics
+    /// If a tool with the same name is already in the toolbox, or the name is invalid: both are
+    /// programming errors, caught the first time the code runs. Use [`try_add`](Self::try_add) to
+    /// handle them instead. ([`tools!`](crate::tools) catches duplicate `#[tool]` names at compile
+    /// time.)
+    #[must_use]
+    #[track_caller]
+    pub fn with(mut self, tool: impl Tool) -> Self {
+        if let Err(error) = self.try_add(tool) {
+            panic!("{error}");
+        }
+        self
+    }
+
+    /// Adds a tool, or says why it cannot be added.
+    ///
+    /// ```
+    /// use tool_runtime::{RegisterError, tool, tools};
+    ///
+    /// /// Say hello.
+    /// #[tool]
+    /// fn hello() -> &'static str {
+    ///     "hello"
+    /// }
+    ///
+    /// let mut toolbox = tools![hello];
+    /// let again = tools![hello];
+    /// let err = toolbox.merge(again).unwrap_err();
+    /// assert_eq!(err, RegisterError::Duplicate("hello".into()));
+    /// ```
+    pub fn try_add(&mut self, tool: impl Tool) -> Result<&mut Self, RegisterError> {
+        self.insert(Arc::new(tool))
+    }
+
+    /// Adds every tool of `other`, failing on the first name clash (tools added before it stay).
+    pub fn merge(&mut self, other: Toolbox) -> Result<&mut Self, RegisterError> {
+        for tool in other.tools {
+            self.insert(tool)?;
+        }
+        Ok(self)
+    }
+
+    fn insert(&mut self, tool: Arc<dyn Tool>) -> Result<&mut Self, RegisterError> {
+        let name = tool.definition().name();
+        if !is_valid_tool_name(name) {
+            return Err(RegisterError::InvalidName(name.to_owned()));
+        }
+        if self.by_name.contains_key(name) {
+            return Err(RegisterError::Duplicate(name.to_owned()));
+        }
+        self.by_name.insert(name.into(), self.tools.len());
+        self.tools.push(tool);
+        Ok(self)
+    }
+
+    /// The tool with this name.
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {
+        self.by_name.get(name).map(|&index| &self.tools[index])
+    }
+
+    /// The tools, in registration order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Arc<dyn Tool>> {
+        self.tools.iter()
+    }
+
+    /// The tool names, in registration order.
+    pub fn names(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.tools.iter().map(|tool| tool.definition().name())
+    }
+
+    /// How many tools there are.
+    pub fn len(&self) -> usize {
+        self.tools.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.tools.is_empty()
+    }
+
+    /// The `tools` array for the Anthropic Messages API.
+    pub fn anthropic_tools(&self) -> Vec<Value> {
+        self.tools
+            .iter()
+            .map(|tool| tool.definition().to_anthropic())
+            .collect()
+    }
+
+    /// The `tools` array for OpenAI Chat Completions, strict where each schema allows it.
+    pub fn openai_tools(&self) -> Vec<Value> {
+        self.openai_tools_with(true)
+    }
+
+    /// The `tools` array for OpenAI Chat Completions, choosing the strict flavour or not.
+    ///
+    /// Tools whose schema cannot be made strict are sent without `strict` and a warning is logged
+    /// through `tracing` with the reason.
+    pub fn openai_tools_with(&self, strict: bool) -> Vec<Value> {
+        self.tools
+            .iter()
+            .map(|tool| {
+                let definition = tool.definition();
+                if strict {
+                    if let Err(reason) = definition.strict_parameters() {
+                        tracing::warn!(
+                            tool = definition.name(),
+                            %reason,
+                            "schema is not strict-compatible; sending it without `strict`"
+                        );
+                    }
+                }
+                definition.to_openai(strict)
+            })
+            .collect()
+    }
+
+    /// Starts one call of the tool named `name`.
+    ///
+    /// An unknown name resolves to [`ToolError::UnknownTool`], listing the tools that exist.
+    /// Runs on the caller's task: a panic in an async tool propagates to the caller (the
+    /// fan-out runs each call on its own task and turns panics into error results).
+    pub fn call(&self, name: &str, args: &Arguments, ctx: CallContext) -> ToolFuture {
+        match self.get(name) {
+            Some(tool) => tool.call(args, ctx),
+            None => private::fail(self.unknown_tool(name)),
+        }
+    }
+
+    pub(crate) fn unknown_tool(&self, name: &str) -> ToolError {
+        ToolError::UnknownTool {
+            name: name.to_owned(),
+            available: self.names().map(str::to_owned).collect(),
+        }
+    }
+}
+
+impl fmt::Debug for Toolbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
