@@ -58,7 +58,10 @@ impl ToolArgs {
                 let lit = meta.value()?.parse::<LitStr>()?;
                 match lit.parse::<Path>() {
                     Ok(path) => krate.set(span, path, errors),
-                    Err(_) => errors.push(lit.span(), "`crate` must be a path, e.g. \"my_reexport::tool_runtime\""),
+                    Err(_) => errors.push(
+                        lit.span(),
+                        "`crate` must be a path, e.g. \"my_reexport::tool_runtime\"",
+                    ),
                 }
             } else if meta.path.is_ident("timeout") {
                 let lit = meta.value()?.parse::<LitStr>()?;

@@ -3,7 +3,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Ident, ItemFn, Path};
+use syn::{Ident, ItemFn};
 
 use crate::attrs::DefaultValue;
 use crate::model::{Output, ToolFn, param_ident};
@@ -21,7 +21,7 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
         sequential,
     } = tool;
     let fn_ident = &item.sig.ident;
-    let twin = twin(item, krate);
+    let twin = twin(item);
 
     let fields: Vec<Ident> = (0..params.len()).map(param_ident).collect();
     let wires: Vec<&str> = params.iter().map(|p| p.wire.as_str()).collect();
@@ -42,8 +42,12 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
         .map(|i| Ident::new(&format!("__capture{i}"), Span::call_site()))
         .collect();
     // The single place each parameter type meets its `Deserialize` bound.
-    let capture_defs = params.iter().zip(&slot_types).zip(&capture_fns).zip(&wires).map(
-        |(((param, slot), capture), wire)| {
+    let capture_defs = params
+        .iter()
+        .zip(&slot_types)
+        .zip(&capture_fns)
+        .zip(&wires)
+        .map(|(((param, slot), capture), wire)| {
             let span = param.ty.span();
             let call = quote_spanned!(span=> __tr::capture::<#slot, __A>);
             quote! {
@@ -53,8 +57,7 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
                     #call(#wire, source)
                 }
             }
-        },
-    );
+        });
     // The single place each parameter type meets its `JsonSchema` bound.
     let schema_params = params.iter().map(|param| {
         let ty = &param.ty;
@@ -110,9 +113,8 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
             }))
         }
     };
-    let timeout = timeout_ms.map(|ms| {
-        quote!(.with_timeout(::core::time::Duration::from_millis(#ms)))
-    });
+    let timeout =
+        timeout_ms.map(|ms| quote!(.with_timeout(::core::time::Duration::from_millis(#ms))));
     let sequential = sequential.then(|| quote!(.with_sequential(true)));
     let twin_ident = fn_ident;
 
@@ -227,11 +229,10 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
 /// The type-namespace twin: a braced struct named like the function, so `tools![get_weather]`
 /// finds the tool while `get_weather(…)` still calls the function. Braced structs live only in
 /// the type namespace, so the two never clash, and no name the user did not write is introduced.
-fn twin(item: &ItemFn, krate: &Path) -> TokenStream {
+fn twin(item: &ItemFn) -> TokenStream {
     let vis = &item.vis;
     let ident = &item.sig.ident;
     let doc = format!("The tool made from [`{ident}()`] by `#[tool]`.");
-    let _ = krate;
     quote! {
         #[doc = #doc]
         #[doc(hidden)]
@@ -243,9 +244,17 @@ fn twin(item: &ItemFn, krate: &Path) -> TokenStream {
 
 /// What is emitted when the signature is wrong: the function, the errors, and a twin that
 /// implements nothing, so `tools![f]` reports only the real problem.
+///
+/// The only parts of the function taken out are those rustc would report a second time: a `self`
+/// on a free function and a C-variadic `...`.
 pub(crate) fn fallback(item: &ItemFn, errors: TokenStream) -> TokenStream {
-    let krate: Path = syn::parse_quote!(::tool_runtime);
-    let twin = twin(item, &krate);
+    let mut item = item.clone();
+    item.sig.variadic = None;
+    item.sig.inputs = std::mem::take(&mut item.sig.inputs)
+        .into_pairs()
+        .filter(|pair| !matches!(pair.value(), syn::FnArg::Receiver(_)))
+        .collect();
+    let twin = twin(&item);
     quote! {
         #item
         #twin

@@ -39,7 +39,11 @@ pub(crate) enum Output {
 
 /// Checks `item` and strips what it reads from it. Returns the stripped fn even on error, so the
 /// caller can still emit it and spare the user a cascade of secondary errors.
-pub(crate) fn check(args: TokenStream, mut item: ItemFn, errors: &mut Errors) -> (ItemFn, Option<ToolFn>) {
+pub(crate) fn check(
+    args: TokenStream,
+    mut item: ItemFn,
+    errors: &mut Errors,
+) -> (ItemFn, Option<ToolFn>) {
     let args = ToolArgs::parse(args, errors);
     let sig = &item.sig;
 
@@ -83,10 +87,9 @@ pub(crate) fn check(args: TokenStream, mut item: ItemFn, errors: &mut Errors) ->
             }
             FnArg::Typed(typed) => typed,
         };
-        let (ours, theirs): (Vec<Attribute>, Vec<Attribute>) =
-            std::mem::take(&mut typed.attrs).into_iter().partition(|attr| {
-                attr.path().is_ident("doc") || attr.path().is_ident("arg")
-            });
+        let (ours, theirs): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut typed.attrs)
+            .into_iter()
+            .partition(|attr| attr.path().is_ident("doc") || attr.path().is_ident("arg"));
         typed.attrs = theirs;
         let arg_attrs: Vec<&Attribute> = ours.iter().filter(|a| a.path().is_ident("arg")).collect();
         let options = ArgOptions::parse(&arg_attrs, errors);
@@ -144,7 +147,10 @@ pub(crate) fn check(args: TokenStream, mut item: ItemFn, errors: &mut Errors) ->
         }
     };
 
-    let name_span = args.name.as_ref().map_or(item.sig.ident.span(), LitStr::span);
+    let name_span = args
+        .name
+        .as_ref()
+        .map_or(item.sig.ident.span(), LitStr::span);
     let name = args
         .name
         .as_ref()

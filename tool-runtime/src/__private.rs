@@ -10,7 +10,6 @@ pub use serde::de::IgnoredAny;
 
 use std::any::Any;
 use std::fmt::Display;
-use std::future::Future;
 
 use serde::Serialize;
 
@@ -55,21 +54,19 @@ fn name_output_error(tool: &str, error: ToolError) -> ToolError {
 }
 
 /// Runs a synchronous tool body on tokio's blocking pool (inline when there is no runtime).
-pub fn blocking<F>(tool: &'static str, body: F) -> impl Future<Output = Result<ToolOutput, ToolError>>
+///
+/// Dropping the future cannot stop a body that has started: blocking code has no await point.
+pub async fn blocking<F>(tool: &'static str, body: F) -> Result<ToolOutput, ToolError>
 where
     F: FnOnce() -> Result<ToolOutput, ToolError> + Send + 'static,
 {
-    async move {
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) => match handle.spawn_blocking(body).await {
-                Ok(result) => result,
-                Err(error) if error.is_panic() => {
-                    Err(panicked(tool, error.into_panic().as_ref()))
-                }
-                Err(_) => Err(ToolError::Cancelled),
-            },
-            Err(_) => body(),
-        }
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => match handle.spawn_blocking(body).await {
+            Ok(result) => result,
+            Err(error) if error.is_panic() => Err(panicked(tool, error.into_panic().as_ref())),
+            Err(_) => Err(ToolError::Cancelled),
+        },
+        Err(_) => body(),
     }
 }
 

@@ -69,7 +69,10 @@ pub enum Source<'a, A> {
 ///
 /// This is the single place generated code names a parameter's type with a `Deserialize` bound, so
 /// a type that is not `Deserialize` gives exactly one compile error, on that parameter.
-pub fn capture<'de, T, A>(name: &'static str, source: Source<'_, A>) -> Result<Captured<T>, A::Error>
+pub fn capture<'de, T, A>(
+    name: &'static str,
+    source: Source<'_, A>,
+) -> Result<Captured<T>, A::Error>
 where
     T: DeserializeOwned,
     A: MapAccess<'de>,
@@ -98,13 +101,15 @@ impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for CaptureSeed<T> {
     type Value = Captured<T>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        Ok(match serde_path_to_error::deserialize::<_, T>(deserializer) {
-            Ok(value) => Captured::Value(value),
-            Err(error) => {
-                let path = join_path(self.name, &error.path().to_string());
-                Captured::Invalid(FieldIssue::new(path, error.into_inner().to_string()))
-            }
-        })
+        Ok(
+            match serde_path_to_error::deserialize::<_, T>(deserializer) {
+                Ok(value) => Captured::Value(value),
+                Err(error) => {
+                    let path = join_path(self.name, &error.path().to_string());
+                    Captured::Invalid(FieldIssue::new(path, error.into_inner().to_string()))
+                }
+            },
+        )
     }
 }
 
@@ -217,10 +222,10 @@ pub fn decode<A: ArgsStruct>(tool: &str, args: &Arguments) -> Result<A::Output, 
     };
     // Fast path: straight from the text. Any doubt falls through to the thorough path, whose
     // messages are exact and which no bad field can throw off.
-    if let Ok(parsed) = serde_json::from_str::<A>(text) {
-        if !parsed.has_invalid() {
-            return finish::<A>(tool, parsed);
-        }
+    if let Ok(parsed) = serde_json::from_str::<A>(text)
+        && !parsed.has_invalid()
+    {
+        return finish::<A>(tool, parsed);
     }
     match serde_json::from_str::<Value>(text) {
         Ok(value) => decode_value::<A>(tool, &value),

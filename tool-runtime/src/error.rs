@@ -97,9 +97,9 @@ impl fmt::Display for DisplayDuration {
             write!(f, "{}µs", d.as_micros())
         } else if ms < 1000 {
             write!(f, "{ms}ms")
-        } else if ms % 60_000 == 0 {
+        } else if ms.is_multiple_of(60_000) {
             write!(f, "{}m", ms / 60_000)
-        } else if ms % 1000 == 0 {
+        } else if ms.is_multiple_of(1000) {
             write!(f, "{}s", ms / 1000)
         } else {
             write!(f, "{}s", d.as_secs_f64())
@@ -225,10 +225,10 @@ impl fmt::Display for InvalidArguments {
                 "Invalid arguments for tool `{tool}`: the arguments are not valid JSON ({message}).\n\
                  Received: {received}\n"
             )?,
-            Problem::NotAnObject { found } => write!(
+            Problem::NotAnObject { found } => writeln!(
                 f,
                 "Invalid arguments for tool `{tool}`: expected a JSON object with the tool's \
-                 parameters, got {found}.\n"
+                 parameters, got {found}."
             )?,
             Problem::Fields(issues) => {
                 writeln!(f, "Invalid arguments for tool `{tool}`:")?;
@@ -275,7 +275,10 @@ mod tests {
             name: "x".into(),
             available: vec![],
         };
-        assert_eq!(none.to_string(), "Unknown tool `x`. Available tools: (none).");
+        assert_eq!(
+            none.to_string(),
+            "Unknown tool `x`. Available tools: (none)."
+        );
     }
 
     #[test]

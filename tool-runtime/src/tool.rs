@@ -331,10 +331,10 @@ impl ToolOutput {
             tool: String::new(),
             message: e.to_string(),
         })?;
-        if json.starts_with('"') {
-            if let Ok(text) = serde_json::from_str::<String>(&json) {
-                return Ok(Self { text });
-            }
+        if json.starts_with('"')
+            && let Ok(text) = serde_json::from_str::<String>(&json)
+        {
+            return Ok(Self { text });
         }
         Ok(Self { text: json })
     }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::error::ToolError;
 use crate::__private as private;
+use crate::error::ToolError;
 use crate::tool::{Arguments, CallContext, Tool, ToolFuture};
 
 /// A set of tools, by name, in registration order.
@@ -170,14 +170,12 @@ impl Toolbox {
             .iter()
             .map(|tool| {
                 let definition = tool.definition();
-                if strict {
-                    if let Err(reason) = definition.strict_parameters() {
-                        tracing::warn!(
-                            tool = definition.name(),
-                            %reason,
-                            "schema is not strict-compatible; sending it without `strict`"
-                        );
-                    }
+                if strict && let Err(reason) = definition.strict_parameters() {
+                    tracing::warn!(
+                        tool = definition.name(),
+                        %reason,
+                        "schema is not strict-compatible; sending it without `strict`"
+                    );
                 }
                 definition.to_openai(strict)
             })

@@ -1,0 +1,238 @@
+//! Decoding the model's arguments: both providers' shapes, strict-mode nulls, and the exact
+//! messages the model reads when its arguments are wrong.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tool_runtime::{Arguments, CallContext, ToolError, Toolbox, tool, tools};
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum Unit {
+    Celsius,
+    Fahrenheit,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+struct Stop {
+    name: String,
+    minutes: u32,
+}
+
+/// Get the current weather for a city.
+#[tool]
+async fn get_weather(
+    /// City name.
+    city: String,
+    /// Unit; Celsius when absent.
+    unit: Option<Unit>,
+    /// Days ahead.
+    #[arg(default = 1)]
+    days: u8,
+) -> String {
+    format!("{city}|{unit:?}|{days}")
+}
+
+/// Plan a route.
+#[tool]
+fn route(#[arg(rename = "from")] origin: String, stops: Vec<Stop>) -> Result<String, String> {
+    if stops.is_empty() {
+        return Err(format!("no stops after {origin}"));
+    }
+    Ok(format!("{origin} via {}", stops.len()))
+}
+
+/// Take no arguments.
+#[tool]
+fn ping() -> &'static str {
+    "pong"
+}
+
+fn toolbox() -> Toolbox {
+    tools![get_weather, route, ping]
+}
+
+async fn call(name: &str, args: impl Into<Arguments>) -> Result<String, ToolError> {
+    toolbox()
+        .call(name, &args.into(), CallContext::new("call_1"))
+        .await
+        .map(|out| out.into_string())
+}
+
+async fn error_text(name: &str, args: impl Into<Arguments>) -> String {
+    call(name, args).await.unwrap_err().to_string()
+}
+
+#[tokio::test]
+async fn openai_text_and_anthropic_objects_decode_alike() {
+    let text = call(
+        "get_weather",
+        r#"{"city":"Tokyo","unit":"fahrenheit","days":2}"#,
+    )
+    .await;
+    let object = call(
+        "get_weather",
+        json!({"city": "Tokyo", "unit": "fahrenheit", "days": 2}),
+    )
+    .await;
+    assert_eq!(text.unwrap(), "Tokyo|Some(Fahrenheit)|2");
+    assert_eq!(object.unwrap(), "Tokyo|Some(Fahrenheit)|2");
+}
+
+#[tokio::test]
+async fn absent_optional_and_defaulted_parameters() {
+    assert_eq!(
+        call("get_weather", r#"{"city":"Oslo"}"#).await.unwrap(),
+        "Oslo|None|1"
+    );
+}
+
+#[tokio::test]
+async fn strict_mode_nulls_mean_absent() {
+    let out = call("get_weather", r#"{"city":"Oslo","unit":null,"days":null}"#).await;
+    assert_eq!(out.unwrap(), "Oslo|None|1");
+}
+
+#[tokio::test]
+async fn empty_arguments_text_means_no_arguments() {
+    assert_eq!(call("ping", "").await.unwrap(), "pong");
+    assert_eq!(call("ping", "  \n").await.unwrap(), "pong");
+    assert_eq!(call("ping", json!({})).await.unwrap(), "pong");
+}
+
+#[tokio::test]
+async fn renamed_parameters_use_the_wire_name() {
+    let out = call(
+        "route",
+        json!({"from": "Paris", "stops": [{"name": "Lyon", "minutes": 120}]}),
+    )
+    .await;
+    assert_eq!(out.unwrap(), "Paris via 1");
+}
+
+#[tokio::test]
+async fn a_tool_error_is_sent_as_its_display() {
+    let err = call("route", json!({"from": "Paris", "stops": []}))
+        .await
+        .unwrap_err();
+    assert_eq!(err, ToolError::Failed("no stops after Paris".into()));
+}
+
+#[tokio::test]
+async fn every_bad_missing_and_unknown_field_is_reported_at_once() {
+    let text = error_text("get_weather", r#"{"unit":"kelvin","days":300,"units":"c"}"#).await;
+    assert_eq!(
+        text,
+        "Invalid arguments for tool `get_weather`:\n\
+         - `unit`: unknown variant `kelvin`, expected `celsius` or `fahrenheit`\n\
+         - `days`: invalid value: integer `300`, expected u8\n\
+         - `city`: missing required field\n\
+         - `units`: unknown field; expected one of `city`, `unit`, `days`\n\
+         Fix the arguments and call the tool again."
+    );
+}
+
+#[tokio::test]
+async fn nested_fields_are_reported_with_their_path() {
+    let text = error_text(
+        "route",
+        json!({"stops": [{"name": "Lyon", "minutes": 5}, {"name": "Nice", "minutes": "ten"}]}),
+    )
+    .await;
+    assert_eq!(
+        text,
+        "Invalid arguments for tool `route`:\n\
+         - `stops[1].minutes`: invalid type: string \"ten\", expected u32\n\
+         - `from`: missing required field\n\
+         Fix the arguments and call the tool again."
+    );
+}
+
+#[tokio::test]
+async fn the_same_message_for_text_and_object_arguments() {
+    let args = json!({"city": 7, "unit": "kelvin"});
+    assert_eq!(
+        error_text("get_weather", args.to_string()).await,
+        error_text("get_weather", args).await
+    );
+}
+
+#[tokio::test]
+async fn invalid_json_quotes_the_parser_and_the_text() {
+    let text = error_text("get_weather", r#"{"city": "Tok"#).await;
+    assert_eq!(
+        text,
+        "Invalid arguments for tool `get_weather`: the arguments are not valid JSON \
+         (EOF while parsing a string at line 1 column 13).\n\
+         Received: {\"city\": \"Tok\n\
+         Fix the arguments and call the tool again."
+    );
+}
+
+#[tokio::test]
+async fn arguments_that_are_not_an_object() {
+    let text = error_text("get_weather", r#"["Tokyo"]"#).await;
+    assert_eq!(
+        text,
+        "Invalid arguments for tool `get_weather`: expected a JSON object with the tool's \
+         parameters, got an array.\nFix the arguments and call the tool again."
+    );
+    assert!(
+        error_text("get_weather", json!("Tokyo"))
+            .await
+            .contains("got a string")
+    );
+    assert!(error_text("get_weather", "null").await.contains("got null"));
+}
+
+#[tokio::test]
+async fn arguments_for_a_tool_without_parameters() {
+    let text = error_text("ping", r#"{"x":1}"#).await;
+    assert_eq!(
+        text,
+        "Invalid arguments for tool `ping`:\n\
+         - `x`: unknown field; this tool takes no arguments\n\
+         Fix the arguments and call the tool again."
+    );
+}
+
+#[tokio::test]
+async fn unknown_tools_name_the_ones_that_exist() {
+    let err = call("get_wether", "{}").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Unknown tool `get_wether`. Available tools: get_weather, route, ping."
+    );
+}
+
+#[tokio::test]
+async fn escaped_keys_and_duplicate_whitespace_are_fine() {
+    let out = call("get_weather", "{ \"c\\u0069ty\" : \"Oslo\" }").await;
+    assert_eq!(out.unwrap(), "Oslo|None|1");
+}
+
+#[test]
+fn arbitrary_bytes_never_panic() {
+    // A crude fuzz over awkward inputs; the property test in the fan-out suite goes further.
+    let inputs = [
+        "",
+        "{",
+        "}",
+        "[]",
+        "{\"city\":",
+        "\u{0}",
+        "{\"city\":\"\\ud800\"}",
+        "1e999",
+        "{\"days\":-1}",
+        "{\"days\":1.5}",
+        "{\"city\":{\"a\":[[[[[]]]]]}}",
+        "\"\"",
+        "{\"city\":\"x\",\"city\":\"y\"}",
+    ];
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    for input in inputs {
+        let _ = runtime.block_on(call("get_weather", input));
+    }
+}
