@@ -52,9 +52,10 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
             let call = quote_spanned!(span=> __tr::capture::<#slot, __A>);
             quote! {
                 fn #capture<'de, __A: __tr::serde::de::MapAccess<'de>>(
+                    paths: bool,
                     source: __tr::Source<'_, __A>,
                 ) -> ::core::result::Result<__tr::Captured<#slot>, __A::Error> {
-                    #call(#wire, source)
+                    #call(#wire, paths, source)
                 }
             }
         });
@@ -130,12 +131,17 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
                 __unknown: ::std::vec::Vec<::std::string::String>,
             }
 
-            impl<'de> __tr::serde::Deserialize<'de> for __Args {
-                fn deserialize<__D>(deserializer: __D) -> ::core::result::Result<Self, __D::Error>
+            impl __Args {
+                fn __deserialize<'de, __D>(
+                    deserializer: __D,
+                    paths: bool,
+                ) -> ::core::result::Result<Self, __D::Error>
                 where
                     __D: __tr::serde::Deserializer<'de>,
                 {
-                    struct __Visitor;
+                    struct __Visitor {
+                        paths: bool,
+                    }
                     impl<'de> __tr::serde::de::Visitor<'de> for __Visitor {
                         type Value = __Args;
 
@@ -148,12 +154,13 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
                             __A: __tr::serde::de::MapAccess<'de>,
                         {
                             #( #capture_defs )*
+                            let paths = self.paths;
                             #( let mut #fields = ::core::option::Option::None; )*
                             let mut __unknown = ::std::vec::Vec::new();
                             while let ::core::option::Option::Some(key) = map.next_key::<__tr::Key<'de>>()? {
                                 match key.as_str() {
                                     #( #wires => #fields = ::core::option::Option::Some(
-                                        #capture_fns(__tr::Source::Map(&mut map))?
+                                        #capture_fns(paths, __tr::Source::Map(&mut map))?
                                     ), )*
                                     _ => {
                                         __unknown.push(key.into_string());
@@ -164,19 +171,26 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
                             ::core::result::Result::Ok(__Args {
                                 #( #fields: match #fields {
                                     ::core::option::Option::Some(captured) => captured,
-                                    ::core::option::Option::None => #capture_fns(__tr::Source::<__A>::Absent)?,
+                                    ::core::option::Option::None => #capture_fns(paths, __tr::Source::<__A>::Absent)?,
                                 }, )*
                                 __unknown,
                             })
                         }
                     }
-                    deserializer.deserialize_map(__Visitor)
+                    deserializer.deserialize_map(__Visitor { paths })
                 }
             }
 
             impl __tr::ArgsStruct for __Args {
                 type Output = ( #( #types, )* );
                 const FIELDS: &'static [&'static str] = &[ #( #wires ),* ];
+
+                fn deserialize_with<'de, __D: __tr::serde::Deserializer<'de>>(
+                    deserializer: __D,
+                    paths: bool,
+                ) -> ::core::result::Result<Self, __D::Error> {
+                    Self::__deserialize(deserializer, paths)
+                }
 
                 fn has_invalid(&self) -> bool {
                     false #( || self.#fields.is_invalid() )*

@@ -28,12 +28,28 @@ pub fn fail(error: impl Into<ToolError>) -> ToolFuture {
 }
 
 /// Turns a tool's plain return value into its output.
-pub fn output<T: Serialize>(tool: &'static str, value: T) -> Result<ToolOutput, ToolError> {
-    ToolOutput::from_serialize(&value).map_err(|error| name_output_error(tool, error))
+///
+/// Strings are moved into the output as they are; anything else is serialized.
+pub fn output<T: Serialize + 'static>(
+    tool: &'static str,
+    value: T,
+) -> Result<ToolOutput, ToolError> {
+    let mut slot = Some(value);
+    let any: &mut dyn Any = &mut slot;
+    if let Some(text) = any.downcast_mut::<Option<String>>().and_then(Option::take) {
+        return Ok(ToolOutput::text(text));
+    }
+    if let Some(text) = any
+        .downcast_mut::<Option<&'static str>>()
+        .and_then(Option::take)
+    {
+        return Ok(ToolOutput::text(text));
+    }
+    ToolOutput::from_serialize(&slot).map_err(|error| name_output_error(tool, error))
 }
 
 /// Turns a tool's `Result` into its output or its error result.
-pub fn result_output<T: Serialize, E: Display>(
+pub fn result_output<T: Serialize + 'static, E: Display>(
     tool: &'static str,
     result: Result<T, E>,
 ) -> Result<ToolOutput, ToolError> {

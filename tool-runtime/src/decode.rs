@@ -18,11 +18,18 @@ use crate::error::{FieldIssue, InvalidArguments};
 use crate::tool::Arguments;
 
 /// Implemented by the hidden argument struct `#[tool]` generates. Not public API.
-pub trait ArgsStruct: DeserializeOwned {
+pub trait ArgsStruct: Sized {
     /// The decoded parameters, as a tuple in declaration order.
     type Output;
     /// The wire names of the parameters, in declaration order.
     const FIELDS: &'static [&'static str];
+
+    /// Reads the arguments object; with `paths`, a bad field's message carries its inner path
+    /// (the thorough path wants it; the fast path only needs to know that something is wrong).
+    fn deserialize_with<'de, D: Deserializer<'de>>(
+        deserializer: D,
+        paths: bool,
+    ) -> Result<Self, D::Error>;
 
     /// Whether any present field failed to decode.
     fn has_invalid(&self) -> bool;
@@ -71,6 +78,7 @@ pub enum Source<'a, A> {
 /// a type that is not `Deserialize` gives exactly one compile error, on that parameter.
 pub fn capture<'de, T, A>(
     name: &'static str,
+    paths: bool,
     source: Source<'_, A>,
 ) -> Result<Captured<T>, A::Error>
 where
@@ -80,6 +88,7 @@ where
     match source {
         Source::Map(map) => map.next_value_seed(CaptureSeed::<T> {
             name,
+            paths,
             marker: PhantomData,
         }),
         Source::Absent => {
@@ -94,6 +103,7 @@ where
 
 struct CaptureSeed<T> {
     name: &'static str,
+    paths: bool,
     marker: PhantomData<fn() -> T>,
 }
 
@@ -101,6 +111,12 @@ impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for CaptureSeed<T> {
     type Value = Captured<T>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        if !self.paths {
+            return Ok(match T::deserialize(deserializer) {
+                Ok(value) => Captured::Value(value),
+                Err(error) => Captured::Invalid(FieldIssue::new(self.name, error.to_string())),
+            });
+        }
         Ok(
             match serde_path_to_error::deserialize::<_, T>(deserializer) {
                 Ok(value) => Captured::Value(value),
@@ -222,7 +238,9 @@ pub fn decode<A: ArgsStruct>(tool: &str, args: &Arguments) -> Result<A::Output, 
     };
     // Fast path: straight from the text. Any doubt falls through to the thorough path, whose
     // messages are exact and which no bad field can throw off.
-    if let Ok(parsed) = serde_json::from_str::<A>(text)
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    if let Ok(parsed) = A::deserialize_with(&mut deserializer, false)
+        && deserializer.end().is_ok()
         && !parsed.has_invalid()
     {
         return finish::<A>(tool, parsed);
@@ -237,7 +255,7 @@ fn decode_value<A: ArgsStruct>(tool: &str, value: &Value) -> Result<A::Output, I
     if !value.is_object() {
         return Err(InvalidArguments::not_an_object(tool, value));
     }
-    match A::deserialize(value) {
+    match A::deserialize_with(value, true) {
         Ok(parsed) => finish::<A>(tool, parsed),
         // The visitor captures every field error, so only a broken map gets here.
         Err(error) => Err(InvalidArguments::fields(
@@ -259,7 +277,7 @@ fn finish<A: ArgsStruct>(tool: &str, parsed: A) -> Result<A::Output, InvalidArgu
 /// Which parameters are required: those whose slot stays missing when the arguments are `{}`.
 pub(crate) fn required_fields<A: ArgsStruct>() -> Vec<&'static str> {
     let empty = Value::Object(serde_json::Map::new());
-    match A::deserialize(&empty) {
+    match A::deserialize_with(&empty, false) {
         Ok(parsed) => A::FIELDS
             .iter()
             .zip(parsed.missing())

@@ -43,6 +43,7 @@ extern crate self as tool_runtime;
 
 mod decode;
 mod error;
+mod run;
 mod schema;
 pub mod strict;
 mod tool;
@@ -52,6 +53,7 @@ mod toolbox;
 pub mod __private;
 
 pub use error::{FieldIssue, InvalidArguments, ToolError};
+pub use run::{CallEvent, ToolCall, ToolResult, complete_turn};
 pub use tool::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture, ToolOutput};
 pub use toolbox::{RegisterError, Toolbox, is_valid_tool_name};
 

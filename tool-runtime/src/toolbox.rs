@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::__private as private;
 use crate::error::ToolError;
+use crate::run::RunConfig;
 use crate::tool::{Arguments, CallContext, Tool, ToolFuture};
 
 /// A set of tools, by name, in registration order.
@@ -33,6 +34,7 @@ use crate::tool::{Arguments, CallContext, Tool, ToolFuture};
 pub struct Toolbox {
     tools: Vec<Arc<dyn Tool>>,
     by_name: HashMap<Arc<str>, usize>,
+    pub(crate) config: RunConfig,
 }
 
 /// Why a tool could not be added to a [`Toolbox`].
@@ -125,6 +127,13 @@ impl Toolbox {
 
     /// The tool with this name.
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {
+        // A few string comparisons beat hashing for the toolboxes models are usually given.
+        if self.tools.len() <= 8 {
+            return self
+                .tools
+                .iter()
+                .find(|tool| tool.definition().name() == name);
+        }
         self.by_name.get(name).map(|&index| &self.tools[index])
     }
 
@@ -205,5 +214,80 @@ impl Toolbox {
 impl fmt::Debug for Toolbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.names()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ToolDefinition, tool, tools};
+
+    /// Say hello.
+    #[tool]
+    fn hello() -> &'static str {
+        "hello"
+    }
+
+    fn named(name: &'static str) -> impl Tool {
+        struct Named(ToolDefinition);
+        impl Tool for Named {
+            fn definition(&self) -> &ToolDefinition {
+                &self.0
+            }
+            fn call(&self, _: &Arguments, _: CallContext) -> ToolFuture {
+                private::fail(ToolError::Cancelled)
+            }
+        }
+        Named(ToolDefinition::new(
+            name,
+            "A tool.",
+            serde_json::json!({"type": "object"}),
+        ))
+    }
+
+    #[test]
+    fn duplicate_names_are_refused() {
+        let mut toolbox = tools![hello];
+        assert_eq!(
+            toolbox.try_add(hello {}).unwrap_err(),
+            RegisterError::Duplicate("hello".into())
+        );
+        assert_eq!(toolbox.len(), 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "a tool named `hello` is already in the toolbox")]
+    fn with_panics_on_a_duplicate() {
+        let _ = tools![hello].with(named("hello"));
+    }
+
+    #[test]
+    fn invalid_names_are_refused() {
+        let mut toolbox = Toolbox::new();
+        for bad in ["", "has space", "dot.ted", &"x".repeat(65)] {
+            let name: &'static str = Box::leak(bad.to_owned().into_boxed_str());
+            assert_eq!(
+                toolbox.try_add(named(name)).unwrap_err(),
+                RegisterError::InvalidName(bad.to_owned())
+            );
+        }
+        assert!(toolbox.try_add(named("ok-name_1")).is_ok());
+    }
+
+    #[test]
+    fn lookup_works_for_small_and_large_toolboxes() {
+        let names: Vec<&'static str> = (0..20)
+            .map(|i| &*Box::leak(format!("tool_{i}").into_boxed_str()))
+            .collect();
+        let mut toolbox = Toolbox::new();
+        for (i, name) in names.iter().enumerate() {
+            toolbox.try_add(named(name)).unwrap();
+            // Both lookup strategies (scan below 9 tools, hash above) find every tool.
+            for name in &names[..=i] {
+                assert_eq!(toolbox.get(name).unwrap().definition().name(), *name);
+            }
+            assert!(toolbox.get("missing").is_none());
+        }
+        assert_eq!(format!("{:?}", tools![hello]), r#"["hello"]"#);
     }
 }

@@ -1,0 +1,185 @@
+//! Fan-out benchmarks, printed as ratios against baselines measured in the same run.
+//!
+//! `cargo bench --bench fanout` first prints the three headline ratios, then divan's table for the
+//! micro-benchmarks behind them.
+//!
+//! - fan-out efficiency: 100 calls that each sleep 100 ms; wall time ÷ 100 ms (1.0 is the
+//!   physical limit), beside the sequential baseline (each call awaited in turn).
+//! - per-call overhead: 10,000 no-op calls in one turn; time per call.
+//! - dispatch overhead: one small call decoded and run through the toolbox, against
+//!   `serde_json::from_str::<Args>` plus a direct call.
+
+use std::hint::black_box;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use tool_runtime::{Arguments, CallContext, ToolCall, Toolbox, tool, tools};
+
+/// Sleep 100 ms, like a network call.
+#[tool]
+async fn fetch(id: u32) -> u32 {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    id
+}
+
+/// Do nothing.
+#[tool]
+async fn noop() {}
+
+/// Add two numbers.
+#[tool]
+async fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+#[derive(Deserialize)]
+struct AddArgs {
+    a: i64,
+    b: i64,
+}
+
+const ADD_ARGS: &str = r#"{"a": 40, "b": 2}"#;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn fetch_calls(n: u32) -> Vec<ToolCall> {
+    (0..n)
+        .map(|i| ToolCall::new(format!("call_{i}"), "fetch", format!(r#"{{"id": {i}}}"#)))
+        .collect()
+}
+
+fn noop_calls(n: usize) -> Vec<ToolCall> {
+    (0..n)
+        .map(|i| ToolCall::new(format!("call_{i}"), "noop", ""))
+        .collect()
+}
+
+/// Polls a future that completes without waiting (every call here does) once, without a runtime.
+fn poll_ready<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the future was expected to be ready at once"),
+    }
+}
+
+fn dispatch_through_toolbox(toolbox: &Toolbox, args: &Arguments) -> String {
+    let future = toolbox.call("add", args, CallContext::new("call_1"));
+    poll_ready(future).expect("ok").into_string()
+}
+
+fn dispatch_by_hand(args: &str) -> i64 {
+    let parsed: AddArgs = serde_json::from_str(args).expect("valid");
+    poll_ready(add(parsed.a, parsed.b))
+}
+
+/// The best of `rounds` timings of `f`, each over `iterations` runs, per run.
+fn best_per_run(rounds: usize, iterations: u32, mut f: impl FnMut()) -> Duration {
+    (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..iterations {
+                f();
+            }
+            start.elapsed() / iterations
+        })
+        .min()
+        .expect("at least one round")
+}
+
+fn report_ratios() {
+    let rt = runtime();
+
+    // Fan-out efficiency.
+    let toolbox = tools![fetch];
+    let calls = fetch_calls(100);
+    let concurrent = (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            let results = rt.block_on(toolbox.run(&calls));
+            assert!(results.iter().all(|r| !r.is_error()));
+            start.elapsed()
+        })
+        .min()
+        .expect("rounds");
+    let start = Instant::now();
+    rt.block_on(async {
+        for i in 0..100 {
+            black_box(fetch(i).await);
+        }
+    });
+    let sequential = start.elapsed();
+    let latency = Duration::from_millis(100);
+    println!("fan-out efficiency (100 calls x 100 ms):");
+    println!(
+        "  concurrent turn  {concurrent:>10.1?}  = {:.3} x 100 ms (target <= 1.05)",
+        concurrent.as_secs_f64() / latency.as_secs_f64()
+    );
+    println!(
+        "  sequential       {sequential:>10.1?}  = {:.1} x 100 ms (baseline); speed-up {:.1}x",
+        sequential.as_secs_f64() / latency.as_secs_f64(),
+        sequential.as_secs_f64() / concurrent.as_secs_f64()
+    );
+
+    // Per-call overhead.
+    let toolbox = tools![noop];
+    let calls = noop_calls(10_000);
+    let per_call = best_per_run(5, 1, || {
+        black_box(rt.block_on(toolbox.run(&calls)));
+    }) / 10_000;
+    println!("per-call overhead (10,000 no-op calls in one turn, 2 workers):");
+    println!("  {per_call:.2?} per call (target <= 5 us)");
+
+    // Dispatch overhead.
+    let toolbox = tools![add];
+    let args = Arguments::from(ADD_ARGS);
+    let ours = best_per_run(7, 200_000, || {
+        black_box(dispatch_through_toolbox(&toolbox, black_box(&args)));
+    });
+    let by_hand = best_per_run(7, 200_000, || {
+        black_box(dispatch_by_hand(black_box(ADD_ARGS)));
+    });
+    println!("dispatch overhead (decode + call `add`):");
+    println!("  through the toolbox  {ours:.1?}");
+    println!("  by hand (baseline)   {by_hand:.1?}");
+    println!(
+        "  ratio {:.2} (target <= 1.2)",
+        ours.as_secs_f64() / by_hand.as_secs_f64()
+    );
+    println!();
+}
+
+fn main() {
+    report_ratios();
+    divan::main();
+}
+
+#[divan::bench]
+fn turn_of_10_000_noop_calls(bencher: divan::Bencher<'_, '_>) {
+    let rt = runtime();
+    let toolbox = tools![noop];
+    let calls = noop_calls(10_000);
+    bencher.bench_local(|| rt.block_on(toolbox.run(&calls)));
+}
+
+#[divan::bench]
+fn dispatch_through_the_toolbox(bencher: divan::Bencher<'_, '_>) {
+    let toolbox = tools![add];
+    let args = Arguments::from(ADD_ARGS);
+    bencher.bench_local(|| dispatch_through_toolbox(&toolbox, black_box(&args)));
+}
+
+#[divan::bench]
+fn dispatch_by_hand_baseline() -> i64 {
+    dispatch_by_hand(black_box(ADD_ARGS))
+}

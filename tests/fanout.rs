@@ -1,0 +1,547 @@
+//! The fan-out: concurrency, order, isolation, timeouts, sequential tools, cancellation, and
+//! exactly one result per call id. Deterministic: tokio's paused clock, channels and counters.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use proptest::prelude::*;
+use tool_runtime::{
+    Arguments, CallContext, CallEvent, Tool, ToolCall, ToolDefinition, ToolError, ToolFuture,
+    ToolOutput, Toolbox, complete_turn, tool, tools,
+};
+
+/// Sleep for `ms` milliseconds, then answer with the number.
+#[tool]
+async fn sleepy(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+/// Always panics.
+#[tool]
+async fn explode() -> String {
+    panic!("kaboom: secret internals")
+}
+
+/// Always fails.
+#[tool]
+fn refuse(reason: String) -> Result<String, String> {
+    Err(reason)
+}
+
+/// Never finishes in time.
+#[tool(timeout = "1s")]
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    "done"
+}
+
+/// Proves it runs on the blocking pool: `Handle::block_on` panics on an async worker thread.
+#[tool]
+fn blocking_probe() -> u8 {
+    tokio::runtime::Handle::current().block_on(async { 7 })
+}
+
+fn call(id: &str, name: &str, args: &str) -> ToolCall {
+    ToolCall::new(id, name, args)
+}
+
+/// A hand-written tool that records concurrency and order, for the cap and sequential tests.
+struct Probe {
+    definition: ToolDefinition,
+    in_flight: Arc<AtomicUsize>,
+    max_in_flight: Arc<AtomicUsize>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Probe {
+    fn new(name: &'static str, sequential: bool) -> Self {
+        Self {
+            definition: ToolDefinition::new(
+                name,
+                "Record the call.",
+                serde_json::json!({"type": "object", "properties": {"tag": {"type": "string"}}}),
+            )
+            .with_sequential(sequential),
+            in_flight: Arc::default(),
+            max_in_flight: Arc::default(),
+            log: Arc::default(),
+        }
+    }
+
+    fn sharing(name: &'static str, sequential: bool, other: &Probe) -> Self {
+        let mut probe = Self::new(name, sequential);
+        probe.in_flight = other.in_flight.clone();
+        probe.max_in_flight = other.max_in_flight.clone();
+        probe.log = other.log.clone();
+        probe
+    }
+}
+
+impl Tool for Probe {
+    fn definition(&self) -> &ToolDefinition {
+        &self.definition
+    }
+
+    fn call(&self, args: &Arguments, _ctx: CallContext) -> ToolFuture {
+        let tag = args.to_value().unwrap()["tag"].as_str().unwrap().to_owned();
+        let (in_flight, max, log) = (
+            self.in_flight.clone(),
+            self.max_in_flight.clone(),
+            self.log.clone(),
+        );
+        Box::pin(async move {
+            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            max.fetch_max(now, Ordering::SeqCst);
+            log.lock().unwrap().push(format!("start {tag}"));
+            // Later tags finish sooner, so any reordering would show.
+            let wait = 100
+                - tag
+                    .trim_start_matches(char::is_alphabetic)
+                    .parse::<u64>()
+                    .unwrap();
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            log.lock().unwrap().push(format!("end {tag}"));
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            Ok(ToolOutput::text(tag))
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn reverse_latency_calls_come_back_in_call_order() {
+    let toolbox = tools![sleepy];
+    let calls: Vec<ToolCall> = (0..10)
+        .map(|i| {
+            call(
+                &format!("c{i}"),
+                "sleepy",
+                &format!(r#"{{"ms": {}}}"#, (10 - i) * 100),
+            )
+        })
+        .collect();
+    let started = tokio::time::Instant::now();
+    let results = toolbox.run(&calls).await;
+    // Concurrent: the turn takes as long as the slowest call, not the sum.
+    assert_eq!(started.elapsed(), Duration::from_millis(1000));
+    let ids: Vec<&str> = results.iter().map(|r| r.call_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9"]
+    );
+    for (i, result) in results.iter().enumerate() {
+        assert_eq!(result.content(), ((10 - i) * 100).to_string());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_concurrency_cap_is_never_exceeded() {
+    let probe = Probe::new("probe", false);
+    let max = probe.max_in_flight.clone();
+    let toolbox = Toolbox::new().with(probe).with_max_concurrency(3);
+    let calls: Vec<ToolCall> = (0..20)
+        .map(|i| call(&format!("c{i}"), "probe", &format!(r#"{{"tag": "t{i}"}}"#)))
+        .collect();
+    let results = toolbox.run(&calls).await;
+    assert_eq!(results.len(), 20);
+    assert!(results.iter().all(|r| !r.is_error()));
+    assert_eq!(max.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_cap_everything_runs_at_once() {
+    let probe = Probe::new("probe", false);
+    let max = probe.max_in_flight.clone();
+    let toolbox = Toolbox::new().with(probe);
+    let calls: Vec<ToolCall> = (0..50)
+        .map(|i| call(&format!("c{i}"), "probe", &format!(r#"{{"tag": "t{i}"}}"#)))
+        .collect();
+    toolbox.run(&calls).await;
+    assert_eq!(max.load(Ordering::SeqCst), 50);
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_failure_is_isolated_and_worded_for_the_model() {
+    let toolbox = tools![sleepy, explode, refuse, slow];
+    let calls = [
+        call("ok", "sleepy", r#"{"ms": 5}"#),
+        call("panic", "explode", "{}"),
+        call("timeout", "slow", "{}"),
+        call("decode", "sleepy", r#"{"ms": "soon"}"#),
+        call("unknown", "teleport", "{}"),
+        call("err", "refuse", r#"{"reason": "not today"}"#),
+        call("ok2", "sleepy", r#"{"ms": 1}"#),
+    ];
+    let results = toolbox.run(&calls).await;
+    let got: Vec<(&str, bool, String)> = results
+        .iter()
+        .map(|r| (r.call_id.as_str(), r.is_error(), r.content()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("ok", false, "5".to_owned()),
+            (
+                "panic",
+                true,
+                "The tool `explode` failed with an internal error.".to_owned()
+            ),
+            ("timeout", true, "Timed out after 1s".to_owned()),
+            (
+                "decode",
+                true,
+                "Invalid arguments for tool `sleepy`:\n- `ms`: invalid type: string \"soon\", \
+                 expected u64\nFix the arguments and call the tool again."
+                    .to_owned()
+            ),
+            (
+                "unknown",
+                true,
+                "Unknown tool `teleport`. Available tools: sleepy, explode, refuse, slow."
+                    .to_owned()
+            ),
+            ("err", true, "not today".to_owned()),
+            ("ok2", false, "1".to_owned()),
+        ]
+    );
+    // The panic payload is not shown to the model.
+    assert!(!results[1].content().contains("kaboom"));
+    assert!(matches!(results[2].outcome, Err(ToolError::TimedOut(_))));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_toolbox_default_timeout_applies_to_tools_without_their_own() {
+    let toolbox = tools![sleepy, slow].with_default_timeout(Duration::from_millis(50));
+    let results = toolbox
+        .run(&[
+            call("a", "sleepy", r#"{"ms": 10}"#),
+            call("b", "sleepy", r#"{"ms": 60000}"#),
+            call("c", "slow", "{}"),
+        ])
+        .await;
+    assert_eq!(results[0].content(), "10");
+    assert_eq!(results[1].content(), "Timed out after 50ms");
+    // A tool's own timeout wins over the toolbox's.
+    assert_eq!(results[2].content(), "Timed out after 1s");
+}
+
+#[tokio::test(start_paused = true)]
+async fn sequential_tools_keep_their_order_and_never_overlap() {
+    let parallel = Probe::new("parallel", false);
+    let sequential = Probe::new("sequential", true);
+    let seq_log = sequential.log.clone();
+    let seq_max = sequential.max_in_flight.clone();
+    let toolbox = Toolbox::new().with(parallel).with(sequential);
+    let mut calls = Vec::new();
+    for i in 0..6 {
+        calls.push(call(
+            &format!("s{i}"),
+            "sequential",
+            &format!(r#"{{"tag": "s{i}"}}"#),
+        ));
+        calls.push(call(
+            &format!("p{i}"),
+            "parallel",
+            &format!(r#"{{"tag": "p{i}"}}"#),
+        ));
+    }
+    let started = tokio::time::Instant::now();
+    let results = toolbox.run(&calls).await;
+    assert!(results.iter().all(|r| !r.is_error()));
+    assert_eq!(
+        seq_max.load(Ordering::SeqCst),
+        1,
+        "sequential calls overlapped"
+    );
+    let log = seq_log.lock().unwrap().clone();
+    let expected: Vec<String> = (0..6)
+        .flat_map(|i| [format!("start s{i}"), format!("end s{i}")])
+        .collect();
+    assert_eq!(log, expected);
+    // The chain takes the sum of its calls (100+99+…+95 ms); the parallel calls ran beside it.
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_millis(100 + 99 + 98 + 97 + 96 + 95)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_sequential_call_does_not_block_the_chain() {
+    let first = Probe::new("first", true);
+    let log = first.log.clone();
+    let second = Probe::sharing("second", true, &first);
+    let toolbox = Toolbox::new().with(first).with(second);
+    let results = toolbox
+        .run(&[
+            call("a", "first", r#"{"tag": "a1"}"#),
+            call("b", "second", r#"{"tag": "b2"}"#),
+        ])
+        .await;
+    assert_eq!(results[1].content(), "b2");
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["start a1", "end a1", "start b2", "end b2"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_tools_run_on_the_blocking_pool() {
+    let toolbox = tools![blocking_probe];
+    let results = toolbox.run(&[call("a", "blocking_probe", "")]).await;
+    assert_eq!(results[0].content(), "7");
+}
+
+/// Counts how many of its futures were dropped, finished or not.
+struct DropCounter {
+    definition: ToolDefinition,
+    started: Arc<AtomicUsize>,
+    dropped: Arc<AtomicUsize>,
+    finished: Arc<AtomicUsize>,
+}
+
+struct OnDrop(Arc<AtomicUsize>);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Tool for DropCounter {
+    fn definition(&self) -> &ToolDefinition {
+        &self.definition
+    }
+
+    fn call(&self, _args: &Arguments, _ctx: CallContext) -> ToolFuture {
+        let (started, dropped, finished) = (
+            self.started.clone(),
+            self.dropped.clone(),
+            self.finished.clone(),
+        );
+        Box::pin(async move {
+            let _guard = OnDrop(dropped);
+            started.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            finished.fetch_add(1, Ordering::SeqCst);
+            Ok(ToolOutput::text("finished"))
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_turn_aborts_every_running_call() {
+    let counter = DropCounter {
+        definition: ToolDefinition::new(
+            "wait",
+            "Wait ten seconds.",
+            serde_json::json!({"type": "object"}),
+        ),
+        started: Arc::default(),
+        dropped: Arc::default(),
+        finished: Arc::default(),
+    };
+    let (started, dropped, finished) = (
+        counter.started.clone(),
+        counter.dropped.clone(),
+        counter.finished.clone(),
+    );
+    let toolbox = Toolbox::new().with(counter);
+    let calls: Vec<ToolCall> = (0..5)
+        .map(|i| call(&format!("c{i}"), "wait", "{}"))
+        .collect();
+
+    // Interrupt the turn after one second, keeping what arrived before.
+    let mut arrived = Vec::new();
+    let interrupted = tokio::time::timeout(
+        Duration::from_secs(1),
+        toolbox.run_with(&calls, |event| {
+            if let CallEvent::Finished { index, result } = event {
+                arrived.push((index, result.clone()));
+            }
+        }),
+    )
+    .await;
+    assert!(interrupted.is_err());
+    assert_eq!(started.load(Ordering::SeqCst), 5);
+
+    // Let the runtime process the aborts, then let far more than ten seconds pass.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        5,
+        "every call future was dropped"
+    );
+    assert_eq!(finished.load(Ordering::SeqCst), 0, "no call kept running");
+
+    // The interrupted turn is completed with `Cancelled` answers, one per call id.
+    let results = complete_turn(&calls, arrived);
+    assert_eq!(results.len(), 5);
+    assert!(
+        results
+            .iter()
+            .all(|r| r.content() == "Cancelled" && r.is_error())
+    );
+    let ids: Vec<&str> = results.iter().map(|r| r.call_id.as_str()).collect();
+    assert_eq!(ids, ["c0", "c1", "c2", "c3", "c4"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn complete_turn_keeps_the_results_that_arrived() {
+    let toolbox = tools![sleepy];
+    let calls = [
+        call("fast", "sleepy", r#"{"ms": 1}"#),
+        call("slow", "sleepy", r#"{"ms": 100000}"#),
+    ];
+    let mut arrived = Vec::new();
+    let _ = tokio::time::timeout(
+        Duration::from_millis(10),
+        toolbox.run_with(&calls, |event| {
+            if let CallEvent::Finished { index, result } = event {
+                arrived.push((index, result.clone()));
+            }
+        }),
+    )
+    .await;
+    let results = complete_turn(&calls, arrived);
+    assert_eq!(results[0].content(), "1");
+    assert_eq!(results[1].content(), "Cancelled");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_same_call_id_twice_is_answered_twice() {
+    let toolbox = tools![sleepy];
+    let results = toolbox
+        .run(&[
+            call("dup", "sleepy", r#"{"ms": 2}"#),
+            call("dup", "sleepy", r#"{"ms": 1}"#),
+        ])
+        .await;
+    let got: Vec<(String, String)> = results
+        .iter()
+        .map(|r| (r.call_id.clone(), r.content()))
+        .collect();
+    assert_eq!(
+        got,
+        [("dup".into(), "2".into()), ("dup".into(), "1".into())]
+    );
+}
+
+#[tokio::test]
+async fn an_empty_turn_has_no_results() {
+    assert!(tools![sleepy].run(&[]).await.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn ten_thousand_calls_in_one_turn() {
+    let toolbox = tools![sleepy].with_max_concurrency(1000);
+    let calls: Vec<ToolCall> = (0..10_000)
+        .map(|i| {
+            call(
+                &format!("c{i}"),
+                "sleepy",
+                &format!(r#"{{"ms": {}}}"#, i % 7),
+            )
+        })
+        .collect();
+    let results = toolbox.run(&calls).await;
+    assert_eq!(results.len(), 10_000);
+    for (i, result) in results.iter().enumerate() {
+        assert_eq!(result.call_id, format!("c{i}"));
+        assert_eq!(result.content(), (i % 7).to_string());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn events_report_every_start_and_finish() {
+    let toolbox = tools![sleepy];
+    let calls = [
+        call("a", "sleepy", r#"{"ms": 20}"#),
+        call("b", "nope", "{}"),
+        call("c", "sleepy", r#"{"ms": 10}"#),
+    ];
+    let mut events = Vec::new();
+    toolbox
+        .run_with(&calls, |event| match event {
+            CallEvent::Started { index, .. } => events.push(format!("start {index}")),
+            CallEvent::Finished { index, result } => {
+                events.push(format!("finish {index} after {:?}", result.duration))
+            }
+            _ => {}
+        })
+        .await;
+    assert_eq!(
+        events,
+        [
+            "start 0",
+            "start 1",
+            "finish 1 after 0ns",
+            "start 2",
+            "finish 2 after 10ms",
+            "finish 0 after 20ms",
+        ]
+    );
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Good(u64),
+    BadArgs(String),
+    Unknown,
+    Fails,
+    Panics,
+    TimesOut,
+}
+
+fn kind() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        (0u64..50).prop_map(Kind::Good),
+        any::<String>().prop_map(Kind::BadArgs),
+        Just(Kind::Unknown),
+        Just(Kind::Fails),
+        Just(Kind::Panics),
+        Just(Kind::TimesOut),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_id_in_gets_exactly_one_result_out(kinds in proptest::collection::vec(kind(), 0..40), cap in 1usize..8) {
+        let toolbox = tools![sleepy, explode, refuse, slow].with_max_concurrency(cap);
+        let calls: Vec<ToolCall> = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, kind)| {
+                let id = format!("id{i}");
+                match kind {
+                    Kind::Good(ms) => call(&id, "sleepy", &format!(r#"{{"ms": {ms}}}"#)),
+                    Kind::BadArgs(text) => call(&id, "sleepy", text),
+                    Kind::Unknown => call(&id, "nope", "{}"),
+                    Kind::Fails => call(&id, "refuse", r#"{"reason": "no"}"#),
+                    Kind::Panics => call(&id, "explode", ""),
+                    Kind::TimesOut => call(&id, "slow", ""),
+                }
+            })
+            .collect();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let results = runtime.block_on(toolbox.run(&calls));
+        prop_assert_eq!(results.len(), calls.len());
+        for ((result, call), kind) in results.iter().zip(&calls).zip(&kinds) {
+            prop_assert_eq!(&result.call_id, &call.id);
+            match kind {
+                Kind::Good(ms) => prop_assert_eq!(result.content(), ms.to_string()),
+                Kind::BadArgs(_) => prop_assert!(result.is_error() || result.content().parse::<u64>().is_ok()),
+                _ => prop_assert!(result.is_error()),
+            }
+        }
+    }
+}
