@@ -41,8 +41,12 @@
 #[cfg(test)]
 extern crate self as tool_runtime;
 
+mod agent;
+mod chat;
 mod decode;
 mod error;
+pub mod provider;
+mod repair;
 mod run;
 mod schema;
 pub mod strict;
@@ -52,7 +56,14 @@ mod toolbox;
 #[doc(hidden)]
 pub mod __private;
 
+pub use agent::{Agent, AgentEvent, RunError, RunOutput};
+pub use chat::{
+    AssistantMessage, ChatRequest, Message, ModelResponse, Provider, ProviderFuture, RawMessage,
+    StopReason, ToolChoice, ToolReply, Usage,
+};
 pub use error::{FieldIssue, InvalidArguments, ToolError};
+pub use provider::{Anthropic, Error, ErrorKind, OpenAi, RetryPolicy};
+pub use repair::{repair_anthropic_messages, repair_messages, repair_openai_messages};
 pub use run::{CallEvent, ToolCall, ToolResult, complete_turn};
 pub use tool::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture, ToolOutput};
 pub use toolbox::{RegisterError, Toolbox, is_valid_tool_name};
