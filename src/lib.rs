@@ -1,1 +1,1 @@
-//! Examples and end-to-end tests for `tool-runtime`; nothing to use here.
+#![doc = include_str!("../README.md")]

@@ -45,6 +45,7 @@ mod agent;
 mod chat;
 mod decode;
 mod error;
+mod offline;
 pub mod provider;
 mod repair;
 mod run;
@@ -62,6 +63,7 @@ pub use chat::{
     StopReason, ToolChoice, ToolReply, Usage,
 };
 pub use error::{FieldIssue, InvalidArguments, ToolError};
+pub use offline::{OfflineModel, RecordedRequest};
 pub use provider::{Anthropic, Error, ErrorKind, OpenAi, RetryPolicy};
 pub use repair::{repair_anthropic_messages, repair_messages, repair_openai_messages};
 pub use run::{CallEvent, ToolCall, ToolResult, complete_turn};

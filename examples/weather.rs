@@ -1,0 +1,125 @@
+//! The seed's first program: two tools, one prompt, parallel tool calls fanned out and answered.
+//!
+//! ```sh
+//! cargo run --example weather                      # offline: a local model plays its part
+//! OPENAI_API_KEY=sk-… cargo run --example weather  # OpenAI
+//! ANTHROPIC_API_KEY=sk-ant-… cargo run --example weather
+//! TOOL_PROVIDER=anthropic cargo run --example weather   # pick one when both keys are set
+//! ```
+
+use std::error::Error;
+
+use tool_runtime::{Agent, AgentEvent, Anthropic, OfflineModel, OpenAi, Provider, tool, tools};
+
+/// Get the current weather for a city.
+#[tool]
+async fn get_weather(
+    /// City name, e.g. "Tokyo".
+    city: String,
+) -> Result<String, String> {
+    // A stand-in for a weather API.
+    let report = match city.to_lowercase().as_str() {
+        "tokyo" => "light rain, 18°C",
+        "london" => "overcast, 11°C",
+        "paris" => "sunny, 16°C",
+        "new york" => "clear, 9°C",
+        _ => return Err(format!("no weather station for {city:?}")),
+    };
+    Ok(format!("{city}: {report}"))
+}
+
+/// Get the exchange rate between two currencies: how many `to_currency` one `from_currency` buys.
+#[tool]
+async fn get_exchange_rate(
+    /// ISO 4217 code of the currency to convert from, e.g. "USD".
+    from_currency: String,
+    /// ISO 4217 code of the currency to convert to, e.g. "JPY".
+    to_currency: String,
+) -> Result<f64, String> {
+    // A stand-in for an exchange-rate API: rates against one US dollar.
+    let per_usd = |code: &str| -> Option<f64> {
+        match code.to_uppercase().as_str() {
+            "USD" => Some(1.0),
+            "JPY" => Some(151.2),
+            "EUR" => Some(0.92),
+            "GBP" => Some(0.79),
+            _ => None,
+        }
+    };
+    match (per_usd(&from_currency), per_usd(&to_currency)) {
+        (Some(from), Some(to)) => Ok((to / from * 100.0).round() / 100.0),
+        _ => Err(format!(
+            "unknown currency pair {from_currency}/{to_currency}"
+        )),
+    }
+}
+
+const PROMPT: &str = "What's the weather in Tokyo and London, and what's the USD to JPY rate?";
+
+/// OpenAI or Anthropic when a key is set (`TOOL_PROVIDER` or `--provider` picks when both are),
+/// the offline model otherwise.
+fn provider() -> Result<Box<dyn Provider>, Box<dyn Error>> {
+    let has = |var: &str| std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
+    let flag = std::env::args()
+        .skip_while(|arg| arg != "--provider")
+        .nth(1)
+        .or_else(|| std::env::var("TOOL_PROVIDER").ok());
+    let choice = match flag.as_deref() {
+        Some(choice) => choice.to_owned(),
+        None if has("OPENAI_API_KEY") => "openai".to_owned(),
+        None if has("ANTHROPIC_API_KEY") => "anthropic".to_owned(),
+        None => "offline".to_owned(),
+    };
+    Ok(match choice.as_str() {
+        "openai" => Box::new(OpenAi::from_env()?),
+        "anthropic" => Box::new(Anthropic::from_env()?),
+        "offline" => Box::new(OfflineModel::new()),
+        other => {
+            return Err(
+                format!("unknown provider {other:?}: use openai, anthropic or offline").into(),
+            );
+        }
+    })
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let provider = provider()?;
+    let name = provider.name();
+    if name.starts_with("offline") {
+        println!(
+            "Using the offline model (set OPENAI_API_KEY or ANTHROPIC_API_KEY to use a real one)."
+        );
+    } else {
+        println!("Using {name}.");
+    }
+    println!("> {PROMPT}");
+
+    let agent =
+        Agent::new(provider, tools![get_weather, get_exchange_rate]).on_event(
+            |event| match event {
+                AgentEvent::TurnStarted { turn } => println!("[turn {turn}]"),
+                AgentEvent::ToolCallStarted { call } => {
+                    println!("  -> {}({})", call.name, call.arguments.to_json_string());
+                }
+                AgentEvent::ToolCallFinished {
+                    result, duration, ..
+                } => {
+                    let status = if result.is_error() { "error" } else { "ok" };
+                    println!(
+                        "  <- {} {status} in {duration:.1?}: {}",
+                        result.name,
+                        result.content()
+                    );
+                }
+                _ => {}
+            },
+        );
+    let output = agent.run(PROMPT).await?;
+    println!("\n{}", output.text);
+    println!(
+        "\n({} turns, {} tokens in, {} tokens out)",
+        output.turns, output.usage.input_tokens, output.usage.output_tokens
+    );
+    Ok(())
+}

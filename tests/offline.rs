@@ -1,0 +1,251 @@
+//! The offline model: schema-valid arguments, determinism, the scripted and responder modes, and
+//! the same loop and history as the real providers.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tool_runtime::{
+    Agent, AssistantMessage, ErrorKind, Message, OfflineModel, ToolCall, ToolReply, tool, tools,
+};
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Unit {
+    Celsius,
+    Fahrenheit,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Window {
+    /// First day, 1 to 7.
+    #[schemars(range(min = 1, max = 7))]
+    from_day: u8,
+    to_day: Option<u8>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Filter {
+    Rain { min_mm: f64 },
+    Sun,
+}
+
+/// Get the current weather for a city.
+#[tool]
+async fn get_weather(
+    /// City name.
+    city: String,
+) -> String {
+    format!("{city}: sunny")
+}
+
+/// Get the exchange rate between two currencies.
+#[tool]
+async fn get_exchange_rate(from_currency: String, to_currency: String) -> Result<f64, String> {
+    if from_currency == to_currency {
+        Ok(1.0)
+    } else {
+        Ok(151.2)
+    }
+}
+
+/// A tool with every kind of parameter.
+#[tool]
+fn forecast(
+    city: String,
+    unit: Option<Unit>,
+    #[arg(default = 3)] days: u8,
+    window: Window,
+    filters: Vec<Filter>,
+    offset: i32,
+    verbose: bool,
+) -> String {
+    format!("{city} {unit:?} {days} {window:?} {filters:?} {offset} {verbose}")
+}
+
+fn validator(schema: &Value) -> jsonschema::Validator {
+    jsonschema::validator_for(schema).unwrap()
+}
+
+#[tokio::test]
+async fn the_seed_prompt_runs_offline_with_parallel_calls() {
+    let model = OfflineModel::new();
+    let agent = Agent::new(model.clone(), tools![get_weather, get_exchange_rate]);
+    let output = agent
+        .run("What's the weather in Tokyo and London, and what's the USD to JPY rate?")
+        .await
+        .unwrap();
+    assert_eq!(output.turns, 2);
+    let calls: Vec<(String, String)> = output.messages[1]
+        .tool_calls()
+        .iter()
+        .map(|call| (call.name.clone(), call.arguments.to_json_string()))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("get_weather".to_owned(), r#"{"city":"Tokyo"}"#.to_owned()),
+            ("get_weather".to_owned(), r#"{"city":"London"}"#.to_owned()),
+            (
+                "get_exchange_rate".to_owned(),
+                r#"{"from_currency":"USD","to_currency":"JPY"}"#.to_owned()
+            ),
+        ]
+    );
+    assert_eq!(
+        output.text,
+        "(offline model) Here is what the tools returned:\n\
+         - get_weather: Tokyo: sunny\n\
+         - get_weather: London: sunny\n\
+         - get_exchange_rate: 151.2"
+    );
+    // The same history the real providers get: user, assistant calls, results, assistant text.
+    assert!(matches!(output.messages[0], Message::User { .. }));
+    assert!(matches!(&output.messages[2], Message::ToolResults { results } if results.len() == 3));
+    assert!(matches!(&output.messages[3], Message::Assistant(a) if a.tool_calls.is_empty()));
+    assert_eq!(model.requests().len(), 2);
+    assert!(output.usage.input_tokens > 0 && output.usage.output_tokens > 0);
+}
+
+#[tokio::test]
+async fn generated_arguments_are_valid_for_the_schema_and_decode() {
+    let toolbox = tools![forecast];
+    let schema = toolbox
+        .get("forecast")
+        .unwrap()
+        .definition()
+        .parameters()
+        .clone();
+    let validator = validator(&schema);
+    let mut saw_absent_unit = false;
+    let mut saw_present_unit = false;
+    for seed in 0..40 {
+        let model = OfflineModel::new().seed(seed);
+        let output = Agent::new(model, toolbox.clone())
+            .run("forecast please")
+            .await
+            .unwrap();
+        let call = &output.messages[1].tool_calls()[0];
+        let args = call.arguments.to_value().unwrap();
+        assert!(validator.is_valid(&args), "seed {seed}: {args}");
+        match args.get("unit") {
+            Some(_) => saw_present_unit = true,
+            None => saw_absent_unit = true,
+        }
+        // And the tool accepted them.
+        let Message::ToolResults { results } = &output.messages[2] else {
+            panic!()
+        };
+        assert!(!results[0].is_error, "seed {seed}: {}", results[0].content);
+    }
+    assert!(
+        saw_absent_unit && saw_present_unit,
+        "optional fields are sometimes absent"
+    );
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_run() {
+    let run = |seed| async move {
+        Agent::new(OfflineModel::new().seed(seed), tools![forecast])
+            .run("forecast")
+            .await
+            .unwrap()
+            .messages
+    };
+    assert_eq!(run(5).await, run(5).await);
+    assert_ne!(run(5).await, run(6).await);
+}
+
+#[tokio::test]
+async fn without_parallel_calls_it_calls_one_tool_per_turn() {
+    let model = OfflineModel::new();
+    let output = Agent::new(model.clone(), tools![get_weather, get_exchange_rate])
+        .parallel_tool_calls(false)
+        .run("Weather in Oslo and the EUR to USD rate")
+        .await
+        .unwrap();
+    assert_eq!(output.turns, 3);
+    assert_eq!(output.messages[1].tool_calls().len(), 1);
+    assert_eq!(output.messages[3].tool_calls().len(), 1);
+    assert!(model.requests().iter().all(|r| !r.parallel_tool_calls));
+}
+
+#[tokio::test]
+async fn scripted_turns_are_returned_in_order() {
+    let model = OfflineModel::scripted([
+        AssistantMessage::calls([
+            ToolCall::new("a", "get_weather", json!({"city": "Oslo"})),
+            ToolCall::new("b", "get_weather", json!({"town": "Oslo"})),
+        ]),
+        AssistantMessage::text("Oslo is sunny."),
+    ]);
+    let output = Agent::new(model.clone(), tools![get_weather])
+        .system("Be brief.")
+        .run("Oslo?")
+        .await
+        .unwrap();
+    assert_eq!(output.text, "Oslo is sunny.");
+    let second = &model.requests()[1];
+    assert_eq!(second.system.as_deref(), Some("Be brief."));
+    assert_eq!(second.tools, ["get_weather"]);
+    let Message::ToolResults { results } = &second.messages[2] else {
+        panic!()
+    };
+    assert_eq!(
+        results[0],
+        ToolReply {
+            call_id: "a".into(),
+            name: "get_weather".into(),
+            content: "Oslo: sunny".into(),
+            is_error: false
+        }
+    );
+    assert!(results[1].is_error);
+    assert!(
+        results[1]
+            .content
+            .contains("`city`: missing required field")
+    );
+}
+
+#[tokio::test]
+async fn a_script_that_runs_out_is_an_error_with_the_transcript() {
+    let model = OfflineModel::scripted([AssistantMessage::calls([ToolCall::new(
+        "a",
+        "get_weather",
+        json!({"city": "Oslo"}),
+    )])]);
+    let error = Agent::new(model, tools![get_weather])
+        .run("Oslo?")
+        .await
+        .unwrap_err();
+    assert_eq!(error.error.kind(), ErrorKind::Config);
+    assert_eq!(error.turns, 2);
+    assert_eq!(error.messages.len(), 3);
+}
+
+#[tokio::test]
+async fn a_responder_reads_earlier_results() {
+    let model = OfflineModel::responder(|request| match request.messages.last() {
+        Some(Message::ToolResults { results }) => {
+            AssistantMessage::text(format!("got {}", results[0].content))
+        }
+        _ => AssistantMessage::calls([ToolCall::new("a", "get_weather", json!({"city": "Rome"}))]),
+    });
+    let output = Agent::new(model, tools![get_weather])
+        .run("Rome?")
+        .await
+        .unwrap();
+    assert_eq!(output.text, "got Rome: sunny");
+}
+
+#[tokio::test]
+async fn without_tools_it_just_answers() {
+    let output = Agent::new(OfflineModel::new(), tools![])
+        .run("hello")
+        .await
+        .unwrap();
+    assert_eq!(output.turns, 1);
+    assert_eq!(output.text, "(offline model) You said: hello");
+}
