@@ -193,12 +193,11 @@ pub fn repair_anthropic_messages(messages: &mut Vec<Value>) {
             }
         } else if is_user {
             // A user message not right after tool use: any tool_result in it is an orphan.
-            let (results, rest) = split_results(&mut message);
-            if !results.is_empty() {
-                if rest.is_empty() {
+            if let Some(blocks) = message["content"].as_array_mut() {
+                blocks.retain(|block| block["type"] != "tool_result");
+                if blocks.is_empty() {
                     continue;
                 }
-                message["content"] = Value::Array(rest);
             }
             messages.push(message);
             continue;
