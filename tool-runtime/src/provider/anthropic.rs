@@ -1,12 +1,10 @@
 //! The Anthropic Messages API.
 
-use std::time::Duration;
-
 use reqwest::header::{HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{ApiKey, Error, ErrorKind, HttpClient, RetryPolicy, env_var};
+use super::{ApiKey, Error, ErrorKind, HttpClient, env_var};
 use crate::chat::{
     AssistantMessage, ChatRequest, Message, ModelResponse, Provider, ProviderFuture, RawMessage,
     StopReason, ToolChoice, Usage,
@@ -39,6 +37,8 @@ pub struct Anthropic {
 }
 
 impl Anthropic {
+    super::shared_builder_methods!();
+
     /// Anthropic with this API key, the default base URL, model (`claude-sonnet-4-5`) and
     /// `max_tokens` (4096; the API requires one).
     pub fn new(api_key: impl Into<String>) -> Self {
@@ -72,52 +72,10 @@ impl Anthropic {
         Ok(anthropic)
     }
 
-    /// The model, e.g. `claude-haiku-4-5`.
-    #[must_use]
-    pub fn model(mut self, model: impl Into<String>) -> Self {
-        self.model = model.into();
-        self
-    }
-
-    /// The base URL, without `/v1`.
-    #[must_use]
-    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into().trim_end_matches('/').to_owned();
-        self
-    }
-
     /// The most tokens the model may write per response.
     #[must_use]
     pub fn max_tokens(mut self, max_tokens: u32) -> Self {
         self.max_tokens = max_tokens;
-        self
-    }
-
-    /// The sampling temperature.
-    #[must_use]
-    pub fn temperature(mut self, temperature: f32) -> Self {
-        self.temperature = Some(temperature);
-        self
-    }
-
-    /// The time limit for one HTTP request (default: 10 minutes).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
-        self
-    }
-
-    /// How many times a failed request is retried (default: 2).
-    #[must_use]
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.http.retry.max_retries = max_retries;
-        self
-    }
-
-    /// The whole retry policy.
-    #[must_use]
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.http.retry = policy;
         self
     }
 

@@ -1,6 +1,56 @@
 //! Talking to models over HTTP: [`OpenAi`], [`Anthropic`], the shared [`Error`], retries and the
 //! secrecy of API keys.
 
+/// The builder methods every HTTP provider has, over its `http`, `base_url`, `model` and
+/// `temperature` fields.
+macro_rules! shared_builder_methods {
+    () => {
+        /// The model, e.g. `gpt-4o` or `claude-haiku-4-5`.
+        #[must_use]
+        pub fn model(mut self, model: impl Into<String>) -> Self {
+            self.model = model.into();
+            self
+        }
+
+        /// The base URL: for OpenAI up to and including `/v1`, for Anthropic without it (as in
+        /// the official SDKs and their `*_BASE_URL` variables).
+        #[must_use]
+        pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+            self.base_url = base_url.into().trim_end_matches('/').to_owned();
+            self
+        }
+
+        /// The sampling temperature.
+        #[must_use]
+        pub fn temperature(mut self, temperature: f32) -> Self {
+            self.temperature = Some(temperature);
+            self
+        }
+
+        /// The time limit for one HTTP request (default: 10 minutes).
+        #[must_use]
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.http.timeout = timeout;
+            self
+        }
+
+        /// How many times a failed request is retried (default: 2).
+        #[must_use]
+        pub fn max_retries(mut self, max_retries: u32) -> Self {
+            self.http.retry.max_retries = max_retries;
+            self
+        }
+
+        /// The whole retry policy.
+        #[must_use]
+        pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
+            self.http.retry = policy;
+            self
+        }
+    };
+}
+use shared_builder_methods;
+
 mod anthropic;
 mod http;
 mod openai;

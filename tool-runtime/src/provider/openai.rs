@@ -1,12 +1,10 @@
 //! OpenAI Chat Completions, and any server that speaks it.
 
-use std::time::Duration;
-
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{ApiKey, Error, ErrorKind, HttpClient, RetryPolicy, env_var};
+use super::{ApiKey, Error, ErrorKind, HttpClient, env_var};
 use crate::chat::{
     AssistantMessage, ChatRequest, Message, ModelResponse, Provider, ProviderFuture, StopReason,
     ToolChoice, Usage,
@@ -52,6 +50,8 @@ pub struct OpenAi {
 }
 
 impl OpenAi {
+    super::shared_builder_methods!();
+
     /// OpenAI with this API key, the default base URL and model (`gpt-4o-mini`).
     pub fn new(api_key: impl Into<String>) -> Self {
         Self {
@@ -90,20 +90,6 @@ impl OpenAi {
         openai
     }
 
-    /// The model, e.g. `gpt-4o`.
-    #[must_use]
-    pub fn model(mut self, model: impl Into<String>) -> Self {
-        self.model = model.into();
-        self
-    }
-
-    /// The base URL, up to and including `/v1`.
-    #[must_use]
-    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into().trim_end_matches('/').to_owned();
-        self
-    }
-
     /// The API key.
     #[must_use]
     pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
@@ -118,38 +104,10 @@ impl OpenAi {
         self
     }
 
-    /// The sampling temperature.
-    #[must_use]
-    pub fn temperature(mut self, temperature: f32) -> Self {
-        self.temperature = Some(temperature);
-        self
-    }
-
     /// Whether tools are sent in the strict flavour when their schema allows (default: yes).
     #[must_use]
     pub fn strict(mut self, strict: bool) -> Self {
         self.strict = strict;
-        self
-    }
-
-    /// The time limit for one HTTP request (default: 10 minutes).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
-        self
-    }
-
-    /// How many times a failed request is retried (default: 2).
-    #[must_use]
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.http.retry.max_retries = max_retries;
-        self
-    }
-
-    /// The whole retry policy.
-    #[must_use]
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.http.retry = policy;
         self
     }
 
