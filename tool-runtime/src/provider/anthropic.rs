@@ -293,11 +293,12 @@ impl Provider for Anthropic {
     fn complete<'a>(&'a self, request: ChatRequest<'a>) -> ProviderFuture<'a> {
         let body = self.request_body(request);
         Box::pin(async move {
-            let answer = self
+            let (answer, raw) = self
                 .http
                 .post_json("anthropic", &self.url(), &self.headers(), &body)
                 .await?;
-            parse_response(&answer)
+            // A body of the wrong shape keeps its text exactly as received.
+            parse_response(&answer).map_err(|error| error.with_body(raw))
         })
     }
 }

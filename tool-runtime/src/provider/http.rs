@@ -116,14 +116,15 @@ impl HttpClient {
         }
     }
 
-    /// POSTs `body` as JSON and returns the parsed JSON answer, retrying what can be retried.
+    /// POSTs `body` as JSON and returns the parsed JSON answer with its text as received,
+    /// retrying what can be retried.
     pub(crate) async fn post_json(
         &self,
         provider: &str,
         url: &str,
         headers: &[(HeaderName, HeaderValue)],
         body: &Value,
-    ) -> Result<Value, Error> {
+    ) -> Result<(Value, String), Error> {
         let body = serde_json::to_vec(body).map_err(|error| {
             Error::new(
                 ErrorKind::Decode,
@@ -145,7 +146,7 @@ impl HttpClient {
             for (name, value) in headers {
                 request = request.header(name, value);
             }
-            let response = match request.send().await {
+            let mut response = match request.send().await {
                 Ok(response) => response,
                 Err(error) => {
                     let kind = if error.is_timeout() {
@@ -184,9 +185,16 @@ impl HttpClient {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            let text = match response.text().await {
+            let text = match read_body(&mut response).await {
                 Ok(text) => text,
-                Err(error) => {
+                Err((error, partial)) => {
+                    // The answer was cut off: a transport failure, retried like one.
+                    if may_retry {
+                        let wait = self.retry.wait(attempt - 1, None);
+                        tracing::warn!(provider, attempt, ?wait, %error, "response cut off; retrying");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
                     let kind = if error.is_timeout() {
                         ErrorKind::Timeout
                     } else {
@@ -195,6 +203,7 @@ impl HttpClient {
                     return Err(
                         Error::new(kind, provider, "the response body could not be read")
                             .with_status(status.as_u16())
+                            .with_body(partial)
                             .with_attempts(attempt)
                             .with_source(error.without_url()),
                     );
@@ -212,8 +221,9 @@ impl HttpClient {
                     .with_body(text)
                     .with_attempts(attempt));
             }
-            return serde_json::from_str(&text).map_err(|error| {
-                Error::new(
+            return match serde_json::from_str(&text) {
+                Ok(value) => Ok((value, text)),
+                Err(error) => Err(Error::new(
                     ErrorKind::Decode,
                     provider,
                     format!("the response is not valid JSON: {error}"),
@@ -221,8 +231,20 @@ impl HttpClient {
                 .with_status(status.as_u16())
                 .with_body(text)
                 .with_attempts(attempt)
-                .with_source(error)
-            });
+                .with_source(error)),
+            };
+        }
+    }
+}
+
+/// The whole body as text; on failure, the error and whatever arrived before it.
+async fn read_body(response: &mut reqwest::Response) -> Result<String, (reqwest::Error, String)> {
+    let mut bytes = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            Ok(None) => return Ok(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(error) => return Err((error, String::from_utf8_lossy(&bytes).into_owned())),
         }
     }
 }
