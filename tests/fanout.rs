@@ -43,6 +43,35 @@ fn blocking_probe() -> u8 {
     tokio::runtime::Handle::current().block_on(async { 7 })
 }
 
+/// A percentage whose `Deserialize` panics on bad input (a bug in user code).
+#[derive(Debug, schemars::JsonSchema)]
+struct Percent(u8);
+
+impl<'de> serde::Deserialize<'de> for Percent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = u8::deserialize(deserializer)?;
+        assert!(value <= 100, "percent out of range");
+        Ok(Percent(value))
+    }
+}
+
+/// Set the volume.
+#[tool]
+async fn set_volume(level: Percent) -> u8 {
+    level.0
+}
+
+/// Write a record; slow, synchronous, with side effects that must stay in order.
+#[tool(sequential, timeout = "50ms")]
+fn write_record(tag: String) -> String {
+    LOG.lock().unwrap().push(format!("start {tag}"));
+    std::thread::sleep(Duration::from_millis(if tag == "first" { 300 } else { 1 }));
+    LOG.lock().unwrap().push(format!("end {tag}"));
+    tag
+}
+
+static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
 fn call(id: &str, name: &str, args: &str) -> ToolCall {
     ToolCall::new(id, name, args)
 }
@@ -208,6 +237,45 @@ async fn every_failure_is_isolated_and_worded_for_the_model() {
     // The panic payload is not shown to the model.
     assert!(!results[1].content().contains("kaboom"));
     assert!(matches!(results[2].outcome, Err(ToolError::TimedOut(_))));
+}
+
+#[tokio::test]
+async fn a_panic_while_decoding_is_that_calls_error_only() {
+    let toolbox = tools![set_volume];
+    let results = toolbox
+        .run(&[
+            call("a", "set_volume", r#"{"level": 30}"#),
+            call("b", "set_volume", r#"{"level": 200}"#),
+            call("c", "set_volume", r#"{"level": 70}"#),
+        ])
+        .await;
+    let got: Vec<String> = results.iter().map(|r| r.content()).collect();
+    assert_eq!(
+        got,
+        [
+            "30",
+            "The tool `set_volume` failed with an internal error.",
+            "70"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_sync_call_keeps_its_place_in_the_sequential_chain() {
+    let toolbox = tools![write_record];
+    let results = toolbox
+        .run(&[
+            call("a", "write_record", r#"{"tag": "first"}"#),
+            call("b", "write_record", r#"{"tag": "second"}"#),
+        ])
+        .await;
+    assert_eq!(results[0].content(), "Timed out after 50ms");
+    assert_eq!(results[1].content(), "second");
+    // The first body ran to its end before the second began, timeout or not.
+    assert_eq!(
+        *LOG.lock().unwrap(),
+        ["start first", "end first", "start second", "end second"]
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -78,6 +78,29 @@ fn neutral_orphan_results_are_dropped_and_a_trailing_call_is_answered() {
 }
 
 #[test]
+fn neutral_results_split_over_several_messages_are_merged() {
+    let mut messages = vec![
+        assistant(&["a", "b"]),
+        Message::ToolResults {
+            results: vec![reply("a", "1")],
+        },
+        Message::ToolResults {
+            results: vec![reply("b", "2")],
+        },
+    ];
+    repair_messages(&mut messages);
+    assert_eq!(
+        messages,
+        vec![
+            assistant(&["a", "b"]),
+            Message::ToolResults {
+                results: vec![reply("a", "1"), reply("b", "2")]
+            },
+        ]
+    );
+}
+
+#[test]
 fn neutral_sound_history_is_unchanged() {
     let sound = vec![
         Message::user("go"),

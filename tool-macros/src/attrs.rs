@@ -75,10 +75,14 @@ impl ToolArgs {
             } else if meta.path.is_ident("sequential") {
                 sequential.set(span, (), errors);
             } else {
-                return Err(meta.error(format!(
-                    "unknown `#[tool]` key `{}`; expected one of {TOOL_KEYS}",
-                    path_text(&meta.path)
-                )));
+                errors.push(
+                    span,
+                    format!(
+                        "unknown `#[tool]` key `{}`; expected one of {TOOL_KEYS}",
+                        path_text(&meta.path)
+                    ),
+                );
+                skip_value(&meta)?;
             }
             Ok(())
         });
@@ -134,10 +138,14 @@ impl ArgOptions {
                     };
                     default.set(span, value, errors);
                 } else {
-                    return Err(meta.error(format!(
-                        "unknown `#[arg]` key `{}`; expected one of {ARG_KEYS}",
-                        path_text(&meta.path)
-                    )));
+                    errors.push(
+                        span,
+                        format!(
+                            "unknown `#[arg]` key `{}`; expected one of {ARG_KEYS}",
+                            path_text(&meta.path)
+                        ),
+                    );
+                    skip_value(&meta)?;
                 }
                 Ok(())
             });
@@ -169,14 +177,33 @@ pub(crate) fn doc_text(attrs: &[Attribute]) -> Option<String> {
             _ => None,
         })
         .flat_map(|doc| {
-            doc.lines()
+            doc.split('\n')
                 .map(|line| line.strip_prefix(' ').unwrap_or(line).trim_end().to_owned())
                 .collect::<Vec<_>>()
         })
         .collect();
-    let text = lines.join("\n");
+    // Rustdoc sections (`# Errors`, `# Examples`…) are for Rust readers, not for the model.
+    let mut in_code = false;
+    let end = lines
+        .iter()
+        .position(|line| {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+            }
+            !in_code && line.starts_with("# ")
+        })
+        .unwrap_or(lines.len());
+    let text = lines[..end].join("\n");
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// Consumes an unknown key's `= value`, if any, so the keys after it are still checked.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    }
+    Ok(())
 }
 
 /// `500ms`, `5s`, `2m` → milliseconds. Zero is refused: a call needs some time to run.
@@ -214,7 +241,24 @@ impl SpanOfKey for Path {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration_ms;
+    use super::{doc_text, parse_duration_ms};
+
+    #[test]
+    fn docs_stop_at_the_first_rustdoc_section() {
+        let attrs: Vec<syn::Attribute> = vec![
+            syn::parse_quote!(#[doc = " Get the weather."]),
+            syn::parse_quote!(#[doc = ""]),
+            syn::parse_quote!(#[doc = " ```sh"]),
+            syn::parse_quote!(#[doc = " # not a heading inside code"]),
+            syn::parse_quote!(#[doc = " ```"]),
+            syn::parse_quote!(#[doc = " # Errors"]),
+            syn::parse_quote!(#[doc = " When the city is unknown."]),
+        ];
+        assert_eq!(
+            doc_text(&attrs).as_deref(),
+            Some("Get the weather.\n\n```sh\n# not a heading inside code\n```")
+        );
+    }
 
     #[test]
     fn durations() {

@@ -100,15 +100,21 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
         Output::Result(span) => quote_spanned!(*span=> __tr::result_output(#name, __ret)),
     };
     let run = if item.sig.asyncness.is_some() {
+        // Spanned at the name, so "future cannot be sent between threads safely" points at the
+        // tool, with rustc's notes on the value held across an `.await`.
+        let future = quote_spanned!(fn_ident.span()=> __tr::send_future(#fn_ident(#(#fields),*)));
         quote! {
+            let __future = #future;
             ::std::boxed::Box::pin(async move {
-                let __ret = #fn_ident(#(#fields),*).await;
+                let __ret = __future.await;
                 #convert
             })
         }
     } else {
         quote! {
             ::std::boxed::Box::pin(__tr::blocking(#name, move || {
+                // Held until the body returns, even past a timeout: see `CallContext`.
+                let _context = _context;
                 let __ret = #fn_ident(#(#fields),*);
                 #convert
             }))
@@ -123,6 +129,7 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
         #item
         #twin
 
+        #[allow(clippy::all, clippy::pedantic, clippy::nursery)]
         const _: () = {
             use #krate::__private as __tr;
 
@@ -227,7 +234,7 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
                 fn call(
                     &self,
                     arguments: &#krate::Arguments,
-                    _ctx: #krate::CallContext,
+                    _context: #krate::CallContext,
                 ) -> #krate::ToolFuture {
                     let ( #( #fields, )* ) = match __tr::decode::<__Args>(#name, arguments) {
                         ::core::result::Result::Ok(decoded) => decoded,

@@ -51,6 +51,13 @@ use errors::Errors;
 /// | `crate = "…"` | where `tool_runtime` is, for crates that re-export it |
 ///
 /// A tool without a description is a compile error: models choose tools by their descriptions.
+/// The description stops at the first rustdoc section heading (`# Errors`, `# Examples`…):
+/// those are for Rust readers.
+///
+/// `tools![get_weather]` finds the tool through an item named like the function in the *type*
+/// namespace (the function itself lives in the value namespace), so no name you did not write
+/// appears; the one thing that clashes with it is another type or module of the same name
+/// (`mod get_weather` beside `fn get_weather`).
 ///
 /// # On a parameter: `///` and `#[arg(...)]`
 ///
@@ -70,7 +77,9 @@ use errors::Errors;
 ///
 /// The return type is any `Serialize` (a string is sent as plain text, anything else as JSON;
 /// `()` as `null`) or `Result<T, E>` with `E: Display`, whose `Err` becomes an error result the
-/// model sees. Synchronous functions run on tokio's blocking pool.
+/// model sees. A return type counts as a `Result` when its last path segment is `Result`
+/// (`Result<T, E>`, `io::Result<T>`, `anyhow::Result<T>`, a local `Result` alias). Synchronous
+/// functions run on tokio's blocking pool; the future of an `async fn` must be `Send`.
 ///
 /// # Compile-time errors
 ///

@@ -112,9 +112,7 @@ pub(crate) fn check(
             .rename
             .as_ref()
             .map_or_else(|| ident.unraw().to_string(), LitStr::value);
-        if wire.is_empty() {
-            errors.push(wire_span, "`rename` cannot be empty");
-        }
+        check_parameter_name(&wire, wire_span, errors);
         if wire_names.iter().any(|(seen, _)| *seen == wire) {
             errors.push(
                 wire_span,
@@ -188,6 +186,30 @@ pub(crate) fn check(
     (item, checked)
 }
 
+/// Anthropic refuses property names outside `^[a-zA-Z0-9_.-]{1,64}$`.
+fn check_parameter_name(name: &str, span: Span, errors: &mut Errors) {
+    if name.is_empty() || name.len() > 64 {
+        errors.push(
+            span,
+            format!(
+                "parameter name `{name}` is {} characters long; Anthropic accepts 1 to 64",
+                name.len()
+            ),
+        );
+    } else if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+    {
+        errors.push(
+            span,
+            format!(
+                "parameter name `{name}` contains {bad:?}; Anthropic accepts only ASCII letters, \
+                 digits, `_`, `.` and `-`: rename it with `#[arg(rename = \"…\")]`"
+            ),
+        );
+    }
+}
+
 fn check_tool_name(name: &str, span: Span, errors: &mut Errors) {
     if name.is_empty() || name.len() > 64 {
         errors.push(
@@ -244,10 +266,15 @@ fn check_type(ty: &Type, errors: &mut Errors) {
                     for arg in &args.args {
                         match arg {
                             syn::GenericArgument::Type(inner) => check_type(inner, errors),
-                            syn::GenericArgument::Lifetime(lifetime) => errors.push_spanned(
-                                lifetime,
-                                "a tool parameter must be owned: use a type without lifetimes",
-                            ),
+                            syn::GenericArgument::Lifetime(lifetime)
+                                if lifetime.ident != "static" =>
+                            {
+                                errors.push_spanned(
+                                    lifetime,
+                                    "a tool parameter must be owned: use a type without lifetimes \
+                                     (or `'static`)",
+                                )
+                            }
                             _ => {}
                         }
                     }

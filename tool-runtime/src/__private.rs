@@ -55,7 +55,14 @@ pub fn result_output<T: Serialize + 'static, E: Display>(
 ) -> Result<ToolOutput, ToolError> {
     match result {
         Ok(value) => output(tool, value),
-        Err(error) => Err(ToolError::Failed(error.to_string())),
+        Err(error) => {
+            let message = error.to_string();
+            Err(ToolError::Failed(if message.trim().is_empty() {
+                format!("The tool `{tool}` failed without an error message.")
+            } else {
+                message
+            }))
+        }
     }
 }
 
@@ -67,6 +74,11 @@ fn name_output_error(tool: &str, error: ToolError) -> ToolError {
         },
         other => other,
     }
+}
+
+/// Requires a tool's future to be `Send + 'static`, so the runtime can spawn it.
+pub fn send_future<F: std::future::Future + Send + 'static>(future: F) -> F {
+    future
 }
 
 /// Runs a synchronous tool body on tokio's blocking pool (inline when there is no runtime).

@@ -106,7 +106,7 @@ pub struct RunError {
     pub messages: Vec<Message>,
     /// Tokens used before the failure.
     pub usage: Usage,
-    /// Requests sent before the failure.
+    /// Requests sent, counting the one that failed (or, for [`ErrorKind::MaxTurns`], the limit).
     pub turns: usize,
 }
 

@@ -60,6 +60,8 @@ pub struct AssistantMessage {
     pub tool_calls: Vec<ToolCall>,
     /// The message exactly as the provider sent it, echoed back unchanged to the same provider
     /// (Anthropic asks for that: thinking blocks and fields newer than this library survive).
+    /// When it is set, it is what that provider is sent: edit `text` or `tool_calls` and clear
+    /// `raw` to change what the model sees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<RawMessage>,
 }
@@ -111,8 +113,9 @@ pub struct Usage {
     pub input_tokens: u64,
     /// Tokens the model wrote.
     pub output_tokens: u64,
-    /// Input tokens read from the provider's prompt cache (included in neither count above on
-    /// Anthropic; OpenAI includes them in `input_tokens`).
+    /// Input tokens read from the provider's prompt cache. OpenAI counts them in `input_tokens`
+    /// too; Anthropic does not (there, the prompt's size is `input_tokens` plus both cache
+    /// counts), so `total_tokens` is not comparable across the two.
     pub cache_read_tokens: u64,
     /// Input tokens written to the provider's prompt cache (Anthropic).
     pub cache_creation_tokens: u64,
@@ -121,7 +124,7 @@ pub struct Usage {
 impl Usage {
     /// Input plus output tokens.
     pub fn total_tokens(&self) -> u64 {
-        self.input_tokens + self.output_tokens
+        self.input_tokens.saturating_add(self.output_tokens)
     }
 }
 
@@ -130,10 +133,14 @@ impl Add for Usage {
 
     fn add(self, other: Usage) -> Usage {
         Usage {
-            input_tokens: self.input_tokens + other.input_tokens,
-            output_tokens: self.output_tokens + other.output_tokens,
-            cache_read_tokens: self.cache_read_tokens + other.cache_read_tokens,
-            cache_creation_tokens: self.cache_creation_tokens + other.cache_creation_tokens,
+            input_tokens: self.input_tokens.saturating_add(other.input_tokens),
+            output_tokens: self.output_tokens.saturating_add(other.output_tokens),
+            cache_read_tokens: self
+                .cache_read_tokens
+                .saturating_add(other.cache_read_tokens),
+            cache_creation_tokens: self
+                .cache_creation_tokens
+                .saturating_add(other.cache_creation_tokens),
         }
     }
 }

@@ -22,7 +22,8 @@ use crate::tool::Arguments;
 /// - **Automatic** ([`OfflineModel::new`]): on the first turn after the user speaks it calls
 ///   every tool in one parallel batch (one tool per turn when parallel calls are off), with
 ///   arguments generated from each tool's JSON Schema — valid for the schema: enums pick a
-///   variant, numbers respect their bounds, optional fields are sometimes left out. String
+///   variant, numbers respect their bounds, tuples get one value per position, optional fields
+///   are sometimes left out (a string `pattern` is not followed). String
 ///   arguments come from the capitalized words of the prompt when it has some (ALL-CAPS words for
 ///   parameters named like codes or currencies), so demos read naturally. On the next turn it
 ///   answers with a text that quotes every result it received. Deterministic for a given seed.
@@ -190,9 +191,15 @@ impl OfflineModel {
                 }),
             Mode::Automatic => Ok(self.automatic(request)),
             Mode::Responder(respond) => {
-                let log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
-                match log.last() {
-                    Some(recorded) => Ok(respond(recorded)),
+                // Not called under the lock: the responder may read `requests()` itself.
+                let last = self
+                    .log
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .last()
+                    .cloned();
+                match last {
+                    Some(recorded) => Ok(respond(&recorded)),
                     None => Err(Error::new(
                         ErrorKind::Config,
                         "offline",
@@ -549,12 +556,24 @@ fn sample(
     match ty {
         "object" => sample_object(object, root, rng, words, depth),
         "array" => {
-            let min = object.get("minItems").and_then(Value::as_u64).unwrap_or(1);
+            // A tuple (`prefixItems`, as schemars writes `(A, B)`): one value per position.
+            if let Some(positions) = object.get("prefixItems").and_then(Value::as_array) {
+                return positions
+                    .iter()
+                    .map(|position| sample(position, root, rng, words, property, depth + 1))
+                    .collect();
+            }
+            let min = object
+                .get("minItems")
+                .and_then(Value::as_u64)
+                .unwrap_or(1)
+                .min(MAX_ITEMS);
             let max = object
                 .get("maxItems")
                 .and_then(Value::as_u64)
-                .unwrap_or(min.max(2));
-            let count = min + rng.below(max.saturating_sub(min) + 1);
+                .unwrap_or(min.max(2))
+                .clamp(min, MAX_ITEMS);
+            let count = min + rng.below(max - min + 1);
             let items = object.get("items").cloned().unwrap_or(Value::Bool(true));
             (0..count)
                 .map(|_| sample(&items, root, rng, words, property, depth + 1))
@@ -603,18 +622,32 @@ fn sample_object(
     Value::Object(out)
 }
 
+/// Arrays and strings stay small, whatever their schema allows.
+const MAX_ITEMS: u64 = 8;
+const MAX_STRING: usize = 64;
+
 fn sample_integer(object: &Map<String, Value>, rng: &mut Rng) -> i64 {
     let read = |key: &str| object.get(key).and_then(Value::as_f64);
-    let mut low = read("minimum").unwrap_or(0.0).max(-1_000_000.0);
-    let mut high = read("maximum")
-        .unwrap_or(low.max(0.0) + 100.0)
-        .min(1_000_000.0);
-    if let Some(exclusive) = read("exclusiveMinimum") {
-        low = low.max(exclusive + 1.0);
-    }
-    if let Some(exclusive) = read("exclusiveMaximum") {
-        high = high.min(exclusive - 1.0);
-    }
+    let lower = match (read("minimum"), read("exclusiveMinimum")) {
+        (Some(min), Some(exclusive)) => Some(min.max(exclusive + 1.0)),
+        (Some(min), None) => Some(min),
+        (None, Some(exclusive)) => Some(exclusive + 1.0),
+        (None, None) => None,
+    };
+    let upper = match (read("maximum"), read("exclusiveMaximum")) {
+        (Some(max), Some(exclusive)) => Some(max.min(exclusive - 1.0)),
+        (Some(max), None) => Some(max),
+        (None, Some(exclusive)) => Some(exclusive - 1.0),
+        (None, None) => None,
+    };
+    // With one bound, a window of 100 next to it; with none, 0 to 100.
+    let (low, high) = match (lower, upper) {
+        (Some(low), Some(high)) => (low, high),
+        (Some(low), None) => (low, low + 100.0),
+        (None, Some(high)) => (high.min(100.0) - 100.0, high.min(100.0)),
+        (None, None) => (0.0, 100.0),
+    };
+    let (low, high) = (low.clamp(-1e15, 1e15), high.clamp(-1e15, 1e15));
     let (low, high) = (low.ceil() as i64, high.floor() as i64);
     if high <= low {
         return low;
@@ -638,7 +671,10 @@ fn sample_string(
         Some("ipv4") => return "192.0.2.1".to_owned(),
         _ => {}
     }
-    let min = object.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let min = object
+        .get("minLength")
+        .and_then(Value::as_u64)
+        .map_or(0, |min| (min as usize).min(MAX_STRING));
     let max = object
         .get("maxLength")
         .and_then(Value::as_u64)

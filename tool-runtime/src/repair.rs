@@ -47,13 +47,14 @@ pub fn repair_messages(messages: &mut Vec<Message>) {
                 tracing::debug!("dropping tool results that answer no call");
             }
             Message::Assistant(assistant) if !assistant.tool_calls.is_empty() => {
-                let replies = match input.peek() {
-                    Some(Message::ToolResults { .. }) => match input.next() {
-                        Some(Message::ToolResults { results }) => results,
-                        _ => Vec::new(),
-                    },
-                    _ => Vec::new(),
-                };
+                // Every result message right after the call (one, or several after a crash and
+                // resume) answers it.
+                let mut replies = Vec::new();
+                while let Some(Message::ToolResults { .. }) = input.peek() {
+                    if let Some(Message::ToolResults { results }) = input.next() {
+                        replies.extend(results);
+                    }
+                }
                 let mut replies: Vec<Option<ToolReply>> = replies.into_iter().map(Some).collect();
                 let answered = assistant
                     .tool_calls

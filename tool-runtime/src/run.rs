@@ -1,6 +1,7 @@
 //! The fan-out: every call of a model turn run concurrently, every call id answered, in order.
 
 use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use tracing::Instrument;
 
 use crate::__private::panicked;
 use crate::error::{DisplayDuration, ToolError};
-use crate::tool::{Arguments, CallContext, ToolOutput};
+use crate::tool::{Arguments, CallContext, Hold, ToolOutput};
 use crate::toolbox::Toolbox;
 
 /// One tool call a model asked for.
@@ -244,7 +245,26 @@ impl Toolbox {
             } else {
                 (None, None)
             };
-            let future = tool.call(&call.arguments, CallContext::new(call.id.as_str()));
+            // The call's place in the sequential chain and its permit live in `hold`, released
+            // when the task AND every clone of the context (a running sync body) are done.
+            let hold = Arc::new(Hold::default());
+            let context = CallContext::holding(call.id.as_str(), hold.clone());
+            // Decoding runs here, on the caller's task: a panic in a `Deserialize` impl or a
+            // hand-written `call` must not take the turn down.
+            let future = match catch_unwind(AssertUnwindSafe(|| {
+                tool.call(&call.arguments, context)
+            })) {
+                Ok(future) => future,
+                Err(payload) => {
+                    let result = ToolResult::error(call, panicked(&call.name, payload.as_ref()));
+                    on_event(CallEvent::Finished {
+                        index,
+                        result: &result,
+                    });
+                    results[index] = Some(result);
+                    continue;
+                }
+            };
             let permits = permits.clone();
             let (call_id, name) = (call.id.clone(), call.name.clone());
             let span = tracing::info_span!(
@@ -259,10 +279,14 @@ impl Toolbox {
                     // Dropped sender (finished, failed, panicked or aborted) means our turn.
                     let _ = previous.await;
                 }
-                let _permit = match &permits {
-                    Some(permits) => permits.acquire().await.ok(),
-                    None => None,
-                };
+                if let Some(permits) = permits
+                    && let Ok(permit) = permits.acquire_owned().await
+                {
+                    hold.keep(permit);
+                }
+                if let Some(done) = done {
+                    hold.keep(done);
+                }
                 let started = Instant::now();
                 let outcome = match timeout {
                     Some(limit) => tokio::time::timeout(limit, future)
@@ -271,7 +295,8 @@ impl Toolbox {
                     None => future.await,
                 };
                 let duration = started.elapsed();
-                drop(done);
+                // The task's share of the hold; a sync body still running keeps its own.
+                drop(hold);
                 record(&outcome, duration);
                 (
                     index,

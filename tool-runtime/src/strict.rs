@@ -507,7 +507,14 @@ impl<'a> Converter<'a> {
                     for (name, schema) in properties {
                         let mut property =
                             self.schema(schema, &child(&key_path, name), depth + 1)?;
-                        if !required.contains(&name.as_str()) {
+                        // An optional property becomes required and nullable: strict mode sends
+                        // `null` for "absent". Not so one with a default (serde's
+                        // `#[serde(default)]` accepts absence but refuses `null`): it becomes
+                        // required as it is, its default stated in the description.
+                        let has_default = schema
+                            .get("default")
+                            .is_some_and(|default| !default.is_null());
+                        if !required.contains(&name.as_str()) && !has_default {
                             property = make_nullable(property);
                         }
                         converted.insert(name.clone(), property);
@@ -1343,6 +1350,31 @@ mod tests {
     }
 
     #[test]
+    fn rule_2_optional_properties_with_a_default_become_required_but_not_nullable() {
+        // `#[serde(default)] count: u32` accepts absence but refuses `null`: strict mode must not
+        // invite the model to send `null` for it.
+        let input = json!({
+            "type": "object",
+            "properties": {
+                "count": { "type": "integer", "default": 0 },
+                "note": { "type": "string" },
+                "maybe": { "type": ["string", "null"], "default": null }
+            }
+        });
+        let expected = json!({
+            "type": "object",
+            "properties": {
+                "count": { "type": "integer", "description": "(default: 0)" },
+                "note": { "type": ["string", "null"] },
+                "maybe": { "type": ["string", "null"] }
+            },
+            "required": ["count", "note", "maybe"],
+            "additionalProperties": false
+        });
+        assert_strict(&input, &expected);
+    }
+
+    #[test]
     fn rule_3_default_is_moved_into_the_description() {
         let input = json!({
             "type": "object",
@@ -1916,7 +1948,7 @@ mod tests {
             out,
             Ok(concat!(
                 r#"{"type":"object","properties":{"#,
-                r#""zeta":{"type":["string","null"],"description":"(default: \"z\")"},"#,
+                r#""zeta":{"type":"string","description":"(default: \"z\")"},"#,
                 r#""alpha":{"type":["object","null"],"properties":{"y":{"type":["string","null"]},"b":{"type":["string","null"]}},"#,
                 r#""description":"m","required":["y","b"],"additionalProperties":false},"#,
                 r#""mid":{"type":["integer","null"],"description":"(format: int64)"}},"#,
@@ -1971,7 +2003,7 @@ mod tests {
                 },
                 "days": {
                     "description": "Number of days to forecast. (format: uint8) (default: 3)",
-                    "type": ["integer", "null"],
+                    "type": "integer",
                     "minimum": 0
                 }
             },
@@ -2021,13 +2053,13 @@ mod tests {
             "properties": {
                 "city": { "description": "City name.", "type": "string" },
                 "unit": {
-                    "type": ["string", "null"],
-                    "enum": ["celsius", "fahrenheit", null],
+                    "type": "string",
+                    "enum": ["celsius", "fahrenheit"],
                     "description": "Temperature unit. (default: \"celsius\")"
                 },
                 "days": {
                     "description": "Number of days to forecast. (format: uint8) (default: 3)",
-                    "type": ["integer", "null"],
+                    "type": "integer",
                     "minimum": 0
                 }
             },

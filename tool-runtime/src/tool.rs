@@ -1,10 +1,11 @@
 //! The object-safe [`Tool`] trait and the values that flow through it.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -254,9 +255,11 @@ impl Arguments {
         }
     }
 
-    /// The arguments as JSON text, as OpenAI expects them in history.
+    /// The arguments as JSON text, as OpenAI expects them in history (empty text becomes `{}`,
+    /// which every chat template can parse).
     pub fn to_json_string(&self) -> String {
         match self {
+            Self::Text(text) if text.trim().is_empty() => "{}".to_owned(),
             Self::Text(text) => text.clone(),
             Self::Json(value) => value.to_string(),
         }
@@ -282,9 +285,36 @@ impl From<Value> for Arguments {
 }
 
 /// What a tool knows about the call it is serving.
+///
+/// A tool that keeps working after its future is gone (a synchronous tool on the blocking pool,
+/// which a timeout cannot stop) keeps a clone of its context until it is done: the runtime holds
+/// the call's place in the sequential chain and its concurrency permit until every clone is
+/// dropped, so a timed-out call never overlaps the next one.
 #[derive(Debug, Clone)]
 pub struct CallContext {
     call_id: Arc<str>,
+    // Never read: held only for what dropping the last clone releases.
+    #[allow(dead_code)]
+    hold: Option<Arc<Hold>>,
+}
+
+/// Things released when the last holder of a call's context lets go.
+#[derive(Default)]
+pub(crate) struct Hold(Mutex<Vec<Box<dyn Any + Send>>>);
+
+impl Hold {
+    pub(crate) fn keep(&self, thing: impl Any + Send) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Box::new(thing));
+    }
+}
+
+impl fmt::Debug for Hold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Hold")
+    }
 }
 
 impl CallContext {
@@ -292,6 +322,14 @@ impl CallContext {
     pub fn new(call_id: impl Into<Arc<str>>) -> Self {
         Self {
             call_id: call_id.into(),
+            hold: None,
+        }
+    }
+
+    pub(crate) fn holding(call_id: impl Into<Arc<str>>, hold: Arc<Hold>) -> Self {
+        Self {
+            call_id: call_id.into(),
+            hold: Some(hold),
         }
     }
 

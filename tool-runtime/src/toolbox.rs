@@ -44,9 +44,20 @@ pub enum RegisterError {
     /// A tool with this name is already in the toolbox.
     #[error("a tool named `{0}` is already in the toolbox")]
     Duplicate(String),
-    /// The name is not accepted by OpenAI and Anthropic (`^[a-zA-Z0-9_-]{{1,64}}$`).
+    /// The name is not accepted by OpenAI and Anthropic: it must match `^[a-zA-Z0-9_-]{1,64}$`.
     #[error("invalid tool name `{0}`: use 1 to 64 ASCII letters, digits, `_` or `-`")]
     InvalidName(String),
+    /// A parameter (a top-level property of the schema) has a name Anthropic refuses: it must
+    /// match `^[a-zA-Z0-9_.-]{1,64}$`.
+    #[error(
+        "tool `{tool}` has an invalid parameter name `{name}`: use 1 to 64 ASCII letters, digits, `_`, `.` or `-`"
+    )]
+    InvalidParameterName {
+        /// The tool.
+        tool: String,
+        /// The parameter.
+        name: String,
+    },
 }
 
 /// Whether `name` is a tool name OpenAI and Anthropic accept: `^[a-zA-Z0-9_-]{1,64}$`.
@@ -60,6 +71,13 @@ pub fn is_valid_tool_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn is_valid_parameter_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
 impl Toolbox {
@@ -84,21 +102,28 @@ impl Toolbox {
         self
     }
 
-    /// Adds a tool, or says why it cannot be added.
+    /// Adds a tool, or says why it cannot be added: a name already taken, or a tool or
+    /// parameter name the providers refuse.
     ///
     /// ```
-    /// use tool_runtime::{RegisterError, tool, tools};
+    /// use serde_json::json;
+    /// use tool_runtime::{
+    ///     Arguments, CallContext, RegisterError, Tool, ToolDefinition, ToolFuture, ToolOutput, Toolbox,
+    /// };
     ///
-    /// /// Say hello.
-    /// #[tool]
-    /// fn hello() -> &'static str {
-    ///     "hello"
+    /// struct Hand(ToolDefinition);
+    /// impl Tool for Hand {
+    ///     fn definition(&self) -> &ToolDefinition { &self.0 }
+    ///     fn call(&self, _: &Arguments, _: CallContext) -> ToolFuture {
+    ///         Box::pin(async { Ok(ToolOutput::text("done")) })
+    ///     }
     /// }
+    /// let hand = |name| Hand(ToolDefinition::new(name, "A tool.", json!({"type": "object"})));
     ///
-    /// let mut toolbox = tools![hello];
-    /// let again = tools![hello];
-    /// let err = toolbox.merge(again).unwrap_err();
-    /// assert_eq!(err, RegisterError::Duplicate("hello".into()));
+    /// let mut toolbox = Toolbox::new();
+    /// toolbox.try_add(hand("lookup")).unwrap();
+    /// assert_eq!(toolbox.try_add(hand("lookup")).unwrap_err(), RegisterError::Duplicate("lookup".into()));
+    /// assert_eq!(toolbox.try_add(hand("look up")).unwrap_err(), RegisterError::InvalidName("look up".into()));
     /// ```
     pub fn try_add(&mut self, tool: impl Tool) -> Result<&mut Self, RegisterError> {
         self.insert(Arc::new(tool))
@@ -116,6 +141,17 @@ impl Toolbox {
         let name = tool.definition().name();
         if !is_valid_tool_name(name) {
             return Err(RegisterError::InvalidName(name.to_owned()));
+        }
+        let properties = tool.definition().parameters()["properties"].as_object();
+        if let Some(bad) = properties
+            .into_iter()
+            .flat_map(|properties| properties.keys())
+            .find(|key| !is_valid_parameter_name(key))
+        {
+            return Err(RegisterError::InvalidParameterName {
+                tool: name.to_owned(),
+                name: bad.clone(),
+            });
         }
         if self.by_name.contains_key(name) {
             return Err(RegisterError::Duplicate(name.to_owned()));
@@ -272,6 +308,31 @@ mod tests {
             );
         }
         assert!(toolbox.try_add(named("ok-name_1")).is_ok());
+    }
+
+    #[test]
+    fn invalid_parameter_names_are_refused() {
+        struct Params(ToolDefinition);
+        impl Tool for Params {
+            fn definition(&self) -> &ToolDefinition {
+                &self.0
+            }
+            fn call(&self, _: &Arguments, _: CallContext) -> ToolFuture {
+                private::fail(ToolError::Cancelled)
+            }
+        }
+        let schema = serde_json::json!({"type": "object", "properties": {"ok.name": {}, "from currency": {}}});
+        let error = Toolbox::new()
+            .try_add(Params(ToolDefinition::new("t", "A tool.", schema)))
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(
+            error,
+            RegisterError::InvalidParameterName {
+                tool: "t".into(),
+                name: "from currency".into()
+            }
+        );
     }
 
     #[test]

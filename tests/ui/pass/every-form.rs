@@ -111,6 +111,12 @@ async fn alias_result() -> errors::Result<Vec<u8>> {
 #[tool]
 fn nothing() {}
 
+/// Takes a `'static` borrow-or-own string and a defaulted list.
+#[tool]
+fn cow(text: std::borrow::Cow<'static, str>, #[arg(default)] extra: Vec<String>) -> String {
+    format!("{text}{}", extra.len())
+}
+
 /// Returns a borrowed static string.
 #[tool]
 fn static_str() -> &'static str {
@@ -174,6 +180,7 @@ fn main() {
         io_result,
         alias_result,
         nothing,
+        cow,
         static_str,
         careful,
         public_tool,
@@ -181,7 +188,7 @@ fn main() {
         nested::in_module,
         local,
     ];
-    assert_eq!(toolbox.len(), 14);
+    assert_eq!(toolbox.len(), 15);
     assert!(toolbox.get("configured").is_some());
     assert!(toolbox.get("careful").unwrap().definition().is_sequential());
 }

@@ -33,7 +33,7 @@ pub struct Anthropic {
     api_key: ApiKey,
     model: String,
     max_tokens: u32,
-    temperature: Option<f32>,
+    temperature: Option<f64>,
 }
 
 impl Anthropic {
@@ -87,6 +87,8 @@ impl Anthropic {
         let mut messages: Vec<Value> = Vec::with_capacity(request.messages.len());
         for message in request.messages {
             match message {
+                // The API refuses empty text blocks.
+                Message::User { text } if text.is_empty() => {}
                 Message::User { text } => {
                     push_user_blocks(&mut messages, vec![json!({"type": "text", "text": text})]);
                 }
@@ -105,8 +107,11 @@ impl Anthropic {
                             let mut block = json!({
                                 "type": "tool_result",
                                 "tool_use_id": result.call_id,
-                                "content": result.content,
                             });
+                            // `content` is optional, and the API refuses an empty one on errors.
+                            if !result.content.is_empty() {
+                                block["content"] = result.content.clone().into();
+                            }
                             if result.is_error {
                                 block["is_error"] = true.into();
                             }
@@ -156,15 +161,17 @@ impl Anthropic {
         format!("{}/v1/messages", self.base_url)
     }
 
-    fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
-        let mut headers = vec![(
-            HeaderName::from_static("anthropic-version"),
-            HeaderValue::from_static(API_VERSION),
-        )];
-        if let Some(key) = self.api_key.header("") {
-            headers.push((HeaderName::from_static("x-api-key"), key));
-        }
-        headers
+    fn headers(&self) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
+        Ok(vec![
+            (
+                HeaderName::from_static("anthropic-version"),
+                HeaderValue::from_static(API_VERSION),
+            ),
+            (
+                HeaderName::from_static("x-api-key"),
+                self.api_key.header("anthropic", "")?,
+            ),
+        ])
     }
 }
 
@@ -295,7 +302,7 @@ impl Provider for Anthropic {
         Box::pin(async move {
             let (answer, raw) = self
                 .http
-                .post_json("anthropic", &self.url(), &self.headers(), &body)
+                .post_json("anthropic", &self.url(), &self.headers()?, &body)
                 .await?;
             // A body of the wrong shape keeps its text exactly as received.
             parse_response(&answer).map_err(|error| error.with_body(raw))

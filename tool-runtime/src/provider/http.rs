@@ -17,15 +17,24 @@ use super::{Error, ErrorKind};
 pub(crate) struct ApiKey(String);
 
 impl ApiKey {
+    /// A key, without the whitespace a key file or variable often ends with.
     pub(crate) fn new(key: impl Into<String>) -> Self {
-        Self(key.into())
+        let key: String = key.into();
+        Self(key.trim().to_owned())
     }
 
-    /// The key as a header value marked sensitive (hidden from logs by `http`/`reqwest`).
-    pub(crate) fn header(&self, prefix: &str) -> Option<HeaderValue> {
-        let mut value = HeaderValue::from_str(&format!("{prefix}{}", self.0)).ok()?;
+    /// The key as a header value marked sensitive (hidden from logs by `http`/`reqwest`), or a
+    /// configuration error that does not quote the key.
+    pub(crate) fn header(&self, provider: &str, prefix: &str) -> Result<HeaderValue, Error> {
+        let mut value = HeaderValue::from_str(&format!("{prefix}{}", self.0)).map_err(|_| {
+            Error::new(
+                ErrorKind::Config,
+                provider,
+                "the API key contains characters that cannot go in an HTTP header",
+            )
+        })?;
         value.set_sensitive(true);
-        Some(value)
+        Ok(value)
     }
 }
 
@@ -96,7 +105,9 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let wait = read("retry-after-ms")
         .map(|ms| ms / 1000.0)
         .or_else(|| read("retry-after"))?;
-    (wait.is_finite() && wait >= 0.0).then(|| Duration::from_secs_f64(wait))
+    // Clamped before converting: a huge value must not overflow `Duration`.
+    (wait.is_finite() && wait >= 0.0)
+        .then(|| Duration::from_secs_f64(wait.min(RETRY_AFTER_CAP.as_secs_f64())))
 }
 
 /// One pooled client, shared by all requests of a provider.
@@ -307,6 +318,11 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
         headers.insert("retry-after-ms", HeaderValue::from_static("250"));
         assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
+        headers.insert("retry-after-ms", HeaderValue::from_static("1e25"));
+        assert_eq!(retry_after(&headers), Some(RETRY_AFTER_CAP));
+        headers.insert("retry-after-ms", HeaderValue::from_static("-5"));
+        headers.insert("retry-after", HeaderValue::from_static("NaN"));
+        assert_eq!(retry_after(&headers), None);
         let mut date = HeaderMap::new();
         date.insert(
             "retry-after",
@@ -329,6 +345,12 @@ mod tests {
     fn keys_are_redacted() {
         let key = ApiKey::new("sk-secret");
         assert_eq!(format!("{key:?}"), "ApiKey(<redacted>)");
-        assert!(key.header("Bearer ").unwrap().is_sensitive());
+        assert!(key.header("openai", "Bearer ").unwrap().is_sensitive());
+        assert_eq!(ApiKey::new(" sk-x\n").header("openai", "").unwrap(), "sk-x");
+        let error = ApiKey::new("sk-\u{1}secret")
+            .header("openai", "")
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Config);
+        assert!(!error.to_string().contains("secret"));
     }
 }

@@ -20,10 +20,10 @@ macro_rules! shared_builder_methods {
             self
         }
 
-        /// The sampling temperature.
+        /// The sampling temperature (a value that is not finite is ignored).
         #[must_use]
-        pub fn temperature(mut self, temperature: f32) -> Self {
-            self.temperature = Some(temperature);
+        pub fn temperature(mut self, temperature: f64) -> Self {
+            self.temperature = temperature.is_finite().then_some(temperature);
             self
         }
 

@@ -43,7 +43,7 @@ pub struct OpenAi {
     api_key: Option<ApiKey>,
     model: String,
     max_tokens: Option<u32>,
-    temperature: Option<f32>,
+    temperature: Option<f64>,
     strict: bool,
     /// `max_completion_tokens` for OpenAI; `max_tokens` for the compatible servers that predate it.
     max_tokens_field: &'static str,
@@ -173,11 +173,10 @@ impl OpenAi {
         format!("{}/chat/completions", self.base_url)
     }
 
-    fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+    fn headers(&self) -> Result<Vec<(HeaderName, HeaderValue)>, Error> {
         self.api_key
             .iter()
-            .filter_map(|key| key.header("Bearer "))
-            .map(|value| (AUTHORIZATION, value))
+            .map(|key| Ok((AUTHORIZATION, key.header("openai", "Bearer ")?)))
             .collect()
     }
 }
@@ -185,10 +184,13 @@ impl OpenAi {
 fn assistant_message(assistant: &AssistantMessage) -> Value {
     let mut message = Map::new();
     message.insert("role".into(), "assistant".into());
-    message.insert(
-        "content".into(),
-        assistant.text.clone().map_or(Value::Null, Value::String),
-    );
+    // `null` content is only accepted beside tool calls; a message with neither gets "".
+    let content = match &assistant.text {
+        Some(text) => Value::String(text.clone()),
+        None if assistant.tool_calls.is_empty() => Value::String(String::new()),
+        None => Value::Null,
+    };
+    message.insert("content".into(), content);
     if !assistant.tool_calls.is_empty() {
         let calls: Vec<Value> = assistant
             .tool_calls
@@ -233,7 +235,8 @@ struct ChoiceMessage {
 
 #[derive(Deserialize)]
 struct WireToolCall {
-    id: String,
+    #[serde(default)]
+    id: Option<String>,
     #[serde(default)]
     function: Option<WireFunction>,
 }
@@ -241,8 +244,9 @@ struct WireToolCall {
 #[derive(Deserialize)]
 struct WireFunction {
     name: String,
+    /// A JSON string per the API; some compatible servers send an object.
     #[serde(default)]
-    arguments: Option<String>,
+    arguments: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -274,13 +278,20 @@ fn parse_response(body: &Value) -> Result<ModelResponse, Error> {
         .tool_calls
         .unwrap_or_default()
         .into_iter()
+        .enumerate()
         // Only function calls can be answered by a toolbox; other kinds are not tools of ours.
-        .filter_map(|call| {
+        .filter_map(|(index, call)| {
             let function = call.function?;
+            let arguments = match function.arguments {
+                Some(Value::String(text)) => Arguments::Text(text),
+                None | Some(Value::Null) => Arguments::Text(String::new()),
+                Some(value) => Arguments::Json(value),
+            };
             Some(ToolCall {
-                id: call.id,
+                // A server that leaves the id out still gets every call answered.
+                id: call.id.unwrap_or_else(|| format!("call_{index}")),
                 name: function.name,
-                arguments: Arguments::Text(function.arguments.unwrap_or_default()),
+                arguments,
             })
         })
         .collect();
@@ -320,7 +331,7 @@ impl Provider for OpenAi {
         Box::pin(async move {
             let (answer, raw) = self
                 .http
-                .post_json("openai", &self.url(), &self.headers(), &body)
+                .post_json("openai", &self.url(), &self.headers()?, &body)
                 .await?;
             // A body of the wrong shape keeps its text exactly as received.
             parse_response(&answer).map_err(|error| error.with_body(raw))

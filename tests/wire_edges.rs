@@ -1,0 +1,126 @@
+//! Edge cases of the wire formats that the APIs are known to reject, and how requests avoid them.
+
+use serde_json::json;
+use tool_runtime::{
+    Anthropic, Arguments, AssistantMessage, ChatRequest, Message, OpenAi, ToolCall, ToolChoice,
+    ToolReply, Toolbox, tool, tools,
+};
+
+/// Fail without saying why.
+#[tool]
+fn mute() -> Result<String, String> {
+    Err(String::new())
+}
+
+fn request<'a>(messages: &'a [Message], toolbox: &'a Toolbox) -> ChatRequest<'a> {
+    ChatRequest {
+        system: None,
+        messages,
+        toolbox,
+        tool_choice: &ToolChoice::Auto,
+        parallel_tool_calls: true,
+    }
+}
+
+#[test]
+fn openai_never_sends_a_null_content_without_tool_calls() {
+    let messages = [
+        Message::user("hi"),
+        Message::Assistant(AssistantMessage::default()),
+    ];
+    let body = OpenAi::new("k").request_body(request(&messages, &Toolbox::new()));
+    assert_eq!(
+        body["messages"][1],
+        json!({"role": "assistant", "content": ""})
+    );
+}
+
+#[test]
+fn openai_echoes_empty_arguments_as_an_empty_object() {
+    let messages = [Message::Assistant(AssistantMessage::calls([
+        ToolCall::new("call_1", "ping", ""),
+    ]))];
+    let body = OpenAi::new("k").request_body(request(&messages, &Toolbox::new()));
+    assert_eq!(
+        body["messages"][0]["tool_calls"][0]["function"]["arguments"],
+        "{}"
+    );
+}
+
+#[test]
+fn temperatures_are_sent_as_written() {
+    let messages = [Message::user("hi")];
+    let toolbox = Toolbox::new();
+    let openai = OpenAi::new("k")
+        .temperature(0.2)
+        .request_body(request(&messages, &toolbox));
+    assert_eq!(openai["temperature"].to_string(), "0.2");
+    let anthropic = Anthropic::new("k")
+        .temperature(0.7)
+        .request_body(request(&messages, &toolbox));
+    assert_eq!(anthropic["temperature"].to_string(), "0.7");
+    let ignored = OpenAi::new("k")
+        .temperature(f64::NAN)
+        .request_body(request(&messages, &toolbox));
+    assert_eq!(ignored.get("temperature"), None);
+}
+
+#[test]
+fn openai_calls_without_an_id_or_with_object_arguments_are_still_read() {
+    let body = json!({
+        "choices": [{
+            "message": {"role": "assistant", "content": null, "tool_calls": [
+                {"type": "function", "function": {"name": "a", "arguments": {"x": 1}}},
+                {"id": "call_9", "type": "function", "function": {"name": "b"}}
+            ]},
+            "finish_reason": "tool_calls"
+        }]
+    });
+    let response = OpenAi::new("k").parse_response(&body).unwrap();
+    let calls = &response.message.tool_calls;
+    assert_eq!(calls[0].id, "call_0");
+    assert_eq!(calls[0].arguments, Arguments::Json(json!({"x": 1})));
+    assert_eq!(calls[1].id, "call_9");
+    assert_eq!(calls[1].arguments, Arguments::Text(String::new()));
+}
+
+#[test]
+fn anthropic_skips_empty_text_and_empty_result_content() {
+    let messages = [
+        Message::user(""),
+        Message::Assistant(AssistantMessage::calls([ToolCall::new(
+            "toolu_1",
+            "mute",
+            json!({}),
+        )])),
+        Message::ToolResults {
+            results: vec![ToolReply {
+                call_id: "toolu_1".into(),
+                name: "mute".into(),
+                content: String::new(),
+                is_error: true,
+            }],
+        },
+    ];
+    let body = Anthropic::new("k").request_body(request(&messages, &Toolbox::new()));
+    assert_eq!(
+        body["messages"],
+        json!([
+            {"role": "assistant", "content": [
+                {"type": "tool_use", "id": "toolu_1", "name": "mute", "input": {}}
+            ]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_1", "is_error": true}
+            ]}
+        ])
+    );
+}
+
+#[tokio::test]
+async fn an_error_without_a_message_still_says_something() {
+    let results = tools![mute].run(&[ToolCall::new("a", "mute", "")]).await;
+    assert_eq!(
+        results[0].content(),
+        "The tool `mute` failed without an error message."
+    );
+}
