@@ -11,6 +11,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
 use super::{Error, ErrorKind};
+use crate::chat::ModelResponse;
 
 /// An API key. Its `Debug` is redacted, and it only ever leaves as a sensitive header.
 #[derive(Clone)]
@@ -127,9 +128,23 @@ impl HttpClient {
         }
     }
 
+    /// One model request: POSTs `body`, then reads the answer with `parse`. An answer of the
+    /// wrong shape keeps its text exactly as received in the error.
+    pub(crate) async fn exchange(
+        &self,
+        provider: &str,
+        url: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: &Value,
+        parse: fn(&Value) -> Result<ModelResponse, Error>,
+    ) -> Result<ModelResponse, Error> {
+        let (answer, raw) = self.post_json(provider, url, headers, body).await?;
+        parse(&answer).map_err(|error| error.with_body(raw))
+    }
+
     /// POSTs `body` as JSON and returns the parsed JSON answer with its text as received,
     /// retrying what can be retried.
-    pub(crate) async fn post_json(
+    async fn post_json(
         &self,
         provider: &str,
         url: &str,

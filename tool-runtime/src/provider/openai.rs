@@ -329,12 +329,10 @@ impl Provider for OpenAi {
     fn complete<'a>(&'a self, request: ChatRequest<'a>) -> ProviderFuture<'a> {
         let body = self.request_body(request);
         Box::pin(async move {
-            let (answer, raw) = self
-                .http
-                .post_json("openai", &self.url(), &self.headers()?, &body)
-                .await?;
-            // A body of the wrong shape keeps its text exactly as received.
-            parse_response(&answer).map_err(|error| error.with_body(raw))
+            let headers = self.headers()?;
+            self.http
+                .exchange("openai", &self.url(), &headers, &body, parse_response)
+                .await
         })
     }
 }
