@@ -249,3 +249,12 @@ async fn without_tools_it_just_answers() {
     assert_eq!(output.turns, 1);
     assert_eq!(output.text, "(offline model) You said: hello");
 }
+
+#[tokio::test]
+async fn runs_can_be_spawned_on_other_tasks() {
+    // The run future is `Send`, so an agent can serve requests from any task.
+    let agent = Agent::new(OfflineModel::new(), tools![get_weather]);
+    let handle = tokio::spawn(async move { agent.run("Weather in Lima?").await });
+    let output = handle.await.unwrap().unwrap();
+    assert!(output.text.contains("Lima: sunny"));
+}
