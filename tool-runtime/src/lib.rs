@@ -32,8 +32,19 @@
 //! # }
 //! ```
 //!
-//! See [`tool`] for everything the attribute accepts, [`Toolbox`] for the dispatch table, and
-//! [`strict`] for OpenAI's strict schema flavour.
+//! # The pieces
+//!
+//! - [`tool`] (the attribute) and [`tools!`]: definitions, schemas and decoders from functions;
+//!   [`Tool`] for tools written by hand.
+//! - [`Toolbox`]: tools by name, the `tools` array for each provider, and
+//!   [`run`](Toolbox::run) for one model turn: every call concurrently, results in call order,
+//!   every call id answered (errors, panics and timeouts included).
+//! - [`Agent`]: the loop — ask the model, run its calls, send the results, repeat until it answers.
+//! - Providers: [`OpenAi`] (and OpenAI-compatible servers), [`Anthropic`], and [`OfflineModel`],
+//!   which plays the model locally for first runs and tests.
+//! - [`Message`] and friends: the provider-neutral transcript; [`repair_messages`] and the wire
+//!   repairs make a saved transcript sendable again.
+//! - [`strict`]: OpenAI's strict schema flavour, for any schema.
 
 #![forbid(unsafe_code)]
 
