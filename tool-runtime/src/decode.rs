@@ -49,7 +49,7 @@ pub enum Captured<T> {
     /// Absent, and the type cannot stand for absence (not an `Option`).
     Missing,
     /// Present but not decodable.
-    Invalid(FieldIssue),
+    Invalid(Box<FieldIssue>),
 }
 
 impl<T> Captured<T> {
@@ -114,7 +114,9 @@ impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for CaptureSeed<T> {
         if !self.paths {
             return Ok(match T::deserialize(deserializer) {
                 Ok(value) => Captured::Value(value),
-                Err(error) => Captured::Invalid(FieldIssue::new(self.name, error.to_string())),
+                Err(error) => {
+                    Captured::Invalid(Box::new(FieldIssue::new(self.name, error.to_string())))
+                }
             });
         }
         Ok(
@@ -122,7 +124,10 @@ impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for CaptureSeed<T> {
                 Ok(value) => Captured::Value(value),
                 Err(error) => {
                     let path = join_path(self.name, &error.path().to_string());
-                    Captured::Invalid(FieldIssue::new(path, error.into_inner().to_string()))
+                    Captured::Invalid(Box::new(FieldIssue::new(
+                        path,
+                        error.into_inner().to_string(),
+                    )))
                 }
             },
         )
@@ -194,7 +199,7 @@ impl Issues {
                 None
             }
             Captured::Invalid(issue) => {
-                self.invalid.push(issue);
+                self.invalid.push(*issue);
                 None
             }
         }

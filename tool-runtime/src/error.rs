@@ -120,6 +120,12 @@ impl fmt::Display for DisplayDuration {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidArguments {
+    // Boxed: the error path is rare, and a small `Result` keeps the happy path fast.
+    inner: Box<Invalid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Invalid {
     tool: String,
     problem: Problem,
 }
@@ -157,18 +163,27 @@ impl FieldIssue {
 const RECEIVED_LIMIT: usize = 200;
 
 impl InvalidArguments {
+    fn new(tool: &str, problem: Problem) -> Self {
+        Self {
+            inner: Box::new(Invalid {
+                tool: tool.to_owned(),
+                problem,
+            }),
+        }
+    }
+
     pub(crate) fn syntax(tool: &str, error: &serde_json::Error, received: &str) -> Self {
         let received = match received.char_indices().nth(RECEIVED_LIMIT) {
             Some((cut, _)) => format!("{}…", &received[..cut]),
             None => received.to_owned(),
         };
-        Self {
-            tool: tool.to_owned(),
-            problem: Problem::Syntax {
+        Self::new(
+            tool,
+            Problem::Syntax {
                 message: error.to_string(),
                 received,
             },
-        }
+        )
     }
 
     pub(crate) fn not_an_object(tool: &str, value: &serde_json::Value) -> Self {
@@ -180,27 +195,21 @@ impl InvalidArguments {
             serde_json::Value::Array(_) => "an array",
             serde_json::Value::Object(_) => "an object",
         };
-        Self {
-            tool: tool.to_owned(),
-            problem: Problem::NotAnObject { found },
-        }
+        Self::new(tool, Problem::NotAnObject { found })
     }
 
     pub(crate) fn fields(tool: &str, issues: Vec<FieldIssue>) -> Self {
-        Self {
-            tool: tool.to_owned(),
-            problem: Problem::Fields(issues),
-        }
+        Self::new(tool, Problem::Fields(issues))
     }
 
     /// The tool the arguments were meant for.
     pub fn tool(&self) -> &str {
-        &self.tool
+        &self.inner.tool
     }
 
     /// The field-level problems; empty when the arguments were not a JSON object at all.
     pub fn issues(&self) -> &[FieldIssue] {
-        match &self.problem {
+        match &self.inner.problem {
             Problem::Fields(issues) => issues,
             _ => &[],
         }
@@ -218,8 +227,8 @@ impl FieldIssue {
 
 impl fmt::Display for InvalidArguments {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let tool = &self.tool;
-        match &self.problem {
+        let tool = &self.inner.tool;
+        match &self.inner.problem {
             Problem::Syntax { message, received } => write!(
                 f,
                 "Invalid arguments for tool `{tool}`: the arguments are not valid JSON ({message}).\n\
