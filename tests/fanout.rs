@@ -613,3 +613,60 @@ proptest! {
         }
     }
 }
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn every_call_has_a_tracing_span_with_its_outcome() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // See tests/providers.rs: a second dispatcher keeps callsite interest per thread.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+
+    let toolbox = tools![sleepy, refuse];
+    toolbox
+        .run(&[
+            call("c1", "sleepy", r#"{"ms": 7}"#),
+            call("c2", "refuse", r#"{"reason": "no"}"#),
+        ])
+        .await;
+    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let closed: Vec<&str> = logs.lines().filter(|line| line.contains("close")).collect();
+    assert_eq!(closed.len(), 2, "{logs}");
+    let sleepy = closed
+        .iter()
+        .find(|line| line.contains("call_id=c1"))
+        .unwrap();
+    assert!(
+        sleepy.contains("tool_call{tool=sleepy call_id=c1 duration_us=7000 outcome=\"ok\"}"),
+        "{sleepy}"
+    );
+    let refuse = closed
+        .iter()
+        .find(|line| line.contains("call_id=c2"))
+        .unwrap();
+    assert!(
+        refuse.contains("tool=refuse") && refuse.contains("outcome=\"failed\""),
+        "{refuse}"
+    );
+}
