@@ -124,11 +124,13 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
         timeout_ms.map(|ms| quote!(.with_timeout(::core::time::Duration::from_millis(#ms))));
     let sequential = sequential.then(|| quote!(.with_sequential(true)));
     let twin_ident = fn_ident;
+    let cfgs = cfg_attrs(item);
 
     quote! {
         #item
         #twin
 
+        #(#cfgs)*
         #[allow(clippy::all, clippy::pedantic, clippy::nursery)]
         const _: () = {
             use #krate::__private as __tr;
@@ -254,13 +256,23 @@ fn twin(item: &ItemFn) -> TokenStream {
     let vis = &item.vis;
     let ident = &item.sig.ident;
     let doc = format!("The tool made from [`{ident}()`] by `#[tool]`.");
+    let cfgs = cfg_attrs(item);
     quote! {
+        #(#cfgs)*
         #[doc = #doc]
         #[doc(hidden)]
         #[allow(non_camel_case_types, dead_code, missing_docs, unreachable_pub)]
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
         #vis struct #ident {}
     }
+}
+
+/// The function's `#[cfg(...)]`s: what exists only under a condition takes its tool with it.
+fn cfg_attrs(item: &ItemFn) -> Vec<&syn::Attribute> {
+    item.attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("cfg"))
+        .collect()
 }
 
 /// What is emitted when the signature is wrong: the function, the errors, and a twin that

@@ -135,6 +135,20 @@ pub fn public_tool(street: String) -> Address {
     Address { street, geo: Geo { lat: 0.0, lon: 0.0 } }
 }
 
+/// Compiled only on a platform that does not exist: its tool goes with it.
+#[tool]
+#[cfg(target_os = "no-such-os")]
+fn never_compiled(x: NoSuchType) -> u8 {
+    x.0
+}
+
+/// Compiled everywhere.
+#[tool]
+#[cfg(all())]
+fn always_compiled() -> u8 {
+    1
+}
+
 mod reexport {
     pub use tool_runtime;
 }
@@ -180,6 +194,7 @@ fn main() {
         io_result,
         alias_result,
         nothing,
+        always_compiled,
         cow,
         static_str,
         careful,
@@ -188,7 +203,7 @@ fn main() {
         nested::in_module,
         local,
     ];
-    assert_eq!(toolbox.len(), 15);
+    assert_eq!(toolbox.len(), 16);
     assert!(toolbox.get("configured").is_some());
     assert!(toolbox.get("careful").unwrap().definition().is_sequential());
 }
