@@ -18,40 +18,17 @@ mod common;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use common::{MockServer, Recorded, Reply, anthropic, openai};
+use common::{MockServer, Recorded, Reply, anthropic, get_exchange_rate, get_weather, openai};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tool_runtime::{
-    Agent, Anthropic, ChatRequest, OpenAi, Provider, RetryPolicy, ToolChoice, Toolbox, tool, tools,
+    Agent, Anthropic, ChatRequest, OpenAi, Provider, RetryPolicy, ToolChoice, Toolbox, tools,
 };
 
 const PROMPT: &str = "What's the weather in Tokyo and London, and what's the USD to JPY rate?";
 const BATCHES: usize = 7;
 const RUNS_PER_BATCH: usize = 200;
-
-/// Get the current weather for a city.
-#[tool]
-async fn get_weather(
-    /// City name, e.g. "Tokyo".
-    city: String,
-) -> String {
-    format!("Sunny, 22°C in {city}")
-}
-
-/// Get the exchange rate between two currencies.
-#[tool]
-fn get_exchange_rate(
-    /// ISO 4217 code of the currency to convert from, e.g. "USD".
-    from_currency: String,
-    /// ISO 4217 code of the currency to convert to, e.g. "JPY".
-    to_currency: String,
-) -> Result<f64, String> {
-    match (from_currency.as_str(), to_currency.as_str()) {
-        ("USD", "JPY") => Ok(151.25),
-        _ => Err(format!("No rate for {from_currency} to {to_currency}.")),
-    }
-}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Wire {

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{MockServer, Recorded, Reply, anthropic, openai};
+use common::{MockServer, Recorded, Reply, anthropic, get_exchange_rate, get_weather, openai};
 use serde_json::{Value, json};
 use tool_runtime::{
     Agent, AgentEvent, Anthropic, AssistantMessage, ChatRequest, ErrorKind, Message, OpenAi,
@@ -24,29 +24,6 @@ use tool_runtime::{
 const OPENAI_KEY: &str = "sk-proj-TESTKEY-openai-5ecret-0123456789abcdef";
 const ANTHROPIC_KEY: &str = "sk-ant-api03-TESTKEY-anthropic-5ecret-0123456789abcdef";
 const PROMPT: &str = "What's the weather in Tokyo and London, and what's the USD to JPY rate?";
-
-/// Get the current weather for a city.
-#[tool]
-async fn get_weather(
-    /// City name, e.g. "Tokyo".
-    city: String,
-) -> String {
-    format!("Sunny, 22°C in {city}")
-}
-
-/// Get the exchange rate between two currencies.
-#[tool]
-fn get_exchange_rate(
-    /// ISO 4217 code of the currency to convert from, e.g. "USD".
-    from_currency: String,
-    /// ISO 4217 code of the currency to convert to, e.g. "JPY".
-    to_currency: String,
-) -> Result<f64, String> {
-    match (from_currency.as_str(), to_currency.as_str()) {
-        ("USD", "JPY") => Ok(151.25),
-        _ => Err(format!("No rate for {from_currency} to {to_currency}.")),
-    }
-}
 
 /// Find a user's id by name.
 #[tool]

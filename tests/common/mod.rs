@@ -37,6 +37,33 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+use tool_runtime::tool;
+
+// The seed's two tools, shared by the provider tests and the round benchmark.
+
+/// Get the current weather for a city.
+#[tool]
+pub(crate) async fn get_weather(
+    /// City name, e.g. "Tokyo".
+    city: String,
+) -> String {
+    format!("Sunny, 22°C in {city}")
+}
+
+/// Get the exchange rate between two currencies.
+#[tool]
+pub(crate) fn get_exchange_rate(
+    /// ISO 4217 code of the currency to convert from, e.g. "USD".
+    from_currency: String,
+    /// ISO 4217 code of the currency to convert to, e.g. "JPY".
+    to_currency: String,
+) -> Result<f64, String> {
+    match (from_currency.as_str(), to_currency.as_str()) {
+        ("USD", "JPY") => Ok(151.25),
+        _ => Err(format!("No rate for {from_currency} to {to_currency}.")),
+    }
+}
+
 /// The OpenAI Chat Completions path.
 pub(crate) const OPENAI_PATH: &str = "/v1/chat/completions";
 /// The Anthropic Messages path.
