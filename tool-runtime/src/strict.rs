@@ -909,33 +909,34 @@ struct Totals {
 fn check_limits(out: &Value) -> Result<(), StrictError> {
     let mut totals = Totals::default();
     tally(out, "", 0, &mut totals)?;
-    if totals.properties > MAX_TOTAL_PROPERTIES {
-        return Err(StrictError::new(
-            "",
-            format!(
-                "the schema has {} object properties in total; strict mode allows at most {MAX_TOTAL_PROPERTIES}",
-                totals.properties
-            ),
-        ));
-    }
-    if totals.enum_values > MAX_TOTAL_ENUM_VALUES {
-        return Err(StrictError::new(
-            "",
-            format!(
-                "the schema has {} enum values in total; strict mode allows at most {MAX_TOTAL_ENUM_VALUES}",
-                totals.enum_values
-            ),
-        ));
-    }
-    if totals.string_length > MAX_TOTAL_STRING_LENGTH {
-        return Err(StrictError::new(
-            "",
-            format!(
-                "property names, definition names, enum values and const values total {} characters; \
-                 strict mode allows at most {MAX_TOTAL_STRING_LENGTH}",
-                totals.string_length
-            ),
-        ));
+    // (total, limit, the words before and after the total)
+    let checks = [
+        (
+            totals.properties,
+            MAX_TOTAL_PROPERTIES,
+            "the schema has ",
+            " object properties in total",
+        ),
+        (
+            totals.enum_values,
+            MAX_TOTAL_ENUM_VALUES,
+            "the schema has ",
+            " enum values in total",
+        ),
+        (
+            totals.string_length,
+            MAX_TOTAL_STRING_LENGTH,
+            "property names, definition names, enum values and const values total ",
+            " characters",
+        ),
+    ];
+    for (total, limit, before, after) in checks {
+        if total > limit {
+            return Err(StrictError::new(
+                "",
+                format!("{before}{total}{after}; strict mode allows at most {limit}"),
+            ));
+        }
     }
     Ok(())
 }
