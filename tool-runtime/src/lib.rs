@@ -68,6 +68,11 @@ mod toolbox;
 #[doc(hidden)]
 pub mod __private;
 
+// The README's examples are doctests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 pub use agent::{Agent, AgentEvent, RunError, RunOutput};
 pub use chat::{
     AssistantMessage, ChatRequest, Message, ModelResponse, Provider, ProviderFuture, RawMessage,
@@ -82,7 +87,7 @@ pub use tool::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture, ToolOut
 pub use toolbox::{RegisterError, Toolbox, is_valid_tool_name};
 
 /// Turns a function into a tool. See the crate docs of `tool-macros` for the full reference.
-pub use tool_macros::tool;
+pub use tool_runtime_macros::tool;
 
 /// Builds a [`Toolbox`] from `#[tool]` functions, one token per tool.
 ///

@@ -1,7 +1,7 @@
 //! Client-side overhead of one provider round, against the local mock server answering at once.
 //!
 //! `cargo bench --bench provider_round` runs the agent on the seed prompt, over and over, against
-//! `tests/common`'s axum server: round one answers with a turn of 3 tool calls, round two with the
+//! the `support` crate's axum server: round one answers with a turn of 3 tool calls, round two with the
 //! final text. The server measures how long its handler takes for every request; that time is
 //! subtracted, so the figures are what the client spends per round: building and serializing the
 //! request, HTTP over loopback (both ends' hyper included), reading and parsing the answer, and
@@ -12,14 +12,11 @@
 //! - `Provider::complete` alone for each of the two answers (no tools run);
 //! - the floor: a hand-written keep-alive HTTP/1.1 POST of the same body to the same server.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use common::{MockServer, Recorded, Reply, anthropic, get_exchange_rate, get_weather, openai};
 use serde_json::json;
+use support::{MockServer, Recorded, Reply, anthropic, get_exchange_rate, get_weather, openai};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tool_runtime::{
@@ -251,8 +248,8 @@ async fn bench(wire: Wire) {
         .raw_body
         .clone();
     let path = match wire {
-        Wire::OpenAi => common::OPENAI_PATH,
-        Wire::Anthropic => common::ANTHROPIC_PATH,
+        Wire::OpenAi => support::OPENAI_PATH,
+        Wire::Anthropic => support::ANTHROPIC_PATH,
     };
     let mut stream = TcpStream::connect(server.addr()).await.expect("connect");
     stream.set_nodelay(true).expect("nodelay");

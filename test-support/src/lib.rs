@@ -1,0 +1,33 @@
+//! A real HTTP mock of the OpenAI and Anthropic APIs, for end-to-end tests and benchmarks.
+//!
+//! [`MockServer::start`] binds an axum app to `127.0.0.1:0` on the caller's tokio runtime. It
+//! answers `POST /v1/chat/completions` (OpenAI: base URL [`MockServer::openai_url`]) and
+//! `POST /v1/messages` (Anthropic: base URL [`MockServer::anthropic_url`]) from a scripted queue
+//! of [`Reply`]s, or from closures that compute the reply from the request, and records every
+//! request ([`Recorded`]: arrival time, path, headers, raw and parsed body, handling time).
+//!
+//! [`MockServer::start_raw`] serves the same script over a hand-written HTTP/1.1 loop on a raw
+//! `TcpListener`, for what axum cannot do: [`Reply::Close`] (read the request, then hang up
+//! without answering) and [`Reply::Bytes`] (write these exact bytes, e.g. a body shorter than its
+//! `content-length`, then hang up).
+//!
+//! Every recorded request is checked against the tool-call protocol of its provider
+//! ([`check_protocol`]); a violation fails the test when the server is dropped, or at once through
+//! [`MockServer::assert_protocol`].
+//!
+//! [`openai`] and [`anthropic`] build canned responses in the exact shapes of the recorded real
+//! traffic in `tests/fixtures/`.
+
+pub mod anthropic;
+mod api;
+pub mod openai;
+mod protocol;
+mod seed;
+mod server;
+
+pub use api::{ANTHROPIC_KEY, Api, OPENAI_KEY, PROMPT, Seen, fast_retries, min_wait, reply, usage};
+pub use protocol::check_protocol;
+pub use seed::{get_exchange_rate, get_weather, weather_tools};
+pub use server::{
+    ANTHROPIC_PATH, HttpReply, MockServer, OPENAI_PATH, Recorded, Reply, gaps, refused_url,
+};

@@ -1,0 +1,244 @@
+//! The tool-call protocol of each provider, checked on every request the mock server receives.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::server::{ANTHROPIC_PATH, OPENAI_PATH, Recorded};
+
+/// Checks one request against its provider's tool-call protocol (chosen by path).
+///
+/// - OpenAI: each assistant message with `tool_calls` is immediately followed by exactly one
+///   `tool` message per call id (no more, no less), and no `tool` message stands anywhere else.
+/// - Anthropic: each assistant message with `tool_use` blocks is followed by ONE user message
+///   whose content starts with `tool_result` blocks answering every id exactly once (and nothing
+///   else); no `tool_result` stands anywhere else; roles alternate, starting with the user.
+pub fn check_protocol(request: &Recorded) -> Result<(), String> {
+    match request.path.as_str() {
+        OPENAI_PATH => check_openai(request.messages()),
+        ANTHROPIC_PATH => check_anthropic(request.messages()),
+        _ => Ok(()),
+    }
+}
+
+fn check_openai(messages: &[Value]) -> Result<(), String> {
+    let mut index = 0;
+    while index < messages.len() {
+        let message = &messages[index];
+        index += 1;
+        if message["role"] == "tool" {
+            return Err(format!(
+                "messages[{}]: a tool message that follows no assistant tool_calls",
+                index - 1
+            ));
+        }
+        let Some(calls) = message["tool_calls"]
+            .as_array()
+            .filter(|calls| !calls.is_empty())
+        else {
+            continue;
+        };
+        if message["role"] != "assistant" {
+            return Err(format!(
+                "messages[{}]: tool_calls on a non-assistant",
+                index - 1
+            ));
+        }
+        let ids: Vec<&str> = calls
+            .iter()
+            .map(|call| call["id"].as_str().unwrap_or(""))
+            .collect();
+        let unique: HashSet<&str> = ids.iter().copied().collect();
+        if unique.len() != ids.len() {
+            return Err(format!(
+                "messages[{}]: duplicate tool call ids {ids:?}",
+                index - 1
+            ));
+        }
+        let mut answered = Vec::new();
+        while index < messages.len() && messages[index]["role"] == "tool" {
+            answered.push(messages[index]["tool_call_id"].as_str().unwrap_or(""));
+            index += 1;
+        }
+        let mut sorted_ids = ids.clone();
+        let mut sorted_answered = answered.clone();
+        sorted_ids.sort_unstable();
+        sorted_answered.sort_unstable();
+        if sorted_ids != sorted_answered {
+            return Err(format!(
+                "assistant tool_calls {ids:?} are answered by tool messages {answered:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_anthropic(messages: &[Value]) -> Result<(), String> {
+    let mut pending: Option<Vec<&str>> = None;
+    for (index, message) in messages.iter().enumerate() {
+        let role = message["role"].as_str().unwrap_or("");
+        let expected_role = if index % 2 == 0 { "user" } else { "assistant" };
+        if role != expected_role {
+            return Err(format!(
+                "messages[{index}]: role {role:?}, expected {expected_role:?}"
+            ));
+        }
+        let blocks: &[Value] = message["content"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let results: Vec<&str> = blocks
+            .iter()
+            .take_while(|block| block["type"] == "tool_result")
+            .map(|block| block["tool_use_id"].as_str().unwrap_or(""))
+            .collect();
+        let stray = blocks
+            .iter()
+            .skip(results.len())
+            .any(|block| block["type"] == "tool_result");
+        if stray {
+            return Err(format!(
+                "messages[{index}]: a tool_result after other blocks"
+            ));
+        }
+        match pending.take() {
+            Some(ids) => {
+                let mut sorted_ids = ids.clone();
+                let mut sorted_results = results.clone();
+                sorted_ids.sort_unstable();
+                sorted_results.sort_unstable();
+                if sorted_ids != sorted_results {
+                    return Err(format!(
+                        "messages[{index}]: tool_use ids {ids:?} answered by tool_result {results:?}"
+                    ));
+                }
+            }
+            None if !results.is_empty() => {
+                return Err(format!(
+                    "messages[{index}]: tool_result blocks that answer no tool_use"
+                ));
+            }
+            None => {}
+        }
+        if role == "assistant" {
+            let ids: Vec<&str> = blocks
+                .iter()
+                .filter(|block| block["type"] == "tool_use")
+                .map(|block| block["id"].as_str().unwrap_or(""))
+                .collect();
+            let unique: HashSet<&str> = ids.iter().copied().collect();
+            if unique.len() != ids.len() {
+                return Err(format!("messages[{index}]: duplicate tool_use ids {ids:?}"));
+            }
+            if !ids.is_empty() {
+                pending = Some(ids);
+            }
+        }
+    }
+    match pending {
+        Some(ids) => Err(format!(
+            "the last message's tool_use ids {ids:?} have no results"
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn recorded(path: &str, messages: Value) -> Recorded {
+        Recorded {
+            at: Instant::now(),
+            method: "POST".to_owned(),
+            path: path.to_owned(),
+            headers: Vec::new(),
+            raw_body: Vec::new(),
+            body: json!({"messages": messages}),
+            handled: Duration::ZERO,
+        }
+    }
+
+    /// The checker every request goes through accepts the right shapes and catches each violation.
+    #[test]
+    fn the_protocol_checker_is_not_vacuous() {
+        let call = |id: &str| json!({"id": id, "type": "function", "function": {"name": "f", "arguments": "{}"}});
+        let assistant =
+            json!({"role": "assistant", "content": null, "tool_calls": [call("a"), call("b")]});
+        let tool = |id: &str| json!({"role": "tool", "tool_call_id": id, "content": "x"});
+        let user = json!({"role": "user", "content": "hi"});
+        let openai_cases = [
+            (json!([user, assistant, tool("b"), tool("a"), user]), true),
+            (json!([user, assistant, tool("a")]), false),
+            (
+                json!([user, assistant, tool("a"), tool("b"), tool("b")]),
+                false,
+            ),
+            (json!([user, assistant, tool("a"), user, tool("b")]), false),
+            (json!([user, tool("a")]), false),
+            (json!([user, assistant]), false),
+        ];
+        for (messages, ok) in openai_cases {
+            let verdict = check_protocol(&recorded(OPENAI_PATH, messages.clone()));
+            assert_eq!(verdict.is_ok(), ok, "{messages}: {verdict:?}");
+        }
+
+        let text = |t: &str| json!({"type": "text", "text": t});
+        let result = |id: &str| json!({"type": "tool_result", "tool_use_id": id, "content": "x"});
+        let uses = json!({"role": "assistant", "content": [
+            text("calling"),
+            {"type": "tool_use", "id": "a", "name": "f", "input": {}},
+            {"type": "tool_use", "id": "b", "name": "f", "input": {}}
+        ]});
+        let user = |blocks: Value| json!({"role": "user", "content": blocks});
+        let anthropic_cases = [
+            (
+                json!([
+                    user(json!([text("hi")])),
+                    uses,
+                    user(json!([result("a"), result("b"), text("go on")]))
+                ]),
+                true,
+            ),
+            (
+                json!([
+                    user(json!([text("hi")])),
+                    uses,
+                    user(json!([result("a")])),
+                    user(json!([result("b")]))
+                ]),
+                false,
+            ),
+            (
+                json!([user(json!([text("hi")])), uses, user(json!([result("a")]))]),
+                false,
+            ),
+            (
+                json!([
+                    user(json!([text("hi")])),
+                    uses,
+                    user(json!([text("first"), result("a"), result("b")]))
+                ]),
+                false,
+            ),
+            (json!([user(json!([text("hi")])), uses]), false),
+            (json!([user(json!([result("z")]))]), false),
+            (
+                json!([
+                    user(json!([text("hi")])),
+                    uses,
+                    user(json!([result("a"), result("b"), result("b")]))
+                ]),
+                false,
+            ),
+        ];
+        for (messages, ok) in anthropic_cases {
+            let verdict = check_protocol(&recorded(ANTHROPIC_PATH, messages.clone()));
+            assert_eq!(verdict.is_ok(), ok, "{messages}: {verdict:?}");
+        }
+    }
+}

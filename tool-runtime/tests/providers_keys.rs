@@ -1,0 +1,139 @@
+//! API keys never show: not in `Debug`, `Display`, error sources or `tracing` output.
+
+use std::io;
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+use support::{
+    ANTHROPIC_KEY, Api, MockServer, OPENAI_KEY, PROMPT, Reply, anthropic, fast_retries, openai,
+    weather_tools,
+};
+use tool_runtime::{Agent, Anthropic, ErrorKind, OpenAi};
+
+// ---------------------------------------------------------------------------------------------
+// API keys never show.
+// ---------------------------------------------------------------------------------------------
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Everything a program may print about a provider, an agent and its errors, plus every `tracing`
+/// line of runs that retry, call tools, fail on a status and fail to connect: no key anywhere.
+/// (Runs on the test's own thread, where the subscriber is installed.)
+#[tokio::test(flavor = "current_thread")]
+async fn api_keys_never_show() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // With a single registered dispatcher, tracing-core computes the interest of a callsite first
+    // hit on another test's thread from THAT thread's (empty) default, and caches "never" for
+    // ours too. A second live dispatcher makes it ask every registered one.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+
+    let mut printed = Vec::new();
+    for wire in [Api::OpenAi, Api::Anthropic] {
+        let server = MockServer::start().await;
+        // A retried 503, a turn of tool calls (one failing), the final answer.
+        server.push(Reply::status_json(503, wire.error("busy")));
+        server.push(Reply::json(wire.calls(
+            &[
+                (&wire.id("a"), "get_weather", json!({"city": "Tokyo"})),
+                (&wire.id("b"), "get_wether", json!({})),
+            ],
+            1,
+            1,
+        )));
+        server.push(Reply::json(wire.text("done", 1, 1)));
+        // Then an authentication error that echoes a masked key, as the real APIs do.
+        server.push(Reply::status_json(
+            401,
+            match wire {
+                Api::OpenAi => openai::error(
+                    "Incorrect API key provided: sk-proj-********cdef.",
+                    "invalid_request_error",
+                ),
+                Api::Anthropic => anthropic::error("authentication_error", "invalid x-api-key"),
+            },
+        ));
+        let agent = wire.agent(&server, weather_tools());
+        let output = agent.run(PROMPT).await.unwrap();
+        assert_eq!(output.text, "done");
+        // The key did go out, as a header.
+        assert!(
+            server.requests()[0]
+                .headers
+                .iter()
+                .any(|(_, value)| value.contains(wire.key()))
+        );
+        let status_error = agent.run(PROMPT).await.unwrap_err();
+        assert_eq!(status_error.error.status(), Some(401));
+
+        let refused = Agent::new(
+            wire.provider(support::refused_url().await, fast_retries(1)),
+            weather_tools(),
+        );
+        let connect_error = refused.run(PROMPT).await.unwrap_err();
+        assert_eq!(connect_error.error.kind(), ErrorKind::Connect);
+
+        printed.push(format!("{agent:?}"));
+        printed.push(format!("{agent:#?}"));
+        printed.push(format!("{refused:?}"));
+        printed.push(format!("{output:?}"));
+        for error in [&status_error, &connect_error] {
+            printed.push(format!("{error:?}"));
+            printed.push(format!("{error:#?}"));
+            printed.push(error.to_string());
+            printed.push(format!("{:?}", error.error));
+            printed.push(error.error.to_string());
+            printed.push(format!("{:?}", error.error.raw_body()));
+            let mut source = std::error::Error::source(&error.error);
+            while let Some(cause) = source {
+                printed.push(format!("{cause} / {cause:?}"));
+                source = cause.source();
+            }
+        }
+    }
+    let openai = OpenAi::new(OPENAI_KEY).base_url("http://127.0.0.1:9/v1");
+    let anthropic = Anthropic::new(ANTHROPIC_KEY).base_url("http://127.0.0.1:9");
+    printed.push(format!(
+        "{openai:?} {openai:#?} {anthropic:?} {anthropic:#?}"
+    ));
+    printed.push(format!("{:?}", OpenAi::new("x").api_key(OPENAI_KEY)));
+
+    let logs = captured.text();
+    assert!(
+        logs.contains("retrying"),
+        "the subscriber saw nothing:\n{logs}"
+    );
+    assert!(logs.contains("tool_call"), "{logs}");
+    printed.push(logs);
+    for text in &printed {
+        for key in [OPENAI_KEY, ANTHROPIC_KEY, "5ecret", "TESTKEY"] {
+            assert!(!text.contains(key), "`{key}` leaked in:\n{text}");
+        }
+    }
+}
