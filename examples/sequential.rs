@@ -10,8 +10,8 @@
 use std::error::Error;
 
 use tool_runtime::{
-    Agent, AgentEvent, Anthropic, AssistantMessage, Message, OfflineModel, OpenAi, Provider,
-    ToolCall, tool, tools,
+    Agent, AgentEvent, Anthropic, AssistantMessage, Message, Model, OfflineModel, OpenAi, ToolCall,
+    tool, tools,
 };
 
 /// Look up a customer's id from their email address.
@@ -51,7 +51,7 @@ const PROMPT: &str = "Find the customer ada@example.com, charge them $19.99, the
 /// Offline, a responder plays the model: each step reads the previous step's result.
 fn offline_planner() -> OfflineModel {
     OfflineModel::responder(|request| {
-        let results: Vec<&str> = request
+        let results: Vec<String> = request
             .messages
             .iter()
             .filter_map(|message| match message {
@@ -59,9 +59,9 @@ fn offline_planner() -> OfflineModel {
                 _ => None,
             })
             .flatten()
-            .map(|reply| reply.content.as_str())
+            .map(|result| result.content().into_owned())
             .collect();
-        let customer_id = results.first().copied().unwrap_or("0");
+        let customer_id = results.first().map_or("0", String::as_str);
         let call = |id: &str, name: &str, args: String| {
             AssistantMessage::calls([ToolCall::new(id, name, args)])
         };
@@ -88,7 +88,7 @@ fn offline_planner() -> OfflineModel {
     })
 }
 
-fn provider() -> Result<Box<dyn Provider>, Box<dyn Error>> {
+fn model() -> Result<Box<dyn Model>, Box<dyn Error>> {
     let has = |var: &str| std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
     Ok(if has("OPENAI_API_KEY") {
         Box::new(OpenAi::from_env()?)
@@ -101,10 +101,10 @@ fn provider() -> Result<Box<dyn Provider>, Box<dyn Error>> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let provider = provider()?;
-    println!("Using {}.", provider.name());
+    let model = model()?;
+    println!("Using {}.", model.name());
     println!("> {PROMPT}");
-    let agent = Agent::new(provider, tools![find_customer, charge, send_receipt])
+    let agent = Agent::new(model, tools![find_customer, charge, send_receipt])
         .parallel_tool_calls(false)
         .on_event(|event| match event {
             AgentEvent::TurnStarted { turn } => println!("[turn {turn}]"),

@@ -9,7 +9,7 @@
 
 use std::error::Error;
 
-use tool_runtime::{Agent, AgentEvent, Anthropic, OfflineModel, OpenAi, Provider, tool, tools};
+use tool_runtime::{Agent, AgentEvent, Anthropic, Model, OfflineModel, OpenAi, tool, tools};
 
 /// Get the current weather for a city.
 #[tool]
@@ -58,7 +58,7 @@ const PROMPT: &str = "What's the weather in Tokyo and London, and what's the USD
 
 /// OpenAI or Anthropic when a key is set (`TOOL_PROVIDER` or `--provider` picks when both are),
 /// the offline model otherwise.
-fn provider() -> Result<Box<dyn Provider>, Box<dyn Error>> {
+fn model() -> Result<Box<dyn Model>, Box<dyn Error>> {
     let has = |var: &str| std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
     let flag = std::env::args()
         .skip_while(|arg| arg != "--provider")
@@ -84,8 +84,8 @@ fn provider() -> Result<Box<dyn Provider>, Box<dyn Error>> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let provider = provider()?;
-    let name = provider.name();
+    let model = model()?;
+    let name = model.name();
     if name.starts_with("offline") {
         println!(
             "Using the offline model (set OPENAI_API_KEY or ANTHROPIC_API_KEY to use a real one)."
@@ -96,25 +96,23 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("> {PROMPT}");
 
     let agent =
-        Agent::new(provider, tools![get_weather, get_exchange_rate]).on_event(
-            |event| match event {
-                AgentEvent::TurnStarted { turn } => println!("[turn {turn}]"),
-                AgentEvent::ToolCallStarted { call } => {
-                    println!("  -> {}({})", call.name, call.arguments.to_json_string());
-                }
-                AgentEvent::ToolCallFinished {
-                    result, duration, ..
-                } => {
-                    let status = if result.is_error() { "error" } else { "ok" };
-                    println!(
-                        "  <- {} {status} in {duration:.1?}: {}",
-                        result.name,
-                        result.content()
-                    );
-                }
-                _ => {}
-            },
-        );
+        Agent::new(model, tools![get_weather, get_exchange_rate]).on_event(|event| match event {
+            AgentEvent::TurnStarted { turn } => println!("[turn {turn}]"),
+            AgentEvent::ToolCallStarted { call } => {
+                println!("  -> {}({})", call.name, call.arguments.to_json_string());
+            }
+            AgentEvent::ToolCallFinished {
+                result, duration, ..
+            } => {
+                let status = if result.is_error() { "error" } else { "ok" };
+                println!(
+                    "  <- {} {status} in {duration:.1?}: {}",
+                    result.name,
+                    result.content()
+                );
+            }
+            _ => {}
+        });
     let output = agent.run(PROMPT).await?;
     println!("\n{}", output.text);
     println!(

@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use tool_runtime::{Agent, Anthropic, OpenAi, Provider, RetryPolicy, ToolReply, Toolbox, Usage};
+use tool_runtime::{
+    Agent, Anthropic, Error, Model, OpenAi, RetryPolicy, RunError, RunFailure, ToolError,
+    ToolOutput, ToolResult, Toolbox, Usage,
+};
 
 use crate::{MockServer, Recorded, anthropic, openai, weather_tools};
 
@@ -75,7 +78,7 @@ impl Api {
     }
 
     /// The provider at `url` with this retry policy and a 10 s request timeout.
-    pub fn provider(self, url: String, retry: RetryPolicy) -> Box<dyn Provider> {
+    pub fn provider(self, url: String, retry: RetryPolicy) -> Box<dyn Model> {
         self.provider_with_timeout(url, retry, Duration::from_secs(10))
     }
 
@@ -85,7 +88,7 @@ impl Api {
         url: String,
         retry: RetryPolicy,
         timeout: Duration,
-    ) -> Box<dyn Provider> {
+    ) -> Box<dyn Model> {
         match self {
             Api::OpenAi => Box::new(
                 OpenAi::new(OPENAI_KEY)
@@ -212,20 +215,28 @@ macro_rules! both {
 
 /// Token usage with no cache writes.
 pub fn usage(input_tokens: u64, output_tokens: u64, cache_read_tokens: u64) -> Usage {
-    Usage {
-        input_tokens,
-        output_tokens,
-        cache_read_tokens,
-        cache_creation_tokens: 0,
-    }
+    let mut usage = Usage::default();
+    usage.input_tokens = input_tokens;
+    usage.output_tokens = output_tokens;
+    usage.cache_read_tokens = cache_read_tokens;
+    usage
 }
 
-/// A transcript's answer to a call.
-pub fn reply(call_id: &str, name: &str, content: &str, is_error: bool) -> ToolReply {
-    ToolReply {
-        call_id: call_id.to_owned(),
-        name: name.to_owned(),
-        content: content.to_owned(),
-        is_error,
+/// A transcript's answer to a call, as the model reads it: equal to any result with the same
+/// call, text and error flag.
+pub fn reply(call_id: &str, name: &str, content: &str, is_error: bool) -> ToolResult {
+    let outcome = if is_error {
+        Err(ToolError::Failed(content.to_owned()))
+    } else {
+        Ok(ToolOutput::text(content))
+    };
+    ToolResult::new(call_id, name, outcome)
+}
+
+/// The model's error that ended a run (panics when the run ended for another reason).
+pub fn model_error(error: RunError) -> Error {
+    match error.failure {
+        RunFailure::Model(error) => error,
+        other => panic!("the run did not end with a model error: {other}"),
     }
 }

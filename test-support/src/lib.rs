@@ -25,7 +25,9 @@ mod protocol;
 mod seed;
 mod server;
 
-pub use api::{ANTHROPIC_KEY, Api, OPENAI_KEY, PROMPT, Seen, fast_retries, min_wait, reply, usage};
+pub use api::{
+    ANTHROPIC_KEY, Api, OPENAI_KEY, PROMPT, Seen, fast_retries, min_wait, model_error, reply, usage,
+};
 pub use protocol::check_protocol;
 pub use seed::{get_exchange_rate, get_weather, weather_tools};
 pub use server::{

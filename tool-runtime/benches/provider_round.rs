@@ -9,7 +9,7 @@
 //!
 //! Printed for both providers, as the best and the median of several batches:
 //! - agent round: a whole `Agent::run` (2 rounds) ÷ 2;
-//! - `Provider::complete` alone for each of the two answers (no tools run);
+//! - `Model::complete` alone for each of the two answers (no tools run);
 //! - the floor: a hand-written keep-alive HTTP/1.1 POST of the same body to the same server.
 
 use std::hint::black_box;
@@ -20,7 +20,7 @@ use support::{MockServer, Recorded, Reply, anthropic, get_exchange_rate, get_wea
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tool_runtime::{
-    Agent, Anthropic, ChatRequest, OpenAi, Provider, RetryPolicy, ToolChoice, Toolbox, tools,
+    Agent, Anthropic, Model, ModelRequest, OpenAi, RetryPolicy, ToolDefinition, Toolbox, tools,
 };
 
 const PROMPT: &str = "What's the weather in Tokyo and London, and what's the USD to JPY rate?";
@@ -84,7 +84,7 @@ impl Wire {
         }
     }
 
-    fn provider(self, server: &MockServer) -> Box<dyn Provider> {
+    fn provider(self, server: &MockServer) -> Box<dyn Model> {
         let retry = RetryPolicy::none();
         match self {
             Wire::OpenAi => Box::new(
@@ -217,25 +217,20 @@ async fn bench(wire: Wire) {
 
     // The two requests of a run, sent through the provider alone.
     let first = agent.run(PROMPT).await.expect("run").messages;
-    let provider = wire.provider(&server);
-    let request = |messages| ChatRequest {
-        system: None,
-        messages,
-        toolbox: &toolbox,
-        tool_choice: &ToolChoice::Auto,
-        parallel_tool_calls: true,
-    };
+    let model = wire.provider(&server);
+    let definitions: Vec<&ToolDefinition> = toolbox.definitions().collect();
+    let request = |messages| ModelRequest::new(messages).tools(&definitions);
     let (one, two) = (request(&first[..1]), request(&first[..3]));
     let complete_calls = measure(&server, RUNS_PER_BATCH, RUNS_PER_BATCH, async || {
         for _ in 0..RUNS_PER_BATCH {
-            let response = provider.complete(one).await.expect("complete");
+            let response = model.complete(one).await.expect("complete");
             assert_eq!(response.message.tool_calls.len(), 3);
         }
     })
     .await;
     let complete_text = measure(&server, RUNS_PER_BATCH, RUNS_PER_BATCH, async || {
         for _ in 0..RUNS_PER_BATCH {
-            black_box(provider.complete(two).await.expect("complete"));
+            black_box(model.complete(two).await.expect("complete"));
         }
     })
     .await;
@@ -271,8 +266,8 @@ async fn bench(wire: Wire) {
         );
     };
     line("agent round (avg of 3-call turn + final)", &agent_round);
-    line("provider.complete -> 3 tool calls", &complete_calls);
-    line("provider.complete -> final text", &complete_text);
+    line("model.complete -> 3 tool calls", &complete_calls);
+    line("model.complete -> final text", &complete_text);
     line("floor: raw keep-alive HTTP/1.1 POST", &floor);
 }
 

@@ -14,8 +14,8 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::error::{FieldIssue, InvalidArguments};
 use crate::tool::Arguments;
+use crate::tool::{FieldIssue, InvalidArguments};
 
 /// Implemented by the hidden argument struct `#[tool]` generates. Not public API.
 pub trait ArgsStruct: Sized {

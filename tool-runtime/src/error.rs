@@ -1,300 +1,405 @@
-//! Errors a tool call can end with, worded for the model that made the call.
+//! [`Error`]: what went wrong talking to a model.
 
+use std::borrow::Cow;
 use std::fmt;
-use std::time::Duration;
 
-/// Why a tool call produced an error result instead of an output.
+/// A `Result` whose error is this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong talking to a model: its configuration, the connection, an error status, or an
+/// answer that could not be read.
 ///
-/// The [`Display`](fmt::Display) text of every variant is written for the *model*: it is what the
-/// runtime sends back as the call's result (with the provider's error flag set), so the model can
-/// fix its arguments, pick another tool or give up gracefully.
+/// Opaque, with queries for what a program may act on (as `reqwest::Error` is): [`status`],
+/// [`is_timeout`], [`raw_body`]… Its `Display` and `Debug` never contain an API key. Errors of
+/// the loop around the model (running out of turns) are [`RunError`](crate::RunError)s, not this.
 ///
 /// ```
-/// use tool_runtime::ToolError;
+/// use tool_runtime::OpenAi;
 ///
-/// let err = ToolError::Failed("city not found".into());
-/// assert_eq!(err.to_string(), "city not found");
-/// assert_eq!(ToolError::Cancelled.to_string(), "Cancelled");
+/// // Without `OPENAI_API_KEY` in the environment:
+/// # unsafe { std::env::remove_var("OPENAI_API_KEY") };
+/// let error = OpenAi::from_env().unwrap_err();
+/// assert!(error.is_config());
+/// assert_eq!(error.to_string(), "openai: OPENAI_API_KEY is not set");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ToolError {
-    /// The arguments could not be decoded into the tool's parameters.
-    #[error(transparent)]
-    InvalidArguments(#[from] InvalidArguments),
-    /// The model named a tool the toolbox does not have.
-    #[error("Unknown tool `{name}`. Available tools: {}.", list_or_none(available))]
-    UnknownTool {
-        /// The name the model asked for.
-        name: String,
-        /// The names of the tools that do exist, in registration order.
-        available: Vec<String>,
-    },
-    /// The tool ran and returned an error; the text is the error's `Display`.
-    #[error("{0}")]
-    Failed(String),
-    /// The tool panicked. The payload is logged through `tracing`, never sent to the model.
-    #[error("The tool `{tool}` failed with an internal error.")]
-    Panicked {
-        /// The tool that panicked.
-        tool: String,
-    },
-    /// The call did not finish within its time limit.
-    #[error("Timed out after {}", DisplayDuration(*.0))]
-    TimedOut(Duration),
-    /// The call was cancelled before it finished.
-    #[error("Cancelled")]
-    Cancelled,
-    /// The tool's output could not be serialized to JSON.
-    #[error("The output of tool `{tool}` could not be serialized: {message}")]
-    Output {
-        /// The tool whose output failed to serialize.
-        tool: String,
-        /// The serializer's message.
-        message: String,
-    },
-}
-
-impl ToolError {
-    /// Wraps any displayable error as [`ToolError::Failed`].
-    ///
-    /// ```
-    /// use tool_runtime::ToolError;
-    /// let err = ToolError::failed(std::fmt::Error);
-    /// assert!(matches!(err, ToolError::Failed(_)));
-    /// ```
-    pub fn failed(error: impl fmt::Display) -> Self {
-        Self::Failed(error.to_string())
-    }
-
-    /// Whether the call ran out of time.
-    pub fn is_timeout(&self) -> bool {
-        matches!(self, Self::TimedOut(_))
-    }
-
-    /// Whether the call was cancelled.
-    pub fn is_cancelled(&self) -> bool {
-        matches!(self, Self::Cancelled)
-    }
-}
-
-fn list_or_none(names: &[String]) -> String {
-    if names.is_empty() {
-        "(none)".to_owned()
-    } else {
-        names.join(", ")
-    }
-}
-
-/// Formats a duration the way a person writes it: `30s`, `1.5s`, `250ms`, `2m`.
-pub(crate) struct DisplayDuration(pub(crate) Duration);
-
-impl fmt::Display for DisplayDuration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.0;
-        let ms = d.as_millis();
-        if ms == 0 {
-            write!(f, "{}µs", d.as_micros())
-        } else if ms < 1000 {
-            write!(f, "{ms}ms")
-        } else if ms.is_multiple_of(60_000) {
-            write!(f, "{}m", ms / 60_000)
-        } else if ms.is_multiple_of(1000) {
-            write!(f, "{}s", ms / 1000)
-        } else {
-            write!(f, "{}s", d.as_secs_f64())
-        }
-    }
-}
-
-/// The arguments of a call did not match the tool's parameters.
 ///
-/// Its `Display` lists every problem at once, each with the path of the offending field, and ends
-/// with a sentence telling the model to fix the arguments and call again:
-///
-/// ```text
-/// Invalid arguments for tool `get_weather`:
-/// - `unit`: unknown variant `kelvin`, expected `celsius` or `fahrenheit`
-/// - `city`: missing required field
-/// Fix the arguments and call the tool again.
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidArguments {
-    // Boxed: the error path is rare, and a small `Result` keeps the happy path fast.
-    inner: Box<Invalid>,
+/// [`status`]: Error::status
+/// [`is_timeout`]: Error::is_timeout
+/// [`raw_body`]: Error::raw_body
+pub struct Error {
+    inner: Box<Inner>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Invalid {
-    tool: String,
-    problem: Problem,
-}
+type Source = Box<dyn std::error::Error + Send + Sync>;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Problem {
-    /// The arguments text is not JSON at all.
-    Syntax { message: String, received: String },
-    /// The arguments are JSON, but not an object.
-    NotAnObject { found: &'static str },
-    /// Field-level problems.
-    Fields(Vec<FieldIssue>),
-}
-
-/// One problem with one argument field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldIssue {
-    path: String,
+struct Inner {
+    kind: Kind,
+    provider: Cow<'static, str>,
     message: String,
+    status: Option<u16>,
+    body: Option<String>,
+    attempts: u32,
+    source: Option<Source>,
 }
 
-impl FieldIssue {
-    /// The path of the field, e.g. `city`, `stops[2].name`.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Config,
+    Connect,
+    Timeout,
+    Status,
+    Decode,
+}
 
-    /// What is wrong with it, e.g. `missing required field`.
-    pub fn message(&self) -> &str {
-        &self.message
+/// Ways a response can be damaged beyond what lenient parsing forgives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Damage {
+    /// OpenAI: an empty `choices` array.
+    NoChoices,
+    /// OpenAI: a `tool_calls` entry without its `function`.
+    CallWithoutFunction,
+    /// Anthropic: a `tool_use` block without an `id` or a `name`.
+    ToolUseWithoutIdOrName,
+    /// The model stopped to use tools, but sent no tool call.
+    ToolUseWithoutCalls,
+}
+
+impl fmt::Display for Damage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NoChoices => "the response has no choices",
+            Self::CallWithoutFunction => "a tool call has no function",
+            Self::ToolUseWithoutIdOrName => "a tool_use block has no id or name",
+            Self::ToolUseWithoutCalls => {
+                "the model stopped to call tools but the response holds no tool call"
+            }
+        })
     }
 }
 
-/// How much of an unparsable arguments text is quoted back to the model.
-const RECEIVED_LIMIT: usize = 200;
-
-impl InvalidArguments {
-    fn new(tool: &str, problem: Problem) -> Self {
+impl Error {
+    fn new(kind: Kind, provider: impl Into<Cow<'static, str>>, message: String) -> Self {
         Self {
-            inner: Box::new(Invalid {
-                tool: tool.to_owned(),
-                problem,
+            inner: Box::new(Inner {
+                kind,
+                provider: provider.into(),
+                message,
+                status: None,
+                body: None,
+                attempts: 1,
+                source: None,
             }),
         }
     }
 
-    pub(crate) fn syntax(tool: &str, error: &serde_json::Error, received: &str) -> Self {
-        let received = match received.char_indices().nth(RECEIVED_LIMIT) {
-            Some((cut, _)) => format!("{}…", &received[..cut]),
-            None => received.to_owned(),
-        };
+    /// A required environment variable is missing or empty.
+    pub(crate) fn missing_env(provider: &'static str, variable: &str) -> Self {
+        Self::new(Kind::Config, provider, format!("{variable} is not set"))
+    }
+
+    /// The API key cannot be sent as a header (never quoted).
+    pub(crate) fn unusable_key(provider: &'static str) -> Self {
         Self::new(
-            tool,
-            Problem::Syntax {
-                message: error.to_string(),
-                received,
-            },
+            Kind::Config,
+            provider,
+            "the API key contains characters that cannot go in an HTTP header".to_owned(),
         )
     }
 
-    pub(crate) fn not_an_object(tool: &str, value: &serde_json::Value) -> Self {
-        let found = match value {
-            serde_json::Value::Null => "null",
-            serde_json::Value::Bool(_) => "a boolean",
-            serde_json::Value::Number(_) => "a number",
-            serde_json::Value::String(_) => "a string",
-            serde_json::Value::Array(_) => "an array",
-            serde_json::Value::Object(_) => "an object",
+    /// The offline model's script has no turn left.
+    pub(crate) fn script_exhausted() -> Self {
+        Self::new(
+            Kind::Config,
+            "offline",
+            "the scripted model has no turns left".to_owned(),
+        )
+    }
+
+    /// The HTTP client could not be built.
+    pub(crate) fn client_unavailable(provider: &'static str, reason: &str) -> Self {
+        Self::new(
+            Kind::Config,
+            provider,
+            format!("the HTTP client could not be built: {reason}"),
+        )
+    }
+
+    /// The request body could not be written.
+    pub(crate) fn unwritable_request(provider: &'static str, source: serde_json::Error) -> Self {
+        Self::new(
+            Kind::Config,
+            provider,
+            format!("the request could not be serialized: {source}"),
+        )
+        .with_source(source)
+    }
+
+    /// The request failed before a response arrived.
+    pub(crate) fn transport(provider: &'static str, source: reqwest::Error) -> Self {
+        let kind = if source.is_timeout() {
+            Kind::Timeout
+        } else {
+            Kind::Connect
         };
-        Self::new(tool, Problem::NotAnObject { found })
+        let source = source.without_url();
+        Self::new(
+            kind,
+            provider,
+            format!("request failed: {}", error_chain(&source)),
+        )
+        .with_source(source)
     }
 
-    pub(crate) fn fields(tool: &str, issues: Vec<FieldIssue>) -> Self {
-        Self::new(tool, Problem::Fields(issues))
+    /// The response body broke off (or timed out) while it was being read.
+    pub(crate) fn body_cut(
+        provider: &'static str,
+        status: u16,
+        partial: String,
+        source: reqwest::Error,
+    ) -> Self {
+        let kind = if source.is_timeout() {
+            Kind::Timeout
+        } else {
+            Kind::Decode
+        };
+        Self::new(
+            kind,
+            provider,
+            "the response body could not be read".to_owned(),
+        )
+        .with_status(status)
+        .with_body(partial)
+        .with_source(source.without_url())
     }
 
-    /// The tool the arguments were meant for.
-    pub fn tool(&self) -> &str {
-        &self.inner.tool
+    /// The response body is larger than the configured limit.
+    pub(crate) fn body_too_large(provider: &'static str, status: u16, limit: usize) -> Self {
+        Self::new(
+            Kind::Decode,
+            provider,
+            format!("the response body is larger than the limit of {limit} bytes"),
+        )
+        .with_status(status)
     }
 
-    /// The field-level problems; empty when the arguments were not a JSON object at all.
-    pub fn issues(&self) -> &[FieldIssue] {
-        match &self.inner.problem {
-            Problem::Fields(issues) => issues,
-            _ => &[],
+    /// The provider answered with an error status; `message` is its own, when it gave one.
+    pub(crate) fn from_status(
+        provider: &'static str,
+        status: u16,
+        message: Option<String>,
+        body: String,
+    ) -> Self {
+        let message = message.unwrap_or_else(|| {
+            reqwest::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|status| status.canonical_reason())
+                .unwrap_or("error status")
+                .to_owned()
+        });
+        Self::new(Kind::Status, provider, message)
+            .with_status(status)
+            .with_body(body)
+    }
+
+    /// The response could not be read: not JSON, or JSON of another shape.
+    pub(crate) fn unreadable(provider: &'static str, source: serde_json::Error) -> Self {
+        let message = if source.is_data() {
+            format!("unexpected response shape: {source}")
+        } else {
+            format!("the response is not valid JSON: {source}")
+        };
+        Self::new(Kind::Decode, provider, message).with_source(source)
+    }
+
+    /// A stream of events ended before the response was complete.
+    pub(crate) fn stream_incomplete(model: String) -> Self {
+        Self::new(
+            Kind::Decode,
+            model,
+            "the response ended before it was complete".to_owned(),
+        )
+    }
+
+    /// The response parsed, but is damaged in a way that would lose or invent a call.
+    pub(crate) fn damaged(provider: &'static str, damage: Damage) -> Self {
+        Self::new(Kind::Decode, provider, damage.to_string())
+    }
+
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.inner.status = Some(status);
+        self
+    }
+
+    /// Keeps the response body as received (for errors about it).
+    pub(crate) fn with_body(mut self, body: impl Into<String>) -> Self {
+        self.inner.body = Some(body.into());
+        self
+    }
+
+    /// Keeps the response body unless one is kept already.
+    pub(crate) fn or_body(self, body: &[u8]) -> Self {
+        if self.inner.body.is_some() {
+            self
+        } else {
+            self.with_body(String::from_utf8_lossy(body))
         }
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.inner.attempts = attempts;
+        self
+    }
+
+    fn with_source(mut self, source: impl Into<Source>) -> Self {
+        self.inner.source = Some(source.into());
+        self
+    }
+
+    /// The provider it came from: `openai`, `anthropic` or `offline` (or, for a stream of
+    /// events that ended too early, the model's [name](crate::Model::name)).
+    pub fn provider(&self) -> &str {
+        &self.inner.provider
+    }
+
+    /// The HTTP status, when the provider answered with one.
+    pub fn status(&self) -> Option<u16> {
+        self.inner.status
+    }
+
+    /// The provider's own error message (or ours, when there is none).
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// The raw response body, when there was one: kept for error statuses and for responses that
+    /// could not be parsed.
+    pub fn raw_body(&self) -> Option<&str> {
+        self.inner.body.as_deref()
+    }
+
+    /// How many HTTP attempts were made (retries included).
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+
+    /// Whether the configuration is missing or unusable (no API key, a key that cannot be sent,
+    /// an offline script that ran out).
+    pub fn is_config(&self) -> bool {
+        self.inner.kind == Kind::Config
+    }
+
+    /// Whether the connection failed (refused, reset, closed before an answer).
+    pub fn is_connect(&self) -> bool {
+        self.inner.kind == Kind::Connect
+    }
+
+    /// Whether the request or the reading of its answer timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.inner.kind == Kind::Timeout
+    }
+
+    /// Whether the provider answered with an error status (see [`status`](Self::status)).
+    pub fn is_status(&self) -> bool {
+        self.inner.kind == Kind::Status
+    }
+
+    /// Whether the answer could not be read: not JSON, of another shape, cut off, too large, or
+    /// damaged (see [`raw_body`](Self::raw_body)).
+    pub fn is_decode(&self) -> bool {
+        self.inner.kind == Kind::Decode
     }
 }
 
-impl FieldIssue {
-    pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for InvalidArguments {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let tool = &self.inner.tool;
-        match &self.inner.problem {
-            Problem::Syntax { message, received } => write!(
-                f,
-                "Invalid arguments for tool `{tool}`: the arguments are not valid JSON ({message}).\n\
-                 Received: {received}\n"
-            )?,
-            Problem::NotAnObject { found } => writeln!(
-                f,
-                "Invalid arguments for tool `{tool}`: expected a JSON object with the tool's \
-                 parameters, got {found}."
-            )?,
-            Problem::Fields(issues) => {
-                writeln!(f, "Invalid arguments for tool `{tool}`:")?;
-                for issue in issues {
-                    writeln!(f, "- `{}`: {}", issue.path, issue.message)?;
-                }
-            }
+        let inner = &self.inner;
+        write!(f, "{}: ", inner.provider)?;
+        if let (Some(status), Kind::Status) = (inner.status, inner.kind) {
+            write!(f, "HTTP {status}: ")?;
         }
-        f.write_str("Fix the arguments and call the tool again.")
+        f.write_str(&inner.message)?;
+        if inner.attempts > 1 {
+            write!(f, " (after {} attempts)", inner.attempts)?;
+        }
+        Ok(())
     }
 }
 
-impl std::error::Error for InvalidArguments {}
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Error")
+            .field("kind", &inner.kind)
+            .field("provider", &inner.provider)
+            .field("status", &inner.status)
+            .field("message", &inner.message)
+            .field("attempts", &inner.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// An error and its causes, `: `-separated (reqwest's own message alone is vague).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn durations_read_like_a_person_wrote_them() {
-        let cases = [
-            (Duration::from_secs(30), "30s"),
-            (Duration::from_millis(1500), "1.5s"),
-            (Duration::from_millis(250), "250ms"),
-            (Duration::from_secs(120), "2m"),
-            (Duration::from_micros(20), "20µs"),
-        ];
-        for (d, want) in cases {
-            assert_eq!(DisplayDuration(d).to_string(), want);
-        }
+    fn errors_are_small_and_shareable() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<Error>();
+        assert_eq!(size_of::<Error>(), size_of::<usize>());
+        assert_eq!(size_of::<Result<()>>(), size_of::<usize>());
     }
 
     #[test]
-    fn unknown_tool_lists_the_alternatives() {
-        let err = ToolError::UnknownTool {
-            name: "get_wether".into(),
-            available: vec!["get_weather".into(), "get_time".into()],
-        };
-        assert_eq!(
-            err.to_string(),
-            "Unknown tool `get_wether`. Available tools: get_weather, get_time."
+    fn each_constructor_has_its_kind() {
+        assert!(Error::missing_env("openai", "OPENAI_API_KEY").is_config());
+        assert!(Error::unusable_key("openai").is_config());
+        assert!(Error::script_exhausted().is_config());
+        let status = Error::from_status("openai", 503, None, "<html>".into());
+        assert!(status.is_status());
+        assert_eq!(status.message(), "Service Unavailable");
+        assert_eq!(status.to_string(), "openai: HTTP 503: Service Unavailable");
+        let not_json = serde_json::from_str::<serde_json::Value>("<html>").unwrap_err();
+        let shape = serde_json::from_str::<Vec<u8>>("{}").unwrap_err();
+        assert!(
+            Error::unreadable("anthropic", not_json)
+                .message()
+                .starts_with("the response is not valid JSON")
         );
-        let none = ToolError::UnknownTool {
-            name: "x".into(),
-            available: vec![],
-        };
-        assert_eq!(
-            none.to_string(),
-            "Unknown tool `x`. Available tools: (none)."
+        assert!(
+            Error::unreadable("anthropic", shape)
+                .message()
+                .starts_with("unexpected response shape")
         );
-    }
-
-    #[test]
-    fn received_text_is_truncated_on_a_char_boundary() {
-        let long = "é".repeat(500);
-        let err = serde_json::from_str::<serde_json::Value>(&long).unwrap_err();
-        let text = InvalidArguments::syntax("t", &err, &long).to_string();
-        assert!(text.contains(&format!("Received: {}…", "é".repeat(200))));
+        let damaged = Error::damaged("openai", Damage::ToolUseWithoutCalls);
+        assert!(damaged.is_decode());
+        let large = Error::body_too_large("openai", 200, 10);
+        assert!(large.is_decode());
+        assert_eq!(large.status(), Some(200));
+        assert_eq!(
+            large.to_string(),
+            "openai: the response body is larger than the limit of 10 bytes"
+        );
     }
 }

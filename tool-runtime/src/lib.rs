@@ -36,14 +36,18 @@
 //!
 //! - [`tool`] (the attribute) and [`tools!`]: definitions, schemas and decoders from functions;
 //!   [`Tool`] for tools written by hand.
-//! - [`Toolbox`]: tools by name, the `tools` array for each provider, and
-//!   [`run`](Toolbox::run) for one model turn: every call concurrently, results in call order,
-//!   every call id answered (errors, panics and timeouts included).
+//! - [`Toolbox`]: the tools by name, and the limits their calls run under.
+//! - [`Turn`]: the calls of one model turn, each started the moment it is known, run
+//!   concurrently, every call id answered (errors, panics and timeouts included);
+//!   [`Toolbox::run`] for a turn whose calls are all known.
+//! - [`Model`]: one request in, one response (or a stream of [`ModelEvent`]s) out.
+//!   [`OpenAi`] (and OpenAI-compatible servers) and [`Anthropic`] are [`HttpModel`]s speaking a
+//!   [`wire`] protocol; [`OfflineModel`] plays the model locally for first runs and tests.
 //! - [`Agent`]: the loop — ask the model, run its calls, send the results, repeat until it answers.
-//! - Providers: [`OpenAi`] (and OpenAI-compatible servers), [`Anthropic`], and [`OfflineModel`],
-//!   which plays the model locally for first runs and tests.
-//! - [`Message`] and friends: the provider-neutral transcript; [`repair_messages`] and the wire
-//!   repairs make a saved transcript sendable again.
+//! - [`Message`] and friends: the provider-neutral transcript; [`repair_messages`] and each wire's
+//!   `repair` make a saved transcript sendable again.
+//! - [`Error`]: what went wrong talking to a model; [`RunError`]: a run that ended without an
+//!   answer, with its transcript.
 //! - [`strict`]: OpenAI's strict schema flavour, for any schema.
 
 #![forbid(unsafe_code)]
@@ -53,17 +57,18 @@
 extern crate self as tool_runtime;
 
 mod agent;
-mod chat;
+mod conversation;
 mod decode;
+mod endpoint;
 mod error;
+mod http;
+mod model;
 mod offline;
-pub mod provider;
-mod repair;
-mod run;
 mod schema;
-pub mod strict;
 mod tool;
 mod toolbox;
+mod turn;
+pub mod wire;
 
 #[doc(hidden)]
 pub mod __private;
@@ -73,20 +78,37 @@ pub mod __private;
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
-pub use agent::{Agent, AgentEvent, RunError, RunOutput};
-pub use chat::{
-    AssistantMessage, ChatRequest, Message, ModelResponse, Provider, ProviderFuture, RawMessage,
-    StopReason, ToolChoice, ToolReply, Usage,
+// Tools.
+pub use tool::{
+    Arguments, CallContext, FieldIssue, InvalidArguments, Tool, ToolDefinition, ToolError,
+    ToolFuture, ToolOutput, is_valid_tool_name,
 };
-pub use error::{FieldIssue, InvalidArguments, ToolError};
-pub use offline::{OfflineModel, RecordedRequest};
-pub use provider::{Anthropic, Error, ErrorKind, OpenAi, RetryPolicy};
-pub use repair::{repair_anthropic_messages, repair_messages, repair_openai_messages};
-pub use run::{CallEvent, ToolCall, ToolResult, complete_turn};
-pub use tool::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture, ToolOutput};
-pub use toolbox::{RegisterError, Toolbox, is_valid_tool_name};
+pub use toolbox::{RegisterError, Toolbox};
+pub use turn::{Turn, complete_turn};
 
-/// Turns a function into a tool. See the crate docs of `tool-macros` for the full reference.
+// The conversation.
+pub use conversation::{
+    AssistantMessage, Message, RawMessage, StopReason, ToolCall, ToolResult, Usage, repair_messages,
+};
+
+// Models.
+pub use endpoint::{Anthropic, HttpModel, OpenAi};
+pub use http::RetryPolicy;
+pub use model::{
+    Finish, Model, ModelEvent, ModelFuture, ModelRequest, ModelResponse, ModelStream, ToolChoice,
+};
+pub use offline::{OfflineModel, RecordedRequest};
+
+// The loop.
+pub use agent::{Agent, AgentEvent, RunError, RunFailure, RunOutput};
+
+// Errors.
+pub use error::{Error, Result};
+
+// Schemas.
+pub use schema::strict;
+
+/// Turns a function into a tool. See the crate docs of `tool-runtime-macros` for the full reference.
 pub use tool_runtime_macros::tool;
 
 /// Builds a [`Toolbox`] from `#[tool]` functions, one token per tool.

@@ -1,21 +1,21 @@
-//! [`Toolbox`]: the dispatch table of tools by name.
+//! [`Toolbox`]: the registry of tools by name, and how their calls run.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
-
-use serde_json::Value;
+use std::time::Duration;
 
 use crate::__private as private;
-use crate::error::ToolError;
-use crate::run::RunConfig;
-use crate::tool::{Arguments, CallContext, Tool, ToolFuture};
+use crate::tool::{
+    Arguments, CallContext, Tool, ToolDefinition, ToolError, ToolFuture, check_parameter_name,
+    check_tool_name,
+};
 
-/// A set of tools, by name, in registration order.
+/// A set of tools, by name, in registration order, and the limits their calls run under.
 ///
 /// Build one with [`tools!`](crate::tools) from `#[tool]` functions, or add hand-written [`Tool`]s
-/// with [`with`](Self::with). The toolbox emits the `tools` array for each provider and dispatches
-/// calls by name. Cloning is cheap (tools are shared).
+/// with [`with`](Self::with). A model is offered its [`definitions`](Self::definitions); a
+/// [`Turn`](crate::Turn) runs the calls the model makes. Cloning is cheap (tools are shared).
 ///
 /// ```
 /// use tool_runtime::{tool, tools};
@@ -28,13 +28,14 @@ use crate::tool::{Arguments, CallContext, Tool, ToolFuture};
 ///
 /// let toolbox = tools![add];
 /// assert_eq!(toolbox.names().collect::<Vec<_>>(), ["add"]);
-/// assert_eq!(toolbox.anthropic_tools()[0]["name"], "add");
+/// assert_eq!(toolbox.definitions().next().unwrap().description(), "Add two numbers.");
 /// ```
 #[derive(Clone, Default)]
 pub struct Toolbox {
     tools: Vec<Arc<dyn Tool>>,
     by_name: HashMap<Arc<str>, usize>,
-    pub(crate) config: RunConfig,
+    max_concurrency: Option<usize>,
+    default_timeout: Option<Duration>,
 }
 
 /// Why a tool could not be added to a [`Toolbox`].
@@ -58,26 +59,6 @@ pub enum RegisterError {
         /// The parameter.
         name: String,
     },
-}
-
-/// Whether `name` is a tool name OpenAI and Anthropic accept: `^[a-zA-Z0-9_-]{1,64}$`.
-///
-/// ```
-/// assert!(tool_runtime::is_valid_tool_name("get_weather"));
-/// assert!(!tool_runtime::is_valid_tool_name("get weather"));
-/// ```
-pub fn is_valid_tool_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-fn is_valid_parameter_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
 impl Toolbox {
@@ -139,14 +120,14 @@ impl Toolbox {
 
     fn insert(&mut self, tool: Arc<dyn Tool>) -> Result<&mut Self, RegisterError> {
         let name = tool.definition().name();
-        if !is_valid_tool_name(name) {
+        if check_tool_name(name).is_err() {
             return Err(RegisterError::InvalidName(name.to_owned()));
         }
         let properties = tool.definition().parameters()["properties"].as_object();
         if let Some(bad) = properties
             .into_iter()
             .flat_map(|properties| properties.keys())
-            .find(|key| !is_valid_parameter_name(key))
+            .find(|key| check_parameter_name(key).is_err())
         {
             return Err(RegisterError::InvalidParameterName {
                 tool: name.to_owned(),
@@ -193,38 +174,37 @@ impl Toolbox {
         self.tools.is_empty()
     }
 
-    /// The `tools` array for the Anthropic Messages API.
-    pub fn anthropic_tools(&self) -> Vec<Value> {
-        self.tools
-            .iter()
-            .map(|tool| tool.definition().to_anthropic())
-            .collect()
+    /// The tools' definitions, in registration order: what a model is offered.
+    pub fn definitions(&self) -> impl ExactSizeIterator<Item = &ToolDefinition> {
+        self.tools.iter().map(|tool| tool.definition())
     }
 
-    /// The `tools` array for OpenAI Chat Completions, strict where each schema allows it.
-    pub fn openai_tools(&self) -> Vec<Value> {
-        self.openai_tools_with(true)
-    }
-
-    /// The `tools` array for OpenAI Chat Completions, choosing the strict flavour or not.
+    /// Caps how many calls of one turn run at the same time (default: no cap).
     ///
-    /// Tools whose schema cannot be made strict are sent without `strict` and a warning is logged
-    /// through `tracing` with the reason.
-    pub fn openai_tools_with(&self, strict: bool) -> Vec<Value> {
-        self.tools
-            .iter()
-            .map(|tool| {
-                let definition = tool.definition();
-                if strict && let Err(reason) = definition.strict_parameters() {
-                    tracing::warn!(
-                        tool = definition.name(),
-                        %reason,
-                        "schema is not strict-compatible; sending it without `strict`"
-                    );
-                }
-                definition.to_openai(strict)
-            })
-            .collect()
+    /// # Panics
+    /// If `max` is zero: nothing could ever run.
+    #[must_use]
+    pub fn with_max_concurrency(mut self, max: usize) -> Self {
+        assert!(max > 0, "max_concurrency must be at least 1");
+        self.max_concurrency = Some(max);
+        self
+    }
+
+    /// Sets the time limit for each call of a tool that has none of its own (default: none).
+    #[must_use]
+    pub fn with_default_timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = Some(timeout);
+        self
+    }
+
+    /// How many calls of one turn may run at the same time, if that is capped.
+    pub fn max_concurrency(&self) -> Option<usize> {
+        self.max_concurrency
+    }
+
+    /// The time limit of each call of a tool that has none of its own, if there is one.
+    pub fn default_timeout(&self) -> Option<Duration> {
+        self.default_timeout
     }
 
     /// Starts one call of the tool named `name`.
@@ -301,6 +281,7 @@ mod tests {
     fn invalid_names_are_refused() {
         let mut toolbox = Toolbox::new();
         for bad in ["", "has space", "dot.ted", &"x".repeat(65)] {
+            assert!(check_tool_name(bad).is_err());
             let name: &'static str = Box::leak(bad.to_owned().into_boxed_str());
             assert_eq!(
                 toolbox.try_add(named(name)).unwrap_err(),

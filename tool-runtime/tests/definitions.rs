@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tool_runtime::{Tool, tool, tools};
+use tool_runtime::{Tool, tool, tools, wire};
 
 /// Get the current weather for a city.
 #[tool]
@@ -128,7 +128,7 @@ fn rate_parameters() -> Value {
 fn seed_tools_in_the_anthropic_flavour() {
     let toolbox = tools![get_weather, get_exchange_rate];
     assert_eq!(
-        Value::Array(toolbox.anthropic_tools()),
+        Value::Array(wire::anthropic::tools(toolbox.definitions())),
         json!([
             {
                 "name": "get_weather",
@@ -148,7 +148,7 @@ fn seed_tools_in_the_anthropic_flavour() {
 fn seed_tools_in_the_openai_flavour() {
     let toolbox = tools![get_weather, get_exchange_rate];
     assert_eq!(
-        Value::Array(toolbox.openai_tools_with(false)),
+        Value::Array(wire::openai_chat::tools(toolbox.definitions(), false)),
         json!([
             {
                 "type": "function",
@@ -175,7 +175,7 @@ fn seed_tools_in_the_openai_strict_flavour() {
     let toolbox = tools![get_weather, get_exchange_rate];
     // Every parameter is required and no property is open-ended: strict is the plain schema.
     assert_eq!(
-        Value::Array(toolbox.openai_tools()),
+        Value::Array(wire::openai_chat::tools(toolbox.definitions(), true)),
         json!([
             {
                 "type": "function",
@@ -312,7 +312,7 @@ fn a_schema_that_cannot_be_strict_falls_back_with_a_reason() {
     let definition = toolbox.get("tag").unwrap().definition();
     let reason = definition.strict_parameters().unwrap_err();
     assert!(reason.to_string().contains("labels"), "{reason}");
-    let sent = &toolbox.openai_tools()[0]["function"];
+    let sent = &wire::openai_chat::tools(toolbox.definitions(), true)[0]["function"];
     assert_eq!(sent.get("strict"), None);
     assert_eq!(sent["parameters"], *definition.parameters());
 }

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tool_runtime::{
-    Agent, AssistantMessage, ErrorKind, Message, OfflineModel, ToolCall, ToolReply, tool, tools,
+    Agent, AssistantMessage, Message, OfflineModel, ToolCall, ToolOutput, ToolResult, tool, tools,
 };
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -136,7 +136,11 @@ async fn generated_arguments_are_valid_for_the_schema_and_decode() {
         let Message::ToolResults { results } = &output.messages[2] else {
             panic!()
         };
-        assert!(!results[0].is_error, "seed {seed}: {}", results[0].content);
+        assert!(
+            !results[0].is_error(),
+            "seed {seed}: {}",
+            results[0].content()
+        );
     }
     assert!(
         saw_absent_unit && saw_present_unit,
@@ -194,17 +198,12 @@ async fn scripted_turns_are_returned_in_order() {
     };
     assert_eq!(
         results[0],
-        ToolReply {
-            call_id: "a".into(),
-            name: "get_weather".into(),
-            content: "Oslo: sunny".into(),
-            is_error: false
-        }
+        ToolResult::new("a", "get_weather", Ok(ToolOutput::text("Oslo: sunny")))
     );
-    assert!(results[1].is_error);
+    assert!(results[1].is_error());
     assert!(
         results[1]
-            .content
+            .content()
             .contains("`city`: missing required field")
     );
 }
@@ -220,7 +219,7 @@ async fn a_script_that_runs_out_is_an_error_with_the_transcript() {
         .run("Oslo?")
         .await
         .unwrap_err();
-    assert_eq!(error.error.kind(), ErrorKind::Config);
+    assert!(error.model_error().unwrap().is_config());
     assert_eq!(error.turns, 2);
     assert_eq!(error.messages.len(), 3);
 }
@@ -229,7 +228,7 @@ async fn a_script_that_runs_out_is_an_error_with_the_transcript() {
 async fn a_responder_reads_earlier_results() {
     let model = OfflineModel::responder(|request| match request.messages.last() {
         Some(Message::ToolResults { results }) => {
-            AssistantMessage::text(format!("got {}", results[0].content))
+            AssistantMessage::text(format!("got {}", results[0].content()))
         }
         _ => AssistantMessage::calls([ToolCall::new("a", "get_weather", json!({"city": "Rome"}))]),
     });

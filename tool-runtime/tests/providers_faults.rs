@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::{
-    Api, MockServer, Reply, anthropic, both, fast_retries, min_wait, openai, weather_tools,
+    Api, MockServer, Reply, anthropic, both, fast_retries, min_wait, model_error, openai,
+    weather_tools,
 };
-use tool_runtime::{Agent, ErrorKind, Message, Usage};
+use tool_runtime::{Agent, Message, Usage};
 
 // ---------------------------------------------------------------------------------------------
 // Faults and retries, as the server sees them.
@@ -56,8 +57,8 @@ async fn retries_exhausted(wire: Api) {
     assert_eq!(error.turns, 1);
     assert_eq!(error.messages, [Message::user("hi")]);
     assert_eq!(error.usage, Usage::default());
-    let error = error.error;
-    assert_eq!(error.kind(), ErrorKind::Status);
+    let error = model_error(error);
+    assert!(error.is_status());
     assert_eq!(error.status(), Some(status));
     assert_eq!(error.message(), message);
     assert_eq!(error.attempts(), 4);
@@ -132,14 +133,14 @@ async fn client_errors_are_not_retried(wire: Api) {
         server.push(Reply::status_json(status, body.clone()));
         // A retry would succeed: it must not happen.
         server.fallback(move |_| Reply::json(wire.text("should not be asked", 1, 1)));
-        let error = wire
-            .agent_with_retries(&server, 3)
-            .run("hi")
-            .await
-            .unwrap_err()
-            .error;
+        let error = model_error(
+            wire.agent_with_retries(&server, 3)
+                .run("hi")
+                .await
+                .unwrap_err(),
+        );
         assert_eq!(server.request_count(), 1, "{status} was retried");
-        assert_eq!(error.kind(), ErrorKind::Status);
+        assert!(error.is_status());
         assert_eq!(error.status(), Some(status));
         assert_eq!(error.message(), message);
         assert_eq!(error.attempts(), 1);
@@ -153,14 +154,14 @@ async fn error_status_with_html_body(wire: Api) {
     let server = MockServer::start().await;
     let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
     server.fallback(move |_| Reply::raw(502, html).header("content-type", "text/html"));
-    let error = wire
-        .agent_with_retries(&server, 1)
-        .run("hi")
-        .await
-        .unwrap_err()
-        .error;
+    let error = model_error(
+        wire.agent_with_retries(&server, 1)
+            .run("hi")
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(server.request_count(), 2);
-    assert_eq!(error.kind(), ErrorKind::Status);
+    assert!(error.is_status());
     assert_eq!(error.status(), Some(502));
     assert_eq!(error.message(), "Bad Gateway");
     assert_eq!(error.raw_body(), Some(html));
@@ -191,9 +192,9 @@ async fn malformed_bodies_are_decode_errors(wire: Api) {
         server.push(Reply::raw(200, sent).header("content-type", content_type));
         server.fallback(move |_| Reply::json(wire.text("should not be asked", 1, 1)));
         let run = wire.agent_with_retries(&server, 2).run("hi").await;
-        let error = run.unwrap_err().error;
+        let error = model_error(run.unwrap_err());
         assert_eq!(server.request_count(), 1, "{body:?} was retried");
-        assert_eq!(error.kind(), ErrorKind::Decode, "{body:?}: {error}");
+        assert!(error.is_decode(), "{body:?}: {error}");
         assert_eq!(error.attempts(), 1);
         let raw = error
             .raw_body()
@@ -217,14 +218,14 @@ async fn binary_bodies(wire: Api) {
     server.push(Reply::raw(200, garbage).header("content-type", "application/octet-stream"));
     server.push(Reply::raw(400, garbage));
     let agent = wire.agent_with_retries(&server, 0);
-    let decode = agent.run("hi").await.unwrap_err().error;
-    assert_eq!(decode.kind(), ErrorKind::Decode, "{decode}");
+    let decode = model_error(agent.run("hi").await.unwrap_err());
+    assert!(decode.is_decode(), "{decode}");
     assert_eq!(
         decode.raw_body(),
         Some(String::from_utf8_lossy(garbage).as_ref())
     );
-    let status = agent.run("hi").await.unwrap_err().error;
-    assert_eq!(status.kind(), ErrorKind::Status);
+    let status = model_error(agent.run("hi").await.unwrap_err());
+    assert!(status.is_status());
     assert_eq!(status.status(), Some(400));
     assert_eq!(status.message(), "Bad Request");
     assert_eq!(server.request_count(), 2);
@@ -241,14 +242,14 @@ async fn body_cut_by_the_connection(wire: Api) {
         )
         .into_bytes(),
     ));
-    let error = wire
-        .agent_with_retries(&server, 0)
-        .run("hi")
-        .await
-        .unwrap_err()
-        .error;
+    let error = model_error(
+        wire.agent_with_retries(&server, 0)
+            .run("hi")
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(server.request_count(), 1);
-    assert_eq!(error.kind(), ErrorKind::Decode, "{error}");
+    assert!(error.is_decode(), "{error}");
     assert_eq!(error.status(), Some(200));
     assert!(error.message().contains("could not be read"), "{error}");
 }
@@ -264,12 +265,12 @@ async fn body_cut_by_the_connection_keeps_raw_text(wire: Api) {
         )
         .into_bytes(),
     ));
-    let error = wire
-        .agent_with_retries(&server, 0)
-        .run("hi")
-        .await
-        .unwrap_err()
-        .error;
+    let error = model_error(
+        wire.agent_with_retries(&server, 0)
+            .run("hi")
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(error.raw_body(), Some(partial));
 }
 
@@ -300,8 +301,8 @@ async fn connection_refused(wire: Api) {
     let elapsed = started.elapsed();
     let error = run.unwrap_err();
     assert_eq!(error.turns, 1);
-    let error = error.error;
-    assert_eq!(error.kind(), ErrorKind::Connect, "{error}");
+    let error = model_error(error);
+    assert!(error.is_connect(), "{error}");
     assert_eq!(error.attempts(), 3);
     assert_eq!(error.status(), None);
     assert!(error.message().starts_with("request failed"), "{error}");
@@ -329,13 +330,13 @@ async fn connection_closed_then_recovers(wire: Api) {
 async fn connection_closed_every_time(wire: Api) {
     let server = MockServer::start_raw().await;
     server.fallback(|_| Reply::Close);
-    let error = wire
-        .agent_with_retries(&server, 2)
-        .run("hi")
-        .await
-        .unwrap_err()
-        .error;
-    assert_eq!(error.kind(), ErrorKind::Connect, "{error}");
+    let error = model_error(
+        wire.agent_with_retries(&server, 2)
+            .run("hi")
+            .await
+            .unwrap_err(),
+    );
+    assert!(error.is_connect(), "{error}");
     assert_eq!(error.attempts(), 3);
     assert_eq!(server.request_count(), 3);
 }
@@ -353,10 +354,10 @@ async fn request_timeout(wire: Api) {
         weather_tools(),
     );
     let started = Instant::now();
-    let error = agent.run("hi").await.unwrap_err().error;
+    let error = model_error(agent.run("hi").await.unwrap_err());
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(error.is_timeout(), "{error}");
-    assert_eq!(error.kind(), ErrorKind::Timeout);
+    assert!(error.is_timeout());
     assert_eq!(error.attempts(), 2);
     assert_eq!(server.request_count(), 2);
 }

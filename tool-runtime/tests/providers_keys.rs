@@ -8,7 +8,7 @@ use support::{
     ANTHROPIC_KEY, Api, MockServer, OPENAI_KEY, PROMPT, Reply, anthropic, fast_retries, openai,
     weather_tools,
 };
-use tool_runtime::{Agent, Anthropic, ErrorKind, OpenAi};
+use tool_runtime::{Agent, Anthropic, OpenAi};
 
 // ---------------------------------------------------------------------------------------------
 // API keys never show.
@@ -90,14 +90,14 @@ async fn api_keys_never_show() {
                 .any(|(_, value)| value.contains(wire.key()))
         );
         let status_error = agent.run(PROMPT).await.unwrap_err();
-        assert_eq!(status_error.error.status(), Some(401));
+        assert_eq!(status_error.model_error().unwrap().status(), Some(401));
 
         let refused = Agent::new(
             wire.provider(support::refused_url().await, fast_retries(1)),
             weather_tools(),
         );
         let connect_error = refused.run(PROMPT).await.unwrap_err();
-        assert_eq!(connect_error.error.kind(), ErrorKind::Connect);
+        assert!(connect_error.model_error().unwrap().is_connect());
 
         printed.push(format!("{agent:?}"));
         printed.push(format!("{agent:#?}"));
@@ -107,10 +107,11 @@ async fn api_keys_never_show() {
             printed.push(format!("{error:?}"));
             printed.push(format!("{error:#?}"));
             printed.push(error.to_string());
-            printed.push(format!("{:?}", error.error));
-            printed.push(error.error.to_string());
-            printed.push(format!("{:?}", error.error.raw_body()));
-            let mut source = std::error::Error::source(&error.error);
+            let model_error = error.model_error().unwrap();
+            printed.push(format!("{model_error:?}"));
+            printed.push(model_error.to_string());
+            printed.push(format!("{:?}", model_error.raw_body()));
+            let mut source = std::error::Error::source(model_error);
             while let Some(cause) = source {
                 printed.push(format!("{cause} / {cause:?}"));
                 source = cause.source();

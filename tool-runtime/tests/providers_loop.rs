@@ -14,8 +14,8 @@ use support::{
     openai, reply, usage, weather_tools,
 };
 use tool_runtime::{
-    Agent, AgentEvent, Anthropic, AssistantMessage, ErrorKind, Message, OpenAi, RawMessage,
-    RunError, ToolCall, ToolChoice, Usage, tool, tools,
+    Agent, AgentEvent, Anthropic, AssistantMessage, Message, OpenAi, RawMessage, RunError,
+    RunFailure, ToolCall, ToolChoice, tool, tools,
 };
 
 /// Find a user's id by name.
@@ -285,11 +285,7 @@ async fn seed_openai_exact_requests_and_output() {
     ];
     let expected = vec![
         Message::user(PROMPT),
-        Message::Assistant(AssistantMessage {
-            text: None,
-            tool_calls: calls,
-            raw: None,
-        }),
+        Message::Assistant(assistant(None, calls, None)),
         Message::ToolResults {
             results: vec![
                 reply(ids[0], "get_weather", "Sunny, 22°C in Tokyo", false),
@@ -297,11 +293,7 @@ async fn seed_openai_exact_requests_and_output() {
                 reply(ids[2], "get_exchange_rate", "151.25", false),
             ],
         },
-        Message::Assistant(AssistantMessage {
-            text: Some(FINAL.to_owned()),
-            tool_calls: Vec::new(),
-            raw: None,
-        }),
+        Message::Assistant(assistant(Some(FINAL.to_owned()), Vec::new(), None)),
     ];
     assert_eq!(output.messages, expected);
     assert_transcript_round_trips(&output.messages);
@@ -407,15 +399,11 @@ async fn seed_anthropic_exact_requests_and_output() {
 
     assert_eq!(output.text, FINAL);
     assert_eq!(output.turns, 2);
-    assert_eq!(
-        output.usage,
-        Usage {
-            input_tokens: 423 + 771,
-            output_tokens: 202 + 77,
-            cache_read_tokens: 64,
-            cache_creation_tokens: 32,
-        }
-    );
+    assert_eq!(output.usage, {
+        let mut expected = usage(423 + 771, 202 + 77, 64);
+        expected.cache_creation_tokens = 32;
+        expected
+    });
     let calls = vec![
         ToolCall::new(ids[0], "get_weather", json!({"city": "Tokyo"})),
         ToolCall::new(ids[1], "get_weather", json!({"city": "London"})),
@@ -427,14 +415,11 @@ async fn seed_anthropic_exact_requests_and_output() {
     ];
     let expected = vec![
         Message::user(PROMPT),
-        Message::Assistant(AssistantMessage {
-            text: Some(preamble.to_owned()),
-            tool_calls: calls,
-            raw: Some(RawMessage {
-                format: "anthropic".to_owned(),
-                value: assistant_content,
-            }),
-        }),
+        Message::Assistant(assistant(
+            Some(preamble.to_owned()),
+            calls,
+            Some(anthropic_raw(assistant_content)),
+        )),
         Message::ToolResults {
             results: vec![
                 reply(ids[0], "get_weather", "Sunny, 22°C in Tokyo", false),
@@ -442,18 +427,35 @@ async fn seed_anthropic_exact_requests_and_output() {
                 reply(ids[2], "get_exchange_rate", "151.25", false),
             ],
         },
-        Message::Assistant(AssistantMessage {
-            text: Some(FINAL.to_owned()),
-            tool_calls: Vec::new(),
-            raw: Some(RawMessage {
-                format: "anthropic".to_owned(),
-                value: json!([{"type": "text", "text": FINAL}]),
-            }),
-        }),
+        Message::Assistant(assistant(
+            Some(FINAL.to_owned()),
+            Vec::new(),
+            Some(anthropic_raw(json!([{"type": "text", "text": FINAL}]))),
+        )),
     ];
     assert_eq!(output.messages, expected);
     assert_transcript_round_trips(&output.messages);
     assert_event_log(&events.lock().unwrap(), &ids);
+}
+
+/// An assistant message with every field given.
+fn assistant(
+    text: Option<String>,
+    tool_calls: Vec<ToolCall>,
+    raw: Option<RawMessage>,
+) -> AssistantMessage {
+    let mut message = AssistantMessage::calls(tool_calls);
+    message.text = text;
+    message.raw = raw;
+    message
+}
+
+/// Anthropic's content, kept to be echoed back.
+fn anthropic_raw(value: Value) -> RawMessage {
+    RawMessage {
+        format: "anthropic".to_owned(),
+        value,
+    }
 }
 
 fn assert_transcript_round_trips(messages: &[Message]) {
@@ -674,7 +676,7 @@ async fn unknown_tool_and_malformed_arguments_openai() {
     let Message::ToolResults { results } = &output.messages[2] else {
         panic!("expected tool results, got {:?}", output.messages[2]);
     };
-    let errors: Vec<bool> = results.iter().map(|result| result.is_error).collect();
+    let errors: Vec<bool> = results.iter().map(|result| result.is_error()).collect();
     assert_eq!(errors, [true, true, true, true, false]);
 }
 
@@ -814,9 +816,9 @@ async fn max_turns_reached(wire: Api) {
     let agent = wire.agent(&server, weather_tools()).max_turns(3);
     let error: RunError = agent.run("Loop forever").await.unwrap_err();
 
-    assert!(error.error.is_max_turns());
-    assert_eq!(error.error.kind(), ErrorKind::MaxTurns);
-    assert_eq!(error.error.status(), None);
+    assert!(error.is_max_turns());
+    assert!(matches!(error.failure, RunFailure::MaxTurns { limit: 3 }));
+    assert!(error.model_error().is_none());
     assert_eq!(error.turns, 3);
     assert_eq!(error.usage, usage(30, 9, 0));
     assert_eq!(server.request_count(), 3);
@@ -934,8 +936,11 @@ async fn failure_mid_run_keeps_the_transcript(wire: Api) {
         .unwrap_err();
     assert_eq!(error.turns, 2);
     assert_eq!(error.usage, usage(40, 8, 0));
-    assert_eq!(error.error.status(), Some(400));
-    assert_eq!(error.error.message(), "context_length_exceeded");
+    assert_eq!(error.model_error().unwrap().status(), Some(400));
+    assert_eq!(
+        error.model_error().unwrap().message(),
+        "context_length_exceeded"
+    );
     assert_eq!(error.messages.len(), 3);
     assert_eq!(error.messages[1].tool_calls()[0].id, id);
     assert_eq!(

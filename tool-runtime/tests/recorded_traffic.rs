@@ -4,13 +4,18 @@
 use serde_json::{Value, json};
 use support::{reply, usage};
 use tool_runtime::{
-    Anthropic, ChatRequest, Message, OpenAi, StopReason, ToolCall, ToolChoice, ToolReply, Toolbox,
+    Anthropic, Message, ModelRequest, OpenAi, StopReason, ToolCall, ToolDefinition, ToolResult,
     tool, tools,
 };
 
 // ---------------------------------------------------------------------------------------------
 // Recorded real traffic.
 // ---------------------------------------------------------------------------------------------
+
+/// A body as the server sent it.
+fn bytes(body: &Value) -> Vec<u8> {
+    serde_json::to_vec(body).unwrap()
+}
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -56,8 +61,8 @@ fn every_recorded_response_parses() {
             );
             let body = &exchange["response"];
             let response = match file["provider"].as_str().unwrap() {
-                "openai" => openai.parse_response(body),
-                "anthropic" => anthropic.parse_response(body),
+                "openai" => openai.parse_response(&bytes(body)),
+                "anthropic" => anthropic.parse_response(&bytes(body)),
                 other => panic!("{context}: unknown provider {other}"),
             }
             .unwrap_or_else(|error| panic!("{context}: {error}"));
@@ -112,7 +117,7 @@ fn every_recorded_response_parses() {
     // Spot checks of exact values.
     let crewai = fixture("openai_crewai_parallel_3calls_agent.json");
     let first = openai
-        .parse_response(&crewai["exchanges"][0]["response"])
+        .parse_response(&bytes(&crewai["exchanges"][0]["response"]))
         .unwrap();
     assert_eq!(
         first.message.tool_calls[0],
@@ -125,7 +130,7 @@ fn every_recorded_response_parses() {
     assert_eq!(first.message.text, None);
     let pydantic = fixture("anthropic_pydanticai_4calls.json");
     let first = anthropic
-        .parse_response(&pydantic["exchanges"][0]["response"])
+        .parse_response(&bytes(&pydantic["exchanges"][0]["response"]))
         .unwrap();
     assert_eq!(
         first.message.tool_calls[0],
@@ -183,10 +188,10 @@ fn anthropic_second_request_matches_the_recording() {
     let recorded_second = &file["exchanges"][1]["request"];
     let anthropic = Anthropic::new("unused").model("claude-haiku-4-5");
     let response = anthropic
-        .parse_response(&file["exchanges"][0]["response"])
+        .parse_response(&bytes(&file["exchanges"][0]["response"]))
         .unwrap();
     let recorded_messages = recorded_second["messages"].as_array().unwrap();
-    let results: Vec<ToolReply> = recorded_messages[2]["content"]
+    let results: Vec<ToolResult> = recorded_messages[2]["content"]
         .as_array()
         .unwrap()
         .iter()
@@ -208,13 +213,10 @@ fn anthropic_second_request_matches_the_recording() {
         Message::ToolResults { results },
     ];
     let toolbox = tools![retrieve_entity_info];
-    let ours = anthropic.request_body(ChatRequest {
-        system: recorded_second["system"].as_str(),
-        messages: &messages,
-        toolbox: &toolbox,
-        tool_choice: &ToolChoice::Auto,
-        parallel_tool_calls: true,
-    });
+    let definitions: Vec<&ToolDefinition> = toolbox.definitions().collect();
+    let mut request = ModelRequest::new(&messages).tools(&definitions);
+    request.system = recorded_second["system"].as_str();
+    let ours = anthropic.request_body(request).unwrap();
     let our_messages = ours["messages"].as_array().unwrap();
     assert_eq!(
         anthropic_outline(our_messages),
@@ -256,10 +258,10 @@ fn openai_second_request_matches_the_recording() {
     let recorded_second = &file["exchanges"][1]["request"];
     let openai = OpenAi::new("unused");
     let response = openai
-        .parse_response(&file["exchanges"][0]["response"])
+        .parse_response(&bytes(&file["exchanges"][0]["response"]))
         .unwrap();
     let recorded_messages = recorded_second["messages"].as_array().unwrap();
-    let results: Vec<ToolReply> = recorded_messages[3..]
+    let results: Vec<ToolResult> = recorded_messages[3..]
         .iter()
         .map(|message| {
             reply(
@@ -275,13 +277,9 @@ fn openai_second_request_matches_the_recording() {
         Message::Assistant(response.message),
         Message::ToolResults { results },
     ];
-    let ours = openai.request_body(ChatRequest {
-        system: recorded_messages[0]["content"].as_str(),
-        messages: &messages,
-        toolbox: &Toolbox::new(),
-        tool_choice: &ToolChoice::Auto,
-        parallel_tool_calls: true,
-    });
+    let mut request = ModelRequest::new(&messages);
+    request.system = recorded_messages[0]["content"].as_str();
+    let ours = openai.request_body(request).unwrap();
     let our_messages = ours["messages"].as_array().unwrap();
     let outline = |messages: &[Value]| -> Vec<(String, Option<String>)> {
         messages

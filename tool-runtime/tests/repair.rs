@@ -2,9 +2,9 @@
 //! `Cancelled` error result, orphan results are dropped, and sound histories are left alone.
 
 use serde_json::{Value, json};
+use tool_runtime::wire::{anthropic, openai_chat};
 use tool_runtime::{
-    AssistantMessage, Message, ToolCall, ToolReply, repair_anthropic_messages, repair_messages,
-    repair_openai_messages,
+    AssistantMessage, Message, ToolCall, ToolError, ToolOutput, ToolResult, repair_messages,
 };
 
 fn assistant(calls: &[&str]) -> Message {
@@ -13,22 +13,12 @@ fn assistant(calls: &[&str]) -> Message {
     ))
 }
 
-fn reply(id: &str, content: &str) -> ToolReply {
-    ToolReply {
-        call_id: id.into(),
-        name: "f".into(),
-        content: content.into(),
-        is_error: false,
-    }
+fn reply(id: &str, content: &str) -> ToolResult {
+    ToolResult::new(id, "f", Ok(ToolOutput::text(content)))
 }
 
-fn cancelled(id: &str) -> ToolReply {
-    ToolReply {
-        call_id: id.into(),
-        name: "f".into(),
-        content: "Cancelled".into(),
-        is_error: true,
-    }
+fn cancelled(id: &str) -> ToolResult {
+    ToolResult::new(id, "f", Err(ToolError::Failed("Cancelled".into())))
 }
 
 #[test]
@@ -140,7 +130,7 @@ fn openai_wire_repair() {
         json!({"role": "user", "content": "more"}),
         openai_assistant(&["c"]),
     ];
-    repair_openai_messages(&mut messages);
+    openai_chat::repair(&mut messages);
     assert_eq!(
         messages,
         vec![
@@ -190,7 +180,7 @@ fn anthropic_wire_repair() {
         json!({"role": "user", "content": "plain text"}),
         anthropic_assistant(&["d"]),
     ];
-    repair_anthropic_messages(&mut messages);
+    anthropic::repair(&mut messages);
     assert_eq!(
         messages,
         vec![
@@ -217,6 +207,6 @@ fn a_user_message_of_only_orphan_results_is_dropped() {
         json!({"role": "user", "content": "go"}),
         json!({"role": "user", "content": [result("x", "orphan")]}),
     ];
-    repair_anthropic_messages(&mut messages);
+    anthropic::repair(&mut messages);
     assert_eq!(messages, vec![json!({"role": "user", "content": "go"})]);
 }

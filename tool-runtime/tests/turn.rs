@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use tool_runtime::{
-    Arguments, CallContext, CallEvent, Tool, ToolCall, ToolDefinition, ToolError, ToolFuture,
-    ToolOutput, Toolbox, complete_turn, tool, tools,
+    Arguments, CallContext, Tool, ToolCall, ToolDefinition, ToolError, ToolFuture, ToolOutput,
+    Toolbox, complete_turn, tool, tools,
 };
 
 /// Sleep for `ms` milliseconds, then answer with the number.
@@ -205,7 +205,7 @@ async fn every_failure_is_isolated_and_worded_for_the_model() {
     let results = toolbox.run(&calls).await;
     let got: Vec<(&str, bool, String)> = results
         .iter()
-        .map(|r| (r.call_id.as_str(), r.is_error(), r.content()))
+        .map(|r| (r.call_id.as_str(), r.is_error(), r.content().into_owned()))
         .collect();
     assert_eq!(
         got,
@@ -249,7 +249,7 @@ async fn a_panic_while_decoding_is_that_calls_error_only() {
             call("c", "set_volume", r#"{"level": 70}"#),
         ])
         .await;
-    let got: Vec<String> = results.iter().map(|r| r.content()).collect();
+    let got: Vec<String> = results.iter().map(|r| r.content().into_owned()).collect();
     assert_eq!(
         got,
         [
@@ -420,18 +420,20 @@ async fn dropping_the_turn_aborts_every_running_call() {
         .collect();
 
     // Interrupt the turn after one second, keeping what arrived before.
+    let mut turn = toolbox.turn();
+    for call in &calls {
+        turn.start(call);
+    }
     let mut arrived = Vec::new();
-    let interrupted = tokio::time::timeout(
-        Duration::from_secs(1),
-        toolbox.run_with(&calls, |event| {
-            if let CallEvent::Finished { index, result } = event {
-                arrived.push((index, result.clone()));
-            }
-        }),
-    )
+    let interrupted = tokio::time::timeout(Duration::from_secs(1), async {
+        while let Some((index, result)) = turn.next().await {
+            arrived.push((index, result.clone()));
+        }
+    })
     .await;
     assert!(interrupted.is_err());
     assert_eq!(started.load(Ordering::SeqCst), 5);
+    drop(turn);
 
     // Let the runtime process the aborts, then let far more than ten seconds pass.
     for _ in 0..10 {
@@ -464,16 +466,18 @@ async fn complete_turn_keeps_the_results_that_arrived() {
         call("fast", "sleepy", r#"{"ms": 1}"#),
         call("slow", "sleepy", r#"{"ms": 100000}"#),
     ];
+    let mut turn = toolbox.turn();
+    for call in &calls {
+        turn.start(call);
+    }
     let mut arrived = Vec::new();
-    let _ = tokio::time::timeout(
-        Duration::from_millis(10),
-        toolbox.run_with(&calls, |event| {
-            if let CallEvent::Finished { index, result } = event {
-                arrived.push((index, result.clone()));
-            }
-        }),
-    )
+    let _ = tokio::time::timeout(Duration::from_millis(10), async {
+        while let Some((index, result)) = turn.next().await {
+            arrived.push((index, result.clone()));
+        }
+    })
     .await;
+    drop(turn);
     let results = complete_turn(&calls, arrived);
     assert_eq!(results[0].content(), "1");
     assert_eq!(results[1].content(), "Cancelled");
@@ -490,7 +494,7 @@ async fn the_same_call_id_twice_is_answered_twice() {
         .await;
     let got: Vec<(String, String)> = results
         .iter()
-        .map(|r| (r.call_id.clone(), r.content()))
+        .map(|r| (r.call_id.clone(), r.content().into_owned()))
         .collect();
     assert_eq!(
         got,
@@ -532,15 +536,18 @@ async fn events_report_every_start_and_finish() {
         call("c", "sleepy", r#"{"ms": 10}"#),
     ];
     let mut events = Vec::new();
-    toolbox
-        .run_with(&calls, |event| match event {
-            CallEvent::Started { index, .. } => events.push(format!("start {index}")),
-            CallEvent::Finished { index, result } => {
-                events.push(format!("finish {index} after {:?}", result.duration))
-            }
-            _ => {}
-        })
-        .await;
+    let mut turn = toolbox.turn();
+    for call in &calls {
+        let index = turn.start(call);
+        events.push(format!("start {index}"));
+        // What finished at once is reported before the next call starts.
+        while let Some((index, result)) = turn.try_next() {
+            events.push(format!("finish {index} after {:?}", result.duration));
+        }
+    }
+    while let Some((index, result)) = turn.next().await {
+        events.push(format!("finish {index} after {:?}", result.duration));
+    }
     assert_eq!(
         events,
         [

@@ -2,8 +2,8 @@
 
 use serde_json::json;
 use tool_runtime::{
-    Anthropic, Arguments, AssistantMessage, ChatRequest, Message, OpenAi, ToolCall, ToolChoice,
-    ToolReply, Toolbox, tool, tools,
+    Anthropic, Arguments, AssistantMessage, Message, ModelRequest, OpenAi, ToolCall, ToolError,
+    ToolResult, tool, tools,
 };
 
 /// Fail without saying why.
@@ -12,14 +12,8 @@ fn mute() -> Result<String, String> {
     Err(String::new())
 }
 
-fn request<'a>(messages: &'a [Message], toolbox: &'a Toolbox) -> ChatRequest<'a> {
-    ChatRequest {
-        system: None,
-        messages,
-        toolbox,
-        tool_choice: &ToolChoice::Auto,
-        parallel_tool_calls: true,
-    }
+fn request(messages: &[Message]) -> ModelRequest<'_> {
+    ModelRequest::new(messages)
 }
 
 #[test]
@@ -28,7 +22,7 @@ fn openai_never_sends_a_null_content_without_tool_calls() {
         Message::user("hi"),
         Message::Assistant(AssistantMessage::default()),
     ];
-    let body = OpenAi::new("k").request_body(request(&messages, &Toolbox::new()));
+    let body = OpenAi::new("k").request_body(request(&messages)).unwrap();
     assert_eq!(
         body["messages"][1],
         json!({"role": "assistant", "content": ""})
@@ -40,7 +34,7 @@ fn openai_echoes_empty_arguments_as_an_empty_object() {
     let messages = [Message::Assistant(AssistantMessage::calls([
         ToolCall::new("call_1", "ping", ""),
     ]))];
-    let body = OpenAi::new("k").request_body(request(&messages, &Toolbox::new()));
+    let body = OpenAi::new("k").request_body(request(&messages)).unwrap();
     assert_eq!(
         body["messages"][0]["tool_calls"][0]["function"]["arguments"],
         "{}"
@@ -50,18 +44,20 @@ fn openai_echoes_empty_arguments_as_an_empty_object() {
 #[test]
 fn temperatures_are_sent_as_written() {
     let messages = [Message::user("hi")];
-    let toolbox = Toolbox::new();
     let openai = OpenAi::new("k")
         .temperature(0.2)
-        .request_body(request(&messages, &toolbox));
+        .request_body(request(&messages))
+        .unwrap();
     assert_eq!(openai["temperature"].to_string(), "0.2");
     let anthropic = Anthropic::new("k")
         .temperature(0.7)
-        .request_body(request(&messages, &toolbox));
+        .request_body(request(&messages))
+        .unwrap();
     assert_eq!(anthropic["temperature"].to_string(), "0.7");
     let ignored = OpenAi::new("k")
         .temperature(f64::NAN)
-        .request_body(request(&messages, &toolbox));
+        .request_body(request(&messages))
+        .unwrap();
     assert_eq!(ignored.get("temperature"), None);
 }
 
@@ -76,7 +72,9 @@ fn openai_calls_without_an_id_or_with_object_arguments_are_still_read() {
             "finish_reason": "tool_calls"
         }]
     });
-    let response = OpenAi::new("k").parse_response(&body).unwrap();
+    let response = OpenAi::new("k")
+        .parse_response(body.to_string().as_bytes())
+        .unwrap();
     let calls = &response.message.tool_calls;
     assert_eq!(calls[0].id, "call_0");
     assert_eq!(calls[0].arguments, Arguments::Json(json!({"x": 1})));
@@ -94,15 +92,16 @@ fn anthropic_skips_empty_text_and_empty_result_content() {
             json!({}),
         )])),
         Message::ToolResults {
-            results: vec![ToolReply {
-                call_id: "toolu_1".into(),
-                name: "mute".into(),
-                content: String::new(),
-                is_error: true,
-            }],
+            results: vec![ToolResult::new(
+                "toolu_1",
+                "mute",
+                Err(ToolError::Failed(String::new())),
+            )],
         },
     ];
-    let body = Anthropic::new("k").request_body(request(&messages, &Toolbox::new()));
+    let body = Anthropic::new("k")
+        .request_body(request(&messages))
+        .unwrap();
     assert_eq!(
         body["messages"],
         json!([

@@ -1,54 +1,21 @@
 //! The loop: ask the model, run every tool call it makes, send all results back, repeat until it
 //! answers.
 
+mod event;
+mod outcome;
+
 use std::fmt;
+use std::future::poll_fn;
 use std::sync::Arc;
-use std::time::Duration;
 
-use crate::chat::{AssistantMessage, ChatRequest, Message, Provider, ToolChoice, ToolReply, Usage};
-use crate::provider::{Error, ErrorKind};
-use crate::repair::repair_messages;
-use crate::run::{CallEvent, ToolCall, ToolResult};
+pub use event::AgentEvent;
+pub use outcome::{RunError, RunFailure, RunOutput};
+
+use crate::conversation::{Message, Usage, repair_messages};
+use crate::model::{Assembler, Model, ModelEvent, ModelRequest, ModelResponse, ToolChoice};
+use crate::tool::ToolDefinition;
 use crate::toolbox::Toolbox;
-
-/// What happened during a run, for progress displays.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum AgentEvent<'a> {
-    /// A request to the model is about to be sent (`turn` counts from 1).
-    TurnStarted {
-        /// Which turn.
-        turn: usize,
-    },
-    /// The model answered.
-    ModelResponded {
-        /// Which turn.
-        turn: usize,
-        /// Its message.
-        message: &'a AssistantMessage,
-        /// The tokens this request used.
-        usage: Usage,
-    },
-    /// A tool call was handed to the toolbox.
-    ToolCallStarted {
-        /// The call.
-        call: &'a ToolCall,
-    },
-    /// A tool call has its result.
-    ToolCallFinished {
-        /// The call.
-        call: &'a ToolCall,
-        /// The result.
-        result: &'a ToolResult,
-        /// How long the call ran.
-        duration: Duration,
-    },
-    /// The model gave its final answer.
-    FinalText {
-        /// The answer.
-        text: &'a str,
-    },
-}
+use crate::turn::Turn;
 
 type EventHandler = Arc<dyn Fn(&AgentEvent<'_>) + Send + Sync>;
 
@@ -73,7 +40,7 @@ type EventHandler = Arc<dyn Fn(&AgentEvent<'_>) + Send + Sync>;
 /// ```
 #[derive(Clone)]
 pub struct Agent {
-    provider: Arc<dyn Provider>,
+    model: Arc<dyn Model>,
     toolbox: Toolbox,
     system: Option<String>,
     max_turns: usize,
@@ -82,52 +49,12 @@ pub struct Agent {
     on_event: Option<EventHandler>,
 }
 
-/// A finished run.
-#[derive(Debug, Clone)]
-pub struct RunOutput {
-    /// The model's final answer.
-    pub text: String,
-    /// The whole conversation, input included: push a user message and pass it to
-    /// [`Agent::run_conversation`] to go on.
-    pub messages: Vec<Message>,
-    /// Tokens used, summed over every turn.
-    pub usage: Usage,
-    /// How many requests were sent to the model.
-    pub turns: usize,
-}
-
-/// A run that ended without a final answer. It still hands back the conversation so far
-/// (repaired: every tool call has a result), the usage and the turn count.
-#[derive(Debug)]
-pub struct RunError {
-    /// What went wrong.
-    pub error: Error,
-    /// The conversation up to the failure.
-    pub messages: Vec<Message>,
-    /// Tokens used before the failure.
-    pub usage: Usage,
-    /// Requests sent, counting the one that failed (or, for [`ErrorKind::MaxTurns`], the limit).
-    pub turns: usize,
-}
-
-impl fmt::Display for RunError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (after {} turns)", self.error, self.turns)
-    }
-}
-
-impl std::error::Error for RunError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.error)
-    }
-}
-
 impl Agent {
     /// An agent for this model and these tools: at most 10 turns, parallel tool calls allowed,
     /// the model chooses whether to call tools.
-    pub fn new(provider: impl Provider + 'static, toolbox: Toolbox) -> Self {
+    pub fn new(model: impl Model + 'static, toolbox: Toolbox) -> Self {
         Self {
-            provider: Arc::new(provider),
+            model: Arc::new(model),
             toolbox,
             system: None,
             max_turns: 10,
@@ -144,7 +71,7 @@ impl Agent {
         self
     }
 
-    /// The most requests one run may send before it ends with a [`ErrorKind::MaxTurns`] error
+    /// The most requests one run may send before it ends with [`RunFailure::MaxTurns`]
     /// (default 10).
     #[must_use]
     pub fn max_turns(mut self, max_turns: usize) -> Self {
@@ -177,8 +104,8 @@ impl Agent {
     }
 
     /// The model's name, e.g. `openai/gpt-4o-mini`.
-    pub fn provider_name(&self) -> String {
-        self.provider.name()
+    pub fn model_name(&self) -> String {
+        self.model.name()
     }
 
     /// The tools.
@@ -193,31 +120,33 @@ impl Agent {
 
     /// Continues a conversation (e.g. a previous run's `messages` plus a new user message).
     /// The transcript is repaired first, so one saved after a crash can be sent as it is.
+    ///
+    /// Dropping the returned future stops the run at once: the model request in flight is
+    /// abandoned and every tool call still running is aborted (a synchronous tool already on the
+    /// blocking pool finishes on its own), and nothing is handed back. A run that fails hands
+    /// back its transcript in the [`RunError`].
     pub async fn run_conversation(
         &self,
         mut messages: Vec<Message>,
     ) -> Result<RunOutput, RunError> {
         repair_messages(&mut messages);
+        let tools: Vec<&ToolDefinition> = self.toolbox.definitions().collect();
         let mut usage = Usage::default();
         let mut tool_choice = self.tool_choice.clone();
         for turn in 1..=self.max_turns {
             self.emit(&AgentEvent::TurnStarted { turn });
-            let request = ChatRequest {
-                system: self.system.as_deref(),
-                messages: &messages,
-                toolbox: &self.toolbox,
-                tool_choice: &tool_choice,
-                parallel_tool_calls: self.parallel_tool_calls,
-            };
-            let response = match self.provider.complete(request).await {
+            let mut request = ModelRequest::new(&messages)
+                .tools(&tools)
+                .tool_choice(&tool_choice)
+                .parallel_tool_calls(self.parallel_tool_calls);
+            request.system = self.system.as_deref();
+            let mut calls = self.toolbox.turn();
+            let response = match self.respond(request, &mut calls).await {
                 Ok(response) => response,
                 Err(error) => {
-                    return Err(RunError {
-                        error,
-                        messages,
-                        usage,
-                        turns: turn,
-                    });
+                    drop(calls.cancel());
+                    let failure = RunFailure::Model(error);
+                    return Err(RunError::new(failure, messages, usage, turn));
                 }
             };
             usage += response.usage;
@@ -226,8 +155,7 @@ impl Agent {
                 message: &response.message,
                 usage: response.usage,
             });
-            let calls = response.message.tool_calls.clone();
-            if calls.is_empty() {
+            if response.message.tool_calls.is_empty() {
                 let text = response.message.text.clone().unwrap_or_default();
                 self.emit(&AgentEvent::FinalText { text: &text });
                 messages.push(Message::Assistant(response.message));
@@ -238,28 +166,54 @@ impl Agent {
                     turns: turn,
                 });
             }
-            messages.push(Message::Assistant(response.message));
             if matches!(tool_choice, ToolChoice::Required | ToolChoice::Tool(_)) {
                 tool_choice = ToolChoice::Auto;
             }
-            let results = self
-                .toolbox
-                .run_with(&calls, |event| self.forward(&calls, event))
-                .await;
-            messages.push(Message::ToolResults {
-                results: results.iter().map(ToolReply::from).collect(),
-            });
+            let results = self.finish(calls, &response.message.tool_calls).await;
+            messages.push(Message::Assistant(response.message));
+            messages.push(Message::ToolResults { results });
         }
-        Err(RunError {
-            error: Error::new(
-                ErrorKind::MaxTurns,
-                self.provider.name(),
-                format!("the model did not answer within {} turns", self.max_turns),
-            ),
-            messages,
-            usage,
-            turns: self.max_turns,
-        })
+        let failure = RunFailure::MaxTurns {
+            limit: self.max_turns,
+        };
+        Err(RunError::new(failure, messages, usage, self.max_turns))
+    }
+
+    /// Asks the model, starting each tool call in `calls` the moment it arrives.
+    async fn respond(
+        &self,
+        request: ModelRequest<'_>,
+        calls: &mut Turn<'_>,
+    ) -> crate::Result<ModelResponse> {
+        let mut stream = self.model.stream(request);
+        let mut response = Assembler::default();
+        while let Some(event) = poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+            let event = event?;
+            if let ModelEvent::ToolCall(call) = &event {
+                self.emit(&AgentEvent::ToolCallStarted { call });
+                calls.start(call);
+            }
+            response.push(event);
+        }
+        response.finish(&self.model.name())
+    }
+
+    /// Waits for every call, reporting each result as it arrives.
+    async fn finish(
+        &self,
+        mut calls: Turn<'_>,
+        started: &[crate::ToolCall],
+    ) -> Vec<crate::ToolResult> {
+        if self.on_event.is_some() {
+            while let Some((index, result)) = calls.next().await {
+                self.emit(&AgentEvent::ToolCallFinished {
+                    call: &started[index],
+                    result,
+                    duration: result.duration,
+                });
+            }
+        }
+        calls.finish().await
     }
 
     fn emit(&self, event: &AgentEvent<'_>) {
@@ -267,26 +221,12 @@ impl Agent {
             handler(event);
         }
     }
-
-    fn forward(&self, calls: &[ToolCall], event: CallEvent<'_>) {
-        if self.on_event.is_none() {
-            return;
-        }
-        match event {
-            CallEvent::Started { call, .. } => self.emit(&AgentEvent::ToolCallStarted { call }),
-            CallEvent::Finished { index, result } => self.emit(&AgentEvent::ToolCallFinished {
-                call: &calls[index],
-                result,
-                duration: result.duration,
-            }),
-        }
-    }
 }
 
 impl fmt::Debug for Agent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Agent")
-            .field("provider", &self.provider.name())
+            .field("model", &self.model.name())
             .field("toolbox", &self.toolbox)
             .field("max_turns", &self.max_turns)
             .field("parallel_tool_calls", &self.parallel_tool_calls)

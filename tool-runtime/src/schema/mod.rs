@@ -1,4 +1,6 @@
-//! Building a tool's parameter schema from its parameters, one property at a time.
+//! Schemas: a tool's parameter schema built one property at a time, and OpenAI's strict flavour.
+
+pub mod strict;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
 use serde::Serialize;

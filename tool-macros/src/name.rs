@@ -1,0 +1,1 @@
+../../tool-runtime/src/tool/name.rs

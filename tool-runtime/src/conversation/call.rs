@@ -1,0 +1,168 @@
+//! [`ToolCall`] and [`ToolResult`]: a call a model asked for, and its answer.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::tool::{Arguments, ToolError, ToolOutput};
+
+/// One tool call a model asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// The provider's id for the call; its result must carry the same id.
+    pub id: String,
+    /// The tool's name.
+    pub name: String,
+    /// The raw arguments, as the provider sent them.
+    pub arguments: Arguments,
+}
+
+impl ToolCall {
+    /// A call from its id, tool name and arguments.
+    ///
+    /// ```
+    /// use tool_runtime::ToolCall;
+    /// let call = ToolCall::new("call_1", "get_weather", r#"{"city":"Tokyo"}"#);
+    /// assert_eq!(call.name, "get_weather");
+    /// ```
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<Arguments>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            arguments: arguments.into(),
+        }
+    }
+}
+
+/// The answer to one [`ToolCall`]: its id, and the output or the error the model reads.
+///
+/// A turn produces one per call ([`Toolbox::run`](crate::Toolbox::run), [`Turn`](crate::Turn)),
+/// and a transcript keeps them ([`Message::ToolResults`](crate::Message::ToolResults)).
+///
+/// In a transcript it serializes as what the model reads: `{"call_id", "name", "content",
+/// "is_error"}`. A loaded error result is [`ToolError::Failed`] with the text it had, and the
+/// duration is not kept. Two results are equal when they answer the same call with the same
+/// text and the same error flag: how long the call ran, and which kind of error produced the
+/// text, do not count.
+///
+/// ```
+/// use tool_runtime::{ToolError, ToolOutput, ToolResult};
+///
+/// let ok = ToolResult::new("call_1", "get_weather", Ok(ToolOutput::text("Sunny")));
+/// assert_eq!(ok.content(), "Sunny");
+/// let timed_out = ToolResult::new("call_2", "slow", Err(ToolError::TimedOut(std::time::Duration::from_secs(5))));
+/// assert_eq!(timed_out.content(), "Timed out after 5s");
+/// assert!(timed_out.is_error());
+///
+/// let saved = serde_json::to_string(&timed_out).unwrap();
+/// assert_eq!(saved, r#"{"call_id":"call_2","name":"slow","content":"Timed out after 5s","is_error":true}"#);
+/// let loaded: ToolResult = serde_json::from_str(&saved).unwrap();
+/// assert_eq!(loaded, timed_out);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ToolResult {
+    /// The id of the call this answers.
+    pub call_id: String,
+    /// The tool that was called.
+    pub name: String,
+    /// The output, or why there is none.
+    pub outcome: Result<ToolOutput, ToolError>,
+    /// How long the call ran (zero when it never started, or was loaded from a transcript).
+    pub duration: Duration,
+}
+
+impl ToolResult {
+    /// A result for the call with this id.
+    pub fn new(
+        call_id: impl Into<String>,
+        name: impl Into<String>,
+        outcome: Result<ToolOutput, ToolError>,
+    ) -> Self {
+        Self {
+            call_id: call_id.into(),
+            name: name.into(),
+            outcome,
+            duration: Duration::ZERO,
+        }
+    }
+
+    /// An error result for `call`.
+    pub fn error(call: &ToolCall, error: ToolError) -> Self {
+        Self::new(call.id.as_str(), call.name.as_str(), Err(error))
+    }
+
+    /// The result for a call that never finished: the error result `Cancelled`.
+    pub fn cancelled(call: &ToolCall) -> Self {
+        Self::error(call, ToolError::Cancelled)
+    }
+
+    /// This result, saying how long the call ran.
+    #[must_use]
+    pub fn with_duration(mut self, duration: Duration) -> Self {
+        self.duration = duration;
+        self
+    }
+
+    /// The text sent to the model: the output, or the error's model-facing message.
+    pub fn content(&self) -> Cow<'_, str> {
+        match &self.outcome {
+            Ok(output) => Cow::Borrowed(output.as_str()),
+            Err(error) => Cow::Owned(error.to_string()),
+        }
+    }
+
+    /// Whether this is an error result (`is_error: true` on Anthropic).
+    pub fn is_error(&self) -> bool {
+        self.outcome.is_err()
+    }
+}
+
+impl PartialEq for ToolResult {
+    fn eq(&self, other: &Self) -> bool {
+        self.call_id == other.call_id
+            && self.name == other.name
+            && self.is_error() == other.is_error()
+            && self.content() == other.content()
+    }
+}
+
+/// How a result looks in a saved transcript: what the model reads.
+#[derive(Serialize, Deserialize)]
+struct Saved<'a> {
+    call_id: Cow<'a, str>,
+    name: Cow<'a, str>,
+    content: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    is_error: bool,
+}
+
+impl Serialize for ToolResult {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Saved {
+            call_id: Cow::Borrowed(&self.call_id),
+            name: Cow::Borrowed(&self.name),
+            content: self.content(),
+            is_error: self.is_error(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ToolResult {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let saved = Saved::deserialize(deserializer)?;
+        let content = saved.content.into_owned();
+        let outcome = if saved.is_error {
+            Err(ToolError::Failed(content))
+        } else {
+            Ok(ToolOutput::text(content))
+        };
+        Ok(Self::new(saved.call_id, saved.name, outcome))
+    }
+}

@@ -1,0 +1,104 @@
+//! [`Message`]: one message of a conversation, in no provider's dialect.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{ToolCall, ToolResult};
+
+/// One message of a conversation, in no provider's dialect.
+///
+/// A transcript (`Vec<Message>`) serializes with serde, so it can be saved and fed back to
+/// continue the conversation, with the same provider or another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Message {
+    /// Something the user said.
+    User {
+        /// The text.
+        text: String,
+    },
+    /// What the model answered: text, tool calls, or both.
+    Assistant(AssistantMessage),
+    /// The answers to the tool calls of the assistant message before it, one per call.
+    ToolResults {
+        /// The answers, in the calls' order.
+        results: Vec<ToolResult>,
+    },
+}
+
+impl Message {
+    /// A user message.
+    pub fn user(text: impl Into<String>) -> Self {
+        Self::User { text: text.into() }
+    }
+
+    /// The tool calls, if this is an assistant message that made some.
+    pub fn tool_calls(&self) -> &[ToolCall] {
+        match self {
+            Self::Assistant(assistant) => &assistant.tool_calls,
+            _ => &[],
+        }
+    }
+}
+
+/// The model's side of a turn.
+///
+/// ```
+/// use tool_runtime::{AssistantMessage, ToolCall};
+///
+/// let answer = AssistantMessage::text("It is sunny in Tokyo.");
+/// let calls = AssistantMessage::calls([ToolCall::new("call_1", "get_weather", r#"{"city":"Tokyo"}"#)]);
+/// assert_eq!(calls.tool_calls.len(), 1);
+/// assert!(answer.tool_calls.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AssistantMessage {
+    /// The text the model wrote, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The tools the model asked to call, in its order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// The message exactly as the provider sent it, echoed back unchanged to the same provider
+    /// (Anthropic asks for that: thinking blocks and fields newer than this library survive).
+    /// When it is set, it is what that provider is sent: edit `text` or `tool_calls` and clear
+    /// `raw` to change what the model sees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<RawMessage>,
+}
+
+impl AssistantMessage {
+    /// An assistant message that is only text.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: Some(text.into()),
+            ..Self::default()
+        }
+    }
+
+    /// An assistant message that only calls tools.
+    pub fn calls(calls: impl IntoIterator<Item = ToolCall>) -> Self {
+        Self {
+            tool_calls: calls.into_iter().collect(),
+            ..Self::default()
+        }
+    }
+
+    /// This message with the provider's own form of it kept beside (see [`raw`](Self::raw)).
+    #[must_use]
+    pub fn with_raw(mut self, raw: RawMessage) -> Self {
+        self.raw = Some(raw);
+        self
+    }
+}
+
+/// A provider's own form of a message, kept so it can be sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RawMessage {
+    /// Which wire format `value` is in, e.g. `"anthropic"`.
+    pub format: String,
+    /// The message (for Anthropic, its `content` array).
+    pub value: Value,
+}

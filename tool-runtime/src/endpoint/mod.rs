@@ -1,0 +1,214 @@
+//! [`HttpModel`]: one model type for every HTTP API. [`OpenAi`] and [`Anthropic`] say who
+//! (the key, the base URL, the environment variables) and which wire protocol they speak.
+
+mod anthropic;
+mod openai;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+pub use anthropic::Anthropic;
+pub use openai::OpenAi;
+
+use crate::error::{Error, Result};
+use crate::http::{ApiKey, HttpClient, Post, RetryPolicy};
+use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse};
+use crate::wire::Wire;
+use crate::wire::sealed::Options;
+
+/// A model behind an HTTP API, speaking the wire protocol `W`: authentication, base URL, retries,
+/// time and size limits, and an API key that never shows.
+///
+/// Made by [`OpenAi`] (Chat Completions, and any OpenAI-compatible server) and [`Anthropic`]
+/// (Messages); the builder methods here are shared by both.
+///
+/// ```
+/// use std::time::Duration;
+/// use tool_runtime::{Anthropic, OpenAi};
+///
+/// let openai = OpenAi::new("sk-…")
+///     .model("gpt-4o")
+///     .max_tokens(1024)
+///     .temperature(0.2)
+///     .timeout(Duration::from_secs(60))
+///     .max_retries(3);
+/// assert!(!format!("{openai:?}").contains("sk-…"));
+///
+/// let claude = Anthropic::new("sk-ant-…").model("claude-haiku-4-5").max_tokens(1024);
+/// assert_eq!(claude.model_name(), "claude-haiku-4-5");
+/// ```
+#[derive(Clone, Debug)]
+pub struct HttpModel<W: Wire> {
+    wire: W,
+    http: HttpClient,
+    base_url: String,
+    api_key: Option<ApiKey>,
+    options: Options,
+}
+
+impl<W: Wire> HttpModel<W> {
+    fn with_wire(wire: W, base_url: &str, model: &str, api_key: Option<ApiKey>) -> Self {
+        Self {
+            wire,
+            http: HttpClient::new(),
+            base_url: base_url.to_owned(),
+            api_key,
+            options: Options {
+                model: model.to_owned(),
+                max_tokens: None,
+                temperature: None,
+            },
+        }
+    }
+
+    /// The model, e.g. `gpt-4o` or `claude-haiku-4-5`.
+    #[must_use]
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.options.model = model.into();
+        self
+    }
+
+    /// The base URL: for OpenAI up to and including `/v1`, for Anthropic without it (as in the
+    /// official SDKs and their `*_BASE_URL` variables).
+    #[must_use]
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// The API key.
+    #[must_use]
+    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.api_key = Some(ApiKey::new(api_key));
+        self
+    }
+
+    /// The most tokens the model may write per response.
+    #[must_use]
+    pub fn max_tokens(mut self, max_tokens: u32) -> Self {
+        self.options.max_tokens = Some(max_tokens);
+        self
+    }
+
+    /// The sampling temperature (a value that is not finite is ignored).
+    #[must_use]
+    pub fn temperature(mut self, temperature: f64) -> Self {
+        self.options.temperature = temperature.is_finite().then_some(temperature);
+        self
+    }
+
+    /// The time limit for one HTTP request, answer included (default: 10 minutes).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.http.timeout = timeout;
+        self
+    }
+
+    /// How many times a failed request is retried (default: 2).
+    #[must_use]
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.http.retry.max_retries = max_retries;
+        self
+    }
+
+    /// The whole retry policy.
+    #[must_use]
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.http.retry = policy;
+        self
+    }
+
+    /// The largest response body read (default: 32 MiB); a larger one is an error.
+    #[must_use]
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.http.max_response_bytes = limit;
+        self
+    }
+
+    /// The model's name, as sent in requests.
+    pub fn model_name(&self) -> &str {
+        &self.options.model
+    }
+
+    /// The wire protocol.
+    pub fn wire(&self) -> &W {
+        &self.wire
+    }
+
+    /// The JSON body this model sends for `request`, for inspection and tests (requests are
+    /// written straight to bytes, not through a JSON tree).
+    pub fn request_body(&self, request: ModelRequest<'_>) -> Result<Value> {
+        let body = self.write(&request)?;
+        serde_json::from_slice(&body).map_err(|error| Error::unwritable_request(W::PROVIDER, error))
+    }
+
+    /// Reads a response body as this model's wire protocol defines it.
+    pub fn parse_response(&self, body: &[u8]) -> Result<ModelResponse> {
+        self.wire
+            .read_response(body)
+            .map_err(|error| error.or_body(body))
+    }
+
+    /// This model configured from the environment: the API key from `vars.key` (required), the
+    /// base URL and the model from the others when they are set.
+    fn configured_from(vars: &EnvVars, new: impl FnOnce(String) -> Self) -> Result<Self> {
+        let key = env_var(vars.key).ok_or_else(|| Error::missing_env(W::PROVIDER, vars.key))?;
+        let mut model = new(key);
+        if let Some(base_url) = env_var(vars.base_url) {
+            model = model.base_url(base_url);
+        }
+        if let Some(name) = env_var(vars.model) {
+            model = model.model(name);
+        }
+        Ok(model)
+    }
+
+    fn write(&self, request: &ModelRequest<'_>) -> Result<Vec<u8>> {
+        let mut body = Vec::with_capacity(1024);
+        self.wire
+            .write_request(request, &self.options, &mut body)
+            .map_err(|error| Error::unwritable_request(W::PROVIDER, error))?;
+        Ok(body)
+    }
+
+    fn url(&self) -> String {
+        format!("{}{}", self.base_url, W::PATH)
+    }
+}
+
+impl<W: Wire> Model for HttpModel<W> {
+    fn name(&self) -> String {
+        format!("{}/{}", W::PROVIDER, self.options.model)
+    }
+
+    fn complete<'a>(&'a self, request: ModelRequest<'a>) -> ModelFuture<'a> {
+        Box::pin(async move {
+            let url = self.url();
+            let post = Post {
+                provider: W::PROVIDER,
+                url: &url,
+                headers: self.wire.headers(self.api_key.as_ref())?,
+                body: Bytes::from(self.write(&request)?),
+            };
+            let (status, body) = self.http.post_json(&post).await?;
+            self.parse_response(&body)
+                .map_err(|error| error.with_status(status))
+        })
+    }
+}
+
+/// The environment variables a provider's official SDK reads.
+struct EnvVars {
+    key: &'static str,
+    base_url: &'static str,
+    model: &'static str,
+}
+
+/// Reads an environment variable, treating empty as unset.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+}

@@ -1,0 +1,129 @@
+//! [`ModelEvent`]: what a model's response is made of, as it arrives.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+
+use super::{ModelFuture, ModelResponse};
+use crate::conversation::{RawMessage, StopReason, ToolCall, Usage};
+use crate::error::Error;
+
+/// One piece of a model's response, as [`Model::stream`](super::Model::stream) delivers it.
+///
+/// A response is: any number of [`TextDelta`](Self::TextDelta)s and
+/// [`ToolCall`](Self::ToolCall)s, in the order the model wrote them, then one
+/// [`Finished`](Self::Finished).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ModelEvent {
+    /// The next piece of the answer's text.
+    TextDelta(String),
+    /// A tool call whose arguments are complete: it can start now, while the model goes on.
+    ToolCall(ToolCall),
+    /// The response is complete.
+    Finished(Finish),
+}
+
+/// How a response ended: the last [`ModelEvent`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Finish {
+    /// Why the model stopped.
+    pub stop_reason: StopReason,
+    /// Tokens used by the request.
+    pub usage: Usage,
+    /// The message exactly as the provider sent it, when it must be echoed back (see
+    /// [`AssistantMessage::raw`](crate::AssistantMessage::raw)).
+    pub raw: Option<RawMessage>,
+}
+
+impl Finish {
+    /// The end of a response.
+    pub fn new(stop_reason: StopReason, usage: Usage) -> Self {
+        Self {
+            stop_reason,
+            usage,
+            raw: None,
+        }
+    }
+}
+
+/// The events of a whole response, in order.
+pub(super) struct ResponseEvents {
+    text: Option<String>,
+    calls: std::vec::IntoIter<ToolCall>,
+    finish: Option<Finish>,
+}
+
+impl ResponseEvents {
+    pub(super) fn new(response: ModelResponse) -> Self {
+        let ModelResponse {
+            message,
+            stop_reason,
+            usage,
+        } = response;
+        let mut finish = Finish::new(stop_reason, usage);
+        finish.raw = message.raw;
+        Self {
+            text: message.text,
+            calls: message.tool_calls.into_iter(),
+            finish: Some(finish),
+        }
+    }
+}
+
+impl Iterator for ResponseEvents {
+    type Item = ModelEvent;
+
+    fn next(&mut self) -> Option<ModelEvent> {
+        if let Some(text) = self.text.take() {
+            return Some(ModelEvent::TextDelta(text));
+        }
+        if let Some(call) = self.calls.next() {
+            return Some(ModelEvent::ToolCall(call));
+        }
+        self.finish.take().map(ModelEvent::Finished)
+    }
+}
+
+/// The default stream: waits for the whole response, then replays it as events.
+pub(super) enum StreamOf<'a> {
+    Waiting(ModelFuture<'a>),
+    Replaying(ResponseEvents),
+    Done,
+}
+
+impl<'a> StreamOf<'a> {
+    pub(super) fn new(response: ModelFuture<'a>) -> Self {
+        Self::Waiting(response)
+    }
+}
+
+impl Stream for StreamOf<'_> {
+    type Item = Result<ModelEvent, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if let Self::Waiting(response) = this {
+            match response.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(response)) => *this = Self::Replaying(ResponseEvents::new(response)),
+                Poll::Ready(Err(error)) => {
+                    *this = Self::Done;
+                    return Poll::Ready(Some(Err(error)));
+                }
+            }
+        }
+        match this {
+            Self::Replaying(events) => match events.next() {
+                Some(event) => Poll::Ready(Some(Ok(event))),
+                None => {
+                    *this = Self::Done;
+                    Poll::Ready(None)
+                }
+            },
+            _ => Poll::Ready(None),
+        }
+    }
+}

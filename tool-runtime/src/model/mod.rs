@@ -1,0 +1,225 @@
+//! The [`Model`] trait: one request in, one response (or a stream of events) out.
+//!
+//! HTTP models ([`OpenAi`](crate::OpenAi), [`Anthropic`](crate::Anthropic)) and the
+//! [`OfflineModel`](crate::OfflineModel) implement it; the [`Agent`](crate::Agent) drives any of
+//! them through the same loop.
+
+mod assemble;
+mod event;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures_core::Stream;
+
+use crate::conversation::{AssistantMessage, Message, StopReason, Usage};
+use crate::error::Error;
+use crate::tool::ToolDefinition;
+
+pub(crate) use assemble::Assembler;
+pub use event::{Finish, ModelEvent};
+use event::{ResponseEvents, StreamOf};
+
+/// The future [`Model::complete`] returns.
+pub type ModelFuture<'a> = Pin<Box<dyn Future<Output = Result<ModelResponse, Error>> + Send + 'a>>;
+
+/// The stream [`Model::stream`] returns: events, then the end of the stream. An `Err` item ends
+/// it.
+pub type ModelStream<'a> = Pin<Box<dyn Stream<Item = Result<ModelEvent, Error>> + Send + 'a>>;
+
+/// A model behind an API: OpenAI Chat Completions, Anthropic Messages, any OpenAI-compatible
+/// server, or the offline model.
+///
+/// Object safe, so a program can choose one at run time (`Box<dyn Model>`). Implement
+/// [`complete`](Self::complete); [`stream`](Self::stream) has a default built on it, which
+/// emits the whole response as events once it has arrived.
+///
+/// ```
+/// use tool_runtime::{AssistantMessage, Model, ModelFuture, ModelRequest, ModelResponse, StopReason, Usage};
+///
+/// /// Always answers "pong".
+/// struct Pong;
+///
+/// impl Model for Pong {
+///     fn name(&self) -> String {
+///         "pong".into()
+///     }
+///
+///     fn complete<'a>(&'a self, _request: ModelRequest<'a>) -> ModelFuture<'a> {
+///         let message = AssistantMessage::text("pong");
+///         Box::pin(async move { Ok(ModelResponse::new(message, StopReason::EndTurn, Usage::default())) })
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let agent = tool_runtime::Agent::new(Pong, tool_runtime::Toolbox::new());
+/// assert_eq!(agent.run("ping").await.unwrap().text, "pong");
+/// # }
+/// ```
+pub trait Model: Send + Sync {
+    /// A short name for logs and progress lines, e.g. `openai/gpt-4o`.
+    fn name(&self) -> String;
+
+    /// Sends one request and returns the model's whole answer.
+    fn complete<'a>(&'a self, request: ModelRequest<'a>) -> ModelFuture<'a>;
+
+    /// Sends one request and returns the answer as it arrives: text deltas, each tool call as
+    /// soon as its arguments are complete, then [`ModelEvent::Finished`].
+    ///
+    /// The default waits for [`complete`](Self::complete) and replays its response as events;
+    /// the events always assemble into the same response.
+    fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
+        Box::pin(StreamOf::new(self.complete(request)))
+    }
+}
+
+impl<M: Model + ?Sized> Model for Box<M> {
+    fn name(&self) -> String {
+        (**self).name()
+    }
+
+    fn complete<'a>(&'a self, request: ModelRequest<'a>) -> ModelFuture<'a> {
+        (**self).complete(request)
+    }
+
+    fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
+        (**self).stream(request)
+    }
+}
+
+impl<M: Model + ?Sized> Model for Arc<M> {
+    fn name(&self) -> String {
+        (**self).name()
+    }
+
+    fn complete<'a>(&'a self, request: ModelRequest<'a>) -> ModelFuture<'a> {
+        (**self).complete(request)
+    }
+
+    fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
+        (**self).stream(request)
+    }
+}
+
+/// Whether and which tools the model must call.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ToolChoice {
+    /// The model decides (the default).
+    #[default]
+    Auto,
+    /// The model must call at least one tool.
+    Required,
+    /// The model must call this tool.
+    Tool(String),
+    /// The model must not call tools.
+    None,
+}
+
+static AUTO: ToolChoice = ToolChoice::Auto;
+
+/// Everything a [`Model`] needs for one request, borrowed from the caller.
+///
+/// ```
+/// use tool_runtime::{Message, ModelRequest, ToolChoice, tool, tools};
+///
+/// /// Add two numbers.
+/// #[tool]
+/// fn add(a: i64, b: i64) -> i64 { a + b }
+///
+/// let toolbox = tools![add];
+/// let tools: Vec<_> = toolbox.definitions().collect();
+/// let messages = [Message::user("2 + 3?")];
+/// let request = ModelRequest::new(&messages)
+///     .system("Be brief.")
+///     .tools(&tools)
+///     .tool_choice(&ToolChoice::Required);
+/// assert_eq!(request.tools[0].name(), "add");
+/// assert!(request.parallel_tool_calls);
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct ModelRequest<'a> {
+    /// The system prompt.
+    pub system: Option<&'a str>,
+    /// The conversation so far.
+    pub messages: &'a [Message],
+    /// The tools the model may call.
+    pub tools: &'a [&'a ToolDefinition],
+    /// Whether and which tools it must call.
+    pub tool_choice: &'a ToolChoice,
+    /// Whether it may ask for several calls in one response.
+    pub parallel_tool_calls: bool,
+}
+
+impl<'a> ModelRequest<'a> {
+    /// A request for this conversation: no system prompt, no tools, parallel calls allowed.
+    pub fn new(messages: &'a [Message]) -> Self {
+        Self {
+            system: None,
+            messages,
+            tools: &[],
+            tool_choice: &AUTO,
+            parallel_tool_calls: true,
+        }
+    }
+
+    /// The system prompt.
+    #[must_use]
+    pub fn system(mut self, system: &'a str) -> Self {
+        self.system = Some(system);
+        self
+    }
+
+    /// The tools the model may call.
+    #[must_use]
+    pub fn tools(mut self, tools: &'a [&'a ToolDefinition]) -> Self {
+        self.tools = tools;
+        self
+    }
+
+    /// Whether and which tools the model must call.
+    #[must_use]
+    pub fn tool_choice(mut self, tool_choice: &'a ToolChoice) -> Self {
+        self.tool_choice = tool_choice;
+        self
+    }
+
+    /// Whether the model may ask for several calls in one response.
+    #[must_use]
+    pub fn parallel_tool_calls(mut self, parallel: bool) -> Self {
+        self.parallel_tool_calls = parallel;
+        self
+    }
+}
+
+/// One answer from a model.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ModelResponse {
+    /// The assistant message.
+    pub message: AssistantMessage,
+    /// Why it stopped.
+    pub stop_reason: StopReason,
+    /// Tokens used by this request.
+    pub usage: Usage,
+}
+
+impl ModelResponse {
+    /// A response from its parts.
+    pub fn new(message: AssistantMessage, stop_reason: StopReason, usage: Usage) -> Self {
+        Self {
+            message,
+            stop_reason,
+            usage,
+        }
+    }
+
+    /// The response as the events a stream of it would carry: the text, each tool call, then
+    /// [`ModelEvent::Finished`]. They assemble back into this same response.
+    pub fn into_events(self) -> impl Iterator<Item = ModelEvent> + Send {
+        ResponseEvents::new(self)
+    }
+}

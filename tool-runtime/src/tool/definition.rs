@@ -1,0 +1,142 @@
+//! [`ToolDefinition`]: a tool's name, description, parameter schema and execution policy.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::schema::strict::{self, StrictError};
+
+/// Everything the runtime knows about a tool except how to run it.
+///
+/// Holds the name, the description and the parameters' JSON Schema (the plain flavour, sent to
+/// Anthropic and to OpenAI without `strict`), and derives the other flavours from it once, on first
+/// use. `#[tool]` builds one per tool and caches it for the life of the program.
+pub struct ToolDefinition {
+    name: Cow<'static, str>,
+    description: Cow<'static, str>,
+    parameters: Value,
+    strict: OnceLock<Result<Value, StrictError>>,
+    /// Whether the reason the schema cannot be strict was logged.
+    warned: AtomicBool,
+    timeout: Option<Duration>,
+    sequential: bool,
+}
+
+impl ToolDefinition {
+    /// A definition from a name, a description and a JSON Schema for the arguments object.
+    ///
+    /// The name should match `^[a-zA-Z0-9_-]{1,64}$` (what OpenAI and Anthropic accept); a
+    /// [`Toolbox`](crate::Toolbox) refuses one that does not.
+    pub fn new(
+        name: impl Into<Cow<'static, str>>,
+        description: impl Into<Cow<'static, str>>,
+        parameters: Value,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            description: description.into(),
+            parameters,
+            strict: OnceLock::new(),
+            warned: AtomicBool::new(false),
+            timeout: None,
+            sequential: false,
+        }
+    }
+
+    /// Sets a time limit for each call of this tool, overriding the toolbox's default.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Marks the tool sequential: its calls run one at a time, in the order the model made them.
+    #[must_use]
+    pub fn with_sequential(mut self, sequential: bool) -> Self {
+        self.sequential = sequential;
+        self
+    }
+
+    /// The tool's name, as the model calls it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What the tool does, as the model reads it.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The JSON Schema of the arguments object (the plain flavour).
+    pub fn parameters(&self) -> &Value {
+        &self.parameters
+    }
+
+    /// This tool's own time limit, if it has one.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Whether the tool's calls must run one at a time, in order.
+    pub fn is_sequential(&self) -> bool {
+        self.sequential
+    }
+
+    /// The parameters in OpenAI's strict flavour, or why they cannot be made strict.
+    ///
+    /// Computed once, on first use, by [`to_strict`](crate::strict::to_strict).
+    pub fn strict_parameters(&self) -> Result<&Value, &StrictError> {
+        self.strict
+            .get_or_init(|| strict::to_strict(&self.parameters))
+            .as_ref()
+    }
+
+    /// The strict flavour, when the schema allows it, for a request that asks for strict tools.
+    /// Why a schema cannot be strict is logged once per definition, as a warning: the tool is
+    /// then sent in its plain flavour.
+    pub(crate) fn strict_for_request(&self) -> Option<&Value> {
+        match self.strict_parameters() {
+            Ok(parameters) => Some(parameters),
+            Err(reason) => {
+                if !self.warned.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        tool = self.name(),
+                        %reason,
+                        "schema is not strict-compatible; sending it without `strict`"
+                    );
+                }
+                None
+            }
+        }
+    }
+}
+
+impl Clone for ToolDefinition {
+    fn clone(&self) -> Self {
+        Self {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            parameters: self.parameters.clone(),
+            strict: self.strict.clone(),
+            warned: AtomicBool::new(self.warned.load(Ordering::Relaxed)),
+            timeout: self.timeout,
+            sequential: self.sequential,
+        }
+    }
+}
+
+impl fmt::Debug for ToolDefinition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ToolDefinition")
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("parameters", &self.parameters)
+            .field("timeout", &self.timeout)
+            .field("sequential", &self.sequential)
+            .finish_non_exhaustive()
+    }
+}

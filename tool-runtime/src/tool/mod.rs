@@ -1,0 +1,99 @@
+//! Tools: the object-safe [`Tool`] trait and the values that flow through a call.
+
+mod arguments;
+mod context;
+mod definition;
+mod error;
+mod name;
+mod output;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub use arguments::Arguments;
+pub use context::CallContext;
+pub(crate) use context::Hold;
+pub use definition::ToolDefinition;
+pub(crate) use error::DisplayDuration;
+pub use error::{FieldIssue, InvalidArguments, ToolError};
+pub(crate) use name::{check_parameter_name, check_tool_name};
+pub use output::ToolOutput;
+
+/// The future a [`Tool`] returns: `'static` and `Send`, so the runtime can spawn it.
+pub type ToolFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, ToolError>> + Send + 'static>>;
+
+/// Something a model can call.
+///
+/// `#[tool]` implements this for you; implement it by hand for tools whose schema or name is only
+/// known at run time (a tool loaded from a config file, a proxy to a remote service…). The trait is
+/// object safe: a [`Toolbox`](crate::Toolbox) stores tools as `Arc<dyn Tool>`.
+///
+/// `call` decodes the arguments *before* it returns, so the future it hands back owns everything it
+/// needs and can run on any task.
+///
+/// ```
+/// use serde_json::json;
+/// use tool_runtime::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture, ToolOutput};
+///
+/// /// Echoes its `text` argument.
+/// struct Echo(ToolDefinition);
+///
+/// impl Tool for Echo {
+///     fn definition(&self) -> &ToolDefinition {
+///         &self.0
+///     }
+///
+///     fn call(&self, args: &Arguments, _ctx: CallContext) -> ToolFuture {
+///         let text = args.to_value().ok().and_then(|v| v["text"].as_str().map(str::to_owned));
+///         Box::pin(async move { Ok(ToolOutput::text(text.unwrap_or_default())) })
+///     }
+/// }
+///
+/// let echo = Echo(ToolDefinition::new(
+///     "echo",
+///     "Repeat the text back.",
+///     json!({"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}),
+/// ));
+/// assert_eq!(echo.definition().name(), "echo");
+/// ```
+pub trait Tool: Send + Sync + 'static {
+    /// The tool's name, description, parameter schema and execution policy.
+    fn definition(&self) -> &ToolDefinition;
+
+    /// Decodes `args` and starts the call.
+    ///
+    /// Invalid arguments make the returned future resolve to
+    /// [`ToolError::InvalidArguments`] at once, without running the tool.
+    fn call(&self, args: &Arguments, ctx: CallContext) -> ToolFuture;
+}
+
+impl<T: Tool + ?Sized> Tool for Arc<T> {
+    fn definition(&self) -> &ToolDefinition {
+        (**self).definition()
+    }
+
+    fn call(&self, args: &Arguments, ctx: CallContext) -> ToolFuture {
+        (**self).call(args, ctx)
+    }
+}
+
+impl<T: Tool + ?Sized> Tool for Box<T> {
+    fn definition(&self) -> &ToolDefinition {
+        (**self).definition()
+    }
+
+    fn call(&self, args: &Arguments, ctx: CallContext) -> ToolFuture {
+        (**self).call(args, ctx)
+    }
+}
+
+/// Whether `name` is a tool name OpenAI and Anthropic accept: `^[a-zA-Z0-9_-]{1,64}$`.
+///
+/// ```
+/// assert!(tool_runtime::is_valid_tool_name("get_weather"));
+/// assert!(!tool_runtime::is_valid_tool_name("get weather"));
+/// ```
+pub fn is_valid_tool_name(name: &str) -> bool {
+    check_tool_name(name).is_ok()
+}

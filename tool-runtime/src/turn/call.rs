@@ -1,0 +1,97 @@
+//! One call's life on its task: its place in the sequential chain, a concurrency permit, the time
+//! limit, the tracing span, and its result.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, oneshot};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::conversation::ToolCall;
+use crate::tool::{DisplayDuration, Hold, ToolError, ToolFuture, ToolOutput};
+
+/// What a call waits for before it runs, and what it holds while it runs.
+pub(super) struct Schedule {
+    /// The previous sequential call's sender: dropped (finished, failed, panicked or aborted)
+    /// means this call's turn.
+    pub(super) after: Option<oneshot::Receiver<()>>,
+    /// Held while this call runs; the next sequential call waits for it.
+    pub(super) done: Option<oneshot::Sender<()>>,
+    /// The turn's concurrency cap.
+    pub(super) permits: Option<Arc<Semaphore>>,
+    /// The call's time limit.
+    pub(super) timeout: Option<Duration>,
+    /// Where the chain place and the permit live: released when the task AND every clone of
+    /// the call's context (a sync body still running) are done.
+    pub(super) hold: Arc<Hold>,
+}
+
+/// How a call's task ended: its index in the turn, its outcome and how long it ran.
+pub(super) type Finished = (usize, Result<ToolOutput, ToolError>, Duration);
+
+/// The task of one call: waits for its turn, runs the tool's future under its time limit, and
+/// answers with the call's index and outcome.
+pub(super) fn task(
+    index: usize,
+    call: &ToolCall,
+    future: ToolFuture,
+    schedule: Schedule,
+) -> impl Future<Output = Finished> + Send + 'static {
+    let span = tracing::info_span!(
+        "tool_call",
+        tool = %call.name,
+        call_id = %call.id,
+        duration_us = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+    );
+    let Schedule {
+        after,
+        done,
+        permits,
+        timeout,
+        hold,
+    } = schedule;
+    async move {
+        if let Some(previous) = after {
+            let _ = previous.await;
+        }
+        if let Some(permits) = permits
+            && let Ok(permit) = permits.acquire_owned().await
+        {
+            hold.keep(permit);
+        }
+        if let Some(done) = done {
+            hold.keep(done);
+        }
+        let started = Instant::now();
+        let outcome = match timeout {
+            Some(limit) => tokio::time::timeout(limit, future)
+                .await
+                .unwrap_or(Err(ToolError::TimedOut(limit))),
+            None => future.await,
+        };
+        let duration = started.elapsed();
+        // The task's share of the hold; a sync body still running keeps its own.
+        drop(hold);
+        record(&outcome, duration);
+        (index, outcome, duration)
+    }
+    .instrument(span)
+}
+
+/// Fills in the call's span: how long it ran and how it ended.
+fn record(outcome: &Result<ToolOutput, ToolError>, duration: Duration) {
+    let span = tracing::Span::current();
+    span.record("duration_us", duration.as_micros() as u64);
+    match outcome {
+        Ok(_) => {
+            span.record("outcome", "ok");
+            tracing::debug!(duration = %DisplayDuration(duration), "tool call finished");
+        }
+        Err(error) => {
+            span.record("outcome", error.kind_name());
+            tracing::debug!(duration = %DisplayDuration(duration), %error, "tool call failed");
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! [`Turn`]: the calls of one model turn, each started the moment it is known, all answered.
+
+mod call;
+
+use std::collections::{HashMap, VecDeque};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, oneshot};
+use tokio::task::{self, JoinSet};
+
+use crate::__private::panicked;
+use crate::conversation::{ToolCall, ToolResult};
+use crate::tool::{CallContext, Hold, ToolError, ToolOutput};
+use crate::toolbox::Toolbox;
+use call::Schedule;
+
+/// The calls of one model turn, run concurrently; every call started gets exactly one result.
+///
+/// [`start`](Self::start) a call the moment it is known (with streaming, the moment its
+/// arguments are complete), [`next`](Self::next) to see results as they arrive,
+/// [`finish`](Self::finish) for one result per call in call order, or [`cancel`](Self::cancel)
+/// to stop what is still running and answer it `Cancelled`.
+///
+/// Each call runs on its own tokio task (so CPU-heavy tools use every worker of a multi-thread
+/// runtime), up to the toolbox's concurrency cap; synchronous tools run on the blocking pool.
+/// Calls of tools marked `sequential` run one at a time, in the order they were started, while
+/// the others fan out around them. Nothing a call does can take its siblings down: an unknown
+/// tool, invalid arguments, an `Err`, a panic or a timeout each become that call's error result.
+///
+/// Dropping a turn aborts every call still running (a synchronous tool already running on the
+/// blocking pool finishes on its own, unobserved, still holding its place in the sequential
+/// chain).
+///
+/// ```
+/// use tool_runtime::{ToolCall, tool, tools};
+///
+/// /// Double a number.
+/// #[tool]
+/// async fn double(x: i64) -> i64 {
+///     x * 2
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let toolbox = tools![double];
+/// let mut turn = toolbox.turn();
+/// turn.start(&ToolCall::new("call_1", "double", r#"{"x": 2}"#));
+/// // … later calls may start while the first runs …
+/// turn.start(&ToolCall::new("call_2", "double", r#"{"x": 21}"#));
+/// while let Some((index, result)) = turn.next().await {
+///     println!("call {index} done: {}", result.content());
+/// }
+/// let results = turn.finish().await;
+/// assert_eq!(results[1].content(), "42");
+/// # }
+/// ```
+pub struct Turn<'t> {
+    toolbox: &'t Toolbox,
+    /// One per call started, in order.
+    slots: Vec<Slot>,
+    /// Calls that finished without a task (unknown tool, a panic while decoding), not yet seen
+    /// by `next`.
+    ready: VecDeque<usize>,
+    tasks: JoinSet<call::Finished>,
+    task_index: HashMap<task::Id, usize>,
+    permits: Option<Arc<Semaphore>>,
+    /// The sequential chain: the next sequential call waits for this sender to drop.
+    chain: Option<oneshot::Receiver<()>>,
+}
+
+/// A started call: still running, or answered.
+enum Slot {
+    Running { call_id: String, name: String },
+    Answered(ToolResult),
+}
+
+impl Slot {
+    fn name(&self) -> &str {
+        match self {
+            Self::Running { name, .. } => name,
+            Self::Answered(result) => &result.name,
+        }
+    }
+
+    /// The call's result, `Cancelled` if it has none.
+    fn into_result(self) -> ToolResult {
+        match self {
+            Self::Running { call_id, name } => {
+                ToolResult::new(call_id, name, Err(ToolError::Cancelled))
+            }
+            Self::Answered(result) => result,
+        }
+    }
+}
+
+impl Toolbox {
+    /// A new, empty turn over these tools.
+    pub fn turn(&self) -> Turn<'_> {
+        Turn {
+            toolbox: self,
+            slots: Vec::new(),
+            ready: VecDeque::new(),
+            tasks: JoinSet::new(),
+            task_index: HashMap::new(),
+            permits: self
+                .max_concurrency()
+                .map(|max| Arc::new(Semaphore::new(max))),
+            chain: None,
+        }
+    }
+
+    /// Runs every call of a turn and returns one result per call, in the calls' order.
+    ///
+    /// Sugar for a [`Turn`] that starts every call, then finishes. Dropping the returned future
+    /// aborts every call still running; to keep the results that arrived before an
+    /// interruption, drive a [`Turn`] yourself, or finish with [`complete_turn`].
+    ///
+    /// ```
+    /// use tool_runtime::{ToolCall, tool, tools};
+    ///
+    /// /// Double a number.
+    /// #[tool]
+    /// async fn double(x: i64) -> i64 {
+    ///     x * 2
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let toolbox = tools![double];
+    /// let calls = [
+    ///     ToolCall::new("call_1", "double", r#"{"x": 2}"#),
+    ///     ToolCall::new("call_2", "triple", r#"{"x": 2}"#),
+    /// ];
+    /// let results = toolbox.run(&calls).await;
+    /// assert_eq!(results[0].content(), "4");
+    /// assert!(results[1].is_error());
+    /// assert_eq!(results[1].call_id, "call_2");
+    /// # }
+    /// ```
+    pub async fn run(&self, calls: &[ToolCall]) -> Vec<ToolResult> {
+        let mut turn = self.turn();
+        for call in calls {
+            turn.start(call);
+        }
+        turn.finish().await
+    }
+}
+
+impl Turn<'_> {
+    /// Starts `call` and returns its index in the turn (0 for the first call started).
+    ///
+    /// The call's arguments are decoded here, on the caller's task; the tool then runs on a task
+    /// of its own. A call that cannot run (an unknown tool, a decoder that panicked) has its
+    /// error result at once.
+    pub fn start(&mut self, call: &ToolCall) -> usize {
+        let index = self.slots.len();
+        let Some(tool) = self.toolbox.get(&call.name) else {
+            let error = self.toolbox.unknown_tool(&call.name);
+            self.settle(ToolResult::error(call, error));
+            return index;
+        };
+        let definition = tool.definition();
+        let (after, done) = if definition.is_sequential() {
+            let (done, next) = oneshot::channel();
+            (self.chain.replace(next), Some(done))
+        } else {
+            (None, None)
+        };
+        let hold = Arc::new(Hold::default());
+        let context = CallContext::holding(call.id.as_str(), hold.clone());
+        // A panic in a `Deserialize` impl or a hand-written `call` must not take the turn down.
+        let future = match catch_unwind(AssertUnwindSafe(|| tool.call(&call.arguments, context))) {
+            Ok(future) => future,
+            Err(payload) => {
+                let error = panicked(&call.name, payload.as_ref());
+                self.settle(ToolResult::error(call, error));
+                return index;
+            }
+        };
+        let schedule = Schedule {
+            after,
+            done,
+            permits: self.permits.clone(),
+            timeout: definition.timeout().or(self.toolbox.default_timeout()),
+            hold,
+        };
+        let handle = self.tasks.spawn(call::task(index, call, future, schedule));
+        self.task_index.insert(handle.id(), index);
+        self.slots.push(Slot::Running {
+            call_id: call.id.clone(),
+            name: call.name.clone(),
+        });
+        index
+    }
+
+    /// Waits for the next call to finish and returns its index and result; `None` once every
+    /// call started so far has its result.
+    pub async fn next(&mut self) -> Option<(usize, &ToolResult)> {
+        let index = match self.ready.pop_front() {
+            Some(index) => index,
+            None => {
+                let joined = self.tasks.join_next_with_id().await?;
+                self.joined(joined)
+            }
+        };
+        self.answered(index)
+    }
+
+    /// The next result that is in already, without waiting: `None` when no call has finished
+    /// since the last one was seen.
+    pub fn try_next(&mut self) -> Option<(usize, &ToolResult)> {
+        let index = match self.ready.pop_front() {
+            Some(index) => index,
+            None => {
+                let joined = self.tasks.try_join_next_with_id()?;
+                self.joined(joined)
+            }
+        };
+        self.answered(index)
+    }
+
+    /// Records how a call's task ended and returns the call's index.
+    fn joined(&mut self, joined: Result<(task::Id, call::Finished), task::JoinError>) -> usize {
+        let (index, outcome, duration) = match joined {
+            Ok((_, finished)) => finished,
+            Err(error) => {
+                let index = self.task_index[&error.id()];
+                let reason = if error.is_panic() {
+                    panicked(self.slots[index].name(), error.into_panic().as_ref())
+                } else {
+                    ToolError::Cancelled
+                };
+                (index, Err(reason), Duration::ZERO)
+            }
+        };
+        self.answer(index, outcome, duration);
+        index
+    }
+
+    fn answered(&self, index: usize) -> Option<(usize, &ToolResult)> {
+        match &self.slots[index] {
+            Slot::Answered(result) => Some((index, result)),
+            Slot::Running { .. } => None,
+        }
+    }
+
+    /// Waits for every call and returns one result per call, in the order they were started.
+    pub async fn finish(mut self) -> Vec<ToolResult> {
+        while self.next().await.is_some() {}
+        self.into_results()
+    }
+
+    /// Stops every call still running and returns one result per call, in the order they were
+    /// started: the results that arrived are kept, every other call is answered `Cancelled`.
+    pub fn cancel(mut self) -> Vec<ToolResult> {
+        // Results that are in but were not asked for yet are kept.
+        while let Some(joined) = self.tasks.try_join_next_with_id() {
+            self.joined(joined);
+        }
+        self.tasks.abort_all();
+        self.into_results()
+    }
+
+    /// How many calls were started.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether no call was started.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Answers a call that could not start.
+    fn settle(&mut self, result: ToolResult) {
+        self.ready.push_back(self.slots.len());
+        self.slots.push(Slot::Answered(result));
+    }
+
+    /// Answers a call whose task ended.
+    fn answer(&mut self, index: usize, outcome: Result<ToolOutput, ToolError>, duration: Duration) {
+        let slot = &mut self.slots[index];
+        if let Slot::Running { call_id, name } = slot {
+            let result = ToolResult::new(std::mem::take(call_id), std::mem::take(name), outcome);
+            *slot = Slot::Answered(result.with_duration(duration));
+        }
+    }
+
+    fn into_results(self) -> Vec<ToolResult> {
+        self.slots.into_iter().map(Slot::into_result).collect()
+    }
+}
+
+impl std::fmt::Debug for Turn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Turn")
+            .field("started", &self.slots.len())
+            .field("running", &self.tasks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Answers every call of an interrupted turn: the results that exist are kept (matched by
+/// position and id), every other call gets a `Cancelled` error result. The output has one result
+/// per call, in call order, so the turn can be sent to the model as complete.
+///
+/// ```
+/// use tool_runtime::{ToolCall, complete_turn};
+///
+/// let calls = [ToolCall::new("a", "t", "{}"), ToolCall::new("b", "t", "{}")];
+/// let results = complete_turn(&calls, Vec::new());
+/// assert_eq!(results.len(), 2);
+/// assert_eq!(results[1].content(), "Cancelled");
+/// ```
+pub fn complete_turn(
+    calls: &[ToolCall],
+    results: impl IntoIterator<Item = (usize, ToolResult)>,
+) -> Vec<ToolResult> {
+    let mut slots: Vec<Option<ToolResult>> = vec![None; calls.len()];
+    for (index, result) in results {
+        if let Some(slot) = slots.get_mut(index)
+            && calls[index].id == result.call_id
+        {
+            *slot = Some(result);
+        }
+    }
+    slots
+        .into_iter()
+        .zip(calls)
+        .map(|(slot, call)| slot.unwrap_or_else(|| ToolResult::cancelled(call)))
+        .collect()
+}

@@ -1,0 +1,62 @@
+//! The Anthropic Messages API (`POST {base}/v1/messages`).
+
+mod repair;
+mod request;
+mod response;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+pub use repair::repair;
+pub use request::tools;
+
+use super::sealed::{Options, Protocol};
+use crate::error::Error;
+use crate::http::ApiKey;
+use crate::model::{ModelRequest, ModelResponse};
+
+/// The `format` of Anthropic messages kept in a transcript's
+/// [`RawMessage`](crate::RawMessage).
+pub(crate) const FORMAT: &str = "anthropic";
+/// The API version every request names.
+const API_VERSION: &str = "2023-06-01";
+
+/// The Anthropic Messages wire protocol: what [`Anthropic`](crate::Anthropic) speaks.
+///
+/// Assistant turns that came from Anthropic are echoed back exactly as received (thinking
+/// blocks and fields newer than this library survive); tool results go into ONE user message
+/// per turn, `tool_result` blocks first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnthropicMessages {}
+
+impl Protocol for AnthropicMessages {
+    const PROVIDER: &'static str = "anthropic";
+    const PATH: &'static str = "/v1/messages";
+
+    fn headers(&self, key: Option<&ApiKey>) -> Result<HeaderMap, Error> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            HeaderName::from_static("anthropic-version"),
+            HeaderValue::from_static(API_VERSION),
+        );
+        if let Some(key) = key {
+            headers.insert(
+                HeaderName::from_static("x-api-key"),
+                key.header(Self::PROVIDER, "")?,
+            );
+        }
+        Ok(headers)
+    }
+
+    fn write_request(
+        &self,
+        request: &ModelRequest<'_>,
+        options: &Options,
+        out: &mut Vec<u8>,
+    ) -> serde_json::Result<()> {
+        request::write(request, options, out)
+    }
+
+    fn read_response(&self, body: &[u8]) -> Result<ModelResponse, Error> {
+        response::read(body)
+    }
+}

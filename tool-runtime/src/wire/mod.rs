@@ -1,0 +1,96 @@
+//! Wire protocols: pure translation between the neutral conversation and each API's JSON.
+//!
+//! A wire turns a [`ModelRequest`](crate::ModelRequest) into the body of a request, the body of a
+//! response into a [`ModelResponse`](crate::ModelResponse), tool definitions into its `tools`
+//! entries, and repairs a transcript saved in its own shape. It never sees a toolbox, a turn or
+//! an agent; an [`HttpModel`](crate::HttpModel) sends what it writes.
+//!
+//! - [`openai_chat`]: OpenAI Chat Completions, and every OpenAI-compatible server.
+//! - [`anthropic`]: the Anthropic Messages API.
+
+pub mod anthropic;
+pub mod openai_chat;
+
+use std::fmt;
+
+pub use anthropic::AnthropicMessages;
+pub use openai_chat::OpenAiChat;
+
+/// A wire protocol an [`HttpModel`](crate::HttpModel) speaks: [`OpenAiChat`] or
+/// [`AnthropicMessages`]. Sealed: the protocols are this crate's.
+pub trait Wire: sealed::Protocol + Clone + fmt::Debug + Send + Sync + 'static {}
+
+impl Wire for OpenAiChat {}
+impl Wire for AnthropicMessages {}
+
+pub(crate) mod sealed {
+    use reqwest::header::HeaderMap;
+
+    use crate::error::Error;
+    use crate::http::ApiKey;
+    use crate::model::{ModelRequest, ModelResponse};
+
+    /// What every request of an [`HttpModel`](crate::HttpModel) carries besides the
+    /// conversation.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Options {
+        /// The model, e.g. `gpt-4o-mini`.
+        pub model: String,
+        /// The most tokens the model may write per response.
+        pub max_tokens: Option<u32>,
+        /// The sampling temperature.
+        pub temperature: Option<f64>,
+    }
+
+    /// The translation a wire does.
+    pub trait Protocol {
+        /// The provider its errors name, e.g. `openai`.
+        const PROVIDER: &'static str;
+        /// The path of the endpoint, after the base URL.
+        const PATH: &'static str;
+
+        /// The headers of every request: authentication and protocol version.
+        fn headers(&self, key: Option<&ApiKey>) -> Result<HeaderMap, Error>;
+
+        /// Writes the body of a request.
+        fn write_request(
+            &self,
+            request: &ModelRequest<'_>,
+            options: &Options,
+            out: &mut Vec<u8>,
+        ) -> serde_json::Result<()>;
+
+        /// Reads the body of a response.
+        fn read_response(&self, body: &[u8]) -> Result<ModelResponse, Error>;
+    }
+}
+
+/// `arguments` as the JSON object a call's input must be: an object stays as it is, anything
+/// else (text that does not parse, a non-object) becomes `{}`.
+pub(crate) fn arguments_object(arguments: &crate::Arguments) -> serde_json::Value {
+    match arguments.to_value() {
+        Ok(value @ serde_json::Value::Object(_)) => value,
+        _ => serde_json::Value::Object(serde_json::Map::new()),
+    }
+}
+
+/// Serializes a tool result's content (the output, or the error's message) without first
+/// rendering it into a `String` of its own.
+pub(crate) struct Content<'a>(pub(crate) &'a crate::ToolResult);
+
+impl serde::Serialize for Content<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0.outcome {
+            Ok(output) => serializer.serialize_str(output.as_str()),
+            Err(error) => serializer.collect_str(error),
+        }
+    }
+}
+
+/// The text of a result's content is empty.
+pub(crate) fn content_is_empty(result: &crate::ToolResult) -> bool {
+    match &result.outcome {
+        Ok(output) => output.as_str().is_empty(),
+        Err(error) => error.to_string().is_empty(),
+    }
+}

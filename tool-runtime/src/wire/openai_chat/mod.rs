@@ -1,0 +1,60 @@
+//! OpenAI Chat Completions (`POST {base}/chat/completions`), and every server that speaks it
+//! (vLLM, llama.cpp, Ollama, Groq…).
+
+mod repair;
+mod request;
+mod response;
+
+use reqwest::header::{AUTHORIZATION, HeaderMap};
+
+pub use repair::repair;
+pub use request::tools;
+
+use super::sealed::{Options, Protocol};
+use crate::error::Error;
+use crate::http::ApiKey;
+use crate::model::{ModelRequest, ModelResponse};
+
+/// The OpenAI Chat Completions wire protocol: what [`OpenAi`](crate::OpenAi) speaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAiChat {
+    /// Tools in the strict flavour where their schema allows it.
+    pub(crate) strict: bool,
+    /// `max_tokens` rather than `max_completion_tokens`, for servers that predate the latter.
+    pub(crate) legacy_max_tokens: bool,
+}
+
+impl Default for OpenAiChat {
+    fn default() -> Self {
+        Self {
+            strict: true,
+            legacy_max_tokens: false,
+        }
+    }
+}
+
+impl Protocol for OpenAiChat {
+    const PROVIDER: &'static str = "openai";
+    const PATH: &'static str = "/chat/completions";
+
+    fn headers(&self, key: Option<&ApiKey>) -> Result<HeaderMap, Error> {
+        let mut headers = HeaderMap::new();
+        if let Some(key) = key {
+            headers.insert(AUTHORIZATION, key.header(Self::PROVIDER, "Bearer ")?);
+        }
+        Ok(headers)
+    }
+
+    fn write_request(
+        &self,
+        request: &ModelRequest<'_>,
+        options: &Options,
+        out: &mut Vec<u8>,
+    ) -> serde_json::Result<()> {
+        request::write(self, request, options, out)
+    }
+
+    fn read_response(&self, body: &[u8]) -> Result<ModelResponse, Error> {
+        response::read(body)
+    }
+}

@@ -1,0 +1,295 @@
+//! The request body, serialized straight from the borrowed conversation: no JSON tree is built.
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use super::OpenAiChat;
+use crate::conversation::{AssistantMessage, Message, ToolCall, ToolResult};
+use crate::model::{ModelRequest, ToolChoice};
+use crate::tool::{Arguments, ToolDefinition};
+use crate::wire::Content;
+use crate::wire::sealed::Options;
+
+/// The entries of a Chat Completions `tools` array.
+///
+/// With `strict`, each tool whose schema allows it is sent in the strict flavour with
+/// `"strict": true`; the others are sent plain (why is logged once per tool, and
+/// [`ToolDefinition::strict_parameters`] tells it).
+///
+/// ```
+/// use tool_runtime::{tool, tools, wire};
+///
+/// /// Add two numbers.
+/// #[tool]
+/// fn add(a: i64, b: i64) -> i64 { a + b }
+///
+/// let toolbox = tools![add];
+/// let entries = wire::openai_chat::tools(toolbox.definitions(), true);
+/// assert_eq!(entries[0]["function"]["name"], "add");
+/// assert_eq!(entries[0]["function"]["strict"], true);
+/// ```
+pub fn tools<'a>(
+    definitions: impl IntoIterator<Item = &'a ToolDefinition>,
+    strict: bool,
+) -> Vec<Value> {
+    definitions
+        .into_iter()
+        .map(|definition| {
+            serde_json::to_value(ToolEntry { definition, strict })
+                .expect("a tool definition serializes")
+        })
+        .collect()
+}
+
+pub(super) fn write(
+    wire: &OpenAiChat,
+    request: &ModelRequest<'_>,
+    options: &Options,
+    out: &mut Vec<u8>,
+) -> serde_json::Result<()> {
+    let has_tools = !request.tools.is_empty();
+    let (max_completion_tokens, max_tokens) = if wire.legacy_max_tokens {
+        (None, options.max_tokens)
+    } else {
+        (options.max_tokens, None)
+    };
+    let body = Body {
+        model: &options.model,
+        messages: Messages {
+            system: request.system,
+            messages: request.messages,
+        },
+        tools: has_tools.then_some(Tools {
+            definitions: request.tools,
+            strict: wire.strict,
+        }),
+        tool_choice: if has_tools {
+            Choice::of(request.tool_choice)
+        } else {
+            None
+        },
+        parallel_tool_calls: (has_tools && !request.parallel_tool_calls).then_some(false),
+        max_completion_tokens,
+        max_tokens,
+        temperature: options.temperature,
+    };
+    serde_json::to_writer(out, &body)
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    model: &'a str,
+    messages: Messages<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tools: Option<Tools<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_choice: Option<Choice<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parallel_tool_calls: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_completion_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f64>,
+}
+
+/// The system prompt, then every message; a result message becomes one `tool` message per call.
+struct Messages<'a> {
+    system: Option<&'a str>,
+    messages: &'a [Message],
+}
+
+impl Serialize for Messages<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        if let Some(system) = self.system {
+            seq.serialize_element(&Text {
+                role: "system",
+                content: system,
+            })?;
+        }
+        for message in self.messages {
+            match message {
+                Message::User { text } => seq.serialize_element(&Text {
+                    role: "user",
+                    content: text,
+                })?,
+                Message::Assistant(assistant) => seq.serialize_element(&Assistant(assistant))?,
+                Message::ToolResults { results } => {
+                    for result in results {
+                        seq.serialize_element(&ToolMessage(result))?;
+                    }
+                }
+            }
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    role: &'static str,
+    content: &'a str,
+}
+
+struct Assistant<'a>(&'a AssistantMessage);
+
+impl Serialize for Assistant<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let assistant = self.0;
+        let calls = &assistant.tool_calls;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("role", "assistant")?;
+        // `null` content is only accepted beside tool calls; a message with neither gets "".
+        match &assistant.text {
+            Some(text) => map.serialize_entry("content", text)?,
+            None if calls.is_empty() => map.serialize_entry("content", "")?,
+            None => map.serialize_entry("content", &())?,
+        }
+        if !calls.is_empty() {
+            map.serialize_entry("tool_calls", &Calls(calls))?;
+        }
+        map.end()
+    }
+}
+
+struct Calls<'a>(&'a [ToolCall]);
+
+impl Serialize for Calls<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|call| CallEntry {
+            id: &call.id,
+            kind: "function",
+            function: Function {
+                name: &call.name,
+                arguments: ArgumentsText(&call.arguments),
+            },
+        }))
+    }
+}
+
+#[derive(Serialize)]
+struct CallEntry<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: Function<'a>,
+}
+
+#[derive(Serialize)]
+struct Function<'a> {
+    name: &'a str,
+    arguments: ArgumentsText<'a>,
+}
+
+/// Arguments as the JSON text OpenAI expects in history; empty text becomes `{}`, which every
+/// chat template can parse.
+struct ArgumentsText<'a>(&'a Arguments);
+
+impl Serialize for ArgumentsText<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.json_text())
+    }
+}
+
+struct ToolMessage<'a>(&'a ToolResult);
+
+impl Serialize for ToolMessage<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("role", "tool")?;
+        map.serialize_entry("tool_call_id", &self.0.call_id)?;
+        map.serialize_entry("content", &Content(self.0))?;
+        map.end()
+    }
+}
+
+struct Tools<'a> {
+    definitions: &'a [&'a ToolDefinition],
+    strict: bool,
+}
+
+impl Serialize for Tools<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.definitions.iter().map(|definition| ToolEntry {
+            definition,
+            strict: self.strict,
+        }))
+    }
+}
+
+/// `{"type": "function", "function": {name, description, parameters, strict?}}`.
+struct ToolEntry<'a> {
+    definition: &'a ToolDefinition,
+    strict: bool,
+}
+
+impl Serialize for ToolEntry<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("type", "function")?;
+        map.serialize_entry("function", &FunctionEntry(self))?;
+        map.end()
+    }
+}
+
+struct FunctionEntry<'a>(&'a ToolEntry<'a>);
+
+impl Serialize for FunctionEntry<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let definition = self.0.definition;
+        let strict = if self.0.strict {
+            definition.strict_for_request()
+        } else {
+            None
+        };
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("name", definition.name())?;
+        map.serialize_entry("description", definition.description())?;
+        match strict {
+            Some(parameters) => {
+                map.serialize_entry("parameters", parameters)?;
+                map.serialize_entry("strict", &true)?;
+            }
+            None => map.serialize_entry("parameters", definition.parameters())?,
+        }
+        map.end()
+    }
+}
+
+/// `tool_choice`, left out for `auto` (the API's default).
+enum Choice<'a> {
+    Named(&'static str),
+    Function(&'a str),
+}
+
+impl<'a> Choice<'a> {
+    fn of(choice: &'a ToolChoice) -> Option<Self> {
+        match choice {
+            ToolChoice::Auto => None,
+            ToolChoice::Required => Some(Self::Named("required")),
+            ToolChoice::None => Some(Self::Named("none")),
+            ToolChoice::Tool(name) => Some(Self::Function(name)),
+        }
+    }
+}
+
+impl Serialize for Choice<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Named(name) => serializer.serialize_str(name),
+            Self::Function(name) => {
+                #[derive(Serialize)]
+                struct Name<'a> {
+                    name: &'a str,
+                }
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("type", "function")?;
+                map.serialize_entry("function", &Name { name })?;
+                map.end()
+            }
+        }
+    }
+}
