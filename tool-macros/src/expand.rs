@@ -5,16 +5,14 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, ItemFn};
 
-use crate::attrs::DefaultValue;
-use crate::model::{Output, ToolFn, param_ident};
+use crate::ast::{Outline, Output, ToolFn, param_ident};
+use crate::attr::DefaultValue;
 
 /// The function, unchanged, followed by everything that makes it a tool.
 pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
     let ToolFn {
-        item,
-        name,
+        outline: Outline { item, name, krate },
         description,
-        krate,
         params,
         output,
         timeout_ms,
@@ -252,7 +250,7 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
 /// The type-namespace twin: a braced struct named like the function, so `tools![get_weather]`
 /// finds the tool while `get_weather(…)` still calls the function. Braced structs live only in
 /// the type namespace, so the two never clash, and no name the user did not write is introduced.
-fn twin(item: &ItemFn) -> TokenStream {
+pub(crate) fn twin(item: &ItemFn) -> TokenStream {
     let vis = &item.vis;
     let ident = &item.sig.ident;
     let doc = format!("The tool made from [`{ident}()`] by `#[tool]`.");
@@ -268,29 +266,9 @@ fn twin(item: &ItemFn) -> TokenStream {
 }
 
 /// The function's `#[cfg(...)]`s: what exists only under a condition takes its tool with it.
-fn cfg_attrs(item: &ItemFn) -> Vec<&syn::Attribute> {
+pub(crate) fn cfg_attrs(item: &ItemFn) -> Vec<&syn::Attribute> {
     item.attrs
         .iter()
         .filter(|attr| attr.path().is_ident("cfg"))
         .collect()
-}
-
-/// What is emitted when the signature is wrong: the function, the errors, and a twin that
-/// implements nothing, so `tools![f]` reports only the real problem.
-///
-/// The only parts of the function taken out are those rustc would report a second time: a `self`
-/// on a free function and a C-variadic `...`.
-pub(crate) fn fallback(item: &ItemFn, errors: TokenStream) -> TokenStream {
-    let mut item = item.clone();
-    item.sig.variadic = None;
-    item.sig.inputs = std::mem::take(&mut item.sig.inputs)
-        .into_pairs()
-        .filter(|pair| !matches!(pair.value(), syn::FnArg::Receiver(_)))
-        .collect();
-    let twin = twin(&item);
-    quote! {
-        #item
-        #twin
-        #errors
-    }
 }

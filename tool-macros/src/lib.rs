@@ -3,10 +3,15 @@
 //! Depend on `tool-runtime`, which re-exports this macro as `tool_runtime::tool`; the code it
 //! generates reaches serde, serde_json and schemars through `tool_runtime` alone.
 
-mod attrs;
+mod ast;
+mod attr;
+mod check;
+mod doc;
 mod errors;
 mod expand;
-mod model;
+mod fallback;
+mod name;
+mod symbol;
 
 use proc_macro::TokenStream;
 use syn::spanned::Spanned;
@@ -35,7 +40,7 @@ use errors::Errors;
 /// }
 ///
 /// let toolbox = tools![get_weather];
-/// let schema = &toolbox.anthropic_tools()[0]["input_schema"];
+/// let schema = toolbox.get("get_weather").unwrap().definition().parameters();
 /// assert_eq!(schema["properties"]["city"]["description"], "City name, e.g. \"Tokyo\".");
 /// assert_eq!(schema["required"], serde_json::json!(["city"]));
 /// ```
@@ -86,7 +91,9 @@ use errors::Errors;
 /// Generic functions, `self`, `impl Trait` or borrowed parameters, patterns instead of names,
 /// `unsafe`/`extern`/variadic functions, parameter types that are not `Deserialize` or
 /// `JsonSchema`, return types that are not `Serialize`, invalid or duplicate names, unknown or
-/// repeated keys: each is reported at the offending token, all at once.
+/// repeated keys: each is reported at the offending token, all at once. The rest of the program
+/// still sees the tool (`tools![broken]` names it without a second error), so only the real
+/// mistakes are reported.
 #[proc_macro_attribute]
 pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
     let item_tokens = proc_macro2::TokenStream::from(item.clone());
@@ -106,10 +113,9 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let mut errors = Errors::default();
-    let (stripped, checked) = model::check(args.into(), item, &mut errors);
-    match checked {
-        Some(tool) if errors.is_empty() => expand::expand(&tool).into(),
-        _ => expand::fallback(&stripped, errors.to_compile_errors()).into(),
+    match check::check(args.into(), item, &mut errors) {
+        Ok(tool) => expand::expand(&tool).into(),
+        Err(outline) => fallback::fallback(&outline, errors.to_compile_errors()).into(),
     }
 }
 

@@ -5,21 +5,25 @@ use syn::meta::ParseNestedMeta;
 use syn::{Attribute, Expr, LitStr, Path};
 
 use crate::errors::Errors;
+use crate::symbol::{
+    self, ARG_KEYS, CRATE, DEFAULT, DESCRIPTION, NAME, RENAME, SEQUENTIAL, Symbol, TIMEOUT,
+    TOOL_KEYS,
+};
 
 /// One `key = value` seen once, with the span of its key for "duplicate key" errors.
 pub(crate) struct Once<T> {
     value: Option<(Span, T)>,
-    key: &'static str,
+    key: Symbol,
 }
 
 impl<T> Once<T> {
-    pub(crate) fn new(key: &'static str) -> Self {
+    pub(crate) fn new(key: Symbol) -> Self {
         Self { value: None, key }
     }
 
     pub(crate) fn set(&mut self, span: Span, value: T, errors: &mut Errors) {
         if self.value.is_some() {
-            errors.push(span, format!("duplicate `{}` key", self.key));
+            errors.push(span, format!("duplicate {} key", self.key));
         } else {
             self.value = Some((span, value));
         }
@@ -39,22 +43,20 @@ pub(crate) struct ToolArgs {
     pub(crate) sequential: bool,
 }
 
-const TOOL_KEYS: &str = "`name`, `description`, `crate`, `timeout`, `sequential`";
-
 impl ToolArgs {
     pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
-        let mut name = Once::new("name");
-        let mut description = Once::new("description");
-        let mut krate = Once::new("crate");
-        let mut timeout = Once::new("timeout");
-        let mut sequential = Once::new("sequential");
+        let mut name = Once::new(NAME);
+        let mut description = Once::new(DESCRIPTION);
+        let mut krate = Once::new(CRATE);
+        let mut timeout = Once::new(TIMEOUT);
+        let mut sequential = Once::new(SEQUENTIAL);
         let parser = syn::meta::parser(|meta| {
             let span = meta.path.span_of_key();
-            if meta.path.is_ident("name") {
+            if meta.path == NAME {
                 name.set(span, meta.value()?.parse::<LitStr>()?, errors);
-            } else if meta.path.is_ident("description") {
+            } else if meta.path == DESCRIPTION {
                 description.set(span, meta.value()?.parse::<LitStr>()?, errors);
-            } else if meta.path.is_ident("crate") {
+            } else if meta.path == CRATE {
                 let lit = meta.value()?.parse::<LitStr>()?;
                 match lit.parse::<Path>() {
                     Ok(path) => krate.set(span, path, errors),
@@ -63,7 +65,7 @@ impl ToolArgs {
                         "`crate` must be a path, e.g. \"my_reexport::tool_runtime\"",
                     ),
                 }
-            } else if meta.path.is_ident("timeout") {
+            } else if meta.path == TIMEOUT {
                 let lit = meta.value()?.parse::<LitStr>()?;
                 match parse_duration_ms(&lit.value()) {
                     Some(ms) => timeout.set(span, (lit, ms), errors),
@@ -72,14 +74,15 @@ impl ToolArgs {
                         "invalid `timeout`: write a positive whole number with a unit, e.g. \"500ms\", \"5s\" or \"2m\"",
                     ),
                 }
-            } else if meta.path.is_ident("sequential") {
+            } else if meta.path == SEQUENTIAL {
                 sequential.set(span, (), errors);
             } else {
                 errors.push(
                     span,
                     format!(
-                        "unknown `#[tool]` key `{}`; expected one of {TOOL_KEYS}",
-                        path_text(&meta.path)
+                        "unknown `#[tool]` key `{}`; expected one of {}",
+                        path_text(&meta.path),
+                        symbol::list(TOOL_KEYS)
                     ),
                 );
                 skip_value(&meta)?;
@@ -115,22 +118,20 @@ pub(crate) enum DefaultValue {
     Expr(Box<Expr>),
 }
 
-const ARG_KEYS: &str = "`rename`, `default`, `description`";
-
 impl ArgOptions {
     /// Reads every `#[arg(...)]` in `attrs`; several attributes merge, a key given twice is an error.
     pub(crate) fn parse(attrs: &[&Attribute], errors: &mut Errors) -> Self {
-        let mut rename = Once::new("rename");
-        let mut default = Once::new("default");
-        let mut description = Once::new("description");
+        let mut rename = Once::new(RENAME);
+        let mut default = Once::new(DEFAULT);
+        let mut description = Once::new(DESCRIPTION);
         for attr in attrs {
             let result = attr.parse_nested_meta(|meta: ParseNestedMeta<'_>| {
                 let span = meta.path.span_of_key();
-                if meta.path.is_ident("rename") {
+                if meta.path == RENAME {
                     rename.set(span, meta.value()?.parse::<LitStr>()?, errors);
-                } else if meta.path.is_ident("description") {
+                } else if meta.path == DESCRIPTION {
                     description.set(span, meta.value()?.parse::<LitStr>()?, errors);
-                } else if meta.path.is_ident("default") {
+                } else if meta.path == DEFAULT {
                     let value = if meta.input.peek(syn::Token![=]) {
                         DefaultValue::Expr(Box::new(meta.value()?.parse::<Expr>()?))
                     } else {
@@ -141,8 +142,9 @@ impl ArgOptions {
                     errors.push(
                         span,
                         format!(
-                            "unknown `#[arg]` key `{}`; expected one of {ARG_KEYS}",
-                            path_text(&meta.path)
+                            "unknown `#[arg]` key `{}`; expected one of {}",
+                            path_text(&meta.path),
+                            symbol::list(ARG_KEYS)
                         ),
                     );
                     skip_value(&meta)?;
@@ -159,43 +161,6 @@ impl ArgOptions {
             description: description.get().map(|(_, v)| v),
         }
     }
-}
-
-/// The text of the `///` comments in `attrs`: one leading space stripped per line, trimmed.
-pub(crate) fn doc_text(attrs: &[Attribute]) -> Option<String> {
-    let lines: Vec<String> = attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident("doc"))
-        .filter_map(|attr| match &attr.meta {
-            syn::Meta::NameValue(nv) => match &nv.value {
-                Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s),
-                    ..
-                }) => Some(s.value()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .flat_map(|doc| {
-            doc.split('\n')
-                .map(|line| line.strip_prefix(' ').unwrap_or(line).trim_end().to_owned())
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    // Rustdoc sections (`# Errors`, `# Examples`…) are for Rust readers, not for the model.
-    let mut in_code = false;
-    let end = lines
-        .iter()
-        .position(|line| {
-            if line.trim_start().starts_with("```") {
-                in_code = !in_code;
-            }
-            !in_code && line.starts_with("# ")
-        })
-        .unwrap_or(lines.len());
-    let text = lines[..end].join("\n");
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_owned())
 }
 
 /// Consumes an unknown key's `= value`, if any, so the keys after it are still checked.
@@ -241,24 +206,7 @@ impl SpanOfKey for Path {
 
 #[cfg(test)]
 mod tests {
-    use super::{doc_text, parse_duration_ms};
-
-    #[test]
-    fn docs_stop_at_the_first_rustdoc_section() {
-        let attrs: Vec<syn::Attribute> = vec![
-            syn::parse_quote!(#[doc = " Get the weather."]),
-            syn::parse_quote!(#[doc = ""]),
-            syn::parse_quote!(#[doc = " ```sh"]),
-            syn::parse_quote!(#[doc = " # not a heading inside code"]),
-            syn::parse_quote!(#[doc = " ```"]),
-            syn::parse_quote!(#[doc = " # Errors"]),
-            syn::parse_quote!(#[doc = " When the city is unknown."]),
-        ];
-        assert_eq!(
-            doc_text(&attrs).as_deref(),
-            Some("Get the weather.\n\n```sh\n# not a heading inside code\n```")
-        );
-    }
+    use super::parse_duration_ms;
 
     #[test]
     fn durations() {

@@ -1,49 +1,26 @@
-//! Checking a function's signature and turning it into the model `expand` works from.
+//! The rules a tool's signature and names must follow; every broken rule is reported, at once.
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Attribute, FnArg, Ident, ItemFn, LitStr, Pat, Path, ReturnType, Type};
+use syn::{Attribute, FnArg, ItemFn, LitStr, Pat, ReturnType, Type};
 
-use crate::attrs::{ArgOptions, DefaultValue, ToolArgs, doc_text};
+use crate::ast::{Outline, Output, Param, ToolFn};
+use crate::attr::{ArgOptions, ToolArgs};
+use crate::doc::doc_text;
 use crate::errors::Errors;
+use crate::name::{self, MAX_NAME_LEN, NameError};
+use crate::symbol::{ARG, DOC};
 
-/// A checked `#[tool]` function.
-pub(crate) struct ToolFn {
-    /// The function as the user wrote it, minus the parameter attributes only we understand.
-    pub(crate) item: ItemFn,
-    pub(crate) name: String,
-    pub(crate) description: String,
-    pub(crate) krate: Path,
-    pub(crate) params: Vec<Param>,
-    pub(crate) output: Output,
-    pub(crate) timeout_ms: Option<u64>,
-    pub(crate) sequential: bool,
-}
-
-pub(crate) struct Param {
-    pub(crate) ty: Type,
-    pub(crate) wire: String,
-    pub(crate) description: Option<String>,
-    pub(crate) default: Option<DefaultValue>,
-}
-
-/// How the return value becomes the call's output.
-pub(crate) enum Output {
-    /// `-> T` with `T: Serialize` (including `()`); the span is the return type's.
-    Plain(Span),
-    /// `-> Result<T, E>` (any path ending in `Result`): `Ok` is output, `Err` an error result.
-    Result(Span),
-}
-
-/// Checks `item` and strips what it reads from it. Returns the stripped fn even on error, so the
-/// caller can still emit it and spare the user a cascade of secondary errors.
+/// Checks `item` and strips what it reads from it. On any error, returns what is known of the
+/// tool anyway ([`Outline`]), so that the caller can still emit the function and the items the
+/// rest of the program names, sparing the user a cascade of secondary errors.
 pub(crate) fn check(
     args: TokenStream,
     mut item: ItemFn,
     errors: &mut Errors,
-) -> (ItemFn, Option<ToolFn>) {
+) -> Result<ToolFn, Box<Outline>> {
     let args = ToolArgs::parse(args, errors);
     let sig = &item.sig;
 
@@ -89,9 +66,9 @@ pub(crate) fn check(
         };
         let (ours, theirs): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut typed.attrs)
             .into_iter()
-            .partition(|attr| attr.path().is_ident("doc") || attr.path().is_ident("arg"));
+            .partition(|attr| *attr.path() == DOC || *attr.path() == ARG);
         typed.attrs = theirs;
-        let arg_attrs: Vec<&Attribute> = ours.iter().filter(|a| a.path().is_ident("arg")).collect();
+        let arg_attrs: Vec<&Attribute> = ours.iter().filter(|a| *a.path() == ARG).collect();
         let options = ArgOptions::parse(&arg_attrs, errors);
 
         let ident = match &*typed.pat {
@@ -171,64 +148,60 @@ pub(crate) fn check(
         );
     }
 
-    let checked = errors.is_empty().then(|| ToolFn {
-        item: item.clone(),
-        name,
-        description: description.unwrap_or_default(),
-        krate: args
-            .krate
-            .unwrap_or_else(|| syn::parse_quote!(::tool_runtime)),
-        params,
-        output,
-        timeout_ms: args.timeout.map(|(_, ms)| ms),
-        sequential: args.sequential,
-    });
-    (item, checked)
+    let krate = args
+        .krate
+        .unwrap_or_else(|| syn::parse_quote!(::tool_runtime));
+    let outline = Outline { item, name, krate };
+    match description {
+        Some(description) if errors.is_empty() => Ok(ToolFn {
+            outline,
+            description,
+            params,
+            output,
+            timeout_ms: args.timeout.map(|(_, ms)| ms),
+            sequential: args.sequential,
+        }),
+        _ => Err(Box::new(outline)),
+    }
 }
 
-/// Anthropic refuses property names outside `^[a-zA-Z0-9_.-]{1,64}$`.
+/// Anthropic refuses property names outside `^[a-zA-Z0-9_.-]{1,64}$` (the runtime's own rule).
 fn check_parameter_name(name: &str, span: Span, errors: &mut Errors) {
-    if name.is_empty() || name.len() > 64 {
-        errors.push(
+    match name::check_parameter_name(name) {
+        Ok(()) => {}
+        Err(NameError::Length(length)) => errors.push(
             span,
             format!(
-                "parameter name `{name}` is {} characters long; Anthropic accepts 1 to 64",
-                name.len()
+                "parameter name `{name}` is {length} characters long; Anthropic accepts 1 to {MAX_NAME_LEN}"
             ),
-        );
-    } else if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-    {
-        errors.push(
+        ),
+        Err(NameError::Character(bad)) => errors.push(
             span,
             format!(
                 "parameter name `{name}` contains {bad:?}; Anthropic accepts only ASCII letters, \
                  digits, `_`, `.` and `-`: rename it with `#[arg(rename = \"…\")]`"
             ),
-        );
+        ),
     }
 }
 
+/// OpenAI and Anthropic refuse tool names outside `^[a-zA-Z0-9_-]{1,64}$` (the runtime's own
+/// rule).
 fn check_tool_name(name: &str, span: Span, errors: &mut Errors) {
-    if name.is_empty() || name.len() > 64 {
-        errors.push(
+    match name::check_tool_name(name) {
+        Ok(()) => {}
+        Err(NameError::Length(length)) => errors.push(
             span,
             format!(
-                "tool name `{name}` is {} characters long; OpenAI and Anthropic accept 1 to 64",
-                name.len()
+                "tool name `{name}` is {length} characters long; OpenAI and Anthropic accept 1 to {MAX_NAME_LEN}"
             ),
-        );
-    } else if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
-    {
-        errors.push(
+        ),
+        Err(NameError::Character(bad)) => errors.push(
             span,
             format!(
                 "tool name `{name}` contains {bad:?}; OpenAI and Anthropic accept only ASCII letters, digits, `_` and `-`"
             ),
-        );
+        ),
     }
 }
 
@@ -316,9 +289,4 @@ fn is_result(ty: &Type) -> bool {
         Type::Group(inner) => is_result(&inner.elem),
         _ => false,
     }
-}
-
-/// The identifier `expand` gives the `i`-th parameter inside generated code.
-pub(crate) fn param_ident(index: usize) -> Ident {
-    Ident::new(&format!("__p{index}"), Span::call_site())
 }

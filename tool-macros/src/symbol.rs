@@ -1,0 +1,54 @@
+//! Every key `#[tool]` and `#[arg]` understand, in one place (serde's `symbol.rs`).
+
+use std::fmt;
+
+use syn::Path;
+
+/// A key of an attribute.
+#[derive(Clone, Copy)]
+pub(crate) struct Symbol(&'static str);
+
+/// The attribute on a parameter.
+pub(crate) const ARG: Symbol = Symbol("arg");
+/// Doc comments, as the compiler hands them over.
+pub(crate) const DOC: Symbol = Symbol("doc");
+
+/// `#[tool(name = "…")]`: the tool's name.
+pub(crate) const NAME: Symbol = Symbol("name");
+/// `#[tool(description = "…")]` and `#[arg(description = "…")]`.
+pub(crate) const DESCRIPTION: Symbol = Symbol("description");
+/// `#[tool(crate = "…")]`: where `tool_runtime` is.
+pub(crate) const CRATE: Symbol = Symbol("crate");
+/// `#[tool(timeout = "5s")]`.
+pub(crate) const TIMEOUT: Symbol = Symbol("timeout");
+/// `#[tool(sequential)]`.
+pub(crate) const SEQUENTIAL: Symbol = Symbol("sequential");
+/// `#[arg(rename = "…")]`.
+pub(crate) const RENAME: Symbol = Symbol("rename");
+/// `#[arg(default)]` and `#[arg(default = expr)]`.
+pub(crate) const DEFAULT: Symbol = Symbol("default");
+
+/// The keys `#[tool(...)]` takes.
+pub(crate) const TOOL_KEYS: &[Symbol] = &[NAME, DESCRIPTION, CRATE, TIMEOUT, SEQUENTIAL];
+/// The keys `#[arg(...)]` takes.
+pub(crate) const ARG_KEYS: &[Symbol] = &[RENAME, DEFAULT, DESCRIPTION];
+
+impl PartialEq<Symbol> for Path {
+    fn eq(&self, symbol: &Symbol) -> bool {
+        self.is_ident(symbol.0)
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`", self.0)
+    }
+}
+
+/// `` `name`, `description`, `crate` ``…, for "expected one of" messages.
+pub(crate) fn list(keys: &[Symbol]) -> String {
+    keys.iter()
+        .map(Symbol::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
