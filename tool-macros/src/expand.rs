@@ -36,27 +36,33 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
             }
         })
         .collect();
-    let capture_fns: Vec<Ident> = (0..params.len())
-        .map(|i| Ident::new(&format!("__capture{i}"), Span::call_site()))
+    // One marker type per parameter: its `Param` impl is the single place the parameter's type
+    // meets its `Deserialize` bound, spanned at the type.
+    let markers: Vec<Ident> = (0..params.len())
+        .map(|i| Ident::new(&format!("__P{i}"), Span::call_site()))
         .collect();
-    // The single place each parameter type meets its `Deserialize` bound.
-    let capture_defs = params
-        .iter()
-        .zip(&slot_types)
-        .zip(&capture_fns)
-        .zip(&wires)
-        .map(|(((param, slot), capture), wire)| {
-            let span = param.ty.span();
-            let call = quote_spanned!(span=> __tr::capture::<#slot, __A>);
-            quote! {
-                fn #capture<'de, __A: __tr::serde::de::MapAccess<'de>>(
-                    paths: bool,
-                    source: __tr::Source<'_, __A>,
-                ) -> ::core::result::Result<__tr::Captured<#slot>, __A::Error> {
-                    #call(#wire, paths, source)
+    let indexes: Vec<proc_macro2::Literal> = (0..params.len())
+        .map(proc_macro2::Literal::usize_unsuffixed)
+        .collect();
+    let param_impls =
+        params
+            .iter()
+            .zip(&slot_types)
+            .zip(&markers)
+            .map(|((param, slot), marker)| {
+                let bound = quote_spanned!(param.ty.span()=> __tr::deserialize::<#slot, __D>);
+                quote! {
+                    struct #marker;
+                    impl __tr::Param for #marker {
+                        type Slot = #slot;
+                        fn deserialize<'de, __D: __tr::serde::Deserializer<'de>>(
+                            deserializer: __D,
+                        ) -> ::core::result::Result<#slot, __D::Error> {
+                            #bound(deserializer)
+                        }
+                    }
                 }
-            }
-        });
+            });
     // The single place each parameter type meets its `JsonSchema` bound.
     let schema_params = params.iter().map(|param| {
         let ty = &param.ty;
@@ -93,6 +99,20 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
         }
     });
 
+    // The fast path's defaults: a slot that decoded `Option<T>` falls back to its default.
+    let fast_defaults = params.iter().zip(&fields).map(|(param, field)| {
+        let ty = &param.ty;
+        match &param.default {
+            None => quote!(),
+            Some(DefaultValue::Trait(span)) => quote_spanned! {*span=>
+                let #field = #field.unwrap_or_else(<#ty as ::core::default::Default>::default);
+            },
+            Some(DefaultValue::Expr(expr)) => quote_spanned! {expr.span()=>
+                let #field = #field.unwrap_or_else(|| #expr);
+            },
+        }
+    });
+
     let convert = match output {
         Output::Plain(span) => quote_spanned!(*span=> __tr::output(#name, __ret)),
         Output::Result(span) => quote_spanned!(*span=> __tr::result_output(#name, __ret)),
@@ -110,9 +130,10 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
         }
     } else {
         quote! {
+            // Held until the body returns, even past a timeout: see `CallContext`.
+            let __held = __context.clone();
             ::std::boxed::Box::pin(__tr::blocking(#name, move || {
-                // Held until the body returns, even past a timeout: see `CallContext`.
-                let _context = _context;
+                let _held = __held;
                 let __ret = #fn_ident(#(#fields),*);
                 #convert
             }))
@@ -138,7 +159,76 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
                 __unknown: ::std::vec::Vec<::std::string::String>,
             }
 
+            #( #param_impls )*
+
             impl __Args {
+                /// The fast path: straight into the parameters, as a derived `Deserialize`
+                /// would, giving up at the first doubt (a bad, missing or unknown field).
+                fn __fast<'de, __D>(
+                    deserializer: __D,
+                ) -> ::core::result::Result<( #( #types, )* ), __D::Error>
+                where
+                    __D: __tr::serde::Deserializer<'de>,
+                {
+                    // Keys matched straight to the field's index, as a derived `Deserialize` does.
+                    struct __Key;
+                    impl<'de> __tr::serde::de::Visitor<'de> for __Key {
+                        type Value = usize;
+
+                        fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                            f.write_str("a field name")
+                        }
+
+                        fn visit_str<__E: __tr::serde::de::Error>(self, key: &str) -> ::core::result::Result<usize, __E> {
+                            ::core::result::Result::Ok(match key {
+                                #( #wires => #indexes, )*
+                                _ => usize::MAX,
+                            })
+                        }
+                    }
+                    impl<'de> __tr::serde::de::DeserializeSeed<'de> for __Key {
+                        type Value = usize;
+
+                        fn deserialize<__D2: __tr::serde::Deserializer<'de>>(
+                            self,
+                            deserializer: __D2,
+                        ) -> ::core::result::Result<usize, __D2::Error> {
+                            deserializer.deserialize_identifier(self)
+                        }
+                    }
+
+                    struct __Fast;
+                    impl<'de> __tr::serde::de::Visitor<'de> for __Fast {
+                        type Value = ( #( #types, )* );
+
+                        fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                            f.write_str("an object with the tool's arguments")
+                        }
+
+                        fn visit_map<__A>(self, mut map: __A) -> ::core::result::Result<Self::Value, __A::Error>
+                        where
+                            __A: __tr::serde::de::MapAccess<'de>,
+                        {
+                            #( let mut #fields = ::core::option::Option::None; )*
+                            while let ::core::option::Option::Some(index) = map.next_key_seed(__Key)? {
+                                match index {
+                                    #( #indexes => #fields = ::core::option::Option::Some(
+                                        __tr::fast_value::<#markers, __A>(&mut map)?
+                                    ), )*
+                                    _ => return ::core::result::Result::Err(__tr::doubt()),
+                                }
+                            }
+                            #( let #fields = match #fields {
+                                ::core::option::Option::Some(value) => value,
+                                ::core::option::Option::None => __tr::fast_absent::<#markers, __A::Error>()?,
+                            }; )*
+                            #( #fast_defaults )*
+                            ::core::result::Result::Ok(( #( #fields, )* ))
+                        }
+                    }
+                    deserializer.deserialize_map(__Fast)
+                }
+
                 fn __deserialize<'de, __D>(
                     deserializer: __D,
                     paths: bool,
@@ -160,14 +250,13 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
                         where
                             __A: __tr::serde::de::MapAccess<'de>,
                         {
-                            #( #capture_defs )*
                             let paths = self.paths;
                             #( let mut #fields = ::core::option::Option::None; )*
                             let mut __unknown = ::std::vec::Vec::new();
                             while let ::core::option::Option::Some(key) = map.next_key::<__tr::Key<'de>>()? {
                                 match key.as_str() {
                                     #( #wires => #fields = ::core::option::Option::Some(
-                                        #capture_fns(paths, __tr::Source::Map(&mut map))?
+                                        __tr::capture::<#markers, __A>(#wires, paths, __tr::Source::Map(&mut map))?
                                     ), )*
                                     _ => {
                                         __unknown.push(key.into_string());
@@ -178,7 +267,7 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
                             ::core::result::Result::Ok(__Args {
                                 #( #fields: match #fields {
                                     ::core::option::Option::Some(captured) => captured,
-                                    ::core::option::Option::None => #capture_fns(paths, __tr::Source::<__A>::Absent)?,
+                                    ::core::option::Option::None => __tr::capture::<#markers, __A>(#wires, paths, __tr::Source::Absent)?,
                                 }, )*
                                 __unknown,
                             })
@@ -192,15 +281,17 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
                 type Output = ( #( #types, )* );
                 const FIELDS: &'static [&'static str] = &[ #( #wires ),* ];
 
+                fn fast<'de, __D: __tr::serde::Deserializer<'de>>(
+                    deserializer: __D,
+                ) -> ::core::result::Result<Self::Output, __D::Error> {
+                    Self::__fast(deserializer)
+                }
+
                 fn deserialize_with<'de, __D: __tr::serde::Deserializer<'de>>(
                     deserializer: __D,
                     paths: bool,
                 ) -> ::core::result::Result<Self, __D::Error> {
                     Self::__deserialize(deserializer, paths)
-                }
-
-                fn has_invalid(&self) -> bool {
-                    false #( || self.#fields.is_invalid() )*
                 }
 
                 fn missing(&self) -> ::std::vec::Vec<bool> {
@@ -234,7 +325,7 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
                 fn call(
                     &self,
                     arguments: &#krate::Arguments,
-                    _context: #krate::CallContext,
+                    __context: &#krate::CallContext,
                 ) -> #krate::ToolFuture {
                     let ( #( #fields, )* ) = match __tr::decode::<__Args>(#name, arguments) {
                         ::core::result::Result::Ok(decoded) => decoded,

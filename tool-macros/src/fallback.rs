@@ -41,7 +41,7 @@ pub(crate) fn fallback(outline: &Outline, errors: TokenStream) -> TokenStream {
                 fn call(
                     &self,
                     _: &#krate::Arguments,
-                    _: #krate::CallContext,
+                    _: &#krate::CallContext,
                 ) -> #krate::ToolFuture {
                     ::core::unreachable!("a tool whose signature does not compile")
                 }

@@ -4,7 +4,10 @@ pub use schemars;
 pub use serde;
 pub use serde_json;
 
-pub use crate::decode::{ArgsStruct, Captured, Issues, Key, Source, capture, decode};
+pub use crate::decode::{
+    ArgsStruct, Captured, Issues, Key, Param, Source, capture, decode, deserialize, doubt,
+    fast_absent, fast_value,
+};
 pub use crate::schema::{SchemaBuilder, default_json, param_schema};
 pub use serde::de::IgnoredAny;
 

@@ -1,10 +1,12 @@
 //! Decoding a call's raw arguments into a tool's typed parameters.
 //!
-//! `#[tool]` generates, for each tool, a hidden struct with one [`Captured`] slot per parameter and
-//! a `Deserialize` impl whose map visitor never fails on a bad field: it records the problem and
-//! goes on, so one pass over the arguments finds *every* bad, missing and unknown field. The same
-//! visitor serves the fast path (straight from OpenAI's arguments text) and the thorough path (from
-//! a parsed JSON value, where one bad field cannot disturb the others).
+//! `#[tool]` generates two map visitors for each tool. The fast one goes straight into the
+//! parameters, as a derived `Deserialize` would, and gives up at the first doubt (a bad, missing
+//! or unknown field). Only then does the thorough one run, from a parsed JSON value: one
+//! [`Captured`] slot per parameter, and a visitor that never fails on a bad field but records the
+//! problem and goes on, so one pass finds *every* bad, missing and unknown field, each with its
+//! path. Both reach a parameter's type through the same function, the one place generated code
+//! names it with a `Deserialize` bound.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -24,15 +26,15 @@ pub trait ArgsStruct: Sized {
     /// The wire names of the parameters, in declaration order.
     const FIELDS: &'static [&'static str];
 
+    /// The fast path: the parameters, or an error that only says something is wrong.
+    fn fast<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Output, D::Error>;
+
     /// Reads the arguments object; with `paths`, a bad field's message carries its inner path
     /// (the thorough path wants it; the fast path only needs to know that something is wrong).
     fn deserialize_with<'de, D: Deserializer<'de>>(
         deserializer: D,
         paths: bool,
     ) -> Result<Self, D::Error>;
-
-    /// Whether any present field failed to decode.
-    fn has_invalid(&self) -> bool;
 
     /// Which fields were absent and have no value to stand in for them.
     fn missing(&self) -> Vec<bool>;
@@ -53,11 +55,6 @@ pub enum Captured<T> {
 }
 
 impl<T> Captured<T> {
-    /// Whether the field was present but invalid.
-    pub fn is_invalid(&self) -> bool {
-        matches!(self, Self::Invalid(_))
-    }
-
     /// Whether the field was absent and required.
     pub fn is_missing(&self) -> bool {
         matches!(self, Self::Missing)
@@ -72,28 +69,66 @@ pub enum Source<'a, A> {
     Absent,
 }
 
+/// One parameter of a tool: how its slot decodes. `#[tool]` implements it once per parameter,
+/// the one place generated code names the parameter's type with a `Deserialize` bound (so a
+/// type that is not `Deserialize` gives exactly one compile error, on that parameter).
+pub trait Param {
+    /// What the slot holds: the parameter's type, or `Option` of it when a default stands in
+    /// for absence.
+    type Slot;
+
+    /// Decodes the slot.
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Slot, D::Error>;
+}
+
+/// The `Deserialize` bound of a parameter's type, named once, in [`Param::deserialize`].
+pub fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    T::deserialize(deserializer)
+}
+
+/// The fast path's value of a field: the map's next value, straight into the slot.
+pub fn fast_value<'de, P: Param, A: MapAccess<'de>>(map: &mut A) -> Result<P::Slot, A::Error> {
+    map.next_value_seed(Slot::<P>(PhantomData))
+}
+
+/// The fast path's value of an absent field: what the type makes of absence (`None`), or a
+/// doubt when it is required.
+pub fn fast_absent<P: Param, E: de::Error>() -> Result<P::Slot, E> {
+    P::deserialize(de::value::UnitDeserializer::<de::value::Error>::new()).map_err(|_| doubt())
+}
+
+/// A parameter's slot as a seed for the map's next value.
+struct Slot<P>(PhantomData<fn() -> P>);
+
+impl<'de, P: Param> DeserializeSeed<'de> for Slot<P> {
+    type Value = P::Slot;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<P::Slot, D::Error> {
+        P::deserialize(deserializer)
+    }
+}
+
 /// Decodes one field from `source`, capturing a bad value instead of failing.
-///
-/// This is the single place generated code names a parameter's type with a `Deserialize` bound, so
-/// a type that is not `Deserialize` gives exactly one compile error, on that parameter.
-pub fn capture<'de, T, A>(
+pub fn capture<'de, P, A>(
     name: &'static str,
     paths: bool,
     source: Source<'_, A>,
-) -> Result<Captured<T>, A::Error>
+) -> Result<Captured<P::Slot>, A::Error>
 where
-    T: DeserializeOwned,
+    P: Param,
     A: MapAccess<'de>,
 {
     match source {
-        Source::Map(map) => map.next_value_seed(CaptureSeed::<T> {
+        Source::Map(map) => map.next_value_seed(CaptureSeed::<P> {
             name,
             paths,
             marker: PhantomData,
         }),
         Source::Absent => {
             let unit = de::value::UnitDeserializer::<de::value::Error>::new();
-            Ok(match T::deserialize(unit) {
+            Ok(match P::deserialize(unit) {
                 Ok(value) => Captured::Value(value),
                 Err(_) => Captured::Missing,
             })
@@ -101,36 +136,33 @@ where
     }
 }
 
-struct CaptureSeed<T> {
+struct CaptureSeed<P> {
     name: &'static str,
     paths: bool,
-    marker: PhantomData<fn() -> T>,
+    marker: PhantomData<fn() -> P>,
 }
 
-impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for CaptureSeed<T> {
-    type Value = Captured<T>;
+impl<'de, P: Param> DeserializeSeed<'de> for CaptureSeed<P> {
+    type Value = Captured<P::Slot>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         if !self.paths {
-            return Ok(match T::deserialize(deserializer) {
+            return Ok(match P::deserialize(deserializer) {
                 Ok(value) => Captured::Value(value),
                 Err(error) => {
                     Captured::Invalid(Box::new(FieldIssue::new(self.name, error.to_string())))
                 }
             });
         }
-        Ok(
-            match serde_path_to_error::deserialize::<_, T>(deserializer) {
-                Ok(value) => Captured::Value(value),
-                Err(error) => {
-                    let path = join_path(self.name, &error.path().to_string());
-                    Captured::Invalid(Box::new(FieldIssue::new(
-                        path,
-                        error.into_inner().to_string(),
-                    )))
-                }
-            },
-        )
+        let mut track = serde_path_to_error::Track::new();
+        let tracked = serde_path_to_error::Deserializer::new(deserializer, &mut track);
+        Ok(match P::deserialize(tracked) {
+            Ok(value) => Captured::Value(value),
+            Err(error) => {
+                let path = join_path(self.name, &track.path().to_string());
+                Captured::Invalid(Box::new(FieldIssue::new(path, error.to_string())))
+            }
+        })
     }
 }
 
@@ -230,25 +262,40 @@ impl Issues {
     }
 }
 
+/// How deep arguments may nest: serde_json's own limit when it parses text.
+const MAX_DEPTH: usize = 128;
+
+/// The fast path's way of giving up: the thorough path will say what is wrong.
+pub fn doubt<E: de::Error>() -> E {
+    E::custom("the arguments need the thorough pass")
+}
+
 /// Decodes `args` for `tool` through its generated argument struct `A`.
 pub fn decode<A: ArgsStruct>(tool: &str, args: &Arguments) -> Result<A::Output, InvalidArguments> {
     let text = match args {
-        Arguments::Json(value) => return decode_value::<A>(tool, value),
+        Arguments::Json(value) => {
+            // Built by a program, not parsed from text: nothing has bounded its depth yet.
+            if crate::json::nested_deeper_than(value, MAX_DEPTH) {
+                return Err(InvalidArguments::too_deep(tool, MAX_DEPTH));
+            }
+            if let Ok(output) = A::fast(value) {
+                return Ok(output);
+            }
+            return decode_value::<A>(tool, value);
+        }
         Arguments::Text(text) => text.as_str(),
     };
-    let text = if text.trim_start().is_empty() {
-        "{}"
-    } else {
-        text
-    };
-    // Fast path: straight from the text. Any doubt falls through to the thorough path, whose
-    // messages are exact and which no bad field can throw off.
+    // No arguments at all means an empty object.
+    let blank = text
+        .as_bytes()
+        .first()
+        .is_none_or(|byte| byte.is_ascii_whitespace() && text.trim_start().is_empty());
+    let text = if blank { "{}" } else { text };
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    if let Ok(parsed) = A::deserialize_with(&mut deserializer, false)
+    if let Ok(output) = A::fast(&mut deserializer)
         && deserializer.end().is_ok()
-        && !parsed.has_invalid()
     {
-        return finish::<A>(tool, parsed);
+        return Ok(output);
     }
     match serde_json::from_str::<Value>(text) {
         Ok(value) => decode_value::<A>(tool, &value),

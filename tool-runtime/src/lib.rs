@@ -25,7 +25,7 @@
 //! // And a tool:
 //! let toolbox = tools![get_weather];
 //! let out = toolbox
-//!     .call("get_weather", &Arguments::from(r#"{"city":"Tokyo"}"#), CallContext::new("call_1"))
+//!     .call("get_weather", &Arguments::from(r#"{"city":"Tokyo"}"#), &CallContext::new("call_1"))
 //!     .await
 //!     .unwrap();
 //! assert_eq!(out.as_str(), "Sunny in Tokyo");
@@ -62,6 +62,7 @@ mod decode;
 mod endpoint;
 mod error;
 mod http;
+mod json;
 mod model;
 mod offline;
 mod schema;

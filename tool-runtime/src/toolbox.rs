@@ -33,6 +33,8 @@ use crate::tool::{
 #[derive(Clone, Default)]
 pub struct Toolbox {
     tools: Vec<Arc<dyn Tool>>,
+    /// The tools' names, in the same order: looked up without asking each tool.
+    names: Vec<Arc<str>>,
     by_name: HashMap<Arc<str>, usize>,
     max_concurrency: Option<usize>,
     default_timeout: Option<Duration>,
@@ -95,7 +97,7 @@ impl Toolbox {
     /// struct Hand(ToolDefinition);
     /// impl Tool for Hand {
     ///     fn definition(&self) -> &ToolDefinition { &self.0 }
-    ///     fn call(&self, _: &Arguments, _: CallContext) -> ToolFuture {
+    ///     fn call(&self, _: &Arguments, _: &CallContext) -> ToolFuture {
     ///         Box::pin(async { Ok(ToolOutput::text("done")) })
     ///     }
     /// }
@@ -137,7 +139,9 @@ impl Toolbox {
         if self.by_name.contains_key(name) {
             return Err(RegisterError::Duplicate(name.to_owned()));
         }
-        self.by_name.insert(name.into(), self.tools.len());
+        let name: Arc<str> = name.into();
+        self.by_name.insert(name.clone(), self.tools.len());
+        self.names.push(name);
         self.tools.push(tool);
         Ok(self)
     }
@@ -146,10 +150,8 @@ impl Toolbox {
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {
         // A few string comparisons beat hashing for the toolboxes models are usually given.
         if self.tools.len() <= 8 {
-            return self
-                .tools
-                .iter()
-                .find(|tool| tool.definition().name() == name);
+            let index = self.names.iter().position(|known| **known == *name)?;
+            return Some(&self.tools[index]);
         }
         self.by_name.get(name).map(|&index| &self.tools[index])
     }
@@ -161,7 +163,7 @@ impl Toolbox {
 
     /// The tool names, in registration order.
     pub fn names(&self) -> impl ExactSizeIterator<Item = &str> {
-        self.tools.iter().map(|tool| tool.definition().name())
+        self.names.iter().map(|name| &**name)
     }
 
     /// How many tools there are.
@@ -212,7 +214,7 @@ impl Toolbox {
     /// An unknown name resolves to [`ToolError::UnknownTool`], listing the tools that exist.
     /// Runs on the caller's task: a panic in an async tool propagates to the caller (the
     /// fan-out runs each call on its own task and turns panics into error results).
-    pub fn call(&self, name: &str, args: &Arguments, ctx: CallContext) -> ToolFuture {
+    pub fn call(&self, name: &str, args: &Arguments, ctx: &CallContext) -> ToolFuture {
         match self.get(name) {
             Some(tool) => tool.call(args, ctx),
             None => private::fail(self.unknown_tool(name)),
@@ -250,7 +252,7 @@ mod tests {
             fn definition(&self) -> &ToolDefinition {
                 &self.0
             }
-            fn call(&self, _: &Arguments, _: CallContext) -> ToolFuture {
+            fn call(&self, _: &Arguments, _: &CallContext) -> ToolFuture {
                 private::fail(ToolError::Cancelled)
             }
         }
@@ -298,7 +300,7 @@ mod tests {
             fn definition(&self) -> &ToolDefinition {
                 &self.0
             }
-            fn call(&self, _: &Arguments, _: CallContext) -> ToolFuture {
+            fn call(&self, _: &Arguments, _: &CallContext) -> ToolFuture {
                 private::fail(ToolError::Cancelled)
             }
         }

@@ -54,7 +54,7 @@ fn toolbox() -> Toolbox {
 
 async fn call(name: &str, args: impl Into<Arguments>) -> Result<String, ToolError> {
     toolbox()
-        .call(name, &args.into(), CallContext::new("call_1"))
+        .call(name, &args.into(), &CallContext::new("call_1"))
         .await
         .map(|out| out.into_string())
 }
@@ -235,4 +235,93 @@ fn arbitrary_bytes_never_panic() {
     for input in inputs {
         let _ = runtime.block_on(call("get_weather", input));
     }
+}
+
+/// Echo any JSON back.
+#[tool]
+fn echo(value: serde_json::Value) -> serde_json::Value {
+    value
+}
+
+/// Set a level.
+#[tool]
+fn level(level: u8) -> u8 {
+    level
+}
+
+/// A JSON value `levels` arrays deep, built without recursion.
+fn nested(levels: usize) -> serde_json::Value {
+    let mut value = json!(1);
+    for _ in 0..levels {
+        value = serde_json::Value::Array(vec![value]);
+    }
+    value
+}
+
+#[tokio::test]
+async fn arguments_nested_thousands_deep_are_refused_not_a_stack_overflow() {
+    let toolbox = tools![echo];
+    let deep = Arguments::Json(json!({"value": null}));
+    let Arguments::Json(mut object) = deep else {
+        unreachable!()
+    };
+    object["value"] = nested(20_000);
+    let arguments = Arguments::Json(object);
+    let error = toolbox
+        .call("echo", &arguments, &CallContext::new("c"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "Invalid arguments for tool `echo`: the arguments are nested more than 128 levels deep.\n\
+         Fix the arguments and call the tool again."
+    );
+    // Dropping a value this deep would itself overflow the stack.
+    std::mem::forget(arguments);
+
+    // At the limit, it decodes.
+    let fine = Arguments::Json(json!({"value": nested(100)}));
+    assert!(
+        toolbox
+            .call("echo", &fine, &CallContext::new("c"))
+            .await
+            .is_ok()
+    );
+    // As text, serde_json's own limit gives the same answer, as a syntax error.
+    let text = format!(r#"{{"value": {}}}"#, nested(200));
+    let error = toolbox
+        .call("echo", &Arguments::from(text), &CallContext::new("c"))
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("recursion limit exceeded"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn long_quoted_values_are_clipped_in_the_error() {
+    let toolbox = tools![level];
+    let huge = "x".repeat(1_000_000);
+    let arguments = Arguments::Json(json!({ "level": huge, huge.clone(): 1 }));
+    let error = toolbox
+        .call("level", &arguments, &CallContext::new("c"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.len() < 1_000, "{} bytes", error.len());
+    let lines: Vec<&str> = error.lines().collect();
+    assert_eq!(lines.len(), 4, "{error}");
+    assert!(
+        lines[1].starts_with("- `level`: invalid type: string \"xxxxxxxx")
+            && lines[1].contains('…')
+            && lines[1].ends_with("xxxx\", expected u8"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].starts_with("- `xxxx") && lines[2].contains('…'),
+        "{}",
+        lines[2]
+    );
 }

@@ -113,7 +113,7 @@ impl Tool for Probe {
         &self.definition
     }
 
-    fn call(&self, args: &Arguments, _ctx: CallContext) -> ToolFuture {
+    fn call(&self, args: &Arguments, _ctx: &CallContext) -> ToolFuture {
         let tag = args.to_value().unwrap()["tag"].as_str().unwrap().to_owned();
         let (in_flight, max, log) = (
             self.in_flight.clone(),
@@ -381,7 +381,7 @@ impl Tool for DropCounter {
         &self.definition
     }
 
-    fn call(&self, _args: &Arguments, _ctx: CallContext) -> ToolFuture {
+    fn call(&self, _args: &Arguments, _ctx: &CallContext) -> ToolFuture {
         let (started, dropped, finished) = (
             self.started.clone(),
             self.dropped.clone(),

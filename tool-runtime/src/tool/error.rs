@@ -1,7 +1,10 @@
 //! [`ToolError`]: errors a tool call can end with, worded for the model that made the call.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
+
+use crate::json;
 
 /// Why a tool call produced an error result instead of an output.
 ///
@@ -151,6 +154,8 @@ enum Problem {
     NotAnObject { found: &'static str },
     /// Field-level problems.
     Fields(Vec<FieldIssue>),
+    /// The arguments are nested deeper than any tool's parameters go.
+    TooDeep { limit: usize },
 }
 
 /// One problem with one argument field.
@@ -211,6 +216,10 @@ impl InvalidArguments {
         Self::new(tool, Problem::NotAnObject { found })
     }
 
+    pub(crate) fn too_deep(tool: &str, limit: usize) -> Self {
+        Self::new(tool, Problem::TooDeep { limit })
+    }
+
     pub(crate) fn fields(tool: &str, issues: Vec<FieldIssue>) -> Self {
         Self::new(tool, Problem::Fields(issues))
     }
@@ -230,11 +239,21 @@ impl InvalidArguments {
 }
 
 impl FieldIssue {
+    /// An issue; a long path (an unknown key the model made up) or message (one that quotes a
+    /// long value) is clipped in the middle.
     pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
-            path: path.into(),
-            message: message.into(),
+            path: clipped(path.into(), 60, 20),
+            message: clipped(message.into(), 160, 60),
         }
+    }
+}
+
+/// `text`, clipped in the middle to `head` and `tail` characters (see [`json::clip`]).
+fn clipped(text: String, head: usize, tail: usize) -> String {
+    match json::clip(&text, head, tail) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(clipped) => clipped,
     }
 }
 
@@ -251,6 +270,11 @@ impl fmt::Display for InvalidArguments {
                 f,
                 "Invalid arguments for tool `{tool}`: expected a JSON object with the tool's \
                  parameters, got {found}."
+            )?,
+            Problem::TooDeep { limit } => writeln!(
+                f,
+                "Invalid arguments for tool `{tool}`: the arguments are nested more than {limit} \
+                 levels deep."
             )?,
             Problem::Fields(issues) => {
                 writeln!(f, "Invalid arguments for tool `{tool}`:")?;

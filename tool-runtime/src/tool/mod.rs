@@ -44,7 +44,7 @@ pub type ToolFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, ToolError>>
 ///         &self.0
 ///     }
 ///
-///     fn call(&self, args: &Arguments, _ctx: CallContext) -> ToolFuture {
+///     fn call(&self, args: &Arguments, _ctx: &CallContext) -> ToolFuture {
 ///         let text = args.to_value().ok().and_then(|v| v["text"].as_str().map(str::to_owned));
 ///         Box::pin(async move { Ok(ToolOutput::text(text.unwrap_or_default())) })
 ///     }
@@ -65,7 +65,7 @@ pub trait Tool: Send + Sync + 'static {
     ///
     /// Invalid arguments make the returned future resolve to
     /// [`ToolError::InvalidArguments`] at once, without running the tool.
-    fn call(&self, args: &Arguments, ctx: CallContext) -> ToolFuture;
+    fn call(&self, args: &Arguments, ctx: &CallContext) -> ToolFuture;
 }
 
 impl<T: Tool + ?Sized> Tool for Arc<T> {
@@ -73,7 +73,7 @@ impl<T: Tool + ?Sized> Tool for Arc<T> {
         (**self).definition()
     }
 
-    fn call(&self, args: &Arguments, ctx: CallContext) -> ToolFuture {
+    fn call(&self, args: &Arguments, ctx: &CallContext) -> ToolFuture {
         (**self).call(args, ctx)
     }
 }
@@ -83,7 +83,7 @@ impl<T: Tool + ?Sized> Tool for Box<T> {
         (**self).definition()
     }
 
-    fn call(&self, args: &Arguments, ctx: CallContext) -> ToolFuture {
+    fn call(&self, args: &Arguments, ctx: &CallContext) -> ToolFuture {
         (**self).call(args, ctx)
     }
 }

@@ -171,7 +171,7 @@ impl Turn<'_> {
         let hold = Arc::new(Hold::default());
         let context = CallContext::holding(call.id.as_str(), hold.clone());
         // A panic in a `Deserialize` impl or a hand-written `call` must not take the turn down.
-        let future = match catch_unwind(AssertUnwindSafe(|| tool.call(&call.arguments, context))) {
+        let future = match catch_unwind(AssertUnwindSafe(|| tool.call(&call.arguments, &context))) {
             Ok(future) => future,
             Err(payload) => {
                 let error = panicked(&call.name, payload.as_ref());

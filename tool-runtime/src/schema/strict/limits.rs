@@ -171,20 +171,3 @@ pub(super) fn value_length(value: &Value) -> usize {
         other => other.to_string().chars().count(),
     }
 }
-
-/// Whether `value` has arrays/objects nested more than `limit` levels deep
-/// (checked without recursion, so it is safe on any input).
-pub(super) fn nested_deeper_than(value: &Value, limit: usize) -> bool {
-    let mut pending = vec![(value, 0_usize)];
-    while let Some((value, depth)) = pending.pop() {
-        if depth > limit {
-            return true;
-        }
-        match value {
-            Value::Array(items) => pending.extend(items.iter().map(|item| (item, depth + 1))),
-            Value::Object(map) => pending.extend(map.values().map(|item| (item, depth + 1))),
-            _ => {}
-        }
-    }
-    false
-}

@@ -58,9 +58,10 @@ use serde_json::Value;
 
 pub use error::StrictError;
 
+use crate::json::nested_deeper_than;
 use convert::Converter;
 use error::{describe_value, root_error};
-use limits::{MAX_VALUE_DEPTH, check_limits, check_root, nested_deeper_than};
+use limits::{MAX_VALUE_DEPTH, check_limits, check_root};
 
 /// Rewrites `schema` into OpenAI's strict flavour.
 ///
