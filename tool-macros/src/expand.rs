@@ -123,7 +123,7 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
         let future = quote_spanned!(fn_ident.span()=> __tr::send_future(#fn_ident(#(#fields),*)));
         quote! {
             let __future = #future;
-            ::std::boxed::Box::pin(async move {
+            #krate::ToolFuture::new(async move {
                 let __ret = __future.await;
                 #convert
             })
@@ -132,11 +132,11 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
         quote! {
             // Held until the body returns, even past a timeout: see `CallContext`.
             let __held = __context.clone();
-            ::std::boxed::Box::pin(__tr::blocking(#name, move || {
+            __tr::blocking(#name, move || {
                 let _held = __held;
                 let __ret = #fn_ident(#(#fields),*);
                 #convert
-            }))
+            })
         }
     };
     let timeout =

@@ -26,8 +26,7 @@ pub trait MacroTool: crate::Tool + Default {
 
 /// A future that fails at once: the arguments did not decode.
 pub fn fail(error: impl Into<ToolError>) -> ToolFuture {
-    let error = error.into();
-    Box::pin(async move { Err(error) })
+    ToolFuture::ready(Err(error.into()))
 }
 
 /// Turns a tool's plain return value into its output.
@@ -84,21 +83,12 @@ pub fn send_future<F: std::future::Future + Send + 'static>(future: F) -> F {
     future
 }
 
-/// Runs a synchronous tool body on tokio's blocking pool (inline when there is no runtime).
-///
-/// Dropping the future cannot stop a body that has started: blocking code has no await point.
-pub async fn blocking<F>(tool: &'static str, body: F) -> Result<ToolOutput, ToolError>
+/// The call of a synchronous tool: its body runs on tokio's blocking pool (see [`ToolFuture`]).
+pub fn blocking<F>(tool: &'static str, body: F) -> ToolFuture
 where
     F: FnOnce() -> Result<ToolOutput, ToolError> + Send + 'static,
 {
-    match tokio::runtime::Handle::try_current() {
-        Ok(handle) => match handle.spawn_blocking(body).await {
-            Ok(result) => result,
-            Err(error) if error.is_panic() => Err(panicked(tool, error.into_panic().as_ref())),
-            Err(_) => Err(ToolError::Cancelled),
-        },
-        Err(_) => body(),
-    }
+    ToolFuture::blocking(tool, Box::new(body))
 }
 
 /// The error result for a panicked tool; the payload goes to `tracing`, not to the model.

@@ -98,7 +98,7 @@ impl Toolbox {
     /// impl Tool for Hand {
     ///     fn definition(&self) -> &ToolDefinition { &self.0 }
     ///     fn call(&self, _: &Arguments, _: &CallContext) -> ToolFuture {
-    ///         Box::pin(async { Ok(ToolOutput::text("done")) })
+    ///         ToolFuture::new(async { Ok(ToolOutput::text("done")) })
     ///     }
     /// }
     /// let hand = |name| Hand(ToolDefinition::new(name, "A tool.", json!({"type": "object"})));

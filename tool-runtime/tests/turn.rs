@@ -120,7 +120,7 @@ impl Tool for Probe {
             self.max_in_flight.clone(),
             self.log.clone(),
         );
-        Box::pin(async move {
+        ToolFuture::new(async move {
             let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             max.fetch_max(now, Ordering::SeqCst);
             log.lock().unwrap().push(format!("start {tag}"));
@@ -354,10 +354,69 @@ async fn a_failing_sequential_call_does_not_block_the_chain() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sync_tools_run_on_the_blocking_pool() {
+async fn sync_tools_run_off_the_async_workers() {
     let toolbox = tools![blocking_probe];
     let results = toolbox.run(&[call("a", "blocking_probe", "")]).await;
     assert_eq!(results[0].content(), "7");
+    // Also when the call is awaited on the thread that drives the runtime, not a worker.
+    let output = toolbox
+        .call(
+            "blocking_probe",
+            &Arguments::from(""),
+            &CallContext::new("b"),
+        )
+        .await;
+    assert_eq!(output.unwrap().as_str(), "7");
+}
+
+/// What `await_tick` waits for: a sign from a task that shares its worker.
+static TICKS: Mutex<Option<std::sync::mpsc::Receiver<()>>> = Mutex::new(None);
+
+/// Blocks until another task has run.
+#[tool]
+fn await_tick() -> &'static str {
+    let ticks = TICKS.lock().unwrap().take().expect("a tick channel");
+    match ticks.recv_timeout(Duration::from_secs(10)) {
+        Ok(()) => "ticked",
+        Err(_) => "stuck: the worker's other tasks could not run",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn a_sync_tool_leaves_its_worker_to_the_other_tasks() {
+    let (tick, ticks) = std::sync::mpsc::channel();
+    *TICKS.lock().unwrap() = Some(ticks);
+    // On the one worker, beside the tool's task.
+    let ticker = tokio::spawn(async move {
+        tokio::task::yield_now().await;
+        tick.send(()).unwrap();
+    });
+    let results = tools![await_tick].run(&[call("a", "await_tick", "")]).await;
+    assert_eq!(results[0].content(), "ticked");
+    ticker.await.unwrap();
+}
+
+/// What `hold_gate` waits for.
+static GATE: Mutex<Option<std::sync::mpsc::Receiver<()>>> = Mutex::new(None);
+
+/// Blocks until the test opens the gate.
+#[tool(timeout = "50ms")]
+fn hold_gate() -> &'static str {
+    let gate = GATE.lock().unwrap().take().expect("a gate");
+    match gate.recv_timeout(Duration::from_secs(10)) {
+        Ok(()) => "released",
+        Err(_) => "never released",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_time_limit_fires_while_a_sync_body_still_runs() {
+    let (open, gate) = std::sync::mpsc::channel();
+    *GATE.lock().unwrap() = Some(gate);
+    let results = tools![hold_gate].run(&[call("a", "hold_gate", "")]).await;
+    // The result is in while the body is still blocked at the gate.
+    assert_eq!(results[0].content(), "Timed out after 50ms");
+    open.send(()).unwrap();
 }
 
 /// Counts how many of its futures were dropped, finished or not.
@@ -387,7 +446,7 @@ impl Tool for DropCounter {
             self.dropped.clone(),
             self.finished.clone(),
         );
-        Box::pin(async move {
+        ToolFuture::new(async move {
             let _guard = OnDrop(dropped);
             started.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_secs(10)).await;
@@ -675,5 +734,37 @@ async fn every_call_has_a_tracing_span_with_its_outcome() {
     assert!(
         refuse.contains("tool=refuse") && refuse.contains("outcome=\"failed\""),
         "{refuse}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelling_a_turn_keeps_what_arrived_and_answers_the_rest() {
+    let toolbox = tools![sleepy];
+    let mut turn = toolbox.turn();
+    turn.start(&call("fast", "sleepy", r#"{"ms": 1}"#));
+    turn.start(&call("slow", "sleepy", r#"{"ms": 100000}"#));
+    turn.start(&call("unknown", "nope", "{}"));
+    turn.start(&call("done", "sleepy", r#"{"ms": 2}"#));
+    assert_eq!(turn.len(), 4);
+    // The unknown tool is answered at once; the fast call is seen; the third finishes unseen.
+    assert_eq!(turn.next().await.map(|(index, _)| index), Some(2));
+    assert_eq!(turn.next().await.map(|(index, _)| index), Some(0));
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let results = turn.cancel();
+    let got: Vec<(String, String)> = results
+        .iter()
+        .map(|r| (r.call_id.clone(), r.content().into_owned()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("fast".into(), "1".into()),
+            ("slow".into(), "Cancelled".into()),
+            (
+                "unknown".into(),
+                "Unknown tool `nope`. Available tools: sleepy.".into()
+            ),
+            ("done".into(), "2".into()),
+        ]
     );
 }

@@ -125,10 +125,14 @@ impl ToolResult {
 
 impl PartialEq for ToolResult {
     fn eq(&self, other: &Self) -> bool {
-        self.call_id == other.call_id
-            && self.name == other.name
-            && self.is_error() == other.is_error()
-            && self.content() == other.content()
+        let same_content = match (&self.outcome, &other.outcome) {
+            (Ok(mine), Ok(theirs)) => mine == theirs,
+            // Equal errors read the same; different kinds may still (a loaded transcript's
+            // errors are all `Failed`).
+            (Err(mine), Err(theirs)) => mine == theirs || mine.to_string() == theirs.to_string(),
+            _ => false,
+        };
+        same_content && self.call_id == other.call_id && self.name == other.name
     }
 }
 

@@ -3,8 +3,11 @@
 
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use crate::conversation::{AssistantMessage, Message};
 use crate::model::ModelRequest;
+use crate::tool::Arguments;
 
 /// A request an [`OfflineModel`](super::OfflineModel) received.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,12 +121,56 @@ impl Log {
         while let Some(link) = at {
             let entry = &self.entries[link];
             let start = entry.len - entry.added.len();
-            if messages[start..entry.len] != entry.added[..] {
+            let sent = &messages[start..entry.len];
+            if !sent.iter().zip(&entry.added).all(|(a, b)| same(a, b)) {
                 return false;
             }
             at = entry.base;
         }
         true
+    }
+}
+
+/// Whether two messages are equal, as `==` says, comparing JSON objects key by key in order
+/// first: a transcript's copy has the keys of the original in the same order, and looking each
+/// key up in the other object (as `Value`'s equality does) costs a hash per key.
+fn same(a: &Message, b: &Message) -> bool {
+    match (a, b) {
+        (Message::Assistant(a), Message::Assistant(b)) => {
+            a.text == b.text
+                && a.tool_calls.len() == b.tool_calls.len()
+                && a.tool_calls.iter().zip(&b.tool_calls).all(|(a, b)| {
+                    a.id == b.id
+                        && a.name == b.name
+                        && match (&a.arguments, &b.arguments) {
+                            (Arguments::Json(a), Arguments::Json(b)) => same_value(a, b),
+                            (a, b) => a == b,
+                        }
+                })
+                && match (&a.raw, &b.raw) {
+                    (Some(a), Some(b)) => a.format == b.format && same_value(&a.value, &b.value),
+                    (a, b) => a == b,
+                }
+        }
+        (a, b) => a == b,
+    }
+}
+
+/// `a == b`, with objects compared in order first.
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && (a
+                    .iter()
+                    .zip(b)
+                    .all(|((ka, va), (kb, vb))| ka == kb && same_value(va, vb))
+                    || a == b)
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_value(a, b))
+        }
+        (a, b) => a == b,
     }
 }
 

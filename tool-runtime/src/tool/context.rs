@@ -46,6 +46,7 @@ impl CallContext {
         }
     }
 
+    /// A context for a call run by a turn, holding what the call holds.
     pub(crate) fn holding(call_id: impl Into<Arc<str>>, hold: Arc<Hold>) -> Self {
         Self {
             call_id: call_id.into(),

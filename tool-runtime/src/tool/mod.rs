@@ -4,11 +4,10 @@ mod arguments;
 mod context;
 mod definition;
 mod error;
+mod future;
 mod name;
 mod output;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 pub use arguments::Arguments;
@@ -17,11 +16,10 @@ pub(crate) use context::Hold;
 pub use definition::ToolDefinition;
 pub(crate) use error::DisplayDuration;
 pub use error::{FieldIssue, InvalidArguments, ToolError};
+pub(crate) use future::Body;
+pub use future::ToolFuture;
 pub(crate) use name::{check_parameter_name, check_tool_name};
 pub use output::ToolOutput;
-
-/// The future a [`Tool`] returns: `'static` and `Send`, so the runtime can spawn it.
-pub type ToolFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, ToolError>> + Send + 'static>>;
 
 /// Something a model can call.
 ///
@@ -46,7 +44,7 @@ pub type ToolFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, ToolError>>
 ///
 ///     fn call(&self, args: &Arguments, _ctx: &CallContext) -> ToolFuture {
 ///         let text = args.to_value().ok().and_then(|v| v["text"].as_str().map(str::to_owned));
-///         Box::pin(async move { Ok(ToolOutput::text(text.unwrap_or_default())) })
+///         ToolFuture::new(async move { Ok(ToolOutput::text(text.unwrap_or_default())) })
 ///     }
 /// }
 ///

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::conversation::ToolCall;
-use crate::tool::{DisplayDuration, Hold, ToolError, ToolFuture, ToolOutput};
+use crate::tool::{Body, DisplayDuration, Hold, ToolError, ToolFuture, ToolOutput};
 
 /// What a call waits for before it runs, and what it holds while it runs.
 pub(super) struct Schedule {
@@ -27,6 +27,17 @@ pub(super) struct Schedule {
     pub(super) hold: Arc<Hold>,
 }
 
+impl Schedule {
+    /// Whether the call can start at once and run to its end unwatched: not sequential, no
+    /// concurrency cap, no time limit.
+    pub(super) fn is_free(&self) -> bool {
+        self.after.is_none()
+            && self.done.is_none()
+            && self.permits.is_none()
+            && self.timeout.is_none()
+    }
+}
+
 /// How a call's task ended: its index in the turn, its outcome and how long it ran.
 pub(super) type Finished = (usize, Result<ToolOutput, ToolError>, Duration);
 
@@ -38,13 +49,7 @@ pub(super) fn task(
     future: ToolFuture,
     schedule: Schedule,
 ) -> impl Future<Output = Finished> + Send + 'static {
-    let span = tracing::info_span!(
-        "tool_call",
-        tool = %call.name,
-        call_id = %call.id,
-        duration_us = tracing::field::Empty,
-        outcome = tracing::field::Empty,
-    );
+    let span = span(call);
     let Schedule {
         after,
         done,
@@ -74,24 +79,54 @@ pub(super) fn task(
         let duration = started.elapsed();
         // The task's share of the hold; a sync body still running keeps its own.
         drop(hold);
-        record(&outcome, duration);
+        record(&tracing::Span::current(), &outcome, duration);
         (index, outcome, duration)
     }
     .instrument(span)
 }
 
-/// Fills in the call's span: how long it ran and how it ended.
-fn record(outcome: &Result<ToolOutput, ToolError>, duration: Duration) {
-    let span = tracing::Span::current();
+/// The task of a synchronous call that is free to run at once (see [`Schedule::is_free`]), run
+/// on the blocking pool itself.
+pub(super) fn blocking_task(
+    index: usize,
+    call: &ToolCall,
+    body: Body,
+) -> impl FnOnce() -> Finished + Send + 'static {
+    let span = span(call);
+    move || {
+        let _entered = span.enter();
+        let started = Instant::now();
+        let outcome = body();
+        let duration = started.elapsed();
+        record(&span, &outcome, duration);
+        (index, outcome, duration)
+    }
+}
+
+/// The call's span: the tool, the call id, and (filled in at the end) how long it ran and how it
+/// ended.
+fn span(call: &ToolCall) -> tracing::Span {
+    tracing::info_span!(
+        "tool_call",
+        tool = %call.name,
+        call_id = %call.id,
+        duration_us = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+    )
+}
+
+/// Fills in the call's span: how long it ran and how it ended. (Given, not taken from the
+/// thread: a blocking-pool thread may not see the subscriber the span was made with.)
+fn record(span: &tracing::Span, outcome: &Result<ToolOutput, ToolError>, duration: Duration) {
     span.record("duration_us", duration.as_micros() as u64);
     match outcome {
         Ok(_) => {
             span.record("outcome", "ok");
-            tracing::debug!(duration = %DisplayDuration(duration), "tool call finished");
+            tracing::debug!(parent: span, duration = %DisplayDuration(duration), "tool call finished");
         }
         Err(error) => {
             span.record("outcome", error.kind_name());
-            tracing::debug!(duration = %DisplayDuration(duration), %error, "tool call failed");
+            tracing::debug!(parent: span, duration = %DisplayDuration(duration), %error, "tool call failed");
         }
     }
 }

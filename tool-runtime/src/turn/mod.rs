@@ -168,25 +168,39 @@ impl Turn<'_> {
         } else {
             (None, None)
         };
+        let timeout = definition.timeout().or(self.toolbox.default_timeout());
         let hold = Arc::new(Hold::default());
         let context = CallContext::holding(call.id.as_str(), hold.clone());
         // A panic in a `Deserialize` impl or a hand-written `call` must not take the turn down.
-        let future = match catch_unwind(AssertUnwindSafe(|| tool.call(&call.arguments, &context))) {
-            Ok(future) => future,
-            Err(payload) => {
-                let error = panicked(&call.name, payload.as_ref());
-                self.settle(ToolResult::error(call, error));
-                return index;
-            }
-        };
+        let mut future =
+            match catch_unwind(AssertUnwindSafe(|| tool.call(&call.arguments, &context))) {
+                Ok(future) => future,
+                Err(payload) => {
+                    let error = panicked(&call.name, payload.as_ref());
+                    self.settle(ToolResult::error(call, error));
+                    return index;
+                }
+            };
         let schedule = Schedule {
             after,
             done,
             permits: self.permits.clone(),
-            timeout: definition.timeout().or(self.toolbox.default_timeout()),
+            timeout,
             hold,
         };
-        let handle = self.tasks.spawn(call::task(index, call, future, schedule));
+        // A synchronous body with nothing to wait for and no time limit goes to the blocking pool
+        // straight away: one hop, as an async call's task makes, instead of two.
+        let body = if schedule.is_free() {
+            future.take_blocking()
+        } else {
+            None
+        };
+        let handle = match body {
+            Some(body) => self
+                .tasks
+                .spawn_blocking(call::blocking_task(index, call, body)),
+            None => self.tasks.spawn(call::task(index, call, future, schedule)),
+        };
         self.task_index.insert(handle.id(), index);
         self.slots.push(Slot::Running {
             call_id: call.id.clone(),

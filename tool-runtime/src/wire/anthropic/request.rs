@@ -3,6 +3,7 @@
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::FORMAT;
 use crate::conversation::{AssistantMessage, Message, ToolCall, ToolResult};
@@ -228,6 +229,12 @@ impl Serialize for ToolUse<'_> {
         map.serialize_entry("name", &call.name)?;
         match &call.arguments {
             Arguments::Json(input @ Value::Object(_)) => map.serialize_entry("input", input)?,
+            // Text that holds an object (a call from another provider) goes as it is, checked
+            // but not rebuilt.
+            Arguments::Text(text) => match serde_json::from_str::<&RawValue>(text) {
+                Ok(raw) if raw.get().starts_with('{') => map.serialize_entry("input", raw)?,
+                _ => map.serialize_entry("input", &arguments_object(&call.arguments))?,
+            },
             other => map.serialize_entry("input", &arguments_object(other))?,
         }
         map.end()
