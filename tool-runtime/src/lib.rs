@@ -76,7 +76,7 @@ pub mod __private;
 
 // The README's examples are doctests of this crate.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
 // Tools.
