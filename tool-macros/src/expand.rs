@@ -316,7 +316,7 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
                     DEFINITION.get_or_init(|| {
                         let mut __builder = __tr::SchemaBuilder::new();
                         #( #schema_params )*
-                        #krate::ToolDefinition::new(#name, #description, __builder.finish::<__Args>())
+                        #krate::ToolDefinition::new(#name, #description, __builder.finish(__tr::required_fields::<__Args>()))
                             #timeout
                             #sequential
                     })

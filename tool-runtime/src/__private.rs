@@ -6,7 +6,7 @@ pub use serde_json;
 
 pub use crate::decode::{
     ArgsStruct, Captured, Issues, Key, Param, Source, capture, decode, deserialize, doubt,
-    fast_absent, fast_value,
+    fast_absent, fast_value, required_fields,
 };
 pub use crate::schema::{SchemaBuilder, default_json, param_schema};
 pub use serde::de::IgnoredAny;
@@ -89,19 +89,6 @@ where
     F: FnOnce() -> Result<ToolOutput, ToolError> + Send + 'static,
 {
     ToolFuture::blocking(tool, Box::new(body))
-}
-
-/// The error result for a panicked tool; the payload goes to `tracing`, not to the model.
-pub(crate) fn panicked(tool: &str, payload: &(dyn Any + Send)) -> ToolError {
-    let message = payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(non-string panic payload)");
-    tracing::error!(tool, panic = message, "tool panicked");
-    ToolError::Panicked {
-        tool: tool.to_owned(),
-    }
 }
 
 /// Compile-time check that no two tools given to `tools!` share a name.

@@ -327,7 +327,7 @@ fn finish<A: ArgsStruct>(tool: &str, parsed: A) -> Result<A::Output, InvalidArgu
 }
 
 /// Which parameters are required: those whose slot stays missing when the arguments are `{}`.
-pub(crate) fn required_fields<A: ArgsStruct>() -> Vec<&'static str> {
+pub fn required_fields<A: ArgsStruct>() -> Vec<&'static str> {
     let empty = Value::Object(serde_json::Map::new());
     match A::deserialize_with(&empty, false) {
         Ok(parsed) => A::FIELDS

@@ -5,7 +5,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::__private as private;
 use crate::tool::{
     Arguments, CallContext, Tool, ToolDefinition, ToolError, ToolFuture, check_parameter_name,
     check_tool_name,
@@ -217,7 +216,7 @@ impl Toolbox {
     pub fn call(&self, name: &str, args: &Arguments, ctx: &CallContext) -> ToolFuture {
         match self.get(name) {
             Some(tool) => tool.call(args, ctx),
-            None => private::fail(self.unknown_tool(name)),
+            None => ToolFuture::ready(Err(self.unknown_tool(name))),
         }
     }
 
@@ -253,7 +252,7 @@ mod tests {
                 &self.0
             }
             fn call(&self, _: &Arguments, _: &CallContext) -> ToolFuture {
-                private::fail(ToolError::Cancelled)
+                ToolFuture::ready(Err(ToolError::Cancelled))
             }
         }
         Named(ToolDefinition::new(
@@ -301,7 +300,7 @@ mod tests {
                 &self.0
             }
             fn call(&self, _: &Arguments, _: &CallContext) -> ToolFuture {
-                private::fail(ToolError::Cancelled)
+                ToolFuture::ready(Err(ToolError::Cancelled))
             }
         }
         let schema = serde_json::json!({"type": "object", "properties": {"ok.name": {}, "from currency": {}}});

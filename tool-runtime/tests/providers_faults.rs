@@ -8,7 +8,7 @@ use support::{
     Api, MockServer, Reply, anthropic, both, fast_retries, min_wait, model_error, openai,
     weather_tools,
 };
-use tool_runtime::{Agent, Message, Usage};
+use tool_runtime::{Agent, Anthropic, Message, Model, OpenAi, Usage};
 
 // ---------------------------------------------------------------------------------------------
 // Faults and retries, as the server sees them.
@@ -362,7 +362,105 @@ async fn request_timeout(wire: Api) {
     assert_eq!(server.request_count(), 2);
 }
 
+/// A response that says "tool use" but holds no usable call is an error that keeps the body, not
+/// an empty final answer; nor is a damaged call dropped in silence.
+async fn tool_use_without_a_usable_call_is_an_error(wire: Api) {
+    let no_calls = match wire {
+        Api::OpenAi => {
+            let mut body = openai::text("", 5, 5);
+            body["choices"][0]["finish_reason"] = json!("tool_calls");
+            body["choices"][0]["message"]["content"] = Value::Null;
+            body
+        }
+        Api::Anthropic => anthropic::message(Vec::new(), "tool_use", 5, 5),
+    };
+    let damaged_call = match wire {
+        Api::OpenAi => openai::tool_call_values(
+            vec![
+                openai::call("call_1", "get_weather", r#"{"city": "Oslo"}"#),
+                json!({"id": "call_2", "type": "function"}),
+            ],
+            5,
+            5,
+        ),
+        Api::Anthropic => anthropic::message(
+            vec![
+                anthropic::tool_use("toolu_1", "get_weather", json!({"city": "Oslo"})),
+                json!({"type": "tool_use", "name": "get_weather", "input": {}}),
+            ],
+            "tool_use",
+            5,
+            5,
+        ),
+    };
+    for (body, message) in [
+        (
+            no_calls,
+            "the model stopped to call tools but the response holds no tool call",
+        ),
+        (
+            damaged_call,
+            match wire {
+                Api::OpenAi => "a tool call has no function",
+                Api::Anthropic => "a tool_use block has no id or name",
+            },
+        ),
+    ] {
+        let server = MockServer::start().await;
+        server.push(Reply::json(body.clone()));
+        let error = model_error(
+            wire.agent_with_retries(&server, 2)
+                .run("hi")
+                .await
+                .unwrap_err(),
+        );
+        assert!(error.is_decode(), "{error}");
+        assert_eq!(error.message(), message);
+        assert_eq!(error.status(), Some(200));
+        let raw: Value = serde_json::from_str(error.raw_body().unwrap()).unwrap();
+        assert_eq!(raw, body);
+        assert_eq!(server.request_count(), 1, "not retried");
+    }
+}
+
+/// A body over the size limit is an error, read no further and not retried.
+async fn bodies_over_the_size_limit_are_refused(wire: Api) {
+    let server = MockServer::start().await;
+    let long = "x".repeat(4096);
+    server.push(Reply::json(wire.text(&long, 1, 1)));
+    server.fallback(move |_| Reply::json(wire.text("small", 1, 1)));
+    let limited = || -> Box<dyn Model> {
+        match wire {
+            Api::OpenAi => Box::new(
+                OpenAi::new("sk-test")
+                    .base_url(wire.url(&server))
+                    .retry_policy(fast_retries(2))
+                    .max_response_bytes(1024),
+            ),
+            Api::Anthropic => Box::new(
+                Anthropic::new("sk-test")
+                    .base_url(wire.url(&server))
+                    .retry_policy(fast_retries(2))
+                    .max_response_bytes(1024),
+            ),
+        }
+    };
+    let agent = Agent::new(limited(), weather_tools());
+    let error = model_error(agent.run("hi").await.unwrap_err());
+    assert!(error.is_decode(), "{error}");
+    assert_eq!(
+        error.message(),
+        "the response body is larger than the limit of 1024 bytes"
+    );
+    assert_eq!(server.request_count(), 1, "not retried");
+    // Under the limit, the same model reads the answer.
+    let output = agent.run("hi").await.unwrap();
+    assert_eq!(output.text, "small");
+}
+
 both!(
+    tool_use_without_a_usable_call_is_an_error,
+    bodies_over_the_size_limit_are_refused,
     retryable_statuses_are_retried,
     retries_exhausted,
     retry_after_seconds,

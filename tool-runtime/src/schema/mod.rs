@@ -6,7 +6,6 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::decode::{ArgsStruct, required_fields};
 
 /// Assembles the JSON Schema of a tool's arguments object. Used by `#[tool]`; not public API.
 pub struct SchemaBuilder {
@@ -50,12 +49,11 @@ impl SchemaBuilder {
         self.properties.insert(name.to_owned(), schema);
     }
 
-    /// The finished schema; `A` tells which parameters are required.
-    pub fn finish<A: ArgsStruct>(mut self) -> Value {
+    /// The finished schema, with these parameters required.
+    pub fn finish(mut self, required: Vec<&str>) -> Value {
         let mut root = Map::new();
         root.insert("type".into(), "object".into());
         root.insert("properties".into(), Value::Object(self.properties));
-        let required = required_fields::<A>();
         if !required.is_empty() {
             root.insert("required".into(), required.into());
         }

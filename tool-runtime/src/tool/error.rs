@@ -1,5 +1,6 @@
 //! [`ToolError`]: errors a tool call can end with, worded for the model that made the call.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
@@ -78,6 +79,20 @@ impl ToolError {
     /// Whether the call was cancelled.
     pub fn is_cancelled(&self) -> bool {
         matches!(self, Self::Cancelled)
+    }
+
+    /// The error result for a tool that panicked; the payload goes to `tracing`, not to the
+    /// model.
+    pub(crate) fn panicked(tool: &str, payload: &(dyn Any + Send)) -> Self {
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(non-string panic payload)");
+        tracing::error!(tool, panic = message, "tool panicked");
+        Self::Panicked {
+            tool: tool.to_owned(),
+        }
     }
 
     /// A short name of the kind, for the `outcome` of a call's tracing span.

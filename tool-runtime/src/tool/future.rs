@@ -8,7 +8,6 @@ use std::task::{Context, Poll};
 use tokio::task::JoinHandle;
 
 use super::{ToolError, ToolOutput};
-use crate::__private::panicked;
 
 type Outcome = Result<ToolOutput, ToolError>;
 
@@ -77,7 +76,7 @@ impl Call for Blocking {
                 Pin::new(handle).poll(cx).map(|joined| match joined {
                     Ok(outcome) => outcome,
                     Err(error) if error.is_panic() => {
-                        Err(panicked(tool, error.into_panic().as_ref()))
+                        Err(ToolError::panicked(tool, error.into_panic().as_ref()))
                     }
                     Err(_) => Err(ToolError::Cancelled),
                 })

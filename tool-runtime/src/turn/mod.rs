@@ -10,7 +10,6 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::{self, JoinSet};
 
-use crate::__private::panicked;
 use crate::conversation::{ToolCall, ToolResult};
 use crate::tool::{CallContext, Hold, ToolError, ToolOutput};
 use crate::toolbox::Toolbox;
@@ -176,7 +175,7 @@ impl Turn<'_> {
             match catch_unwind(AssertUnwindSafe(|| tool.call(&call.arguments, &context))) {
                 Ok(future) => future,
                 Err(payload) => {
-                    let error = panicked(&call.name, payload.as_ref());
+                    let error = ToolError::panicked(&call.name, payload.as_ref());
                     self.settle(ToolResult::error(call, error));
                     return index;
                 }
@@ -242,7 +241,7 @@ impl Turn<'_> {
             Err(error) => {
                 let index = self.task_index[&error.id()];
                 let reason = if error.is_panic() {
-                    panicked(self.slots[index].name(), error.into_panic().as_ref())
+                    ToolError::panicked(self.slots[index].name(), error.into_panic().as_ref())
                 } else {
                     ToolError::Cancelled
                 };
