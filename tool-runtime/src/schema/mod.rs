@@ -6,7 +6,6 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-
 /// Assembles the JSON Schema of a tool's arguments object. Used by `#[tool]`; not public API.
 pub struct SchemaBuilder {
     generator: SchemaGenerator,
