@@ -62,7 +62,8 @@ pub trait Tool: Send + Sync + 'static {
     /// Decodes `args` and starts the call.
     ///
     /// Invalid arguments make the returned future resolve to
-    /// [`ToolError::InvalidArguments`] at once, without running the tool.
+    /// [`ToolError::InvalidArguments`] at once, without running the tool. The context is lent:
+    /// a tool that needs it in its future, or past it (a body on another thread), keeps a clone.
     fn call(&self, args: &Arguments, ctx: &CallContext) -> ToolFuture;
 }
 
