@@ -369,16 +369,25 @@ async fn sync_tools_run_off_the_async_workers() {
     assert_eq!(output.unwrap().as_str(), "7");
 }
 
+/// A signal a sync tool blocks on, handed over by its test.
+type Signal = Mutex<Option<std::sync::mpsc::Receiver<()>>>;
+
+/// Blocks on the signal; whether it came within ten seconds.
+fn wait_for(signal: &Signal) -> bool {
+    let receiver = signal.lock().unwrap().take().expect("a signal");
+    receiver.recv_timeout(Duration::from_secs(10)).is_ok()
+}
+
 /// What `await_tick` waits for: a sign from a task that shares its worker.
-static TICKS: Mutex<Option<std::sync::mpsc::Receiver<()>>> = Mutex::new(None);
+static TICKS: Signal = Mutex::new(None);
 
 /// Blocks until another task has run.
 #[tool]
 fn await_tick() -> &'static str {
-    let ticks = TICKS.lock().unwrap().take().expect("a tick channel");
-    match ticks.recv_timeout(Duration::from_secs(10)) {
-        Ok(()) => "ticked",
-        Err(_) => "stuck: the worker's other tasks could not run",
+    if wait_for(&TICKS) {
+        "ticked"
+    } else {
+        "stuck: the worker's other tasks could not run"
     }
 }
 
@@ -397,15 +406,15 @@ async fn a_sync_tool_leaves_its_worker_to_the_other_tasks() {
 }
 
 /// What `hold_gate` waits for.
-static GATE: Mutex<Option<std::sync::mpsc::Receiver<()>>> = Mutex::new(None);
+static GATE: Signal = Mutex::new(None);
 
 /// Blocks until the test opens the gate.
 #[tool(timeout = "50ms")]
 fn hold_gate() -> &'static str {
-    let gate = GATE.lock().unwrap().take().expect("a gate");
-    match gate.recv_timeout(Duration::from_secs(10)) {
-        Ok(()) => "released",
-        Err(_) => "never released",
+    if wait_for(&GATE) {
+        "released"
+    } else {
+        "never released"
     }
 }
 
