@@ -16,7 +16,7 @@ pub(crate) struct Outline {
     pub(crate) krate: Path,
 }
 
-/// A checked `#[tool]` function.
+/// A checked `#[tool]` function or method.
 pub(crate) struct ToolFn {
     pub(crate) outline: Outline,
     pub(crate) description: String,
@@ -26,11 +26,44 @@ pub(crate) struct ToolFn {
     pub(crate) sequential: bool,
 }
 
+/// Where a `#[tool]` function is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Site {
+    /// A free function.
+    Free,
+    /// A method in a `#[toolset]` impl block: it takes `&self`.
+    Method,
+}
+
+/// A parameter: an argument the model sends, or something the runtime gives.
 pub(crate) struct Param {
+    /// The type as written.
     pub(crate) ty: Type,
+    pub(crate) kind: ParamKind,
+}
+
+pub(crate) enum ParamKind {
+    /// In the schema, decoded from the model's arguments.
+    Argument(Argument),
+    /// `State<T>`: a part of the toolbox's state, `T: FromRef<S>`; holds `T`.
+    State(Type),
+    /// `CallContext`, `Run<T>` or an `#[extract]` type: from the call, through `FromCall`.
+    FromCall,
+}
+
+pub(crate) struct Argument {
     pub(crate) wire: String,
     pub(crate) description: Option<String>,
     pub(crate) default: Option<DefaultValue>,
+}
+
+impl Param {
+    pub(crate) fn argument(&self) -> Option<&Argument> {
+        match &self.kind {
+            ParamKind::Argument(argument) => Some(argument),
+            ParamKind::State(_) | ParamKind::FromCall => None,
+        }
+    }
 }
 
 /// How the return value becomes the call's output.

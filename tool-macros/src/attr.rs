@@ -7,7 +7,7 @@ use syn::{Attribute, Expr, LitStr, Path};
 use crate::errors::Errors;
 use crate::symbol::{
     self, ARG_KEYS, CRATE, DEFAULT, DESCRIPTION, NAME, RENAME, SEQUENTIAL, Symbol, TIMEOUT,
-    TOOL_KEYS,
+    TOOL_KEYS, TOOLSET_KEYS,
 };
 
 /// One `key = value` seen once, with the span of its key for "duplicate key" errors.
@@ -57,14 +57,7 @@ impl ToolArgs {
             } else if meta.path == DESCRIPTION {
                 description.set(span, meta.value()?.parse::<LitStr>()?, errors);
             } else if meta.path == CRATE {
-                let lit = meta.value()?.parse::<LitStr>()?;
-                match lit.parse::<Path>() {
-                    Ok(path) => krate.set(span, path, errors),
-                    Err(_) => errors.push(
-                        lit.span(),
-                        "`crate` must be a path, e.g. \"my_reexport::tool_runtime\"",
-                    ),
-                }
+                parse_crate(&meta, span, &mut krate, errors)?;
             } else if meta.path == TIMEOUT {
                 let lit = meta.value()?.parse::<LitStr>()?;
                 match parse_duration_ms(&lit.value()) {
@@ -102,6 +95,58 @@ impl ToolArgs {
     }
 }
 
+/// `#[toolset(crate = "…")]`.
+pub(crate) struct ToolsetArgs {
+    pub(crate) krate: Option<Path>,
+}
+
+impl ToolsetArgs {
+    pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+        let mut krate = Once::new(CRATE);
+        let parser = syn::meta::parser(|meta| {
+            let span = meta.path.span_of_key();
+            if meta.path == CRATE {
+                parse_crate(&meta, span, &mut krate, errors)?;
+            } else {
+                errors.push(
+                    span,
+                    format!(
+                        "unknown `#[toolset]` key `{}`; expected one of {}",
+                        path_text(&meta.path),
+                        symbol::list(TOOLSET_KEYS)
+                    ),
+                );
+                skip_value(&meta)?;
+            }
+            Ok(())
+        });
+        if let Err(error) = syn::parse::Parser::parse2(parser, tokens) {
+            errors.add(error);
+        }
+        Self {
+            krate: krate.get().map(|(_, v)| v),
+        }
+    }
+}
+
+/// `crate = "path"`.
+fn parse_crate(
+    meta: &ParseNestedMeta<'_>,
+    span: Span,
+    krate: &mut Once<Path>,
+    errors: &mut Errors,
+) -> syn::Result<()> {
+    let lit = meta.value()?.parse::<LitStr>()?;
+    match lit.parse::<Path>() {
+        Ok(path) => krate.set(span, path, errors),
+        Err(_) => errors.push(
+            lit.span(),
+            "`crate` must be a path, e.g. \"my_reexport::tool_runtime\"",
+        ),
+    }
+    Ok(())
+}
+
 /// `#[arg(rename = "…", default, default = expr, description = "…")]` on a parameter.
 #[derive(Default)]
 pub(crate) struct ArgOptions {
@@ -125,6 +170,10 @@ impl ArgOptions {
         let mut default = Once::new(DEFAULT);
         let mut description = Once::new(DESCRIPTION);
         for attr in attrs {
+            // A bare `#[arg]` says only that the parameter is an argument.
+            if matches!(attr.meta, syn::Meta::Path(_)) {
+                continue;
+            }
             let result = attr.parse_nested_meta(|meta: ParseNestedMeta<'_>| {
                 let span = meta.path.span_of_key();
                 if meta.path == RENAME {

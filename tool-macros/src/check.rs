@@ -6,23 +6,34 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, ItemFn, LitStr, Pat, ReturnType, Type};
 
-use crate::ast::{Outline, Output, Param, ToolFn};
+use crate::ast::{Argument, Outline, Output, Param, ParamKind, Site, ToolFn};
 use crate::attr::{ArgOptions, ToolArgs};
 use crate::doc::doc_text;
 use crate::errors::Errors;
 use crate::name::{self, MAX_NAME_LEN, NameError};
-use crate::symbol::{ARG, DOC};
+use crate::symbol::{ARG, DOC, EXTRACT};
 
 /// Checks `item` and strips what it reads from it. On any error, returns what is known of the
 /// tool anyway ([`Outline`]), so that the caller can still emit the function and the items the
 /// rest of the program names, sparing the user a cascade of secondary errors.
+///
+/// `krate` is where `tool_runtime` is when `#[tool]` does not say (a `#[toolset]` may).
 pub(crate) fn check(
     args: TokenStream,
     mut item: ItemFn,
+    site: Site,
+    krate: Option<&syn::Path>,
     errors: &mut Errors,
 ) -> Result<ToolFn, Box<Outline>> {
     let args = ToolArgs::parse(args, errors);
     let sig = &item.sig;
+    if site == Site::Method && sig.receiver().is_none() {
+        errors.push(
+            sig.ident.span(),
+            "a `#[tool]` method takes `&self`; a function without `self` can be a free `#[tool] fn` \
+             outside the `impl` block",
+        );
+    }
 
     if let Some(unsafety) = &sig.unsafety {
         errors.push(
@@ -52,24 +63,42 @@ pub(crate) fn check(
 
     let mut params = Vec::new();
     let mut wire_names: Vec<(String, Span)> = Vec::new();
+    let mut extractors: Vec<(String, String)> = Vec::new();
     for input in item.sig.inputs.iter_mut() {
         let typed = match input {
             FnArg::Receiver(receiver) => {
-                errors.push_spanned(
-                    &*receiver,
-                    "`#[tool]` goes on a free function, which cannot take `self`; \
-                     pass what the tool needs as parameters",
-                );
+                check_receiver(receiver, site, errors);
                 continue;
             }
             FnArg::Typed(typed) => typed,
         };
         let (ours, theirs): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut typed.attrs)
             .into_iter()
-            .partition(|attr| *attr.path() == DOC || *attr.path() == ARG);
+            .partition(|attr| {
+                *attr.path() == DOC || *attr.path() == ARG || *attr.path() == EXTRACT
+            });
         typed.attrs = theirs;
         let arg_attrs: Vec<&Attribute> = ours.iter().filter(|a| *a.path() == ARG).collect();
+        let extract_attr = ours.iter().find(|a| *a.path() == EXTRACT);
         let options = ArgOptions::parse(&arg_attrs, errors);
+
+        if let Some(kind) = extractor(&typed.ty, extract_attr, &arg_attrs, errors) {
+            let key = compact(&typed.ty);
+            match extractors.iter().find(|(seen, _)| *seen == key) {
+                Some((_, first)) => errors.push_spanned(
+                    &typed.ty,
+                    format!(
+                        "`{key}` is already taken by parameter `{first}`: a second one would be the same value"
+                    ),
+                ),
+                None => extractors.push((key, compact_pat(&typed.pat))),
+            }
+            params.push(Param {
+                ty: (*typed.ty).clone(),
+                kind,
+            });
+            continue;
+        }
 
         let ident = match &*typed.pat {
             Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
@@ -82,7 +111,7 @@ pub(crate) fn check(
                 continue;
             }
         };
-        check_type(&typed.ty, errors);
+        check_type(&typed.ty, true, errors);
 
         let wire_span = options.rename.as_ref().map_or(ident.span(), LitStr::span);
         let wire = options
@@ -105,9 +134,11 @@ pub(crate) fn check(
             .or_else(|| doc_text(&ours));
         params.push(Param {
             ty: (*typed.ty).clone(),
-            wire,
-            description,
-            default: options.default,
+            kind: ParamKind::Argument(Argument {
+                wire,
+                description,
+                default: options.default,
+            }),
         });
     }
 
@@ -150,6 +181,7 @@ pub(crate) fn check(
 
     let krate = args
         .krate
+        .or_else(|| krate.cloned())
         .unwrap_or_else(|| syn::parse_quote!(::tool_runtime));
     let outline = Outline { item, name, krate };
     match description {
@@ -162,6 +194,67 @@ pub(crate) fn check(
             sequential: args.sequential,
         }),
         _ => Err(Box::new(outline)),
+    }
+}
+
+/// A method's receiver must be `&self`: the value is shared by every call, and calls run at the
+/// same time.
+fn check_receiver(receiver: &syn::Receiver, site: Site, errors: &mut Errors) {
+    let message = if site == Site::Free {
+        "`#[tool]` on a method needs `#[toolset]` on its `impl` block, which makes the \
+         value's `#[tool]` methods its tools"
+    } else if receiver.colon_token.is_some() {
+        "a `#[tool]` method takes `&self`: write `&self`, not `self: Type`"
+    } else if receiver.reference.is_none() {
+        "a `#[tool]` method takes `&self`, not `self`: every call of the tool shares the value \
+         (and calls run at the same time), so no call can use it up"
+    } else if receiver.mutability.is_some() {
+        "a `#[tool]` method takes `&self`, not `&mut self`: calls of one turn run at the same \
+         time and share the value; keep what changes behind a `Mutex` or an atomic"
+    } else {
+        return;
+    };
+    errors.push_spanned(receiver, message);
+}
+
+/// What the runtime gives a parameter, if it is not an argument: `State<T>`, `CallContext`,
+/// `Run<T>`, or a type marked `#[extract]`. `#[arg]` makes any type an argument.
+fn extractor(
+    ty: &Type,
+    extract: Option<&Attribute>,
+    arg: &[&Attribute],
+    errors: &mut Errors,
+) -> Option<ParamKind> {
+    if let Some(extract) = extract {
+        if let Some(arg) = arg.first() {
+            errors.push_spanned(
+                arg,
+                "a parameter is either an argument the model sends (`#[arg]`) or a value the \
+                 runtime gives (`#[extract]`), not both",
+            );
+        }
+        if !matches!(extract.meta, syn::Meta::Path(_)) {
+            errors.push_spanned(&extract.meta, "`#[extract]` takes no keys");
+        }
+    } else if !arg.is_empty() {
+        return None;
+    }
+    let Type::Path(path) = ty else {
+        return extract.map(|_| ParamKind::FromCall);
+    };
+    let last = path.path.segments.last()?;
+    let single_type = match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => match &args.args[0] {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    };
+    match (last.ident.to_string().as_str(), single_type) {
+        ("State", Some(inner)) if path.qself.is_none() => Some(ParamKind::State(inner.clone())),
+        ("Run", Some(_)) => Some(ParamKind::FromCall),
+        ("CallContext", None) if last.arguments.is_none() => Some(ParamKind::FromCall),
+        _ => extract.map(|_| ParamKind::FromCall),
     }
 }
 
@@ -206,18 +299,26 @@ fn check_tool_name(name: &str, span: Span, errors: &mut Errors) {
 }
 
 /// Rejects parameter types that cannot be decoded from the model's arguments, with a suggestion.
-fn check_type(ty: &Type, errors: &mut Errors) {
+/// `top`: the parameter's own type, not a part of it.
+fn check_type(ty: &Type, top: bool, errors: &mut Errors) {
     match ty {
         Type::Reference(reference) => {
+            let owned = owned_suggestion(&reference.elem);
             let message = if reference.mutability.is_some() {
                 "a tool parameter cannot be `&mut`: the arguments come from the model, so there is \
-                 nothing of the caller's to borrow; take an owned value"
+                 nothing of the caller's to borrow; take an owned value (a value the tools share and \
+                 change goes in the toolbox's state: `State<T>`, with a `Mutex` inside)"
                     .to_owned()
+            } else if top && owned == compact(&reference.elem) {
+                format!(
+                    "a tool parameter must be owned: use `{owned}` for an argument the model sends, \
+                     or `State<{owned}>` for a value of yours the toolbox gives every call \
+                     (`Toolbox::with_state`)"
+                )
             } else {
                 format!(
                     "a tool parameter must be owned: the arguments are decoded from the model's JSON, \
-                     which does not outlive the call; use `{}` instead",
-                    owned_suggestion(&reference.elem)
+                     which does not outlive the call; use `{owned}` instead"
                 )
             };
             errors.push_spanned(reference, message);
@@ -228,17 +329,20 @@ fn check_type(ty: &Type, errors: &mut Errors) {
              JSON Schema and decoder",
         ),
         Type::Infer(infer) => errors.push_spanned(infer, "a tool parameter needs a concrete type"),
-        Type::Paren(inner) => check_type(&inner.elem, errors),
-        Type::Group(inner) => check_type(&inner.elem, errors),
-        Type::Array(array) => check_type(&array.elem, errors),
-        Type::Slice(slice) => check_type(&slice.elem, errors),
-        Type::Tuple(tuple) => tuple.elems.iter().for_each(|elem| check_type(elem, errors)),
+        Type::Paren(inner) => check_type(&inner.elem, top, errors),
+        Type::Group(inner) => check_type(&inner.elem, top, errors),
+        Type::Array(array) => check_type(&array.elem, false, errors),
+        Type::Slice(slice) => check_type(&slice.elem, false, errors),
+        Type::Tuple(tuple) => tuple
+            .elems
+            .iter()
+            .for_each(|elem| check_type(elem, false, errors)),
         Type::Path(path) => {
             for segment in &path.path.segments {
                 if let syn::PathArguments::AngleBracketed(args) = &segment.arguments {
                     for arg in &args.args {
                         match arg {
-                            syn::GenericArgument::Type(inner) => check_type(inner, errors),
+                            syn::GenericArgument::Type(inner) => check_type(inner, false, errors),
                             syn::GenericArgument::Lifetime(lifetime)
                                 if lifetime.ident != "static" =>
                             {
@@ -268,8 +372,20 @@ fn owned_suggestion(elem: &Type) -> String {
     }
 }
 
+fn compact_pat(pat: &Pat) -> String {
+    match pat {
+        Pat::Ident(pat) => pat.ident.unraw().to_string(),
+        other => compact_tokens(other),
+    }
+}
+
 fn compact(ty: &Type) -> String {
-    ty.to_token_stream()
+    compact_tokens(ty)
+}
+
+fn compact_tokens(tokens: &impl ToTokens) -> String {
+    tokens
+        .to_token_stream()
         .to_string()
         .replace(" < ", "<")
         .replace(" >", ">")

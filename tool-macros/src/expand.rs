@@ -5,11 +5,62 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, ItemFn};
 
-use crate::ast::{Outline, Output, ToolFn, param_ident};
+use crate::ast::{Argument, Outline, Output, Param, ParamKind, ToolFn, param_ident};
 use crate::attr::DefaultValue;
 
-/// The function, unchanged, followed by everything that makes it a tool.
+/// How the generated tool reaches the function it is made from.
+pub(crate) enum Target<'a> {
+    /// A free function: the tool is its type-namespace twin.
+    Free,
+    /// A `&self` method of `self_ty`: the tool is the struct `tool`, holding the value as
+    /// `this: Arc<self_ty>`.
+    Method {
+        self_ty: &'a syn::Type,
+        tool: &'a Ident,
+    },
+}
+
+/// A free function, unchanged, followed by everything that makes it a tool.
 pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
+    let Outline { item, name, krate } = &tool.outline;
+    let twin = twin(item);
+    let twin_ident = &item.sig.ident;
+    let cfgs = cfg_attrs(item);
+    let tool_impl = tool_impl(tool, &Target::Free);
+    quote! {
+        #item
+        #twin
+
+        #(#cfgs)*
+        #[allow(clippy::all, clippy::pedantic, clippy::nursery)]
+        const _: () = {
+            #tool_impl
+
+            impl #krate::__private::MacroTool for #twin_ident {
+                const NAME: &'static str = #name;
+            }
+        };
+    }
+}
+
+/// The bounds a toolbox's state `__S` must meet for the tool: `T: FromRef<__S>` for each
+/// `State<T>` parameter, spanned at the parameter's type.
+pub(crate) fn state_bounds(tool: &ToolFn) -> Vec<TokenStream> {
+    let krate = &tool.outline.krate;
+    tool.params
+        .iter()
+        .filter_map(|param| match &param.kind {
+            ParamKind::State(inner) => {
+                Some(quote_spanned!(param.ty.span()=> #inner: #krate::FromRef<__S>))
+            }
+            ParamKind::Argument(_) | ParamKind::FromCall => None,
+        })
+        .collect()
+}
+
+/// The tool's argument decoder and its `Tool` impl (or `ToolFor<__S>`, when it takes `State`),
+/// for the inside of a `const _: () = { … };` block.
+pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
     let ToolFn {
         outline: Outline { item, name, krate },
         description,
@@ -19,60 +70,70 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
         sequential,
     } = tool;
     let fn_ident = &item.sig.ident;
-    let twin = twin(item);
 
-    let fields: Vec<Ident> = (0..params.len()).map(param_ident).collect();
-    let wires: Vec<&str> = params.iter().map(|p| p.wire.as_str()).collect();
-    let types: Vec<&syn::Type> = params.iter().map(|p| &p.ty).collect();
+    // Every parameter's value has an identifier, in the function's order; the arguments are the
+    // ones the decoder fills.
+    let values: Vec<Ident> = (0..params.len()).map(param_ident).collect();
+    let arguments: Vec<(&Param, &Argument, &Ident, Ident)> = params
+        .iter()
+        .zip(&values)
+        .enumerate()
+        .filter_map(|(i, (param, value))| {
+            let marker = Ident::new(&format!("__P{i}"), Span::call_site());
+            Some((param, param.argument()?, value, marker))
+        })
+        .collect();
+    let fields: Vec<&Ident> = arguments.iter().map(|(_, _, value, _)| *value).collect();
+    let markers: Vec<&Ident> = arguments.iter().map(|(_, _, _, marker)| marker).collect();
+    let wires: Vec<&str> = arguments
+        .iter()
+        .map(|(_, a, _, _)| a.wire.as_str())
+        .collect();
+    let types: Vec<&syn::Type> = arguments.iter().map(|(p, _, _, _)| &p.ty).collect();
     // What each slot decodes: the parameter's type, or `Option<T>` when a default stands in for
     // absence and `null`.
-    let slot_types: Vec<TokenStream> = params
+    let slot_types: Vec<TokenStream> = arguments
         .iter()
-        .map(|p| {
-            let ty = &p.ty;
-            match p.default {
+        .map(|(param, argument, _, _)| {
+            let ty = &param.ty;
+            match argument.default {
                 Some(_) => quote_spanned!(ty.span()=> ::core::option::Option<#ty>),
                 None => quote!(#ty),
             }
         })
         .collect();
-    // One marker type per parameter: its `Param` impl is the single place the parameter's type
-    // meets its `Deserialize` bound, spanned at the type.
-    let markers: Vec<Ident> = (0..params.len())
-        .map(|i| Ident::new(&format!("__P{i}"), Span::call_site()))
-        .collect();
-    let indexes: Vec<proc_macro2::Literal> = (0..params.len())
+    let indexes: Vec<proc_macro2::Literal> = (0..arguments.len())
         .map(proc_macro2::Literal::usize_unsuffixed)
         .collect();
-    let param_impls =
-        params
-            .iter()
-            .zip(&slot_types)
-            .zip(&markers)
-            .map(|((param, slot), marker)| {
-                let bound = quote_spanned!(param.ty.span()=> __tr::deserialize::<#slot, __D>);
-                quote! {
-                    struct #marker;
-                    impl __tr::Param for #marker {
-                        type Slot = #slot;
-                        fn deserialize<'de, __D: __tr::serde::Deserializer<'de>>(
-                            deserializer: __D,
-                        ) -> ::core::result::Result<#slot, __D::Error> {
-                            #bound(deserializer)
-                        }
+    // One marker type per argument: its `Param` impl is the single place the argument's type
+    // meets its `Deserialize` bound, spanned at the type.
+    let param_impls = arguments
+        .iter()
+        .zip(&slot_types)
+        .map(|((param, _, _, marker), slot)| {
+            let bound = quote_spanned!(param.ty.span()=> __tr::deserialize::<#slot, __D>);
+            quote! {
+                struct #marker;
+                impl __tr::Param for #marker {
+                    type Slot = #slot;
+                    fn deserialize<'de, __D: __tr::serde::Deserializer<'de>>(
+                        deserializer: __D,
+                    ) -> ::core::result::Result<#slot, __D::Error> {
+                        #bound(deserializer)
                     }
                 }
-            });
-    // The single place each parameter type meets its `JsonSchema` bound.
-    let schema_params = params.iter().map(|param| {
+            }
+        });
+    // The single place each argument type meets its `JsonSchema` bound.
+    let schema_params = arguments.iter().map(|(param, argument, _, _)| {
         let ty = &param.ty;
-        let wire = &param.wire;
+        let wire = &argument.wire;
         let schema_fn = quote_spanned!(ty.span()=> __tr::param_schema::<#ty>);
-        let description = match &param.description {
+        let description = match &argument.description {
             Some(text) => quote!(::core::option::Option::Some(#text)),
             None => quote!(::core::option::Option::None),
         };
-        let default = match &param.default {
+        let default = match &argument.default {
             None => quote!(::core::option::Option::None),
             Some(DefaultValue::Trait(span)) => {
                 quote_spanned!(*span=> __tr::default_json::<#ty>(<#ty as ::core::default::Default>::default))
@@ -83,10 +144,11 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
         };
         quote!(__builder.param(#wire, #description, #schema_fn, #default);)
     });
-    let finish_fields = params.iter().zip(&fields).zip(&wires).map(|((param, field), wire)| {
+    let finish_fields = arguments.iter().map(|(param, argument, field, _)| {
         let ty = &param.ty;
+        let wire = &argument.wire;
         let take = quote!(__issues.take(#wire, self.#field));
-        match &param.default {
+        match &argument.default {
             None => quote!(let #field = #take;),
             Some(DefaultValue::Trait(span)) => quote_spanned! {*span=>
                 let #field = #take.map(|v: ::core::option::Option<#ty>| {
@@ -100,9 +162,9 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
     });
 
     // The fast path's defaults: a slot that decoded `Option<T>` falls back to its default.
-    let fast_defaults = params.iter().zip(&fields).map(|(param, field)| {
+    let fast_defaults = arguments.iter().map(|(param, argument, field, _)| {
         let ty = &param.ty;
-        match &param.default {
+        match &argument.default {
             None => quote!(),
             Some(DefaultValue::Trait(span)) => quote_spanned! {*span=>
                 let #field = #field.unwrap_or_else(<#ty as ::core::default::Default>::default);
@@ -113,45 +175,104 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
         }
     });
 
+    // What the runtime gives: spanned at the parameter's type, so an unmet bound points there.
+    let extractions = params.iter().zip(&values).map(|(param, value)| {
+        let ty = &param.ty;
+        match &param.kind {
+            ParamKind::Argument(_) => quote!(),
+            ParamKind::State(inner) => {
+                let take = quote_spanned!(ty.span()=> __tr::state::<#inner, __S>);
+                quote!(let #value: #ty = #take(__state);)
+            }
+            ParamKind::FromCall => {
+                let from = quote_spanned!(ty.span()=> <#ty as #krate::FromCall>::from_call);
+                quote! {
+                    let #value = match #from(__context) {
+                        ::core::result::Result::Ok(value) => value,
+                        ::core::result::Result::Err(error) => return __tr::fail(error),
+                    };
+                }
+            }
+        }
+    });
+    let run_data_needs = params.iter().filter_map(|param| {
+        let ty = &param.ty;
+        matches!(param.kind, ParamKind::FromCall)
+            .then(|| quote!(.with_run_data(<#ty as #krate::FromCall>::run_data_needed())))
+    });
+
     let convert = match output {
         Output::Plain(span) => quote_spanned!(*span=> __tr::output(#name, __ret)),
         Output::Result(span) => quote_spanned!(*span=> __tr::result_output(#name, __ret)),
     };
-    let run = if item.sig.asyncness.is_some() {
-        // Spanned at the name, so "future cannot be sent between threads safely" points at the
-        // tool, with rustc's notes on the value held across an `.await`.
-        let future = quote_spanned!(fn_ident.span()=> __tr::send_future(#fn_ident(#(#fields),*)));
-        quote! {
-            let __future = #future;
-            #krate::ToolFuture::new(async move {
-                let __ret = __future.await;
-                #convert
-            })
-        }
-    } else {
-        quote! {
-            // Held until the body returns, even past a timeout: see `CallContext`.
-            let __held = __context.clone();
-            __tr::blocking(#name, move || {
-                let _held = __held;
-                let __ret = #fn_ident(#(#fields),*);
-                #convert
-            })
-        }
-    };
+    let run = run(tool, target, &values, &convert);
     let timeout =
         timeout_ms.map(|ms| quote!(.with_timeout(::core::time::Duration::from_millis(#ms))));
     let sequential = sequential.then(|| quote!(.with_sequential(true)));
-    let twin_ident = fn_ident;
-    let cfgs = cfg_attrs(item);
+    let tool_ident = match target {
+        Target::Free => fn_ident,
+        Target::Method { tool, .. } => *tool,
+    };
+    let definition = quote! {
+        static DEFINITION: ::std::sync::OnceLock<#krate::ToolDefinition> =
+            ::std::sync::OnceLock::new();
+        DEFINITION.get_or_init(|| {
+            let mut __builder = __tr::SchemaBuilder::new();
+            #( #schema_params )*
+            #krate::ToolDefinition::new(#name, #description, __builder.finish(__tr::required_fields::<__Args>()))
+                #timeout
+                #sequential
+                #( #run_data_needs )*
+        })
+    };
+    let body = quote! {
+        let ( #( #fields, )* ) = match __tr::decode::<__Args>(#name, arguments) {
+            ::core::result::Result::Ok(decoded) => decoded,
+            ::core::result::Result::Err(error) => return __tr::fail(error),
+        };
+        #( #extractions )*
+        #run
+    };
+    let bounds = state_bounds(tool);
+    let tool_trait_impl = if bounds.is_empty() {
+        quote! {
+            impl #krate::Tool for #tool_ident {
+                fn definition(&self) -> &#krate::ToolDefinition {
+                    #definition
+                }
+
+                fn call(
+                    &self,
+                    arguments: &#krate::Arguments,
+                    __context: &#krate::CallContext,
+                ) -> #krate::ToolFuture {
+                    #body
+                }
+            }
+        }
+    } else {
+        quote! {
+            impl<__S: ::core::marker::Send + ::core::marker::Sync + 'static> #krate::ToolFor<__S> for #tool_ident
+            where
+                #( #bounds, )*
+            {
+                fn describe(&self) -> &#krate::ToolDefinition {
+                    #definition
+                }
+
+                fn call_with(
+                    &self,
+                    arguments: &#krate::Arguments,
+                    __context: &#krate::CallContext,
+                    __state: &__S,
+                ) -> #krate::ToolFuture {
+                    #body
+                }
+            }
+        }
+    };
 
     quote! {
-        #item
-        #twin
-
-        #(#cfgs)*
-        #[allow(clippy::all, clippy::pedantic, clippy::nursery)]
-        const _: () = {
             use #krate::__private as __tr;
 
             struct __Args {
@@ -305,36 +426,54 @@ pub(crate) fn expand(tool: &ToolFn) -> TokenStream {
                 }
             }
 
-            impl __tr::MacroTool for #twin_ident {
-                const NAME: &'static str = #name;
-            }
+            #tool_trait_impl
+    }
+}
 
-            impl #krate::Tool for #twin_ident {
-                fn definition(&self) -> &#krate::ToolDefinition {
-                    static DEFINITION: ::std::sync::OnceLock<#krate::ToolDefinition> =
-                        ::std::sync::OnceLock::new();
-                    DEFINITION.get_or_init(|| {
-                        let mut __builder = __tr::SchemaBuilder::new();
-                        #( #schema_params )*
-                        #krate::ToolDefinition::new(#name, #description, __builder.finish(__tr::required_fields::<__Args>()))
-                            #timeout
-                            #sequential
-                    })
-                }
-
-                fn call(
-                    &self,
-                    arguments: &#krate::Arguments,
-                    __context: &#krate::CallContext,
-                ) -> #krate::ToolFuture {
-                    let ( #( #fields, )* ) = match __tr::decode::<__Args>(#name, arguments) {
-                        ::core::result::Result::Ok(decoded) => decoded,
-                        ::core::result::Result::Err(error) => return __tr::fail(error),
-                    };
-                    #run
-                }
+/// The call itself: the function (or the method, on the tool's value) with every parameter's
+/// value, on the caller's task for an `async fn`, on the blocking pool for a plain `fn`.
+fn run(tool: &ToolFn, target: &Target<'_>, values: &[Ident], convert: &TokenStream) -> TokenStream {
+    let Outline { item, name, krate } = &tool.outline;
+    let fn_ident = &item.sig.ident;
+    // Spanned at the name, as the future built from it is (below).
+    let span = fn_ident.span();
+    let (this, call) = match target {
+        Target::Free => (quote!(), quote_spanned!(span=> #fn_ident(#(#values),*))),
+        Target::Method { self_ty, .. } => (
+            quote!(let __this = ::std::sync::Arc::clone(&self.this);),
+            quote_spanned!(span=> <#self_ty>::#fn_ident(&*__this, #(#values),*)),
+        ),
+    };
+    if item.sig.asyncness.is_some() {
+        // Spanned at the name, so "future cannot be sent between threads safely" points at the
+        // tool, with rustc's notes on the value held across an `.await`.
+        let future = match target {
+            Target::Free => quote_spanned!(fn_ident.span()=> __tr::send_future(#call)),
+            Target::Method { .. } => {
+                quote_spanned!(fn_ident.span()=> __tr::send_future(async move {
+                    __tr::send_method_future(#call).await
+                }))
             }
         };
+        quote! {
+            #this
+            let __future = #future;
+            #krate::ToolFuture::new(async move {
+                let __ret = __future.await;
+                #convert
+            })
+        }
+    } else {
+        quote! {
+            #this
+            // Held until the body returns, even past a timeout: see `CallContext`.
+            let __held = __context.clone();
+            __tr::blocking(#name, move || {
+                let _held = __held;
+                let __ret = #call;
+                #convert
+            })
+        }
     }
 }
 

@@ -12,14 +12,10 @@ use crate::expand::{cfg_attrs, twin};
 
 pub(crate) fn fallback(outline: &Outline, errors: TokenStream) -> TokenStream {
     let Outline { item, name, krate } = outline;
-    // The only parts of the function taken out are those rustc would report a second time: a
-    // `self` on a free function and a C-variadic `...`.
+    // The only part of the function taken out is one rustc would report a second time: a
+    // C-variadic `...`.
     let mut item = item.clone();
     item.sig.variadic = None;
-    item.sig.inputs = std::mem::take(&mut item.sig.inputs)
-        .into_pairs()
-        .filter(|pair| !matches!(pair.value(), syn::FnArg::Receiver(_)))
-        .collect();
     let twin = twin(&item);
     let twin_ident = &item.sig.ident;
     let cfgs = cfg_attrs(&item);

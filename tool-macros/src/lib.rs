@@ -12,6 +12,7 @@ mod expand;
 mod fallback;
 mod name;
 mod symbol;
+mod toolset;
 
 use proc_macro::TokenStream;
 use syn::spanned::Spanned;
@@ -86,16 +87,61 @@ use errors::Errors;
 /// (`Result<T, E>`, `io::Result<T>`, `anyhow::Result<T>`, a local `Result` alias). Synchronous
 /// functions run on tokio's blocking pool; the future of an `async fn` must be `Send`.
 ///
+/// # What the runtime gives: extractors
+///
+/// Parameters of these types are not arguments: they never appear in the schema, and the runtime
+/// fills them for each call (in axum's spirit).
+///
+/// | parameter | what it is |
+/// | --- | --- |
+/// | `State<T>` | a part of the toolbox's state (`Toolbox::with_state`, `tools![state = …; …]`), through `T: FromRef<S>`; a toolbox whose state gives no `T` does not compile |
+/// | `CallContext` | the call's id, the tool's name, its cancellation token, the run's data |
+/// | `Run<T>` | per-run data given with `Agent::run_with`; an agent refuses to start a run without it |
+/// | `#[extract] x: T` | a type of yours implementing `FromCall` |
+///
+/// An extractor may be destructured (`State(db): State<Db>`). A parameter whose type only looks
+/// like one (your own generic `State<T>`) is made an argument with a bare `#[arg]`.
+///
+/// ```
+/// use tool_runtime::{CallContext, State, tool, tools};
+///
+/// #[derive(Clone)]
+/// struct Http {
+///     base_url: String,
+/// }
+///
+/// /// Fetch a page of the docs.
+/// #[tool]
+/// async fn fetch_doc(
+///     /// The page's path, e.g. "intro".
+///     path: String,
+///     http: State<Http>,
+///     ctx: CallContext,
+/// ) -> String {
+///     format!("{}/{path} for {}", http.base_url, ctx.call_id())
+/// }
+///
+/// let toolbox = tools![state = Http { base_url: "https://docs.example".into() }; fetch_doc];
+/// let schema = toolbox.get("fetch_doc").unwrap().definition().parameters();
+/// assert_eq!(schema["required"], serde_json::json!(["path"]));
+/// ```
+///
+/// For tools as methods (`&self`), see [`macro@toolset`].
+///
 /// # Compile-time errors
 ///
-/// Generic functions, `self`, `impl Trait` or borrowed parameters, patterns instead of names,
+/// Generic functions, `impl Trait` or borrowed parameters, patterns instead of names,
 /// `unsafe`/`extern`/variadic functions, parameter types that are not `Deserialize` or
 /// `JsonSchema`, return types that are not `Serialize`, invalid or duplicate names, unknown or
-/// repeated keys: each is reported at the offending token, all at once. The rest of the program
-/// still sees the tool (`tools![broken]` names it without a second error), so only the real
-/// mistakes are reported.
+/// repeated keys, an extractor taken twice, an `#[extract]` type that is not `FromCall`, a method
+/// outside a `#[toolset]` block: each is reported at the offending token, all at once. The rest
+/// of the program still sees the tool (`tools![broken]` names it without a second error), so
+/// only the real mistakes are reported.
 #[proc_macro_attribute]
 pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
+    if toolset::is_done(&args.clone().into()) {
+        return item;
+    }
     let item_tokens = proc_macro2::TokenStream::from(item.clone());
     let item = match syn::parse::<syn::Item>(item) {
         Ok(syn::Item::Fn(item)) => item,
@@ -112,10 +158,103 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote::quote!(#item_tokens #error).into();
         }
     };
+    if let Some(receiver) = item.sig.receiver() {
+        // A method of an impl block without `#[toolset]`: only the one error, and the method as
+        // it is (no items can go beside it in an impl block).
+        let error = syn::Error::new_spanned(
+            receiver,
+            "`#[tool]` on a method needs `#[toolset]` on its `impl` block, which makes the value's \
+             `#[tool]` methods its tools",
+        )
+        .to_compile_error();
+        return quote::quote!(#item #error).into();
+    }
     let mut errors = Errors::default();
-    match check::check(args.into(), item, &mut errors) {
+    match check::check(args.into(), item, ast::Site::Free, None, &mut errors) {
         Ok(tool) => expand::expand(&tool).into(),
         Err(outline) => fallback::fallback(&outline, errors.to_compile_errors()).into(),
+    }
+}
+
+/// Makes the `#[tool]` methods of an `impl` block tools of its type, each sharing the value.
+///
+/// The methods take `&self` (async or not) and are written like `#[tool]` functions, with the
+/// same `///` docs, `#[arg(...)]` and extractors. The type becomes a `ToolSet`: add all its
+/// tools with `Toolbox::with_all(Arc::new(value))`, or one with `Toolbox::with_method`. Every
+/// tool holds the value in an `Arc`, so calls share it, and run at the same time: keep what
+/// changes behind a `Mutex` or an atomic.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::{Arc, Mutex};
+/// use tool_runtime::{Toolbox, tool, toolset};
+///
+/// #[derive(Default)]
+/// struct Notes {
+///     notes: Mutex<HashMap<String, String>>,
+/// }
+///
+/// #[toolset]
+/// impl Notes {
+///     /// Write a note.
+///     #[tool]
+///     fn write(
+///         &self,
+///         /// The note's title.
+///         title: String,
+///         /// What it says.
+///         text: String,
+///     ) {
+///         self.notes.lock().unwrap().insert(title, text);
+///     }
+///
+///     /// Read a note.
+///     #[tool(name = "read_note")]
+///     async fn read(
+///         &self,
+///         /// The note's title.
+///         title: String,
+///     ) -> Option<String> {
+///         self.notes.lock().unwrap().get(&title).cloned()
+///     }
+///
+///     /// Not a tool: methods without `#[tool]` stay as they are.
+///     fn count(&self) -> usize {
+///         self.notes.lock().unwrap().len()
+///     }
+/// }
+///
+/// let notes = Arc::new(Notes::default());
+/// let toolbox = Toolbox::new().with_all(notes.clone());
+/// assert_eq!(toolbox.names().collect::<Vec<_>>(), ["write", "read_note"]);
+/// assert_eq!(notes.count(), 0);
+/// ```
+///
+/// `#[toolset(crate = "…")]` says where `tool_runtime` is, for crates that re-export it.
+///
+/// # Compile-time errors
+///
+/// A generic `impl` block (which cannot name one tool), a trait impl, a `#[tool]` method taking
+/// `self` by value, `&mut self` or no `self` at all, two tools of the same name, and a block
+/// without `#[tool]` methods; everything `#[tool]` rejects on a function too. A `#[tool]` method
+/// in an `impl` block without `#[toolset]` is an error on its `self`.
+#[proc_macro_attribute]
+pub fn toolset(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item_tokens = proc_macro2::TokenStream::from(item.clone());
+    match syn::parse::<syn::Item>(item) {
+        Ok(syn::Item::Impl(item)) => toolset::toolset(args.into(), item).into(),
+        Ok(other) => {
+            let error = syn::Error::new(
+                item_keyword_span(&other),
+                "`#[toolset]` goes on an `impl` block whose `#[tool]` methods become tools",
+            )
+            .to_compile_error();
+            quote::quote!(#item_tokens #error).into()
+        }
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote::quote!(#item_tokens #error).into()
+        }
     }
 }
 

@@ -10,6 +10,12 @@ pub(crate) struct Symbol(&'static str);
 
 /// The attribute on a parameter.
 pub(crate) const ARG: Symbol = Symbol("arg");
+/// The attribute on a parameter the runtime fills through `FromCall`.
+pub(crate) const EXTRACT: Symbol = Symbol("extract");
+/// The attribute on a method of a `#[toolset]` impl block.
+pub(crate) const TOOL: Symbol = Symbol("tool");
+/// What `#[toolset]` leaves on the methods it has made tools: `#[tool(__toolset_done)]`.
+pub(crate) const TOOLSET_DONE: &str = "__toolset_done";
 /// Doc comments, as the compiler hands them over.
 pub(crate) const DOC: Symbol = Symbol("doc");
 
@@ -30,8 +36,16 @@ pub(crate) const DEFAULT: Symbol = Symbol("default");
 
 /// The keys `#[tool(...)]` takes.
 pub(crate) const TOOL_KEYS: &[Symbol] = &[NAME, DESCRIPTION, CRATE, TIMEOUT, SEQUENTIAL];
+/// The keys `#[toolset(...)]` takes.
+pub(crate) const TOOLSET_KEYS: &[Symbol] = &[CRATE];
 /// The keys `#[arg(...)]` takes.
 pub(crate) const ARG_KEYS: &[Symbol] = &[RENAME, DEFAULT, DESCRIPTION];
+
+impl Symbol {
+    pub(crate) fn as_str(self) -> &'static str {
+        self.0
+    }
+}
 
 impl PartialEq<Symbol> for Path {
     fn eq(&self, symbol: &Symbol) -> bool {

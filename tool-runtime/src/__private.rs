@@ -18,8 +18,9 @@ use serde::Serialize;
 
 use crate::{ToolError, ToolFuture, ToolOutput};
 
-/// Implemented by the type-namespace twin `#[tool]` emits for each tool function.
-pub trait MacroTool: crate::Tool + Default {
+/// Implemented by the type-namespace twin `#[tool]` emits for each tool function (a
+/// [`Tool`](crate::Tool), or a [`ToolFor`](crate::ToolFor) of the states it can use).
+pub trait MacroTool: Default {
     /// The tool's name, known at compile time.
     const NAME: &'static str;
 }
@@ -81,6 +82,17 @@ fn name_output_error(tool: &str, error: ToolError) -> ToolError {
 /// Requires a tool's future to be `Send + 'static`, so the runtime can spawn it.
 pub fn send_future<F: std::future::Future + Send + 'static>(future: F) -> F {
     future
+}
+
+/// Requires the future of a tool method to be `Send` (it borrows the method's value, which the
+/// tool's own future owns).
+pub fn send_method_future<F: std::future::Future + Send>(future: F) -> F {
+    future
+}
+
+/// The part of the toolbox's state a `State<T>` parameter takes.
+pub fn state<T: crate::FromRef<S>, S>(state: &S) -> crate::State<T> {
+    crate::State(T::from_ref(state))
 }
 
 /// The call of a synchronous tool: its body runs on tokio's blocking pool (see [`ToolFuture`]).

@@ -84,6 +84,12 @@ pub use tool::{
     Arguments, CallContext, FieldIssue, InvalidArguments, Tool, ToolDefinition, ToolError,
     ToolFuture, ToolOutput, is_valid_tool_name,
 };
+
+// State and extractors.
+/// The token that tells a tool its call is no longer wanted ([`CallContext::cancellation`]),
+/// from `tokio-util`.
+pub use tokio_util::sync::CancellationToken;
+pub use tool::{FromCall, FromRef, Run, RunData, RunDataNeed, State, ToolFor, ToolSet};
 pub use toolbox::{RegisterError, Toolbox};
 pub use turn::{Turn, complete_turn};
 
@@ -111,13 +117,18 @@ pub use schema::strict;
 
 /// Turns a function into a tool. See the crate docs of `tool-runtime-macros` for the full reference.
 pub use tool_runtime_macros::tool;
+/// Makes the `#[tool]` methods of an `impl` block tools of its type: a [`ToolSet`]. See the
+/// crate docs of `tool-runtime-macros` for the full reference.
+pub use tool_runtime_macros::toolset;
 
-/// Builds a [`Toolbox`] from `#[tool]` functions, one token per tool.
+/// Builds a [`Toolbox`] from `#[tool]` functions, one token per tool, with an optional state
+/// first.
 ///
-/// Two tools with the same name are a compile-time error.
+/// Two tools with the same name are a compile-time error, and so is a tool taking
+/// [`State<T>`] in a toolbox whose state has no `T`.
 ///
 /// ```
-/// use tool_runtime::{tool, tools};
+/// use tool_runtime::{State, tool, tools};
 ///
 /// /// Add two numbers.
 /// #[tool]
@@ -129,9 +140,24 @@ pub use tool_runtime_macros::tool;
 ///
 /// let toolbox = tools![add, mul];
 /// assert_eq!(toolbox.len(), 2);
+///
+/// /// Add the configured offset.
+/// #[tool]
+/// fn shift(x: i64, offset: State<i64>) -> i64 { x + *offset }
+///
+/// // `state = …;` first: the state the tools share.
+/// let toolbox = tools![state = 10_i64; add, shift];
+/// assert_eq!(*toolbox.state(), 10);
 /// ```
 #[macro_export]
 macro_rules! tools {
+    (state = $state:expr; $($tool:path),* $(,)?) => {{
+        const _: () = $crate::__private::assert_unique_names(&[
+            $(<$tool as $crate::__private::MacroTool>::NAME),*
+        ]);
+        $crate::Toolbox::with_state($state)
+            $(.with(<$tool as ::core::default::Default>::default()))*
+    }};
     ($($tool:path),* $(,)?) => {{
         const _: () = $crate::__private::assert_unique_names(&[
             $(<$tool as $crate::__private::MacroTool>::NAME),*

@@ -13,13 +13,17 @@ pub use outcome::{RunError, RunFailure, RunOutput};
 
 use crate::conversation::{Message, Usage, repair_messages};
 use crate::model::{Assembler, Model, ModelEvent, ModelRequest, ModelResponse, ToolChoice};
-use crate::tool::ToolDefinition;
+use crate::tool::{RunData, ToolDefinition};
 use crate::toolbox::Toolbox;
 use crate::turn::Turn;
 
 type EventHandler = Arc<dyn Fn(&AgentEvent<'_>) + Send + Sync>;
 
 /// Runs a conversation with a model and a [`Toolbox`] to completion.
+///
+/// `S` is the toolbox's state (see [`Toolbox::with_state`]); per-run data goes to
+/// [`run_with`](Self::run_with). An agent is cheap to clone and can serve many runs at once:
+/// each run sees its own data only.
 ///
 /// ```no_run
 /// use tool_runtime::{Agent, OpenAi, tool, tools};
@@ -38,10 +42,9 @@ type EventHandler = Arc<dyn Fn(&AgentEvent<'_>) + Send + Sync>;
 /// println!("{} ({} turns, {} tokens)", output.text, output.turns, output.usage.total_tokens());
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
-pub struct Agent {
+pub struct Agent<S = ()> {
     model: Arc<dyn Model>,
-    toolbox: Toolbox,
+    toolbox: Toolbox<S>,
     system: Option<String>,
     max_turns: usize,
     parallel_tool_calls: bool,
@@ -49,10 +52,10 @@ pub struct Agent {
     on_event: Option<EventHandler>,
 }
 
-impl Agent {
+impl<S: Send + Sync + 'static> Agent<S> {
     /// An agent for this model and these tools: at most 10 turns, parallel tool calls allowed,
     /// the model chooses whether to call tools.
-    pub fn new(model: impl Model + 'static, toolbox: Toolbox) -> Self {
+    pub fn new(model: impl Model + 'static, toolbox: Toolbox<S>) -> Self {
         Self {
             model: Arc::new(model),
             toolbox,
@@ -109,13 +112,54 @@ impl Agent {
     }
 
     /// The tools.
-    pub fn toolbox(&self) -> &Toolbox {
+    pub fn toolbox(&self) -> &Toolbox<S> {
         &self.toolbox
     }
 
     /// Runs `prompt` to completion.
     pub async fn run(&self, prompt: impl Into<String>) -> Result<RunOutput, RunError> {
-        self.run_conversation(vec![Message::user(prompt)]).await
+        self.run_conversation_with(vec![Message::user(prompt)], RunData::new())
+            .await
+    }
+
+    /// Runs `prompt` to completion, giving this run's tools `data` (a user id, an auth token,
+    /// a request-scoped client), which they take as [`Run<T>`](crate::Run) parameters or read
+    /// from their [`CallContext`](crate::CallContext). Other runs of the same agent, at the same
+    /// time or later, never see it.
+    ///
+    /// A run whose tools take a type of data it was not given ends at once with
+    /// [`RunFailure::MissingRunData`], before the model is asked anything.
+    ///
+    /// ```
+    /// use tool_runtime::{Agent, OfflineModel, Run, RunData, tool, tools};
+    ///
+    /// struct UserId(u64);
+    ///
+    /// /// The asking user's open orders.
+    /// #[tool]
+    /// fn my_orders(Run(user): Run<UserId>) -> String {
+    ///     format!("user {} has 2 open orders", user.0)
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tool_runtime::RunError> {
+    /// let agent = Agent::new(OfflineModel::new(), tools![my_orders]);
+    /// let output = agent
+    ///     .run_with("What are my orders?", RunData::new().with(UserId(7)))
+    ///     .await?;
+    /// assert!(output.text.contains("user 7 has 2 open orders"));
+    ///
+    /// let error = agent.run("What are my orders?").await.unwrap_err();
+    /// assert!(error.to_string().contains("takes per-run data of type"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn run_with(
+        &self,
+        prompt: impl Into<String>,
+        data: RunData,
+    ) -> Result<RunOutput, RunError> {
+        self.run_conversation_with(vec![Message::user(prompt)], data)
+            .await
     }
 
     /// Continues a conversation (e.g. a previous run's `messages` plus a new user message).
@@ -125,11 +169,24 @@ impl Agent {
     /// abandoned and every tool call still running is aborted (a synchronous tool already on the
     /// blocking pool finishes on its own), and nothing is handed back. A run that fails hands
     /// back its transcript in the [`RunError`].
-    pub async fn run_conversation(
+    pub async fn run_conversation(&self, messages: Vec<Message>) -> Result<RunOutput, RunError> {
+        self.run_conversation_with(messages, RunData::new()).await
+    }
+
+    /// Continues a conversation, giving this run's tools `data`: [`run_conversation`] and
+    /// [`run_with`] together.
+    ///
+    /// [`run_conversation`]: Self::run_conversation
+    /// [`run_with`]: Self::run_with
+    pub async fn run_conversation_with(
         &self,
         mut messages: Vec<Message>,
+        data: RunData,
     ) -> Result<RunOutput, RunError> {
         repair_messages(&mut messages);
+        if let Some(failure) = self.missing_run_data(&data) {
+            return Err(RunError::new(failure, messages, Usage::default(), 0));
+        }
         let tools: Vec<&ToolDefinition> = self.toolbox.definitions().collect();
         let mut usage = Usage::default();
         let mut tool_choice = self.tool_choice.clone();
@@ -140,7 +197,7 @@ impl Agent {
                 .tool_choice(&tool_choice)
                 .parallel_tool_calls(self.parallel_tool_calls);
             request.system = self.system.as_deref();
-            let mut calls = self.toolbox.turn();
+            let mut calls = self.toolbox.turn().with_run_data(data.clone());
             let response = match self.respond(request, &mut calls).await {
                 Ok(response) => response,
                 Err(error) => {
@@ -177,6 +234,20 @@ impl Agent {
             limit: self.max_turns,
         };
         Err(RunError::new(failure, messages, usage, self.max_turns))
+    }
+
+    /// The first type of per-run data a tool takes that `data` does not have.
+    fn missing_run_data(&self, data: &RunData) -> Option<RunFailure> {
+        self.toolbox.definitions().find_map(|definition| {
+            let need = definition
+                .run_data()
+                .iter()
+                .find(|need| !need.is_met_by(data))?;
+            Some(RunFailure::MissingRunData {
+                tool: definition.name().to_owned(),
+                type_name: need.type_name(),
+            })
+        })
     }
 
     /// Asks the model, starting each tool call in `calls` the moment it arrives.
@@ -223,7 +294,21 @@ impl Agent {
     }
 }
 
-impl fmt::Debug for Agent {
+impl<S> Clone for Agent<S> {
+    fn clone(&self) -> Self {
+        Self {
+            model: self.model.clone(),
+            toolbox: self.toolbox.clone(),
+            system: self.system.clone(),
+            max_turns: self.max_turns,
+            parallel_tool_calls: self.parallel_tool_calls,
+            tool_choice: self.tool_choice.clone(),
+            on_event: self.on_event.clone(),
+        }
+    }
+}
+
+impl<S> fmt::Debug for Agent<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Agent")
             .field("model", &self.model.name())

@@ -33,7 +33,7 @@ pub struct RunError {
     /// Tokens used before the failure.
     pub usage: Usage,
     /// Requests sent, counting the one that failed (or, for [`RunFailure::MaxTurns`], the
-    /// limit).
+    /// limit; none for [`RunFailure::MissingRunData`]).
     pub turns: usize,
 }
 
@@ -47,6 +47,15 @@ pub enum RunFailure {
     MaxTurns {
         /// The limit.
         limit: usize,
+    },
+    /// A tool takes per-run data ([`Run<T>`](crate::Run)) the run was not given: found before
+    /// the model was asked anything. Give it with
+    /// [`Agent::run_with`](crate::Agent::run_with).
+    MissingRunData {
+        /// The tool.
+        tool: String,
+        /// The type of the data it takes.
+        type_name: &'static str,
     },
 }
 
@@ -69,7 +78,7 @@ impl RunError {
     pub fn model_error(&self) -> Option<&Error> {
         match &self.failure {
             RunFailure::Model(error) => Some(error),
-            RunFailure::MaxTurns { .. } => None,
+            RunFailure::MaxTurns { .. } | RunFailure::MissingRunData { .. } => None,
         }
     }
 
@@ -86,6 +95,10 @@ impl fmt::Display for RunFailure {
             Self::MaxTurns { limit } => {
                 write!(f, "the model did not answer within {limit} turns")
             }
+            Self::MissingRunData { tool, type_name } => write!(
+                f,
+                "the tool `{tool}` takes per-run data of type `{type_name}`, which this run was not given"
+            ),
         }
     }
 }
@@ -93,7 +106,7 @@ impl fmt::Display for RunFailure {
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.failure {
-            RunFailure::MaxTurns { .. } => self.failure.fmt(f),
+            RunFailure::MaxTurns { .. } | RunFailure::MissingRunData { .. } => self.failure.fmt(f),
             RunFailure::Model(_) => write!(f, "{} (after {} turns)", self.failure, self.turns),
         }
     }

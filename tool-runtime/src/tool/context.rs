@@ -1,18 +1,54 @@
-//! [`CallContext`]: what a tool knows about the call it is serving.
+//! [`CallContext`]: what a tool knows about the call it is serving, and [`RunData`], what a run
+//! gives its tools.
 
-use std::any::Any;
+use std::any::{Any, TypeId, type_name};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// What a tool knows about the call it is serving.
+use tokio_util::sync::CancellationToken;
+
+/// What a tool knows about the call it is serving: the call's id, the tool's name, a
+/// cancellation token, and the data of the run the call belongs to.
+///
+/// A tool takes it as a parameter (`ctx: CallContext`) or reads it in a hand-written
+/// [`Tool::call`](super::Tool::call). Cloning is cheap.
+///
+/// The token fires when the call runs out of time, when its turn is cancelled or dropped, and
+/// when its run is dropped. An async tool can race its work against
+/// [`cancelled`](Self::cancelled); a synchronous one can poll
+/// [`is_cancelled`](Self::is_cancelled) and return early.
 ///
 /// A tool that keeps working after its future is gone (a synchronous tool on the blocking pool,
 /// which a timeout cannot stop) keeps a clone of its context until it is done: the runtime holds
 /// the call's place in the sequential chain and its concurrency permit until every clone is
-/// dropped, so a timed-out call never overlaps the next one.
-#[derive(Debug, Clone)]
+/// dropped, so a timed-out call never overlaps the next one — and one that returns early on its
+/// token frees them at once.
+///
+/// ```
+/// use tool_runtime::{CallContext, RunData};
+///
+/// #[derive(Debug, PartialEq)]
+/// struct UserId(u64);
+///
+/// let ctx = CallContext::new("call_1")
+///     .with_tool("get_weather")
+///     .with_run_data(RunData::new().with(UserId(7)));
+/// assert_eq!(ctx.call_id(), "call_1");
+/// assert_eq!(ctx.tool_name(), "get_weather");
+/// assert_eq!(ctx.run_data().get::<UserId>(), Some(&UserId(7)));
+/// assert!(!ctx.is_cancelled());
+/// ```
+#[derive(Clone)]
 pub struct CallContext {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     call_id: Arc<str>,
+    tool: Arc<str>,
+    token: CancellationToken,
+    run_data: RunData,
     // Never read: held only for what dropping the last clone releases.
     #[allow(dead_code)]
     hold: Option<Arc<Hold>>,
@@ -31,31 +67,210 @@ impl Hold {
     }
 }
 
-impl fmt::Debug for Hold {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Hold")
-    }
-}
-
 impl CallContext {
-    /// A context for the call with this id.
+    /// A context for the call with this id: no tool name yet, a token of its own, no run data.
     pub fn new(call_id: impl Into<Arc<str>>) -> Self {
+        Self::from_parts(
+            call_id.into(),
+            Arc::from(""),
+            CancellationToken::new(),
+            RunData::new(),
+            None,
+        )
+    }
+
+    /// A context for a call run by a turn.
+    pub(crate) fn for_turn(
+        call_id: &str,
+        tool: Arc<str>,
+        token: CancellationToken,
+        run_data: RunData,
+        hold: Arc<Hold>,
+    ) -> Self {
+        Self::from_parts(call_id.into(), tool, token, run_data, Some(hold))
+    }
+
+    fn from_parts(
+        call_id: Arc<str>,
+        tool: Arc<str>,
+        token: CancellationToken,
+        run_data: RunData,
+        hold: Option<Arc<Hold>>,
+    ) -> Self {
         Self {
-            call_id: call_id.into(),
-            hold: None,
+            inner: Arc::new(Inner {
+                call_id,
+                tool,
+                token,
+                run_data,
+                hold,
+            }),
         }
     }
 
-    /// A context for a call run by a turn, holding what the call holds.
-    pub(crate) fn holding(call_id: impl Into<Arc<str>>, hold: Arc<Hold>) -> Self {
-        Self {
-            call_id: call_id.into(),
-            hold: Some(hold),
-        }
+    /// This context, for the tool with this name.
+    #[must_use]
+    pub fn with_tool(self, tool: impl Into<Arc<str>>) -> Self {
+        let inner = &self.inner;
+        Self::from_parts(
+            inner.call_id.clone(),
+            tool.into(),
+            inner.token.clone(),
+            inner.run_data.clone(),
+            inner.hold.clone(),
+        )
+    }
+
+    /// This context, cancelled by `token` (or a token of its own when dropped).
+    #[must_use]
+    pub fn with_cancellation(self, token: CancellationToken) -> Self {
+        let inner = &self.inner;
+        Self::from_parts(
+            inner.call_id.clone(),
+            inner.tool.clone(),
+            token,
+            inner.run_data.clone(),
+            inner.hold.clone(),
+        )
+    }
+
+    /// This context, with the data of a run.
+    #[must_use]
+    pub fn with_run_data(self, run_data: RunData) -> Self {
+        let inner = &self.inner;
+        Self::from_parts(
+            inner.call_id.clone(),
+            inner.tool.clone(),
+            inner.token.clone(),
+            run_data,
+            inner.hold.clone(),
+        )
     }
 
     /// The provider's id for this call (`call_…` on OpenAI, `toolu_…` on Anthropic).
     pub fn call_id(&self) -> &str {
-        &self.call_id
+        &self.inner.call_id
+    }
+
+    /// The name of the tool called (empty for a context made by hand without one).
+    pub fn tool_name(&self) -> &str {
+        &self.inner.tool
+    }
+
+    /// The call's cancellation token.
+    pub fn cancellation(&self) -> &CancellationToken {
+        &self.inner.token
+    }
+
+    /// Whether the call has been cancelled (its time is up, or its turn or run is gone).
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.token.is_cancelled()
+    }
+
+    /// Completes when the call is cancelled.
+    pub async fn cancelled(&self) {
+        self.inner.token.cancelled().await;
+    }
+
+    /// The data of the run the call belongs to.
+    pub fn run_data(&self) -> &RunData {
+        &self.inner.run_data
+    }
+}
+
+impl fmt::Debug for CallContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallContext")
+            .field("call_id", &self.call_id())
+            .field("tool", &self.tool_name())
+            .field("cancelled", &self.is_cancelled())
+            .field("run_data", &self.inner.run_data)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Data given to one run (or one turn): a user id, an auth token, a request-scoped client — one
+/// value per type. Its tools read it with the [`Run<T>`](crate::Run) extractor or
+/// [`CallContext::run_data`]. Cloning is cheap.
+///
+/// ```
+/// use tool_runtime::RunData;
+///
+/// struct UserId(u64);
+/// struct Locale(&'static str);
+///
+/// let data = RunData::new().with(UserId(7)).with(Locale("de"));
+/// assert_eq!(data.get::<UserId>().map(|user| user.0), Some(7));
+/// assert!(data.get::<String>().is_none());
+/// ```
+#[derive(Clone, Default)]
+pub struct RunData {
+    values: Arc<HashMap<TypeId, Entry>>,
+}
+
+#[derive(Clone)]
+struct Entry {
+    name: &'static str,
+    value: Arc<dyn Any + Send + Sync>,
+}
+
+impl RunData {
+    /// No data.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// This data and `value` (replacing a value of the same type).
+    #[must_use]
+    pub fn with<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        let entry = Entry {
+            name: type_name::<T>(),
+            value: Arc::new(value),
+        };
+        Arc::make_mut(&mut self.values).insert(TypeId::of::<T>(), entry);
+        self
+    }
+
+    /// The value of type `T`, if there is one.
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.values.get(&TypeId::of::<T>())?.value.downcast_ref()
+    }
+
+    /// The value of type `T`, shared, if there is one.
+    pub fn get_arc<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.values
+            .get(&TypeId::of::<T>())?
+            .value
+            .clone()
+            .downcast()
+            .ok()
+    }
+
+    /// Whether there is a value of type `T`.
+    pub fn contains<T: Send + Sync + 'static>(&self) -> bool {
+        self.contains_id(TypeId::of::<T>())
+    }
+
+    pub(crate) fn contains_id(&self, type_id: TypeId) -> bool {
+        self.values.contains_key(&type_id)
+    }
+
+    /// How many values there are.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+impl fmt::Debug for RunData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The types only: the values may be secrets (an auth token).
+        f.debug_set()
+            .entries(self.values.values().map(|entry| entry.name))
+            .finish()
     }
 }

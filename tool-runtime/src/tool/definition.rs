@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::RunDataNeed;
 use crate::schema::strict::{self, StrictError};
 
 /// Everything the runtime knows about a tool except how to run it.
@@ -24,6 +25,7 @@ pub struct ToolDefinition {
     warned: AtomicBool,
     timeout: Option<Duration>,
     sequential: bool,
+    run_data: Vec<RunDataNeed>,
 }
 
 impl ToolDefinition {
@@ -44,6 +46,7 @@ impl ToolDefinition {
             warned: AtomicBool::new(false),
             timeout: None,
             sequential: false,
+            run_data: Vec::new(),
         }
     }
 
@@ -58,6 +61,20 @@ impl ToolDefinition {
     #[must_use]
     pub fn with_sequential(mut self, sequential: bool) -> Self {
         self.sequential = sequential;
+        self
+    }
+
+    /// Records that the tool needs per-run data of a type (a [`Run<T>`](crate::Run) parameter):
+    /// an [`Agent`](crate::Agent) refuses to start a run without it. `None` is ignored, so that
+    /// `#[tool]` can pass on what [`FromCall::run_data_needed`](crate::FromCall::run_data_needed)
+    /// says.
+    #[must_use]
+    pub fn with_run_data(mut self, need: impl Into<Option<RunDataNeed>>) -> Self {
+        if let Some(need) = need.into()
+            && !self.run_data.contains(&need)
+        {
+            self.run_data.push(need);
+        }
         self
     }
 
@@ -84,6 +101,11 @@ impl ToolDefinition {
     /// Whether the tool's calls must run one at a time, in order.
     pub fn is_sequential(&self) -> bool {
         self.sequential
+    }
+
+    /// The types of per-run data the tool needs.
+    pub fn run_data(&self) -> &[RunDataNeed] {
+        &self.run_data
     }
 
     /// The parameters in OpenAI's strict flavour, or why they cannot be made strict.
@@ -125,6 +147,7 @@ impl Clone for ToolDefinition {
             warned: AtomicBool::new(self.warned.load(Ordering::Relaxed)),
             timeout: self.timeout,
             sequential: self.sequential,
+            run_data: self.run_data.clone(),
         }
     }
 }
@@ -137,6 +160,7 @@ impl fmt::Debug for ToolDefinition {
             .field("parameters", &self.parameters)
             .field("timeout", &self.timeout)
             .field("sequential", &self.sequential)
+            .field("run_data", &self.run_data)
             .finish_non_exhaustive()
     }
 }

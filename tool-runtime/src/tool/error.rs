@@ -49,6 +49,15 @@ pub enum ToolError {
     /// The call was cancelled before it finished.
     #[error("Cancelled")]
     Cancelled,
+    /// Something the tool takes from the runtime is missing (per-run data not given); the tool
+    /// did not run.
+    #[error("The tool `{tool}` cannot run: {reason}.")]
+    Unavailable {
+        /// The tool.
+        tool: String,
+        /// What is missing.
+        reason: String,
+    },
     /// The tool's output could not be serialized to JSON.
     #[error("The output of tool `{tool}` could not be serialized: {message}")]
     Output {
@@ -105,6 +114,7 @@ impl ToolError {
             Self::TimedOut(_) => "timed_out",
             Self::Cancelled => "cancelled",
             Self::Output { .. } => "output",
+            Self::Unavailable { .. } => "unavailable",
         }
     }
 }

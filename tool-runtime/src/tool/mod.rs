@@ -1,9 +1,11 @@
 //! Tools: the object-safe [`Tool`] trait and the values that flow through a call.
 
 mod arguments;
+mod bind;
 mod context;
 mod definition;
 mod error;
+mod extract;
 mod future;
 mod name;
 mod output;
@@ -11,11 +13,13 @@ mod output;
 use std::sync::Arc;
 
 pub use arguments::Arguments;
-pub use context::CallContext;
+pub use bind::{ToolFor, ToolSet};
 pub(crate) use context::Hold;
+pub use context::{CallContext, RunData};
 pub use definition::ToolDefinition;
 pub(crate) use error::DisplayDuration;
 pub use error::{FieldIssue, InvalidArguments, ToolError};
+pub use extract::{FromCall, FromRef, Run, RunDataNeed, State};
 pub(crate) use future::Body;
 pub use future::ToolFuture;
 pub(crate) use name::{check_parameter_name, check_tool_name};

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, oneshot};
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::conversation::ToolCall;
@@ -22,6 +23,8 @@ pub(super) struct Schedule {
     pub(super) permits: Option<Arc<Semaphore>>,
     /// The call's time limit.
     pub(super) timeout: Option<Duration>,
+    /// The call's token, cancelled when its time is up.
+    pub(super) token: CancellationToken,
     /// Where the chain place and the permit live: released when the task AND every clone of
     /// the call's context (a sync body still running) are done.
     pub(super) hold: Arc<Hold>,
@@ -55,6 +58,7 @@ pub(super) fn task(
         done,
         permits,
         timeout,
+        token,
         hold,
     } = schedule;
     async move {
@@ -71,9 +75,14 @@ pub(super) fn task(
         }
         let started = Instant::now();
         let outcome = match timeout {
-            Some(limit) => tokio::time::timeout(limit, future)
-                .await
-                .unwrap_or(Err(ToolError::TimedOut(limit))),
+            Some(limit) => match tokio::time::timeout(limit, future).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    // Tells a body still running (a sync tool, work the tool spawned) to stop.
+                    token.cancel();
+                    Err(ToolError::TimedOut(limit))
+                }
+            },
             None => future.await,
         };
         let duration = started.elapsed();

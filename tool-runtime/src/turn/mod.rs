@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::{self, JoinSet};
+use tokio_util::sync::CancellationToken;
 
 use crate::conversation::{ToolCall, ToolResult};
-use crate::tool::{CallContext, Hold, ToolError, ToolOutput};
-use crate::toolbox::Toolbox;
+use crate::tool::{CallContext, Hold, RunData, ToolError, ToolOutput};
+use crate::toolbox::{Registry, Toolbox};
 use call::Schedule;
 
 /// The calls of one model turn, run concurrently; every call started gets exactly one result.
@@ -28,9 +29,14 @@ use call::Schedule;
 /// the others fan out around them. Nothing a call does can take its siblings down: an unknown
 /// tool, invalid arguments, an `Err`, a panic or a timeout each become that call's error result.
 ///
-/// Dropping a turn aborts every call still running (a synchronous tool already running on the
-/// blocking pool finishes on its own, unobserved, still holding its place in the sequential
-/// chain).
+/// Each call's [`CallContext`] carries a cancellation token of its own, a child of the turn's
+/// (itself a child of the token given to [`with_cancellation`](Self::with_cancellation)): it
+/// fires when the call runs out of time, when the turn is cancelled or dropped, and when the
+/// given token fires.
+///
+/// Dropping a turn aborts every call still running and fires their tokens (a synchronous tool
+/// already running on the blocking pool cannot be stopped: it finishes on its own, unobserved,
+/// still holding its place in the sequential chain, unless it sees its token and returns early).
 ///
 /// ```
 /// use tool_runtime::{ToolCall, tool, tools};
@@ -56,7 +62,11 @@ use call::Schedule;
 /// # }
 /// ```
 pub struct Turn<'t> {
-    toolbox: &'t Toolbox,
+    registry: &'t Registry,
+    /// The parent of every call's token: cancelled when the turn is cancelled or dropped.
+    token: CancellationToken,
+    /// Given to every call.
+    run_data: RunData,
     /// One per call started, in order.
     slots: Vec<Slot>,
     /// Calls that finished without a task (unknown tool, a panic while decoding), not yet seen
@@ -94,16 +104,20 @@ impl Slot {
     }
 }
 
-impl Toolbox {
-    /// A new, empty turn over these tools.
+impl<S> Toolbox<S> {
+    /// A new, empty turn over these tools, without run data, cancelled only when cancelled or
+    /// dropped itself.
     pub fn turn(&self) -> Turn<'_> {
+        let registry = self.registry();
         Turn {
-            toolbox: self,
+            registry,
+            token: CancellationToken::new(),
+            run_data: RunData::new(),
             slots: Vec::new(),
             ready: VecDeque::new(),
             tasks: JoinSet::new(),
             task_index: HashMap::new(),
-            permits: self
+            permits: registry
                 .max_concurrency()
                 .map(|max| Arc::new(Semaphore::new(max))),
             chain: None,
@@ -148,6 +162,41 @@ impl Toolbox {
 }
 
 impl Turn<'_> {
+    /// This turn, giving its calls the data of a run ([`Run<T>`](crate::Run),
+    /// [`CallContext::run_data`]).
+    ///
+    /// ```
+    /// use tool_runtime::{Run, RunData, ToolCall, tool, tools};
+    ///
+    /// struct UserId(u64);
+    ///
+    /// /// Who is asking.
+    /// #[tool]
+    /// fn whoami(Run(user): Run<UserId>) -> u64 {
+    ///     user.0
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let toolbox = tools![whoami];
+    /// let mut turn = toolbox.turn().with_run_data(RunData::new().with(UserId(7)));
+    /// turn.start(&ToolCall::new("call_1", "whoami", "{}"));
+    /// assert_eq!(turn.finish().await[0].content(), "7");
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn with_run_data(mut self, run_data: RunData) -> Self {
+        self.run_data = run_data;
+        self
+    }
+
+    /// This turn, cancelled also when `token` is (its calls' tokens are children of it).
+    #[must_use]
+    pub fn with_cancellation(mut self, token: &CancellationToken) -> Self {
+        self.token = token.child_token();
+        self
+    }
+
     /// Starts `call` and returns its index in the turn (0 for the first call started).
     ///
     /// The call's arguments are decoded here, on the caller's task; the tool then runs on a task
@@ -155,8 +204,8 @@ impl Turn<'_> {
     /// error result at once.
     pub fn start(&mut self, call: &ToolCall) -> usize {
         let index = self.slots.len();
-        let Some(tool) = self.toolbox.get(&call.name) else {
-            let error = self.toolbox.unknown_tool(&call.name);
+        let Some((tool, name)) = self.registry.get(&call.name) else {
+            let error = self.registry.unknown_tool(&call.name);
             self.settle(ToolResult::error(call, error));
             return index;
         };
@@ -167,9 +216,16 @@ impl Turn<'_> {
         } else {
             (None, None)
         };
-        let timeout = definition.timeout().or(self.toolbox.default_timeout());
+        let timeout = definition.timeout().or(self.registry.default_timeout());
         let hold = Arc::new(Hold::default());
-        let context = CallContext::holding(call.id.as_str(), hold.clone());
+        let token = self.token.child_token();
+        let context = CallContext::for_turn(
+            &call.id,
+            name.clone(),
+            token.clone(),
+            self.run_data.clone(),
+            hold.clone(),
+        );
         // A panic in a `Deserialize` impl or a hand-written `call` must not take the turn down.
         let mut future =
             match catch_unwind(AssertUnwindSafe(|| tool.call(&call.arguments, &context))) {
@@ -185,6 +241,7 @@ impl Turn<'_> {
             done,
             permits: self.permits.clone(),
             timeout,
+            token,
             hold,
         };
         // A synchronous body with nothing to wait for and no time limit goes to the blocking pool
@@ -272,6 +329,7 @@ impl Turn<'_> {
         while let Some(joined) = self.tasks.try_join_next_with_id() {
             self.joined(joined);
         }
+        self.token.cancel();
         self.tasks.abort_all();
         self.into_results()
     }
@@ -301,8 +359,19 @@ impl Turn<'_> {
         }
     }
 
-    fn into_results(self) -> Vec<ToolResult> {
-        self.slots.into_iter().map(Slot::into_result).collect()
+    fn into_results(mut self) -> Vec<ToolResult> {
+        std::mem::take(&mut self.slots)
+            .into_iter()
+            .map(Slot::into_result)
+            .collect()
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        // Tells every call still running, or still running past its time on the blocking pool,
+        // that it is no longer wanted. (The tasks themselves are aborted by the `JoinSet`.)
+        self.token.cancel();
     }
 }
 

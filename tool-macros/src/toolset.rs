@@ -1,0 +1,209 @@
+//! `#[toolset]`: the `#[tool]` methods of an inherent `impl` block become tools of its type, each
+//! holding the value in an `Arc`, and the type a `ToolSet` that hands them all out.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::ext::IdentExt;
+use syn::{Attribute, ImplItem, ItemFn, ItemImpl, Meta, Path};
+
+use crate::ast::{Site, ToolFn};
+use crate::attr::ToolsetArgs;
+use crate::check;
+use crate::errors::Errors;
+use crate::expand::{Target, cfg_attrs, state_bounds, tool_impl};
+use crate::symbol::{TOOL, TOOLSET_DONE};
+
+/// The argument `#[toolset]` gives the `#[tool]` attributes it has read: `#[tool]` then leaves
+/// the method as it is.
+pub(crate) fn is_done(args: &TokenStream) -> bool {
+    let mut tokens = args.clone().into_iter();
+    matches!(
+        (tokens.next(), tokens.next()),
+        (Some(proc_macro2::TokenTree::Ident(ident)), None) if ident == TOOLSET_DONE
+    )
+}
+
+pub(crate) fn toolset(args: TokenStream, mut item: ItemImpl) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = ToolsetArgs::parse(args, &mut errors);
+    let krate: Path = args
+        .krate
+        .unwrap_or_else(|| syn::parse_quote!(::tool_runtime));
+    // A dummy `ToolSet` impl (when something is wrong) only makes sense for one concrete type.
+    let mut concrete = true;
+    if let Some((_, path, _)) = &item.trait_ {
+        concrete = false;
+        errors.push_spanned(
+            path,
+            "`#[toolset]` goes on an inherent `impl` block (`impl Service { … }`), whose `#[tool]` \
+             methods become the tools of `Service`",
+        );
+    }
+    if !item.generics.params.is_empty() {
+        concrete = false;
+        errors.push_spanned(
+            &item.generics,
+            "a `#[toolset]` impl block cannot be generic: each tool needs one concrete type to \
+             call and to describe; write the block for a concrete type (`impl Service<Postgres>`)",
+        );
+    } else if let Some(where_clause) = &item.generics.where_clause {
+        errors.push_spanned(
+            where_clause,
+            "a `#[toolset]` impl block cannot have a `where` clause",
+        );
+    }
+
+    let mut tools: Vec<ToolFn> = Vec::new();
+    for impl_item in &mut item.items {
+        let ImplItem::Fn(method) = impl_item else {
+            continue;
+        };
+        let Some(position) = method.attrs.iter().position(is_tool_attr) else {
+            continue;
+        };
+        let attr = method.attrs.remove(position);
+        // What goes back in its place: the same path (so the user's `use` of it stays used),
+        // told that `#[toolset]` has done the work.
+        let path = attr.path().clone();
+        let marker = syn::Ident::new(TOOLSET_DONE, proc_macro2::Span::call_site());
+        let done: Attribute = syn::parse_quote!(#[#path(#marker)]);
+        let tool_args = match attr.meta {
+            Meta::Path(_) => TokenStream::new(),
+            Meta::List(list) => list.tokens,
+            Meta::NameValue(name_value) => {
+                errors.push_spanned(name_value, "write `#[tool]` or `#[tool(…)]`");
+                TokenStream::new()
+            }
+        };
+        let function = ItemFn {
+            attrs: std::mem::take(&mut method.attrs),
+            vis: method.vis.clone(),
+            sig: method.sig.clone(),
+            block: Box::new(method.block.clone()),
+        };
+        // The method goes back as written, minus the attributes only we understand.
+        let checked = check::check(tool_args, function, Site::Method, Some(&krate), &mut errors);
+        let function = match checked {
+            Ok(tool) => {
+                if let Some(first) = tools
+                    .iter()
+                    .find(|seen| seen.outline.name == tool.outline.name)
+                {
+                    errors.push(
+                        tool.outline.item.sig.ident.span(),
+                        format!(
+                            "two tools of this `#[toolset]` are named `{}` (the other is the method `{}`); \
+                             rename one with `#[tool(name = \"…\")]`",
+                            tool.outline.name,
+                            first.outline.item.sig.ident.unraw()
+                        ),
+                    );
+                }
+                let function = tool.outline.item.clone();
+                tools.push(tool);
+                function
+            }
+            Err(outline) => outline.item,
+        };
+        method.attrs = function.attrs;
+        method.attrs.insert(position.min(method.attrs.len()), done);
+        method.sig = function.sig;
+    }
+    if tools.is_empty() && errors.is_empty() {
+        errors.push(
+            item.impl_token.span,
+            "this `#[toolset]` block has no `#[tool]` methods: mark the methods the model may call \
+             with `#[tool]`",
+        );
+    }
+
+    let self_ty = &item.self_ty;
+    if !errors.is_empty() {
+        let errors = errors.to_compile_errors();
+        // The type still is a `ToolSet`, so `with_all(…)` reports nothing more.
+        let dummy = concrete.then(|| {
+            quote! {
+                const _: () = {
+                    impl<__S: ::core::marker::Send + ::core::marker::Sync + 'static> #krate::ToolSet<__S> for #self_ty {
+                        fn tools(
+                            self: ::std::sync::Arc<Self>,
+                            _: &::std::sync::Arc<__S>,
+                        ) -> ::std::vec::Vec<::std::sync::Arc<dyn #krate::Tool>> {
+                            ::core::unreachable!("a toolset whose methods do not compile")
+                        }
+                    }
+                };
+            }
+        });
+        return quote!(#item #dummy #errors);
+    }
+
+    let idents: Vec<syn::Ident> = tools
+        .iter()
+        .map(|tool| format_ident!("__Tool_{}", tool.outline.item.sig.ident))
+        .collect();
+    let impls = tools.iter().zip(&idents).map(|(tool, ident)| {
+        let cfgs = cfg_attrs(&tool.outline.item);
+        let tool_impl = tool_impl(
+            tool,
+            &Target::Method {
+                self_ty,
+                tool: ident,
+            },
+        );
+        quote! {
+            #(#cfgs)*
+            #[allow(non_camel_case_types)]
+            struct #ident {
+                this: ::std::sync::Arc<#self_ty>,
+            }
+
+            #(#cfgs)*
+            const _: () = {
+                #tool_impl
+            };
+        }
+    });
+    let pushes = tools.iter().zip(&idents).map(|(tool, ident)| {
+        let cfgs = cfg_attrs(&tool.outline.item);
+        quote! {
+            #(#cfgs)*
+            __tools.push(#krate::ToolFor::<__S>::bind(
+                #ident { this: ::std::sync::Arc::clone(&self) },
+                __state,
+            ));
+        }
+    });
+    let bounds = tools.iter().flat_map(state_bounds);
+    let count = tools.len();
+    quote! {
+        #item
+
+        #[allow(clippy::all, clippy::pedantic, clippy::nursery)]
+        const _: () = {
+            #( #impls )*
+
+            impl<__S: ::core::marker::Send + ::core::marker::Sync + 'static> #krate::ToolSet<__S> for #self_ty
+            where
+                #( #bounds, )*
+            {
+                fn tools(
+                    self: ::std::sync::Arc<Self>,
+                    __state: &::std::sync::Arc<__S>,
+                ) -> ::std::vec::Vec<::std::sync::Arc<dyn #krate::Tool>> {
+                    let mut __tools = ::std::vec::Vec::with_capacity(#count);
+                    #( #pushes )*
+                    __tools
+                }
+            }
+        };
+    }
+}
+
+/// `#[tool]`, `#[tool(…)]`, or a path to it (`#[tool_runtime::tool]`).
+fn is_tool_attr(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == TOOL.as_str())
+}
