@@ -1,7 +1,8 @@
-//! The `#[tool]` attribute macro of [`tool-runtime`](https://docs.rs/tool-runtime).
+//! The `#[tool]` and `#[toolset]` attribute macros of [`tool-runtime`](https://docs.rs/tool-runtime).
 //!
-//! Depend on `tool-runtime`, which re-exports this macro as `tool_runtime::tool`; the code it
-//! generates reaches serde, serde_json and schemars through `tool_runtime` alone.
+//! Depend on `tool-runtime`, which re-exports them as `tool_runtime::tool` and
+//! `tool_runtime::toolset`; the code they generate reaches serde, serde_json and schemars through
+//! `tool_runtime` alone.
 
 mod ast;
 mod attr;

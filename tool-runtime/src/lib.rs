@@ -36,7 +36,11 @@
 //!
 //! - [`tool`] (the attribute) and [`tools!`]: definitions, schemas and decoders from functions;
 //!   [`Tool`] for tools written by hand.
-//! - [`Toolbox`]: the tools by name, and the limits their calls run under.
+//! - [`Toolbox`]: the tools by name, the state they share, and the limits their calls run under.
+//! - Tools with state: [`State<T>`] (a part of the toolbox's state, through [`FromRef`]),
+//!   [`CallContext`] (call id, tool name, cancellation token), [`Run<T>`] (per-run data,
+//!   [`RunData`]), extractors of your own ([`FromCall`]), and `&self` methods of a
+//!   [`toolset`] ([`ToolSet`]).
 //! - [`Turn`]: the calls of one model turn, each started the moment it is known, run
 //!   concurrently, every call id answered (errors, panics and timeouts included);
 //!   [`Toolbox::run`] for a turn whose calls are all known.

@@ -4,7 +4,7 @@
 use std::any::{Any, TypeId, type_name};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tokio_util::sync::CancellationToken;
 
@@ -47,7 +47,7 @@ pub struct CallContext {
 struct Inner {
     call_id: Arc<str>,
     tool: Arc<str>,
-    token: CancellationToken,
+    cancel: Cancel,
     run_data: RunData,
     // Never read: held only for what dropping the last clone releases.
     #[allow(dead_code)]
@@ -67,13 +67,84 @@ impl Hold {
     }
 }
 
+/// A call's cancellation: its token is made the first time someone asks for it (most tools never
+/// do), as a child of its turn's token, already cancelled if the call was.
+struct Cancel {
+    /// The turn's token, whose cancellation is the call's.
+    parent: Option<Arc<CancellationToken>>,
+    token: OnceLock<CancellationToken>,
+    /// Whether the call itself was cancelled (its time is up). Held while the token is made, so
+    /// that a cancellation is never lost between the two.
+    cancelled: Mutex<bool>,
+}
+
+impl Cancel {
+    fn new(parent: Option<Arc<CancellationToken>>) -> Self {
+        Self {
+            parent,
+            token: OnceLock::new(),
+            cancelled: Mutex::new(false),
+        }
+    }
+
+    fn given(token: CancellationToken) -> Self {
+        Self {
+            parent: None,
+            token: OnceLock::from(token),
+            cancelled: Mutex::new(false),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, bool> {
+        self.cancelled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn token(&self) -> &CancellationToken {
+        if let Some(token) = self.token.get() {
+            return token;
+        }
+        let cancelled = self.lock();
+        self.token.get_or_init(|| {
+            let token = match &self.parent {
+                Some(parent) => parent.child_token(),
+                None => CancellationToken::new(),
+            };
+            if *cancelled {
+                token.cancel();
+            }
+            token
+        })
+    }
+
+    fn cancel(&self) {
+        let mut cancelled = self.lock();
+        *cancelled = true;
+        if let Some(token) = self.token.get() {
+            token.cancel();
+        }
+    }
+
+    fn is_cancelled(&self) -> bool {
+        if let Some(token) = self.token.get() {
+            return token.is_cancelled();
+        }
+        *self.lock()
+            || self
+                .parent
+                .as_ref()
+                .is_some_and(|parent| parent.is_cancelled())
+    }
+}
+
 impl CallContext {
     /// A context for the call with this id: no tool name yet, a token of its own, no run data.
     pub fn new(call_id: impl Into<Arc<str>>) -> Self {
         Self::from_parts(
             call_id.into(),
             Arc::from(""),
-            CancellationToken::new(),
+            Cancel::new(None),
             RunData::new(),
             None,
         )
@@ -83,17 +154,23 @@ impl CallContext {
     pub(crate) fn for_turn(
         call_id: &str,
         tool: Arc<str>,
-        token: CancellationToken,
+        turn: Arc<CancellationToken>,
         run_data: RunData,
         hold: Arc<Hold>,
     ) -> Self {
-        Self::from_parts(call_id.into(), tool, token, run_data, Some(hold))
+        Self::from_parts(
+            call_id.into(),
+            tool,
+            Cancel::new(Some(turn)),
+            run_data,
+            Some(hold),
+        )
     }
 
     fn from_parts(
         call_id: Arc<str>,
         tool: Arc<str>,
-        token: CancellationToken,
+        cancel: Cancel,
         run_data: RunData,
         hold: Option<Arc<Hold>>,
     ) -> Self {
@@ -101,11 +178,16 @@ impl CallContext {
             inner: Arc::new(Inner {
                 call_id,
                 tool,
-                token,
+                cancel,
                 run_data,
                 hold,
             }),
         }
+    }
+
+    /// The same cancellation, for a context with other parts.
+    fn same_cancel(&self) -> Cancel {
+        Cancel::given(self.inner.cancel.token().clone())
     }
 
     /// This context, for the tool with this name.
@@ -115,20 +197,21 @@ impl CallContext {
         Self::from_parts(
             inner.call_id.clone(),
             tool.into(),
-            inner.token.clone(),
+            self.same_cancel(),
             inner.run_data.clone(),
             inner.hold.clone(),
         )
     }
 
-    /// This context, cancelled by `token` (or a token of its own when dropped).
+    /// This context, cancelled when `token` is: [`cancellation`](Self::cancellation) gives
+    /// `token` itself.
     #[must_use]
     pub fn with_cancellation(self, token: CancellationToken) -> Self {
         let inner = &self.inner;
         Self::from_parts(
             inner.call_id.clone(),
             inner.tool.clone(),
-            token,
+            Cancel::given(token),
             inner.run_data.clone(),
             inner.hold.clone(),
         )
@@ -141,7 +224,7 @@ impl CallContext {
         Self::from_parts(
             inner.call_id.clone(),
             inner.tool.clone(),
-            inner.token.clone(),
+            self.same_cancel(),
             run_data,
             inner.hold.clone(),
         )
@@ -157,24 +240,37 @@ impl CallContext {
         &self.inner.tool
     }
 
-    /// The call's cancellation token.
+    /// The call's cancellation token: hand it to work the tool starts (a spawned task, a
+    /// request) so that it stops with the call.
     pub fn cancellation(&self) -> &CancellationToken {
-        &self.inner.token
+        self.inner.cancel.token()
     }
 
     /// Whether the call has been cancelled (its time is up, or its turn or run is gone).
     pub fn is_cancelled(&self) -> bool {
-        self.inner.token.is_cancelled()
+        self.inner.cancel.is_cancelled()
     }
 
     /// Completes when the call is cancelled.
     pub async fn cancelled(&self) {
-        self.inner.token.cancelled().await;
+        self.inner.cancel.token().cancelled().await;
     }
 
     /// The data of the run the call belongs to.
     pub fn run_data(&self) -> &RunData {
         &self.inner.run_data
+    }
+
+    /// Cancels this call alone (its time is up).
+    pub(crate) fn cancel(&self) {
+        self.inner.cancel.cancel();
+    }
+
+    /// Keeps `thing` until every clone of this context is dropped.
+    pub(crate) fn keep(&self, thing: impl Any + Send) {
+        if let Some(hold) = &self.inner.hold {
+            hold.keep(thing);
+        }
     }
 }
 

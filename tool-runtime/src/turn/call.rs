@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, oneshot};
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::conversation::ToolCall;
-use crate::tool::{Body, DisplayDuration, Hold, ToolError, ToolFuture, ToolOutput};
+use crate::tool::{Body, CallContext, DisplayDuration, ToolError, ToolFuture, ToolOutput};
 
 /// What a call waits for before it runs, and what it holds while it runs.
 pub(super) struct Schedule {
@@ -23,11 +22,10 @@ pub(super) struct Schedule {
     pub(super) permits: Option<Arc<Semaphore>>,
     /// The call's time limit.
     pub(super) timeout: Option<Duration>,
-    /// The call's token, cancelled when its time is up.
-    pub(super) token: CancellationToken,
-    /// Where the chain place and the permit live: released when the task AND every clone of
-    /// the call's context (a sync body still running) are done.
-    pub(super) hold: Arc<Hold>,
+    /// The call's context: cancelled when its time is up, and where the chain place and the
+    /// permit are kept, released when the task AND every other clone of the context (a sync
+    /// body still running) are done.
+    pub(super) context: CallContext,
 }
 
 impl Schedule {
@@ -58,8 +56,7 @@ pub(super) fn task(
         done,
         permits,
         timeout,
-        token,
-        hold,
+        context,
     } = schedule;
     async move {
         if let Some(previous) = after {
@@ -68,10 +65,10 @@ pub(super) fn task(
         if let Some(permits) = permits
             && let Ok(permit) = permits.acquire_owned().await
         {
-            hold.keep(permit);
+            context.keep(permit);
         }
         if let Some(done) = done {
-            hold.keep(done);
+            context.keep(done);
         }
         let started = Instant::now();
         let outcome = match timeout {
@@ -79,7 +76,7 @@ pub(super) fn task(
                 Ok(outcome) => outcome,
                 Err(_) => {
                     // Tells a body still running (a sync tool, work the tool spawned) to stop.
-                    token.cancel();
+                    context.cancel();
                     Err(ToolError::TimedOut(limit))
                 }
             },
@@ -87,7 +84,7 @@ pub(super) fn task(
         };
         let duration = started.elapsed();
         // The task's share of the hold; a sync body still running keeps its own.
-        drop(hold);
+        drop(context);
         record(&tracing::Span::current(), &outcome, duration);
         (index, outcome, duration)
     }

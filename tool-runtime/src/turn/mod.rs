@@ -64,7 +64,7 @@ use call::Schedule;
 pub struct Turn<'t> {
     registry: &'t Registry,
     /// The parent of every call's token: cancelled when the turn is cancelled or dropped.
-    token: CancellationToken,
+    token: Arc<CancellationToken>,
     /// Given to every call.
     run_data: RunData,
     /// One per call started, in order.
@@ -111,7 +111,7 @@ impl<S> Toolbox<S> {
         let registry = self.registry();
         Turn {
             registry,
-            token: CancellationToken::new(),
+            token: Arc::new(CancellationToken::new()),
             run_data: RunData::new(),
             slots: Vec::new(),
             ready: VecDeque::new(),
@@ -193,7 +193,7 @@ impl Turn<'_> {
     /// This turn, cancelled also when `token` is (its calls' tokens are children of it).
     #[must_use]
     pub fn with_cancellation(mut self, token: &CancellationToken) -> Self {
-        self.token = token.child_token();
+        self.token = Arc::new(token.child_token());
         self
     }
 
@@ -217,14 +217,12 @@ impl Turn<'_> {
             (None, None)
         };
         let timeout = definition.timeout().or(self.registry.default_timeout());
-        let hold = Arc::new(Hold::default());
-        let token = self.token.child_token();
         let context = CallContext::for_turn(
             &call.id,
             name.clone(),
-            token.clone(),
+            self.token.clone(),
             self.run_data.clone(),
-            hold.clone(),
+            Arc::new(Hold::default()),
         );
         // A panic in a `Deserialize` impl or a hand-written `call` must not take the turn down.
         let mut future =
@@ -241,8 +239,7 @@ impl Turn<'_> {
             done,
             permits: self.permits.clone(),
             timeout,
-            token,
-            hold,
+            context,
         };
         // A synchronous body with nothing to wait for and no time limit goes to the blocking pool
         // straight away: one hop, as an async call's task makes, instead of two.
