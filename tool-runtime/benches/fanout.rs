@@ -8,14 +8,15 @@
 //! - per-call overhead: 10,000 no-op calls in one turn; time per call.
 //! - dispatch overhead: one small call decoded, run and turned into the text the model reads,
 //!   through the toolbox, against `serde_json::from_str::<Args>` plus a direct call plus
-//!   `serde_json::to_string` of its result.
+//!   `serde_json::to_string` of its result; and the same with extractor parameters (`State`,
+//!   `CallContext`).
 
 use std::hint::black_box;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-use tool_runtime::{Arguments, CallContext, ToolCall, Toolbox, tool, tools};
+use tool_runtime::{Arguments, CallContext, State, ToolCall, Toolbox, tool, tools};
 
 /// Sleep 100 ms, like a network call.
 #[tool]
@@ -32,6 +33,13 @@ async fn noop() {}
 #[tool]
 async fn add(a: i64, b: i64) -> i64 {
     a + b
+}
+
+/// Add two numbers, then the toolbox's offset; the call id is read.
+#[tool]
+async fn add_with_state(a: i64, b: i64, offset: State<i64>, ctx: CallContext) -> i64 {
+    black_box(ctx.call_id());
+    a + b + *offset
 }
 
 #[derive(Deserialize)]
@@ -76,8 +84,13 @@ fn poll_ready<F: std::future::Future>(future: F) -> F::Output {
 
 /// Decode, call and output text through the toolbox (the call's context is made by the turn, once
 /// per call, and lent to the tool).
-fn dispatch_through_toolbox(toolbox: &Toolbox, args: &Arguments, context: &CallContext) -> String {
-    let future = toolbox.call("add", args, context);
+fn dispatch_through_toolbox<S>(
+    toolbox: &Toolbox<S>,
+    tool: &str,
+    args: &Arguments,
+    context: &CallContext,
+) -> String {
+    let future = toolbox.call(tool, args, context);
     poll_ready(future).expect("ok").into_string()
 }
 
@@ -151,6 +164,16 @@ fn report_ratios() {
     let ours = best_per_run(7, 200_000, || {
         black_box(dispatch_through_toolbox(
             &toolbox,
+            "add",
+            black_box(&args),
+            &context,
+        ));
+    });
+    let with_state = tools![state = 0_i64; add_with_state];
+    let extracting = best_per_run(7, 200_000, || {
+        black_box(dispatch_through_toolbox(
+            &with_state,
+            "add_with_state",
             black_box(&args),
             &context,
         ));
@@ -164,6 +187,10 @@ fn report_ratios() {
     println!(
         "  ratio {:.2} (target <= 1.5)",
         ours.as_secs_f64() / by_hand.as_secs_f64()
+    );
+    println!(
+        "  with `State<i64>` and `CallContext` parameters  {extracting:.1?}: ratio {:.2}",
+        extracting.as_secs_f64() / by_hand.as_secs_f64()
     );
     println!();
 }
@@ -186,7 +213,7 @@ fn dispatch_through_the_toolbox(bencher: divan::Bencher<'_, '_>) {
     let toolbox = tools![add];
     let args = Arguments::from(ADD_ARGS);
     let context = CallContext::new("call_1");
-    bencher.bench_local(|| dispatch_through_toolbox(&toolbox, black_box(&args), &context));
+    bencher.bench_local(|| dispatch_through_toolbox(&toolbox, "add", black_box(&args), &context));
 }
 
 #[divan::bench]
