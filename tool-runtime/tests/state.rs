@@ -608,9 +608,11 @@ async fn the_tokens_fire_when_the_run_future_is_dropped() {
     panic!("{} of 2 tools saw the cancellation", probe.cancelled());
 }
 
-/// Works, a call at a time, until its time is up; then stops at once.
-#[tool(sequential, timeout = "50ms")]
-fn diligent(ctx: CallContext, log: State<Arc<Mutex<Vec<String>>>>) -> &'static str {
+/// What the early-stopping tools write down.
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// Works until the call's token fires (or ten seconds pass), noting when it starts and stops.
+fn work_until_cancelled(ctx: &CallContext, log: &Log) -> &'static str {
     let id = ctx.call_id().to_owned();
     log.lock().unwrap().push(format!("{id} started"));
     for _ in 0..10_000 {
@@ -624,27 +626,58 @@ fn diligent(ctx: CallContext, log: State<Arc<Mutex<Vec<String>>>>) -> &'static s
     "ran out"
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sync_tool_that_stops_on_its_token_frees_its_place_at_once() {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let toolbox = tools![state = log.clone(); diligent];
+/// Works, a call at a time, until its time is up; then stops at once.
+#[tool(sequential, timeout = "50ms")]
+fn diligent(ctx: CallContext, log: State<Log>) -> &'static str {
+    work_until_cancelled(&ctx, &log)
+}
+
+/// Works until its time is up; then stops at once.
+#[tool(timeout = "50ms")]
+fn diligent_in_parallel(ctx: CallContext, log: State<Log>) -> &'static str {
+    work_until_cancelled(&ctx, &log)
+}
+
+/// Runs two calls of `tool` in one turn and returns the log once both bodies have ended.
+async fn two_calls_of(toolbox: Toolbox<Log>, tool: &str) -> Vec<String> {
     let results = toolbox
-        .run(&[
-            call("a", "diligent", json!({})),
-            call("b", "diligent", json!({})),
-        ])
+        .run(&[call("a", tool, json!({})), call("b", tool, json!({}))])
         .await;
     assert_eq!(results[0].content(), "Timed out after 50ms");
     assert_eq!(results[1].content(), "Timed out after 50ms");
+    let log = toolbox.state().clone();
     for _ in 0..10_000 {
         if log.lock().unwrap().len() == 4 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
+    let log = log.lock().unwrap().clone();
+    log
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_tool_that_stops_on_its_token_frees_its_place_at_once() {
+    let toolbox = Toolbox::with_state(Log::default()).with(diligent {});
     // `b` started when `a` stopped on its token, not when `a` would have run out (10 s later).
     assert_eq!(
-        *log.lock().unwrap(),
+        two_calls_of(toolbox, "diligent").await,
         ["a started", "a stopped", "b started", "b stopped"]
+    );
+    // The same for the one concurrency permit of a capped toolbox (either call may get it first).
+    let toolbox = Toolbox::with_state(Log::default())
+        .with(diligent_in_parallel {})
+        .with_max_concurrency(1);
+    let log = two_calls_of(toolbox, "diligent_in_parallel").await;
+    let first = &log[0][..1];
+    let second = if first == "a" { "b" } else { "a" };
+    assert_eq!(
+        log,
+        [
+            format!("{first} started"),
+            format!("{first} stopped"),
+            format!("{second} started"),
+            format!("{second} stopped"),
+        ]
     );
 }
