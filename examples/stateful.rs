@@ -55,8 +55,9 @@ impl Inventory {
         ))
     }
 
-    /// Reserve items for the signed-in customer. Reservations change the stock, so they run
-    /// one at a time, in the order asked.
+    /// Reserve items for the signed-in customer.
+    // Reservations change the stock: `sequential` runs a turn's reservations one at a time, in
+    // the order asked; the lock keeps the runs served at the same time apart.
     #[tool(sequential)]
     fn reserve(
         &self,

@@ -142,6 +142,21 @@ pub(crate) fn check(
         });
     }
 
+    if let (Site::Method, ReturnType::Type(_, ty)) = (site, &item.sig.output)
+        && let Some(borrowed) = borrowed_part(ty)
+    {
+        let owned = match borrowed {
+            Type::Reference(reference) => owned_suggestion(&reference.elem),
+            other => compact(other),
+        };
+        errors.push_spanned(
+            borrowed,
+            format!(
+                "a `#[tool]` method returns owned values (e.g. `{owned}`): its result goes to the \
+                 model after the call, when `&self` is no longer lent"
+            ),
+        );
+    }
     let output = match &item.sig.output {
         ReturnType::Default => Output::Plain(item.sig.ident.span()),
         ReturnType::Type(_, ty) => {
@@ -309,6 +324,11 @@ fn check_type(ty: &Type, top: bool, errors: &mut Errors) {
                  nothing of the caller's to borrow; take an owned value (a value the tools share and \
                  change goes in the toolbox's state: `State<T>`, with a `Mutex` inside)"
                     .to_owned()
+            } else if top && extractor(&reference.elem, None, &[], &mut Errors::default()).is_some() {
+                format!(
+                    "take `{owned}` by value: the runtime gives each call its own, and cloning it is \
+                     cheap"
+                )
             } else if top && owned == compact(&reference.elem) {
                 format!(
                     "a tool parameter must be owned: use `{owned}` for an argument the model sends, \
@@ -359,6 +379,34 @@ fn check_type(ty: &Type, top: bool, errors: &mut Errors) {
             }
         }
         _ => {}
+    }
+}
+
+/// The first part of a return type that borrows (a reference or a lifetime other than
+/// `'static`), if any.
+fn borrowed_part(ty: &Type) -> Option<&Type> {
+    let borrows = |lifetime: &syn::Lifetime| lifetime.ident != "static";
+    match ty {
+        Type::Reference(reference) => match &reference.lifetime {
+            Some(lifetime) if !borrows(lifetime) => borrowed_part(&reference.elem),
+            _ => Some(ty),
+        },
+        Type::Paren(inner) => borrowed_part(&inner.elem),
+        Type::Group(inner) => borrowed_part(&inner.elem),
+        Type::Array(array) => borrowed_part(&array.elem),
+        Type::Slice(slice) => borrowed_part(&slice.elem),
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(borrowed_part),
+        Type::Path(path) => path.path.segments.iter().find_map(|segment| {
+            let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
+                return None;
+            };
+            args.args.iter().find_map(|arg| match arg {
+                syn::GenericArgument::Type(inner) => borrowed_part(inner),
+                syn::GenericArgument::Lifetime(lifetime) if borrows(lifetime) => Some(ty),
+                _ => None,
+            })
+        }),
+        _ => None,
     }
 }
 

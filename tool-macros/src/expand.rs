@@ -198,7 +198,7 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
     let run_data_needs = params.iter().filter_map(|param| {
         let ty = &param.ty;
         matches!(param.kind, ParamKind::FromCall)
-            .then(|| quote!(.with_run_data(<#ty as #krate::FromCall>::run_data_needed())))
+            .then(|| quote!(.with_run_data_need(<#ty as #krate::FromCall>::run_data_needed())))
     });
 
     let convert = match output {
@@ -466,8 +466,8 @@ fn run(tool: &ToolFn, target: &Target<'_>, values: &[Ident], convert: &TokenStre
     } else {
         quote! {
             #this
-            // Held until the body returns, even past a timeout: see `CallContext`.
-            let __held = __context.clone();
+            // The call's place, kept until the body returns, even past a timeout.
+            let __held = __context.keep_place();
             __tr::blocking(#name, move || {
                 let _held = __held;
                 let __ret = #call;

@@ -54,7 +54,7 @@ use errors::Errors;
 /// | `name = "…"` | the tool's name (default: the function's); `^[a-zA-Z0-9_-]{1,64}$` |
 /// | `description = "…"` | the description (default: the function's `///` docs) |
 /// | `timeout = "5s"` | a time limit per call (`ms`, `s`, `m`, `h`), overriding the toolbox's |
-/// | `sequential` | calls of this tool run one at a time, in the order the model made them |
+/// | `sequential` | calls of this tool run one at a time, in the order the model made them (within a turn: runs at the same time each have their own) |
 /// | `crate = "…"` | where `tool_runtime` is, for crates that re-export it |
 ///
 /// A tool without a description is a compile error: models choose tools by their descriptions.
@@ -100,8 +100,10 @@ use errors::Errors;
 /// | `Run<T>` | per-run data given with `Agent::run_with`; an agent refuses to start a run without it |
 /// | `#[extract] x: T` | a type of yours implementing `FromCall` |
 ///
-/// An extractor may be destructured (`State(db): State<Db>`). A parameter whose type only looks
-/// like one (your own generic `State<T>`) is made an argument with a bare `#[arg]`.
+/// Extractors are recognised by their names, `State<…>`, `CallContext` and `Run<…>` (with or
+/// without a path, but not renamed by `use … as`), and by `#[extract]`. An extractor may be
+/// destructured (`State(db): State<Db>`). A parameter whose type only looks like one (your own
+/// generic `State<T>`) is made an argument with a bare `#[arg]`.
 ///
 /// ```
 /// use tool_runtime::{CallContext, State, tool, tools};
@@ -230,6 +232,12 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
 /// assert_eq!(toolbox.names().collect::<Vec<_>>(), ["write", "read_note"]);
 /// assert_eq!(notes.count(), 0);
 /// ```
+///
+/// One `#[toolset]` block per type: the type's tools are those of that block (a second one would
+/// implement `ToolSet` twice). `with_method` asks for what the whole set needs: a method taking
+/// `State<T>` needs a state with a `T` even when another method is added alone. `sequential`
+/// orders the calls of one turn; calls from runs going on at the same time share the value, so
+/// what they change needs its own lock.
 ///
 /// `#[toolset(crate = "…")]` says where `tool_runtime` is, for crates that re-export it.
 ///

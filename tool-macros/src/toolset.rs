@@ -1,13 +1,13 @@
 //! `#[toolset]`: the `#[tool]` methods of an inherent `impl` block become tools of its type, each
 //! holding the value in an `Arc`, and the type a `ToolSet` that hands them all out.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use proc_macro2::{Group, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote};
 use syn::ext::IdentExt;
 use syn::{Attribute, ImplItem, ItemFn, ItemImpl, Meta, Path};
 
-use crate::ast::{Site, ToolFn};
-use crate::attr::ToolsetArgs;
+use crate::ast::{Argument, ParamKind, Site, ToolFn};
+use crate::attr::{DefaultValue, ToolsetArgs};
 use crate::check;
 use crate::errors::Errors;
 use crate::expand::{Target, cfg_attrs, state_bounds, tool_impl};
@@ -84,11 +84,15 @@ pub(crate) fn toolset(args: TokenStream, mut item: ItemImpl) -> TokenStream {
         // The method goes back as written, minus the attributes only we understand.
         let checked = check::check(tool_args, function, Site::Method, Some(&krate), &mut errors);
         let function = match checked {
-            Ok(tool) => {
-                if let Some(first) = tools
-                    .iter()
-                    .find(|seen| seen.outline.name == tool.outline.name)
-                {
+            Ok(mut tool) => {
+                resolve_self(&mut tool, &item.self_ty);
+                // Tools under `#[cfg]` may share a name: at most one of them may exist.
+                let unconditional = |tool: &ToolFn| cfg_attrs(&tool.outline.item).is_empty();
+                if let Some(first) = tools.iter().find(|seen| {
+                    seen.outline.name == tool.outline.name
+                        && unconditional(seen)
+                        && unconditional(&tool)
+                }) {
                     errors.push(
                         tool.outline.item.sig.ident.span(),
                         format!(
@@ -174,7 +178,11 @@ pub(crate) fn toolset(args: TokenStream, mut item: ItemImpl) -> TokenStream {
             ));
         }
     });
-    let bounds = tools.iter().flat_map(state_bounds);
+    let (aliases, bounds): (Vec<TokenStream>, Vec<TokenStream>) = tools
+        .iter()
+        .enumerate()
+        .flat_map(|(index, tool)| conditional_bounds(index, tool, &krate))
+        .unzip();
     let count = tools.len();
     quote! {
         #item
@@ -182,6 +190,7 @@ pub(crate) fn toolset(args: TokenStream, mut item: ItemImpl) -> TokenStream {
         #[allow(clippy::all, clippy::pedantic, clippy::nursery)]
         const _: () = {
             #( #impls )*
+            #( #aliases )*
 
             impl<__S: ::core::marker::Send + ::core::marker::Sync + 'static> #krate::ToolSet<__S> for #self_ty
             where
@@ -198,6 +207,98 @@ pub(crate) fn toolset(args: TokenStream, mut item: ItemImpl) -> TokenStream {
             }
         };
     }
+}
+
+/// The bounds a toolbox's state `__S` must meet for one tool (`T: FromRef<__S>` for each
+/// `State<T>` parameter), with the items they need. A tool under `#[cfg]` states its bounds
+/// through aliases that name nothing to take from the state when the tool is compiled out.
+fn conditional_bounds(
+    index: usize,
+    tool: &ToolFn,
+    krate: &Path,
+) -> Vec<(TokenStream, TokenStream)> {
+    let cfgs = cfg_attrs(&tool.outline.item);
+    if cfgs.is_empty() {
+        return state_bounds(tool)
+            .into_iter()
+            .map(|bound| (TokenStream::new(), bound))
+            .collect();
+    }
+    let conditions: Vec<TokenStream> = cfgs
+        .iter()
+        .filter_map(|attr| match &attr.meta {
+            Meta::List(list) => Some(list.tokens.clone()),
+            _ => None,
+        })
+        .collect();
+    tool.params
+        .iter()
+        .filter_map(|param| match &param.kind {
+            ParamKind::State(inner) => Some(inner),
+            _ => None,
+        })
+        .enumerate()
+        .map(|(position, inner)| {
+            let alias = format_ident!("__State{index}_{position}");
+            let items = quote! {
+                #(#cfgs)*
+                type #alias = #inner;
+                #[cfg(not(all(#(#conditions),*)))]
+                type #alias = #krate::__private::NoState;
+            };
+            (items, quote!(#alias: #krate::FromRef<__S>))
+        })
+        .collect()
+}
+
+/// Replaces `Self` in what the generated code repeats outside the `impl` block (the parameters'
+/// types and defaults) with the block's type.
+fn resolve_self(tool: &mut ToolFn, self_ty: &syn::Type) {
+    fn reparse<T: syn::parse::Parse + ToTokens>(node: &mut T, self_ty: &syn::Type) {
+        if let Ok(resolved) = syn::parse2(replace_self(node.to_token_stream(), self_ty)) {
+            *node = resolved;
+        }
+    }
+    for param in &mut tool.params {
+        reparse(&mut param.ty, self_ty);
+        match &mut param.kind {
+            ParamKind::Argument(Argument {
+                default: Some(DefaultValue::Expr(expr)),
+                ..
+            }) => reparse(&mut **expr, self_ty),
+            ParamKind::State(inner) => reparse(inner, self_ty),
+            _ => {}
+        }
+    }
+}
+
+/// `Self` → the type, written `<Type>` before `::` so that paths stay valid in expressions.
+fn replace_self(tokens: TokenStream, self_ty: &syn::Type) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Ident(ident) if ident == "Self" => {
+                let path_follows = matches!(
+                    tokens.peek(),
+                    Some(TokenTree::Punct(punct)) if punct.as_char() == ':'
+                );
+                if path_follows {
+                    out.extend(quote!(<#self_ty>));
+                } else {
+                    self_ty.to_tokens(&mut out);
+                }
+            }
+            TokenTree::Group(group) => {
+                let mut inner =
+                    Group::new(group.delimiter(), replace_self(group.stream(), self_ty));
+                inner.set_span(group.span());
+                out.extend([TokenTree::Group(inner)]);
+            }
+            other => out.extend([other]),
+        }
+    }
+    out
 }
 
 /// `#[tool]`, `#[tool(…)]`, or a path to it (`#[tool_runtime::tool]`).

@@ -83,7 +83,7 @@ fn poll_ready<F: std::future::Future>(future: F) -> F::Output {
 }
 
 /// Decode, call and output text through the toolbox (the call's context is made by the turn, once
-/// per call, and lent to the tool).
+/// per call, and lent to the tool: here it is made once).
 fn dispatch_through_toolbox<S>(
     toolbox: &Toolbox<S>,
     tool: &str,
@@ -160,7 +160,8 @@ fn report_ratios() {
     // Dispatch overhead.
     let toolbox = tools![add];
     let args = Arguments::from(ADD_ARGS);
-    let context = CallContext::new("call_1");
+    // As a turn makes it: with the tool's name.
+    let context = CallContext::new("call_1").with_tool("add");
     let ours = best_per_run(7, 200_000, || {
         black_box(dispatch_through_toolbox(
             &toolbox,
@@ -170,12 +171,13 @@ fn report_ratios() {
         ));
     });
     let with_state = tools![state = 0_i64; add_with_state];
+    let with_state_context = CallContext::new("call_1").with_tool("add_with_state");
     let extracting = best_per_run(7, 200_000, || {
         black_box(dispatch_through_toolbox(
             &with_state,
             "add_with_state",
             black_box(&args),
-            &context,
+            &with_state_context,
         ));
     });
     let by_hand = best_per_run(7, 200_000, || {
@@ -212,7 +214,8 @@ fn turn_of_10_000_noop_calls(bencher: divan::Bencher<'_, '_>) {
 fn dispatch_through_the_toolbox(bencher: divan::Bencher<'_, '_>) {
     let toolbox = tools![add];
     let args = Arguments::from(ADD_ARGS);
-    let context = CallContext::new("call_1");
+    // As a turn makes it: with the tool's name.
+    let context = CallContext::new("call_1").with_tool("add");
     bencher.bench_local(|| dispatch_through_toolbox(&toolbox, "add", black_box(&args), &context));
 }
 

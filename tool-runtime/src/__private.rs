@@ -90,6 +90,15 @@ pub fn send_method_future<F: std::future::Future + Send>(future: F) -> F {
     future
 }
 
+/// What a `#[toolset]` tool compiled out by `#[cfg]` takes from any state: nothing.
+pub struct NoState;
+
+impl<S> crate::FromRef<S> for NoState {
+    fn from_ref(_: &S) -> Self {
+        NoState
+    }
+}
+
 /// The part of the toolbox's state a `State<T>` parameter takes.
 pub fn state<T: crate::FromRef<S>, S>(state: &S) -> crate::State<T> {
     crate::State(T::from_ref(state))

@@ -93,7 +93,7 @@ pub use tool::{
 /// The token that tells a tool its call is no longer wanted ([`CallContext::cancellation`]),
 /// from `tokio-util`.
 pub use tokio_util::sync::CancellationToken;
-pub use tool::{FromCall, FromRef, Run, RunData, RunDataNeed, State, ToolFor, ToolSet};
+pub use tool::{FromCall, FromRef, PlaceGuard, Run, RunData, RunDataNeed, State, ToolFor, ToolSet};
 pub use toolbox::{RegisterError, Toolbox};
 pub use turn::{Turn, complete_turn};
 

@@ -370,14 +370,16 @@ impl<S> Toolbox<S> {
         self.registry.default_timeout
     }
 
-    /// Starts one call of the tool named `name`.
+    /// Starts one call of the tool named `name`, with `ctx` as its context (given the tool's
+    /// name when it has none).
     ///
     /// An unknown name resolves to [`ToolError::UnknownTool`], listing the tools that exist.
     /// Runs on the caller's task: a panic in an async tool propagates to the caller (the
     /// fan-out runs each call on its own task and turns panics into error results).
     pub fn call(&self, name: &str, args: &Arguments, ctx: &CallContext) -> ToolFuture {
-        match self.get(name) {
-            Some(tool) => tool.call(args, ctx),
+        match self.registry.get(name) {
+            Some((tool, _)) if !ctx.tool_name().is_empty() => tool.call(args, ctx),
+            Some((tool, name)) => tool.call(args, &ctx.clone().with_tool(name.clone())),
             None => ToolFuture::ready(Err(self.registry.unknown_tool(name))),
         }
     }

@@ -433,7 +433,7 @@ async fn extractors_of_ones_own_read_the_call_and_can_refuse_it() {
             .get("hello")
             .unwrap()
             .definition()
-            .run_data()
+            .run_data_needs()
             .is_empty()
     );
 
@@ -452,7 +452,7 @@ async fn extractors_of_ones_own_read_the_call_and_can_refuse_it() {
 async fn a_turn_without_the_run_data_a_tool_takes_answers_with_an_error() {
     let toolbox = tools![state = Arc::new(Barrier::new(1)); whoami];
     assert_eq!(
-        toolbox.get("whoami").unwrap().definition().run_data()[0]
+        toolbox.get("whoami").unwrap().definition().run_data_needs()[0]
             .type_name()
             .rsplit("::")
             .next(),
@@ -611,6 +611,46 @@ async fn the_tokens_fire_when_the_run_future_is_dropped() {
 /// What the early-stopping tools write down.
 type Log = Arc<Mutex<Vec<String>>>;
 
+/// Leaves a task behind holding a clone of its context, which waits for the call's token.
+#[tool(sequential)]
+async fn leave_a_watcher(ctx: CallContext, probe: State<Probe>) -> String {
+    let kept = ctx.clone();
+    let cancelled = probe.cancelled.clone();
+    tokio::spawn(async move {
+        kept.cancelled().await;
+        cancelled.fetch_add(1, Ordering::SeqCst);
+    });
+    ctx.call_id().to_owned()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_context_kept_past_its_call_holds_nothing_up() {
+    let probe = Probe::new();
+    let toolbox = tools![state = probe.clone(); leave_a_watcher].with_max_concurrency(1);
+    let calls = [
+        call("a", "leave_a_watcher", json!({})),
+        call("b", "leave_a_watcher", json!({})),
+    ];
+    // `b` runs although `a`'s context lives on in its task: the chain place and the permit went
+    // with `a`'s call.
+    let results = tokio::time::timeout(Duration::from_secs(60), toolbox.run(&calls))
+        .await
+        .expect("the second call never ran");
+    assert_eq!(results[0].content(), "a");
+    assert_eq!(results[1].content(), "b");
+    // The turn is over: both watchers are told.
+    until(|| probe.cancelled() == 2).await;
+}
+
+#[test]
+#[should_panic(expected = "`Turn::with_cancellation` must come before the first call is started")]
+fn a_turn_takes_a_parent_token_before_its_first_call_only() {
+    let toolbox = tools![which_call];
+    let mut turn = toolbox.turn();
+    turn.start(&call("a", "missing", json!({})));
+    let _ = turn.with_cancellation(&CancellationToken::new());
+}
+
 /// Works until the call's token fires (or ten seconds pass), noting when it starts and stops.
 fn work_until_cancelled(ctx: &CallContext, log: &Log) -> &'static str {
     let id = ctx.call_id().to_owned();
@@ -652,8 +692,7 @@ async fn two_calls_of(toolbox: Toolbox<Log>, tool: &str) -> Vec<String> {
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    let log = log.lock().unwrap().clone();
-    log
+    log.lock().unwrap().clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

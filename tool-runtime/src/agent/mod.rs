@@ -240,7 +240,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
     fn missing_run_data(&self, data: &RunData) -> Option<RunFailure> {
         self.toolbox.definitions().find_map(|definition| {
             let need = definition
-                .run_data()
+                .run_data_needs()
                 .iter()
                 .find(|need| !need.is_met_by(data))?;
             Some(RunFailure::MissingRunData {

@@ -43,8 +43,9 @@ use super::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture};
     note = "a `#[tool]` that takes `State<T>` is a tool only for toolboxes whose state gives a `T` (`T: FromRef<{S}>`): build the toolbox with `Toolbox::with_state(…)` or `tools![state = …; …]`"
 )]
 pub trait ToolFor<S>: Send + Sync + 'static {
-    /// The tool's name, description, parameter schema and execution policy (what
-    /// [`Tool::definition`] gives; named apart so that both traits can be in scope).
+    /// The tool's name, description, parameter schema and execution policy: what
+    /// [`Tool::definition`] gives, named apart so that `definition()` stays unambiguous with
+    /// both traits in scope.
     fn describe(&self) -> &ToolDefinition;
 
     /// Decodes `args`, takes what the tool needs from `state` and the call, and starts the call.

@@ -4,7 +4,7 @@
 use std::any::{Any, TypeId, type_name};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 use tokio_util::sync::CancellationToken;
 
@@ -19,11 +19,12 @@ use tokio_util::sync::CancellationToken;
 /// [`cancelled`](Self::cancelled); a synchronous one can poll
 /// [`is_cancelled`](Self::is_cancelled) and return early.
 ///
-/// A tool that keeps working after its future is gone (a synchronous tool on the blocking pool,
-/// which a timeout cannot stop) keeps a clone of its context until it is done: the runtime holds
-/// the call's place in the sequential chain and its concurrency permit until every clone is
-/// dropped, so a timed-out call never overlaps the next one — and one that returns early on its
-/// token frees them at once.
+/// Work that goes on after the call's future is gone (a synchronous tool on the blocking pool,
+/// which a timeout cannot stop) keeps the call's place in the sequential chain and its
+/// concurrency permit with [`keep_place`](Self::keep_place), so that a timed-out call never
+/// overlaps the next one; returning early on the token frees them at once. A synchronous
+/// `#[tool]` does this for its body. Other clones of the context keep nothing: a task that
+/// outlives the call holding one does not hold up the turn.
 ///
 /// ```
 /// use tool_runtime::{CallContext, RunData};
@@ -49,14 +50,27 @@ struct Inner {
     tool: Arc<str>,
     cancel: Cancel,
     run_data: RunData,
-    // Never read: held only for what dropping the last clone releases.
-    #[allow(dead_code)]
-    hold: Option<Arc<Hold>>,
+    /// Where the turn keeps the call's place in the chain and its permit, while the call's task
+    /// or a [`PlaceGuard`] holds it.
+    place: Weak<Hold>,
 }
 
-/// Things released when the last holder of a call's context lets go.
+/// Things released when the call's task and every [`PlaceGuard`] of the call have let go.
 #[derive(Default)]
 pub(crate) struct Hold(Mutex<Vec<Box<dyn Any + Send>>>);
+
+/// Keeps a call's place in its turn's sequential chain and its concurrency permit while it lives
+/// (see [`CallContext::keep_place`]).
+#[must_use = "the place is kept only while the guard lives"]
+pub struct PlaceGuard(Option<Arc<Hold>>);
+
+impl fmt::Debug for PlaceGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlaceGuard")
+            .field("keeps", &self.0.is_some())
+            .finish()
+    }
+}
 
 impl Hold {
     pub(crate) fn keep(&self, thing: impl Any + Send) {
@@ -146,7 +160,7 @@ impl CallContext {
             Arc::from(""),
             Cancel::new(None),
             RunData::new(),
-            None,
+            Weak::new(),
         )
     }
 
@@ -156,14 +170,14 @@ impl CallContext {
         tool: Arc<str>,
         turn: Arc<CancellationToken>,
         run_data: RunData,
-        hold: Arc<Hold>,
+        place: &Arc<Hold>,
     ) -> Self {
         Self::from_parts(
             call_id.into(),
             tool,
             Cancel::new(Some(turn)),
             run_data,
-            Some(hold),
+            Arc::downgrade(place),
         )
     }
 
@@ -172,7 +186,7 @@ impl CallContext {
         tool: Arc<str>,
         cancel: Cancel,
         run_data: RunData,
-        hold: Option<Arc<Hold>>,
+        place: Weak<Hold>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -180,7 +194,7 @@ impl CallContext {
                 tool,
                 cancel,
                 run_data,
-                hold,
+                place,
             }),
         }
     }
@@ -199,12 +213,15 @@ impl CallContext {
             tool.into(),
             self.same_cancel(),
             inner.run_data.clone(),
-            inner.hold.clone(),
+            inner.place.clone(),
         )
     }
 
-    /// This context, cancelled when `token` is: [`cancellation`](Self::cancellation) gives
-    /// `token` itself.
+    /// This context with `token` as its token, replacing the one it had (and its ties to a
+    /// turn): [`cancellation`](Self::cancellation) gives `token` itself. For contexts made by
+    /// hand, e.g. to call a tool with [`Toolbox::call`](crate::Toolbox::call) under a token of
+    /// yours; to tie a turn's calls to a token, see
+    /// [`Turn::with_cancellation`](crate::Turn::with_cancellation).
     #[must_use]
     pub fn with_cancellation(self, token: CancellationToken) -> Self {
         let inner = &self.inner;
@@ -213,7 +230,7 @@ impl CallContext {
             inner.tool.clone(),
             Cancel::given(token),
             inner.run_data.clone(),
-            inner.hold.clone(),
+            inner.place.clone(),
         )
     }
 
@@ -226,7 +243,7 @@ impl CallContext {
             inner.tool.clone(),
             self.same_cancel(),
             run_data,
-            inner.hold.clone(),
+            inner.place.clone(),
         )
     }
 
@@ -261,16 +278,49 @@ impl CallContext {
         &self.inner.run_data
     }
 
+    /// Keeps the call's place in its turn's sequential chain and its concurrency permit for as
+    /// long as the guard lives, even after the call's future has ended: for work that outlives
+    /// the future (a thread of its own, which a timeout cannot stop) and must not overlap the
+    /// next call. A synchronous `#[tool]` keeps one for its body.
+    ///
+    /// A guard taken outside a turn, or after the call has ended, keeps nothing.
+    ///
+    /// ```
+    /// use tool_runtime::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture, ToolOutput};
+    ///
+    /// /// Runs a blocking job on a thread of its own.
+    /// struct Job(ToolDefinition);
+    ///
+    /// impl Tool for Job {
+    ///     fn definition(&self) -> &ToolDefinition {
+    ///         &self.0
+    ///     }
+    ///
+    ///     fn call(&self, _: &Arguments, ctx: &CallContext) -> ToolFuture {
+    ///         let (place, ctx) = (ctx.keep_place(), ctx.clone());
+    ///         let (done, result) = tokio::sync::oneshot::channel();
+    ///         std::thread::spawn(move || {
+    ///             let _place = place; // until the job is over, even past a timeout
+    ///             while !ctx.is_cancelled() {
+    ///                 // … one step of the job …
+    ///                 # break;
+    ///             }
+    ///             let _ = done.send("done");
+    ///         });
+    ///         ToolFuture::new(async move {
+    ///             let text = result.await.unwrap_or("stopped");
+    ///             Ok(ToolOutput::text(text))
+    ///         })
+    ///     }
+    /// }
+    /// ```
+    pub fn keep_place(&self) -> PlaceGuard {
+        PlaceGuard(self.inner.place.upgrade())
+    }
+
     /// Cancels this call alone (its time is up).
     pub(crate) fn cancel(&self) {
         self.inner.cancel.cancel();
-    }
-
-    /// Keeps `thing` until every clone of this context is dropped.
-    pub(crate) fn keep(&self, thing: impl Any + Send) {
-        if let Some(hold) = &self.inner.hold {
-            hold.keep(thing);
-        }
     }
 }
 

@@ -25,7 +25,7 @@ pub struct ToolDefinition {
     warned: AtomicBool,
     timeout: Option<Duration>,
     sequential: bool,
-    run_data: Vec<RunDataNeed>,
+    run_data_needs: Vec<RunDataNeed>,
 }
 
 impl ToolDefinition {
@@ -46,7 +46,7 @@ impl ToolDefinition {
             warned: AtomicBool::new(false),
             timeout: None,
             sequential: false,
-            run_data: Vec::new(),
+            run_data_needs: Vec::new(),
         }
     }
 
@@ -69,11 +69,11 @@ impl ToolDefinition {
     /// `#[tool]` can pass on what [`FromCall::run_data_needed`](crate::FromCall::run_data_needed)
     /// says.
     #[must_use]
-    pub fn with_run_data(mut self, need: impl Into<Option<RunDataNeed>>) -> Self {
+    pub fn with_run_data_need(mut self, need: impl Into<Option<RunDataNeed>>) -> Self {
         if let Some(need) = need.into()
-            && !self.run_data.contains(&need)
+            && !self.run_data_needs.contains(&need)
         {
-            self.run_data.push(need);
+            self.run_data_needs.push(need);
         }
         self
     }
@@ -104,8 +104,8 @@ impl ToolDefinition {
     }
 
     /// The types of per-run data the tool needs.
-    pub fn run_data(&self) -> &[RunDataNeed] {
-        &self.run_data
+    pub fn run_data_needs(&self) -> &[RunDataNeed] {
+        &self.run_data_needs
     }
 
     /// The parameters in OpenAI's strict flavour, or why they cannot be made strict.
@@ -147,7 +147,7 @@ impl Clone for ToolDefinition {
             warned: AtomicBool::new(self.warned.load(Ordering::Relaxed)),
             timeout: self.timeout,
             sequential: self.sequential,
-            run_data: self.run_data.clone(),
+            run_data_needs: self.run_data_needs.clone(),
         }
     }
 }
@@ -160,7 +160,7 @@ impl fmt::Debug for ToolDefinition {
             .field("parameters", &self.parameters)
             .field("timeout", &self.timeout)
             .field("sequential", &self.sequential)
-            .field("run_data", &self.run_data)
+            .field("run_data_needs", &self.run_data_needs)
             .finish_non_exhaustive()
     }
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub use arguments::Arguments;
 pub use bind::{ToolFor, ToolSet};
 pub(crate) use context::Hold;
-pub use context::{CallContext, RunData};
+pub use context::{CallContext, PlaceGuard, RunData};
 pub use definition::ToolDefinition;
 pub(crate) use error::DisplayDuration;
 pub use error::{FieldIssue, InvalidArguments, ToolError};

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::conversation::ToolCall;
-use crate::tool::{Body, CallContext, DisplayDuration, ToolError, ToolFuture, ToolOutput};
+use crate::tool::{Body, CallContext, DisplayDuration, Hold, ToolError, ToolFuture, ToolOutput};
 
 /// What a call waits for before it runs, and what it holds while it runs.
 pub(super) struct Schedule {
@@ -22,10 +22,11 @@ pub(super) struct Schedule {
     pub(super) permits: Option<Arc<Semaphore>>,
     /// The call's time limit.
     pub(super) timeout: Option<Duration>,
-    /// The call's context: cancelled when its time is up, and where the chain place and the
-    /// permit are kept, released when the task AND every other clone of the context (a sync
-    /// body still running) are done.
+    /// The call's context: cancelled when its time is up.
     pub(super) context: CallContext,
+    /// Where the chain place and the permit are kept: released when the task AND every
+    /// [`PlaceGuard`](crate::PlaceGuard) of the call (a sync body still running) are done.
+    pub(super) hold: Arc<Hold>,
 }
 
 impl Schedule {
@@ -57,6 +58,7 @@ pub(super) fn task(
         permits,
         timeout,
         context,
+        hold,
     } = schedule;
     async move {
         if let Some(previous) = after {
@@ -65,10 +67,10 @@ pub(super) fn task(
         if let Some(permits) = permits
             && let Ok(permit) = permits.acquire_owned().await
         {
-            context.keep(permit);
+            hold.keep(permit);
         }
         if let Some(done) = done {
-            context.keep(done);
+            hold.keep(done);
         }
         let started = Instant::now();
         let outcome = match timeout {
@@ -84,6 +86,7 @@ pub(super) fn task(
         };
         let duration = started.elapsed();
         // The task's share of the hold; a sync body still running keeps its own.
+        drop(hold);
         drop(context);
         record(&tracing::Span::current(), &outcome, duration);
         (index, outcome, duration)

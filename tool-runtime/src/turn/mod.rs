@@ -184,15 +184,27 @@ impl Turn<'_> {
     /// assert_eq!(turn.finish().await[0].content(), "7");
     /// # }
     /// ```
+    ///
+    /// Calls started before keep the data they were given.
     #[must_use]
     pub fn with_run_data(mut self, run_data: RunData) -> Self {
         self.run_data = run_data;
         self
     }
 
-    /// This turn, cancelled also when `token` is (its calls' tokens are children of it).
+    /// This turn, whose calls' tokens fire also when `token` fires (they are its children),
+    /// replacing a token given before. The turn itself goes on: [`cancel`](Self::cancel) it, or
+    /// drop it, to stop waiting for tools that do not look at their token.
+    ///
+    /// # Panics
+    /// If a call was started already: its token could not be tied to `token`.
     #[must_use]
+    #[track_caller]
     pub fn with_cancellation(mut self, token: &CancellationToken) -> Self {
+        assert!(
+            self.slots.is_empty(),
+            "`Turn::with_cancellation` must come before the first call is started"
+        );
         self.token = Arc::new(token.child_token());
         self
     }
@@ -217,12 +229,13 @@ impl Turn<'_> {
             (None, None)
         };
         let timeout = definition.timeout().or(self.registry.default_timeout());
+        let hold = Arc::new(Hold::default());
         let context = CallContext::for_turn(
             &call.id,
             name.clone(),
             self.token.clone(),
             self.run_data.clone(),
-            Arc::new(Hold::default()),
+            &hold,
         );
         // A panic in a `Deserialize` impl or a hand-written `call` must not take the turn down.
         let mut future =
@@ -240,6 +253,7 @@ impl Turn<'_> {
             permits: self.permits.clone(),
             timeout,
             context,
+            hold,
         };
         // A synchronous body with nothing to wait for and no time limit goes to the blocking pool
         // straight away: one hop, as an async call's task makes, instead of two.

@@ -112,7 +112,49 @@ impl Shop {
     }
 }
 
+/// A catalog: `Self` in its tools' parameters, and tools under `#[cfg]`.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Catalog {
+    pages: u8,
+}
+
+impl Catalog {
+    const FIRST_PAGE: u8 = 1;
+}
+
+#[cfg(any())]
+#[derive(Clone)]
+struct CompiledOut;
+
+#[toolset]
+impl Catalog {
+    /// List a page of the catalog.
+    #[tool]
+    fn list(&self, #[arg(default = Self::FIRST_PAGE)] page: u8) -> u8 {
+        page.min(self.pages)
+    }
+
+    /// Compare with another catalog.
+    #[tool]
+    fn compare(&self, other: Option<Self>) -> bool {
+        other.is_some_and(|other| other.pages == self.pages)
+    }
+
+    /// Open the catalog, one way.
+    #[cfg(any())]
+    #[tool(name = "open")]
+    fn open_here(&self, _absent: State<CompiledOut>) {}
+
+    /// Open the catalog, the other way.
+    #[cfg(not(any()))]
+    #[tool(name = "open")]
+    fn open_there(&self) {}
+}
+
 fn main() {
+    let catalog = Toolbox::new().with_all(Arc::new(Catalog { pages: 2 }));
+    assert_eq!(catalog.names().collect::<Vec<_>>(), ["list", "compare", "open"]);
+
     let _ = tools![state = Db(1); everything, by_path, lookalikes];
     let _ = tools![state = App::default(); everything, by_path,];
     let shop = Arc::new(Shop { name: "Corner".into() });
