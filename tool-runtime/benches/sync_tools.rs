@@ -51,7 +51,8 @@ fn call_in_a_worker(
             runtime
                 .block_on(runtime.spawn(async move {
                     let arguments = Arguments::from(ARGS);
-                    let context = CallContext::new("call_1");
+                    // As a turn makes it: with the tool's name.
+                    let context = CallContext::new("call_1").with_tool(name);
                     let start = Instant::now();
                     for _ in 0..CALLS {
                         black_box(toolbox.call(name, &arguments, &context).await.expect("ok"));
