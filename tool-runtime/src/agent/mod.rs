@@ -166,9 +166,10 @@ impl<S: Send + Sync + 'static> Agent<S> {
     /// The transcript is repaired first, so one saved after a crash can be sent as it is.
     ///
     /// Dropping the returned future stops the run at once: the model request in flight is
-    /// abandoned and every tool call still running is aborted (a synchronous tool already on the
-    /// blocking pool finishes on its own), and nothing is handed back. A run that fails hands
-    /// back its transcript in the [`RunError`].
+    /// abandoned, every tool call still running is aborted and its cancellation token fires (a
+    /// synchronous tool already on the blocking pool finishes on its own unless it watches its
+    /// token), and nothing is handed back. A run that fails hands back its transcript in the
+    /// [`RunError`].
     pub async fn run_conversation(&self, messages: Vec<Message>) -> Result<RunOutput, RunError> {
         self.run_conversation_with(messages, RunData::new()).await
     }
