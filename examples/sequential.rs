@@ -108,7 +108,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .parallel_tool_calls(false)
         .on_event(|event| match event {
             AgentEvent::TurnStarted { turn } => println!("[turn {turn}]"),
-            AgentEvent::ToolCallStarted { call } => {
+            AgentEvent::ToolCallStarted { call, .. } => {
                 println!("  -> {}({})", call.name, call.arguments.to_json_string());
             }
             AgentEvent::ToolCallFinished { result, .. } => {

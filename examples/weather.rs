@@ -1,4 +1,5 @@
-//! The seed's first program: two tools, one prompt, parallel tool calls fanned out and answered.
+//! The seed's first program: two tools, one prompt, parallel tool calls fanned out and answered,
+//! the answer printed as it streams.
 //!
 //! ```sh
 //! cargo run --example weather                      # offline: a local model plays its part
@@ -8,6 +9,8 @@
 //! ```
 
 use std::error::Error;
+use std::io::Write;
+use std::time::Duration;
 
 use tool_runtime::{Agent, AgentEvent, Anthropic, Model, OfflineModel, OpenAi, tool, tools};
 
@@ -73,7 +76,8 @@ fn model() -> Result<Box<dyn Model>, Box<dyn Error>> {
     Ok(match choice.as_str() {
         "openai" => Box::new(OpenAi::from_env()?),
         "anthropic" => Box::new(Anthropic::from_env()?),
-        "offline" => Box::new(OfflineModel::new()),
+        // Paced like a model writing, so that the streaming shows.
+        "offline" => Box::new(OfflineModel::new().pacing(Duration::from_millis(15))),
         other => {
             return Err(
                 format!("unknown provider {other:?}: use openai, anthropic or offline").into(),
@@ -95,29 +99,35 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
     println!("> {PROMPT}");
 
-    let agent =
-        Agent::new(model, tools![get_weather, get_exchange_rate]).on_event(|event| match event {
+    let agent = Agent::new(model, tools![get_weather, get_exchange_rate]);
+    // Every event as it happens: text as the model writes it, each call the moment its
+    // arguments are complete (while the model may still be writing the next), each result.
+    let mut events = agent.stream(PROMPT);
+    while let Some(event) = events.next().await {
+        match event? {
             AgentEvent::TurnStarted { turn } => println!("[turn {turn}]"),
-            AgentEvent::ToolCallStarted { call } => {
+            AgentEvent::TextDelta { text, .. } => {
+                print!("{text}");
+                std::io::stdout().flush()?;
+            }
+            AgentEvent::ToolCallStarted { call, .. } => {
                 println!("  -> {}({})", call.name, call.arguments.to_json_string());
             }
-            AgentEvent::ToolCallFinished {
-                result, duration, ..
-            } => {
+            AgentEvent::ToolCallFinished { result, .. } => {
                 let status = if result.is_error() { "error" } else { "ok" };
                 println!(
-                    "  <- {} {status} in {duration:.1?}: {}",
+                    "  <- {} {status} in {:.1?}: {}",
                     result.name,
+                    result.duration,
                     result.content()
                 );
             }
+            AgentEvent::Finished(output) => println!(
+                "\n\n({} turns, {} tokens in, {} tokens out)",
+                output.turns, output.usage.input_tokens, output.usage.output_tokens
+            ),
             _ => {}
-        });
-    let output = agent.run(PROMPT).await?;
-    println!("\n{}", output.text);
-    println!(
-        "\n({} turns, {} tokens in, {} tokens out)",
-        output.turns, output.usage.input_tokens, output.usage.output_tokens
-    );
+        }
+    }
     Ok(())
 }

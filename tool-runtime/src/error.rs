@@ -211,6 +211,53 @@ impl Error {
         Self::new(Kind::Decode, provider, message).with_source(source)
     }
 
+    /// The provider reported an error in the middle of a stream of events (an `error` event);
+    /// `message` is its own, when it gave one.
+    pub(crate) fn stream_error(
+        provider: &'static str,
+        message: Option<String>,
+        event: impl Into<String>,
+    ) -> Self {
+        let message = message.unwrap_or_else(|| "the stream reported an error".to_owned());
+        Self::new(Kind::Status, provider, message).with_body(event)
+    }
+
+    /// A stream of events broke off while it was being read.
+    pub(crate) fn stream_cut(provider: &'static str, status: u16, source: reqwest::Error) -> Self {
+        let kind = if source.is_timeout() {
+            Kind::Timeout
+        } else {
+            Kind::Decode
+        };
+        Self::new(
+            kind,
+            provider,
+            format!("the stream broke off: {}", error_chain(&source)),
+        )
+        .with_status(status)
+        .with_source(source.without_url())
+    }
+
+    /// Nothing arrived for longer than the time limit: the response head, or the next piece of
+    /// a stream.
+    pub(crate) fn timed_out(
+        provider: &'static str,
+        what: &str,
+        limit: std::time::Duration,
+    ) -> Self {
+        Self::new(
+            Kind::Timeout,
+            provider,
+            format!("no {what} within {}", crate::tool::DisplayDuration(limit)),
+        )
+    }
+
+    /// A stream of events could not be read: an event larger than the limit, or bytes that are
+    /// not text.
+    pub(crate) fn unreadable_stream(provider: &'static str, status: u16, why: String) -> Self {
+        Self::new(Kind::Decode, provider, why).with_status(status)
+    }
+
     /// A stream of events ended before the response was complete.
     pub(crate) fn stream_incomplete(model: String) -> Self {
         Self::new(
@@ -298,7 +345,8 @@ impl Error {
         self.inner.kind == Kind::Timeout
     }
 
-    /// Whether the provider answered with an error status (see [`status`](Self::status)).
+    /// Whether the provider answered with an error: an error status (see
+    /// [`status`](Self::status)), or an `error` event in the middle of a stream (no status).
     pub fn is_status(&self) -> bool {
         self.inner.kind == Kind::Status
     }

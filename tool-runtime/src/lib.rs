@@ -106,12 +106,13 @@ pub use conversation::{
 pub use endpoint::{Anthropic, HttpModel, OpenAi};
 pub use http::RetryPolicy;
 pub use model::{
-    Finish, Model, ModelEvent, ModelFuture, ModelRequest, ModelResponse, ModelStream, ToolChoice,
+    Finish, Model, ModelEvent, ModelFuture, ModelRequest, ModelResponse, ModelStream,
+    ToolCallDelta, ToolChoice,
 };
 pub use offline::{OfflineModel, RecordedRequest};
 
 // The loop.
-pub use agent::{Agent, AgentEvent, RunError, RunFailure, RunOutput};
+pub use agent::{Agent, AgentEvent, RunError, RunFailure, RunOutput, RunStream};
 
 // Errors.
 pub use error::{Error, Result};

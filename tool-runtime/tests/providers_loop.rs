@@ -47,9 +47,11 @@ fn event_log(agent: Agent) -> (Agent, Arc<Mutex<Vec<String>>>) {
             AgentEvent::ModelResponded { turn, message, .. } => {
                 format!("responded {turn} with {} calls", message.tool_calls.len())
             }
-            AgentEvent::ToolCallStarted { call } => format!("start {}", call.id),
-            AgentEvent::ToolCallFinished { call, .. } => format!("finish {}", call.id),
-            AgentEvent::FinalText { text } => format!("final {text}"),
+            AgentEvent::ToolCallStarted { call, .. } => format!("start {}", call.id),
+            AgentEvent::ToolCallFinished { result, .. } => format!("finish {}", result.call_id),
+            AgentEvent::Finished(output) => format!("final {}", output.text),
+            // Streamed pieces: their order among the rest is the stream's.
+            AgentEvent::TextDelta { .. } | AgentEvent::ToolCallDelta { .. } => return,
             _ => "other".to_owned(),
         };
         sink.lock().unwrap().push(line);
@@ -208,7 +210,10 @@ async fn seed_openai_exact_requests_and_output() {
     let provider = OpenAi::new(OPENAI_KEY)
         .base_url(server.openai_url())
         .retry_policy(fast_retries(2));
-    let (agent, events) = event_log(Agent::new(provider, weather_tools()));
+    // Whole answers: the requests as the API reference shows them (`tests/streaming.rs` has the
+    // same conversation streamed).
+    let agent = Agent::new(provider, weather_tools()).streaming(false);
+    let (agent, events) = event_log(agent);
     let output = agent.run(PROMPT).await.unwrap();
 
     let requests = server.requests();
@@ -334,7 +339,10 @@ async fn seed_anthropic_exact_requests_and_output() {
     let provider = Anthropic::new(ANTHROPIC_KEY)
         .base_url(server.anthropic_url())
         .retry_policy(fast_retries(2));
-    let (agent, events) = event_log(Agent::new(provider, weather_tools()));
+    // Whole answers: the requests as the API reference shows them (`tests/streaming.rs` has the
+    // same conversation streamed).
+    let agent = Agent::new(provider, weather_tools()).streaming(false);
+    let (agent, events) = event_log(agent);
     let output = agent.run(PROMPT).await.unwrap();
 
     let requests = server.requests();

@@ -3,21 +3,27 @@
 
 mod event;
 mod outcome;
+mod stream;
 
 use std::fmt;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 
 pub use event::AgentEvent;
 pub use outcome::{RunError, RunFailure, RunOutput};
+pub use stream::RunStream;
 
-use crate::conversation::{Message, Usage, repair_messages};
-use crate::model::{Assembler, Model, ModelEvent, ModelRequest, ModelResponse, ToolChoice};
+use crate::conversation::{AssistantMessage, Message, ToolResult, Usage, repair_messages};
+use crate::error::Error;
+use crate::model::{
+    Assembler, Model, ModelEvent, ModelRequest, ModelResponse, ToolChoice, buffered,
+};
 use crate::tool::{RunData, ToolDefinition};
 use crate::toolbox::Toolbox;
 use crate::turn::Turn;
-
-type EventHandler = Arc<dyn Fn(&AgentEvent<'_>) + Send + Sync>;
+use event::{EventHandler, Events, Queue};
 
 /// Runs a conversation with a model and a [`Toolbox`] to completion.
 ///
@@ -49,12 +55,13 @@ pub struct Agent<S = ()> {
     max_turns: usize,
     parallel_tool_calls: bool,
     tool_choice: ToolChoice,
+    streaming: bool,
     on_event: Option<EventHandler>,
 }
 
 impl<S: Send + Sync + 'static> Agent<S> {
     /// An agent for this model and these tools: at most 10 turns, parallel tool calls allowed,
-    /// the model chooses whether to call tools.
+    /// the model chooses whether to call tools, answers streamed.
     pub fn new(model: impl Model + 'static, toolbox: Toolbox<S>) -> Self {
         Self {
             model: Arc::new(model),
@@ -63,6 +70,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
             max_turns: 10,
             parallel_tool_calls: true,
             tool_choice: ToolChoice::Auto,
+            streaming: true,
             on_event: None,
         }
     }
@@ -99,9 +107,19 @@ impl<S: Send + Sync + 'static> Agent<S> {
         self
     }
 
-    /// Calls `handler` with every [`AgentEvent`] of every run.
+    /// Whether the model's answers are streamed (default: yes): text as it is written, each
+    /// tool call started the moment its arguments are complete, while the model goes on.
+    /// `false` asks for whole answers ([`Model::complete`]); the transcript is the same.
     #[must_use]
-    pub fn on_event(mut self, handler: impl Fn(&AgentEvent<'_>) + Send + Sync + 'static) -> Self {
+    pub fn streaming(mut self, streaming: bool) -> Self {
+        self.streaming = streaming;
+        self
+    }
+
+    /// Calls `handler` with every [`AgentEvent`] of every run, as it happens (on the task
+    /// driving the run: keep it quick).
+    #[must_use]
+    pub fn on_event(mut self, handler: impl Fn(&AgentEvent) + Send + Sync + 'static) -> Self {
         self.on_event = Some(Arc::new(handler));
         self
     }
@@ -181,9 +199,66 @@ impl<S: Send + Sync + 'static> Agent<S> {
     /// [`run_with`]: Self::run_with
     pub async fn run_conversation_with(
         &self,
-        mut messages: Vec<Message>,
+        messages: Vec<Message>,
         data: RunData,
     ) -> Result<RunOutput, RunError> {
+        self.run_loop(messages, data, None).await
+    }
+
+    /// Runs `prompt`, yielding every [`AgentEvent`] as it happens, then
+    /// [`AgentEvent::Finished`] with the output (or the [`RunError`]). Nothing runs until the
+    /// stream is polled; dropping it stops the run as dropping [`run`](Self::run)'s future does.
+    ///
+    /// ```
+    /// use tool_runtime::{Agent, AgentEvent, OfflineModel, tool, tools};
+    ///
+    /// /// Get the current weather for a city.
+    /// #[tool]
+    /// async fn get_weather(city: String) -> String {
+    ///     format!("Sunny in {city}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tool_runtime::RunError> {
+    /// let agent = Agent::new(OfflineModel::new(), tools![get_weather]);
+    /// let mut events = agent.stream("Weather in Tokyo?");
+    /// let mut answer = String::new();
+    /// while let Some(event) = events.next().await {
+    ///     match event? {
+    ///         AgentEvent::TextDelta { text, .. } => answer.push_str(&text),
+    ///         AgentEvent::ToolCallStarted { call, .. } => println!("calling {}", call.name),
+    ///         AgentEvent::Finished(output) => assert_eq!(output.text, answer),
+    ///         _ => {}
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn stream(&self, prompt: impl Into<String>) -> RunStream<'_> {
+        self.stream_conversation(vec![Message::user(prompt)])
+    }
+
+    /// Continues a conversation as [`run_conversation`](Self::run_conversation) does, yielding
+    /// every event as [`stream`](Self::stream) does.
+    pub fn stream_conversation(&self, messages: Vec<Message>) -> RunStream<'_> {
+        RunStream::new(
+            messages,
+            Box::new(move |messages, data, queue| {
+                Box::pin(async move { self.run_loop(messages, data, Some(queue)).await })
+            }),
+        )
+    }
+
+    /// The loop, its events going to the handler and, for a stream, to `queue`.
+    async fn run_loop(
+        &self,
+        mut messages: Vec<Message>,
+        data: RunData,
+        queue: Option<Arc<Queue>>,
+    ) -> Result<RunOutput, RunError> {
+        let events = Events {
+            handler: self.on_event.as_ref(),
+            queue: queue.as_deref(),
+        };
         repair_messages(&mut messages);
         if let Some(failure) = self.missing_run_data(&data) {
             return Err(RunError::new(failure, messages, Usage::default(), 0));
@@ -192,42 +267,48 @@ impl<S: Send + Sync + 'static> Agent<S> {
         let mut usage = Usage::default();
         let mut tool_choice = self.tool_choice.clone();
         for turn in 1..=self.max_turns {
-            self.emit(&AgentEvent::TurnStarted { turn });
+            events.emit(|| AgentEvent::TurnStarted { turn });
             let mut request = ModelRequest::new(&messages)
                 .tools(&tools)
                 .tool_choice(&tool_choice)
                 .parallel_tool_calls(self.parallel_tool_calls);
             request.system = self.system.as_deref();
             let mut calls = self.toolbox.turn().with_run_data(data.clone());
-            let response = match self.respond(request, &mut calls).await {
+            let response = match self.respond(turn, request, &mut calls, events).await {
                 Ok(response) => response,
-                Err(error) => {
-                    drop(calls.cancel());
+                Err((error, partial)) => {
+                    // The calls that started are in the transcript, each with its result (those
+                    // still running are cancelled); a call never started is not.
+                    let results = calls.cancel();
+                    if !partial.tool_calls.is_empty() {
+                        messages.push(Message::Assistant(partial));
+                        messages.push(Message::ToolResults { results });
+                    }
                     let failure = RunFailure::Model(error);
                     return Err(RunError::new(failure, messages, usage, turn));
                 }
             };
             usage += response.usage;
-            self.emit(&AgentEvent::ModelResponded {
+            events.emit(|| AgentEvent::ModelResponded {
                 turn,
-                message: &response.message,
+                message: response.message.clone(),
                 usage: response.usage,
             });
             if response.message.tool_calls.is_empty() {
                 let text = response.message.text.clone().unwrap_or_default();
-                self.emit(&AgentEvent::FinalText { text: &text });
                 messages.push(Message::Assistant(response.message));
-                return Ok(RunOutput {
+                let output = RunOutput {
                     text,
                     messages,
                     usage,
                     turns: turn,
-                });
+                };
+                return Ok(events.finished(output));
             }
             if matches!(tool_choice, ToolChoice::Required | ToolChoice::Tool(_)) {
                 tool_choice = ToolChoice::Auto;
             }
-            let results = self.finish(calls, &response.message.tool_calls).await;
+            let results = Self::finish(turn, calls, events).await;
             messages.push(Message::Assistant(response.message));
             messages.push(Message::ToolResults { results });
         }
@@ -251,48 +332,97 @@ impl<S: Send + Sync + 'static> Agent<S> {
         })
     }
 
-    /// Asks the model, starting each tool call in `calls` the moment it arrives.
+    /// Asks the model, starting each tool call in `calls` the moment it arrives. A response that
+    /// fails part way gives back what had arrived.
     async fn respond(
         &self,
+        turn: usize,
         request: ModelRequest<'_>,
         calls: &mut Turn<'_>,
-    ) -> crate::Result<ModelResponse> {
-        let mut stream = self.model.stream(request);
+        events: Events<'_>,
+    ) -> Result<ModelResponse, (Error, AssistantMessage)> {
+        let mut stream = if self.streaming {
+            self.model.stream(request)
+        } else {
+            buffered(self.model.complete(request))
+        };
         let mut response = Assembler::default();
-        while let Some(event) = poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
-            let event = event?;
-            if let ModelEvent::ToolCall(call) = &event {
-                self.emit(&AgentEvent::ToolCallStarted { call });
-                calls.start(call);
+        loop {
+            // The model's next event, or (for listeners) a call that finished meanwhile.
+            let step = poll_fn(|cx| {
+                if let Poll::Ready(event) = stream.as_mut().poll_next(cx) {
+                    return Poll::Ready(Step::Model(event));
+                }
+                if events.on()
+                    && let Poll::Ready(Some((index, result))) = pin!(calls.next()).poll(cx)
+                {
+                    return Poll::Ready(Step::CallFinished(index, result.clone()));
+                }
+                Poll::Pending
+            })
+            .await;
+            let event = match step {
+                Step::Model(None) => break,
+                Step::Model(Some(Ok(event))) => event,
+                Step::Model(Some(Err(error))) => return Err((error, response.into_partial())),
+                Step::CallFinished(index, result) => {
+                    events.emit(|| AgentEvent::ToolCallFinished {
+                        turn,
+                        index,
+                        result,
+                    });
+                    continue;
+                }
+            };
+            match &event {
+                ModelEvent::TextDelta(text) => events.emit(|| AgentEvent::TextDelta {
+                    turn,
+                    text: text.clone(),
+                }),
+                ModelEvent::ToolCallDelta(delta) => events.emit(|| AgentEvent::ToolCallDelta {
+                    turn,
+                    delta: delta.clone(),
+                }),
+                ModelEvent::ToolCall(call) => {
+                    let index = calls.start(call);
+                    events.emit(|| AgentEvent::ToolCallStarted {
+                        turn,
+                        index,
+                        call: call.clone(),
+                    });
+                }
+                _ => {}
             }
             response.push(event);
         }
-        response.finish(&self.model.name())
+        if !response.is_finished() {
+            let error = Error::stream_incomplete(self.model.name());
+            return Err((error, response.into_partial()));
+        }
+        response
+            .finish(&self.model.name())
+            .map_err(|error| (error, AssistantMessage::default()))
     }
 
     /// Waits for every call, reporting each result as it arrives.
-    async fn finish(
-        &self,
-        mut calls: Turn<'_>,
-        started: &[crate::ToolCall],
-    ) -> Vec<crate::ToolResult> {
-        if self.on_event.is_some() {
+    async fn finish(turn: usize, mut calls: Turn<'_>, events: Events<'_>) -> Vec<ToolResult> {
+        if events.on() {
             while let Some((index, result)) = calls.next().await {
-                self.emit(&AgentEvent::ToolCallFinished {
-                    call: &started[index],
-                    result,
-                    duration: result.duration,
+                events.emit(|| AgentEvent::ToolCallFinished {
+                    turn,
+                    index,
+                    result: result.clone(),
                 });
             }
         }
         calls.finish().await
     }
+}
 
-    fn emit(&self, event: &AgentEvent<'_>) {
-        if let Some(handler) = &self.on_event {
-            handler(event);
-        }
-    }
+/// What a turn waits for next.
+enum Step {
+    Model(Option<crate::Result<crate::ModelEvent>>),
+    CallFinished(usize, ToolResult),
 }
 
 impl<S> Clone for Agent<S> {
@@ -304,6 +434,7 @@ impl<S> Clone for Agent<S> {
             max_turns: self.max_turns,
             parallel_tool_calls: self.parallel_tool_calls,
             tool_choice: self.tool_choice.clone(),
+            streaming: self.streaming,
             on_event: self.on_event.clone(),
         }
     }
@@ -317,6 +448,7 @@ impl<S> fmt::Debug for Agent<S> {
             .field("max_turns", &self.max_turns)
             .field("parallel_tool_calls", &self.parallel_tool_calls)
             .field("tool_choice", &self.tool_choice)
+            .field("streaming", &self.streaming)
             .finish_non_exhaustive()
     }
 }

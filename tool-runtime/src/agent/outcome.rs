@@ -7,7 +7,7 @@ use crate::conversation::{Message, Usage};
 use crate::error::Error;
 
 /// A finished run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RunOutput {
     /// The model's final answer.

@@ -3,6 +3,7 @@
 
 mod anthropic;
 mod openai;
+mod stream;
 
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ pub use openai::OpenAi;
 
 use crate::error::{Error, Result};
 use crate::http::{ApiKey, HttpClient, Post, RetryPolicy};
-use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse};
+use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse, ModelStream};
 use crate::wire::Wire;
 use crate::wire::sealed::Options;
 
@@ -99,7 +100,9 @@ impl<W: Wire> HttpModel<W> {
         self
     }
 
-    /// The time limit for one HTTP request, answer included (default: 10 minutes).
+    /// The time limit for one HTTP request, answer included (default: 10 minutes). When the
+    /// answer streams, it limits the wait for the response head, then each wait for the next
+    /// piece of the stream: a stream that stalls longer ends with a timeout error.
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.http.timeout = timeout;
@@ -120,7 +123,8 @@ impl<W: Wire> HttpModel<W> {
         self
     }
 
-    /// The largest response body read (default: 32 MiB); a larger one is an error.
+    /// The largest response body read (default: 32 MiB), and, when the answer streams, the
+    /// largest event; a larger one is an error.
     #[must_use]
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.http.max_response_bytes = limit;
@@ -140,7 +144,7 @@ impl<W: Wire> HttpModel<W> {
     /// The JSON body this model sends for `request`, for inspection and tests (requests are
     /// written straight to bytes, not through a JSON tree).
     pub fn request_body(&self, request: ModelRequest<'_>) -> Result<Value> {
-        let body = self.write(&request)?;
+        let body = self.write(&request, false)?;
         serde_json::from_slice(&body).map_err(|error| Error::unwritable_request(W::PROVIDER, error))
     }
 
@@ -165,12 +169,22 @@ impl<W: Wire> HttpModel<W> {
         Ok(model)
     }
 
-    fn write(&self, request: &ModelRequest<'_>) -> Result<Vec<u8>> {
+    fn write(&self, request: &ModelRequest<'_>, stream: bool) -> Result<Vec<u8>> {
         let mut body = Vec::with_capacity(1024);
         self.wire
-            .write_request(request, &self.options, &mut body)
+            .write_request(request, &self.options, stream, &mut body)
             .map_err(|error| Error::unwritable_request(W::PROVIDER, error))?;
         Ok(body)
+    }
+
+    /// The POST for `request`.
+    fn post(&self, request: &ModelRequest<'_>, stream: bool) -> Result<Post> {
+        Ok(Post {
+            provider: W::PROVIDER,
+            url: self.url(),
+            headers: self.wire.headers(self.api_key.as_ref())?,
+            body: Bytes::from(self.write(request, stream)?),
+        })
     }
 
     fn url(&self) -> String {
@@ -185,17 +199,21 @@ impl<W: Wire> Model for HttpModel<W> {
 
     fn complete<'a>(&'a self, request: ModelRequest<'a>) -> ModelFuture<'a> {
         Box::pin(async move {
-            let url = self.url();
-            let post = Post {
-                provider: W::PROVIDER,
-                url: &url,
-                headers: self.wire.headers(self.api_key.as_ref())?,
-                body: Bytes::from(self.write(&request)?),
-            };
+            let post = self.post(&request, false)?;
             let (status, body) = self.http.post_json(&post).await?;
             self.parse_response(&body)
                 .map_err(|error| error.with_status(status))
         })
+    }
+
+    /// Asks for the answer as a stream of server-sent events (`"stream": true`), and hands on
+    /// each text delta as it arrives and each tool call the moment its arguments are complete.
+    ///
+    /// The request is sent again (as [`complete`](Self::complete) does) until a response
+    /// arrives, and when the stream breaks before its first event; never after an event was
+    /// handed on, since tools may have started.
+    fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
+        stream::events(self, self.post(&request, true))
     }
 }
 

@@ -1,9 +1,11 @@
 //! One HTTP client for every wire protocol: sending with retries until a response head is
-//! accepted, and reading whole bodies under a size limit. (A reader of server-sent events goes
-//! beside [`HttpClient::post_json`], on top of [`HttpClient::send`].)
+//! accepted, reading whole bodies under a size limit, and reading streams of server-sent events
+//! under a limit per event and per wait.
 
+mod events;
 mod key;
 mod retry;
+mod sse;
 #[cfg(feature = "rustls")]
 mod tls;
 
@@ -13,8 +15,10 @@ use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde_json::Value;
 
+pub(crate) use events::EventStream;
 pub(crate) use key::ApiKey;
 pub use retry::RetryPolicy;
+pub(crate) use sse::SseEvent;
 
 use crate::error::Error;
 use retry::{retry_after, retryable};
@@ -33,12 +37,28 @@ pub(crate) struct HttpClient {
 }
 
 /// A JSON POST, ready to be sent (and sent again).
-pub(crate) struct Post<'a> {
+pub(crate) struct Post {
     /// Who the errors name, e.g. `openai`.
     pub(crate) provider: &'static str,
-    pub(crate) url: &'a str,
+    pub(crate) url: String,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+}
+
+/// What a request for a stream of events got.
+pub(crate) enum Opened {
+    /// The events, as they come.
+    Events(Box<EventStream>),
+    /// A whole body (a server that does not stream answers so): its status and bytes.
+    Whole(u16, Vec<u8>),
+}
+
+/// What became of reading a whole body.
+enum Whole {
+    /// The status and the body.
+    Body(u16, Vec<u8>),
+    /// It broke off, and may be asked for again.
+    Retry,
 }
 
 /// A body that could not be read whole.
@@ -68,54 +88,102 @@ impl HttpClient {
     /// [`send`](Self::send); a body cut off mid-way is a transport failure too, and is retried
     /// like one (nothing of it was used). An error status is an [`Error`] with the provider's
     /// message and the body as received.
-    pub(crate) async fn post_json(&self, post: &Post<'_>) -> Result<(u16, Vec<u8>), Error> {
+    pub(crate) async fn post_json(&self, post: &Post) -> Result<(u16, Vec<u8>), Error> {
         let mut attempt = 0;
         loop {
-            let response = self.send(post, &mut attempt).await?;
-            let status = response.status();
-            let body = match self.read(response).await {
-                Ok(body) => body,
-                Err(Unread::Cut(error, partial)) => {
-                    if attempt <= self.retry.max_retries {
-                        let wait = self.retry.wait(attempt - 1, None);
-                        tracing::warn!(provider = post.provider, attempt, ?wait, %error, "response cut off; retrying");
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    let partial = String::from_utf8_lossy(&partial).into_owned();
-                    return Err(
-                        Error::body_cut(post.provider, status.as_u16(), partial, error)
-                            .with_attempts(attempt),
-                    );
+            let response = self.send(post, &mut attempt, false).await?;
+            if let Whole::Body(status, body) = self.whole(post, response, attempt).await? {
+                return Ok((status, body));
+            }
+        }
+    }
+
+    /// A request for a stream of events: retried as [`post_json`](Self::post_json) is until a
+    /// success arrives, whose events are then read as they come. The time limit applies to the
+    /// response head, then to each wait for more of the stream. A server that answers with a
+    /// whole body instead (not `text/event-stream`: it does not stream, or it is an error page)
+    /// is read as one.
+    pub(crate) async fn open_stream(
+        &self,
+        post: &Post,
+        attempt: &mut u32,
+    ) -> Result<Opened, Error> {
+        loop {
+            let response = self.send(post, attempt, true).await?;
+            let events = response
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|value| value.contains("event-stream"));
+            if response.status().is_success() && events {
+                return Ok(Opened::Events(Box::new(EventStream::new(
+                    response,
+                    post.provider,
+                    self.timeout,
+                    self.max_response_bytes,
+                ))));
+            }
+            if let Whole::Body(status, body) = self.whole(post, response, *attempt).await? {
+                return Ok(Opened::Whole(status, body));
+            }
+        }
+    }
+
+    /// Reads a whole body: a success's, or an error status's (then an [`Error`] with the
+    /// provider's message). A body cut off is asked for again while retries are left.
+    async fn whole(
+        &self,
+        post: &Post,
+        response: reqwest::Response,
+        attempt: u32,
+    ) -> Result<Whole, Error> {
+        let status = response.status();
+        let body = match self.read(response).await {
+            Ok(body) => body,
+            Err(Unread::Cut(error, partial)) => {
+                if attempt <= self.retry.max_retries {
+                    let wait = self.retry.wait(attempt - 1, None);
+                    tracing::warn!(provider = post.provider, attempt, ?wait, %error, "response cut off; retrying");
+                    tokio::time::sleep(wait).await;
+                    return Ok(Whole::Retry);
                 }
-                Err(Unread::TooLarge(partial)) if !status.is_success() => partial,
-                Err(Unread::TooLarge(_)) => {
-                    return Err(Error::body_too_large(
-                        post.provider,
-                        status.as_u16(),
-                        self.max_response_bytes,
-                    )
-                    .with_attempts(attempt));
-                }
-            };
-            if !status.is_success() {
-                let text = String::from_utf8_lossy(&body).into_owned();
-                let message = provider_message(&text);
+                let partial = String::from_utf8_lossy(&partial).into_owned();
                 return Err(
-                    Error::from_status(post.provider, status.as_u16(), message, text)
+                    Error::body_cut(post.provider, status.as_u16(), partial, error)
                         .with_attempts(attempt),
                 );
             }
-            return Ok((status.as_u16(), body));
+            Err(Unread::TooLarge(partial)) if !status.is_success() => partial,
+            Err(Unread::TooLarge(_)) => {
+                return Err(Error::body_too_large(
+                    post.provider,
+                    status.as_u16(),
+                    self.max_response_bytes,
+                )
+                .with_attempts(attempt));
+            }
+        };
+        if !status.is_success() {
+            let text = String::from_utf8_lossy(&body).into_owned();
+            let message = provider_message(&text);
+            return Err(
+                Error::from_status(post.provider, status.as_u16(), message, text)
+                    .with_attempts(attempt),
+            );
         }
+        Ok(Whole::Body(status.as_u16(), body))
     }
 
     /// Sends the request, retrying until a response head arrives that is worth reading: a
     /// success, or an error status that is final. `attempt` counts every request sent.
+    ///
+    /// The time limit covers the whole exchange, body included; for a `stream`, only the wait
+    /// for the response head (the stream's reader limits each wait after it).
     pub(crate) async fn send(
         &self,
-        post: &Post<'_>,
+        post: &Post,
         attempt: &mut u32,
+        stream: bool,
     ) -> Result<reqwest::Response, Error> {
         let client = self
             .client
@@ -125,12 +193,33 @@ impl HttpClient {
             *attempt += 1;
             let may_retry = *attempt <= self.retry.max_retries;
             let request = client
-                .post(post.url)
-                .timeout(self.timeout)
+                .post(&post.url)
                 .headers(post.headers.clone())
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(post.body.clone());
-            match request.send().await {
+            let sent = if stream {
+                match tokio::time::timeout(self.timeout, request.send()).await {
+                    Ok(sent) => sent,
+                    Err(_) if may_retry => {
+                        let wait = self.retry.wait(*attempt - 1, None);
+                        tracing::warn!(
+                            provider = post.provider,
+                            attempt = *attempt,
+                            ?wait,
+                            "no response head in time; retrying"
+                        );
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    Err(_) => {
+                        return Err(Error::timed_out(post.provider, "response", self.timeout)
+                            .with_attempts(*attempt));
+                    }
+                }
+            } else {
+                request.timeout(self.timeout).send().await
+            };
+            match sent {
                 Ok(response) => {
                     let status = response.status();
                     if status.is_success() || !retryable(status) || !may_retry {

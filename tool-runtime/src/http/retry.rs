@@ -44,7 +44,7 @@ impl RetryPolicy {
         }
     }
 
-    pub(super) fn wait(&self, retry: u32, told: Option<Duration>) -> Duration {
+    pub(crate) fn wait(&self, retry: u32, told: Option<Duration>) -> Duration {
         if let Some(told) = told {
             return told.min(RETRY_AFTER_CAP);
         }

@@ -21,9 +21,22 @@ impl Assembler {
                 Some(text) => text.push_str(&delta),
                 None => self.text = Some(delta),
             },
+            ModelEvent::ToolCallDelta(_) => {}
             ModelEvent::ToolCall(call) => self.calls.push(call),
             ModelEvent::Finished(finish) => self.finish = Some(finish),
         }
+    }
+
+    /// Whether the response's last event arrived.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finish.is_some()
+    }
+
+    /// What arrived before the events stopped short: the text so far and the calls handed on.
+    pub(crate) fn into_partial(self) -> AssistantMessage {
+        let mut message = AssistantMessage::calls(self.calls);
+        message.text = self.text;
+        message
     }
 
     /// The response, or an error naming `model` when the events stopped before its end.

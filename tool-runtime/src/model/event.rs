@@ -13,16 +13,43 @@ use crate::error::Error;
 ///
 /// A response is: any number of [`TextDelta`](Self::TextDelta)s and
 /// [`ToolCall`](Self::ToolCall)s, in the order the model wrote them, then one
-/// [`Finished`](Self::Finished).
+/// [`Finished`](Self::Finished). A streaming model also reports each call as it is being
+/// written ([`ToolCallDelta`](Self::ToolCallDelta)), for progress displays.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ModelEvent {
     /// The next piece of the answer's text.
     TextDelta(String),
+    /// A tool call being written: informative only, the complete call follows as
+    /// [`ToolCall`](Self::ToolCall).
+    ToolCallDelta(ToolCallDelta),
     /// A tool call whose arguments are complete: it can start now, while the model goes on.
     ToolCall(ToolCall),
     /// The response is complete.
     Finished(Finish),
+}
+
+/// A piece of a tool call as the model writes it (see [`ModelEvent::ToolCallDelta`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ToolCallDelta {
+    /// The call's position among the calls of this response (0 for the first).
+    pub index: usize,
+    /// The tool's name (empty while the provider has not sent it).
+    pub name: String,
+    /// The next piece of the arguments' JSON text (empty when the call has just begun).
+    pub arguments: String,
+}
+
+impl ToolCallDelta {
+    /// A piece of the call at `index`.
+    pub fn new(index: usize, name: impl Into<String>, arguments: impl Into<String>) -> Self {
+        Self {
+            index,
+            name: name.into(),
+            arguments: arguments.into(),
+        }
+    }
 }
 
 /// How a response ended: the last [`ModelEvent`].

@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::tool::ToolDefinition;
 
 pub(crate) use assemble::Assembler;
-pub use event::{Finish, ModelEvent};
+pub use event::{Finish, ModelEvent, ToolCallDelta};
 use event::{ResponseEvents, StreamOf};
 
 /// The future [`Model::complete`] returns.
@@ -101,6 +101,11 @@ impl<M: Model + ?Sized> Model for Arc<M> {
     fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
         (**self).stream(request)
     }
+}
+
+/// A whole response, as the events a stream of it would carry.
+pub(crate) fn buffered(response: ModelFuture<'_>) -> ModelStream<'_> {
+    Box::pin(StreamOf::new(response))
 }
 
 /// Whether and which tools the model must call.

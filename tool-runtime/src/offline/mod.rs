@@ -4,17 +4,19 @@ mod automatic;
 mod log;
 mod rng;
 mod sample;
+mod stream;
 mod words;
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 pub use log::RecordedRequest;
 
 use crate::conversation::{AssistantMessage, StopReason, Usage};
 use crate::error::Error;
-use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse};
+use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse, ModelStream};
 
 /// A model that plays its part locally, with no network and no API key.
 ///
@@ -35,7 +37,11 @@ use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse};
 ///   the request, for conversations whose next step depends on earlier results.
 ///
 /// In every mode it records the requests it receives ([`requests`](Self::requests)), and counts
-/// tokens as a quarter of the characters read and written.
+/// tokens as a quarter of the characters read and written. It streams like a real model: the
+/// text in word-sized pieces, each tool call's arguments in fragments
+/// ([`ModelEvent::ToolCallDelta`](crate::ModelEvent::ToolCallDelta)) followed by the call, with
+/// [`pacing`](Self::pacing) between pieces, so that eager tool starts and event streams can be
+/// seen and tested offline.
 ///
 /// ```
 /// use tool_runtime::{Agent, OfflineModel, tool, tools};
@@ -58,6 +64,7 @@ use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse};
 pub struct OfflineModel {
     mode: Mode,
     seed: u64,
+    pacing: Duration,
     log: Arc<Mutex<log::Log>>,
 }
 
@@ -81,6 +88,7 @@ impl OfflineModel {
         Self {
             mode,
             seed: 0,
+            pacing: Duration::ZERO,
             log: Arc::default(),
         }
     }
@@ -94,6 +102,23 @@ impl OfflineModel {
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// The time between the pieces of a streamed answer (default: none): each piece of text,
+    /// each tool call (its argument fragments, then the call), and the end. The first piece
+    /// comes at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tool_runtime::OfflineModel;
+    ///
+    /// // Writes like a quick typist: a word every 20 ms.
+    /// let model = OfflineModel::new().pacing(Duration::from_millis(20));
+    /// ```
+    #[must_use]
+    pub fn pacing(mut self, pacing: Duration) -> Self {
+        self.pacing = pacing;
         self
     }
 
@@ -195,6 +220,10 @@ impl Model for OfflineModel {
         });
         Box::pin(async move { response })
     }
+
+    fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
+        stream::paced(self.complete(request), self.pacing)
+    }
 }
 
 impl fmt::Debug for OfflineModel {
@@ -210,6 +239,7 @@ impl fmt::Debug for OfflineModel {
         f.debug_struct("OfflineModel")
             .field("mode", &mode)
             .field("seed", &self.seed)
+            .field("pacing", &self.pacing)
             .finish_non_exhaustive()
     }
 }

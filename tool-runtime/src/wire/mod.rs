@@ -24,11 +24,13 @@ impl Wire for OpenAiChat {}
 impl Wire for AnthropicMessages {}
 
 pub(crate) mod sealed {
+    use std::collections::VecDeque;
+
     use reqwest::header::HeaderMap;
 
     use crate::error::Error;
-    use crate::http::ApiKey;
-    use crate::model::{ModelRequest, ModelResponse};
+    use crate::http::{ApiKey, SseEvent};
+    use crate::model::{ModelEvent, ModelRequest, ModelResponse};
 
     /// What every request of an [`HttpModel`](crate::HttpModel) carries besides the
     /// conversation.
@@ -52,16 +54,36 @@ pub(crate) mod sealed {
         /// The headers of every request: authentication and protocol version.
         fn headers(&self, key: Option<&ApiKey>) -> Result<HeaderMap, Error>;
 
-        /// Writes the body of a request.
+        /// How its streamed responses are read.
+        type Decoder: StreamDecoder;
+
+        /// Writes the body of a request, asking for a stream of events when `stream` is set.
         fn write_request(
             &self,
             request: &ModelRequest<'_>,
             options: &Options,
+            stream: bool,
             out: &mut Vec<u8>,
         ) -> serde_json::Result<()>;
 
         /// Reads the body of a response.
         fn read_response(&self, body: &[u8]) -> Result<ModelResponse, Error>;
+
+        /// A reader for one streamed response.
+        fn decoder(&self) -> Self::Decoder;
+    }
+
+    /// Reads a streamed response, one server-sent event at a time, into [`ModelEvent`]s that
+    /// assemble into what [`Protocol::read_response`] gives for the same answer sent whole.
+    pub trait StreamDecoder: Send + 'static {
+        /// Reads one event and pushes the model events it completes; `true` once the response
+        /// is complete (its last event was read).
+        fn event(&mut self, event: SseEvent, out: &mut VecDeque<ModelEvent>)
+        -> Result<bool, Error>;
+
+        /// The server ended the stream before the response's last event: pushes what remains
+        /// if the response is complete all the same, or says why it is not.
+        fn end(&mut self, out: &mut VecDeque<ModelEvent>) -> Result<(), Error>;
     }
 }
 

@@ -3,6 +3,7 @@
 mod repair;
 mod request;
 mod response;
+mod stream;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
@@ -47,16 +48,23 @@ impl Protocol for AnthropicMessages {
         Ok(headers)
     }
 
+    type Decoder = stream::MessagesStream;
+
     fn write_request(
         &self,
         request: &ModelRequest<'_>,
         options: &Options,
+        stream: bool,
         out: &mut Vec<u8>,
     ) -> serde_json::Result<()> {
-        request::write(request, options, out)
+        request::write(request, options, stream, out)
     }
 
     fn read_response(&self, body: &[u8]) -> Result<ModelResponse, Error> {
         response::read(body)
+    }
+
+    fn decoder(&self) -> stream::MessagesStream {
+        stream::MessagesStream::default()
     }
 }

@@ -40,6 +40,7 @@ pub fn tools<'a>(definitions: impl IntoIterator<Item = &'a ToolDefinition>) -> V
 pub(super) fn write(
     request: &ModelRequest<'_>,
     options: &Options,
+    stream: bool,
     out: &mut Vec<u8>,
 ) -> serde_json::Result<()> {
     let has_tools = !request.tools.is_empty();
@@ -55,6 +56,7 @@ pub(super) fn write(
             None
         },
         temperature: options.temperature,
+        stream: stream.then_some(true),
     };
     serde_json::to_writer(out, &body)
 }
@@ -72,6 +74,8 @@ struct Body<'a> {
     tool_choice: Option<Choice<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream: Option<bool>,
 }
 
 /// One message on the wire: the API wants the user's side of a turn (tool results first, then

@@ -21,7 +21,7 @@ struct WireResponse {
 }
 
 #[derive(Deserialize, Default)]
-struct WireUsage {
+pub(super) struct WireUsage {
     #[serde(default)]
     input_tokens: u64,
     #[serde(default)]
@@ -32,7 +32,7 @@ struct WireUsage {
     cache_creation_input_tokens: Option<u64>,
 }
 
-const PROVIDER: &str = AnthropicMessages::PROVIDER;
+pub(super) const PROVIDER: &str = AnthropicMessages::PROVIDER;
 
 pub(super) fn read(body: &[u8]) -> Result<ModelResponse, Error> {
     let response: WireResponse =
@@ -59,27 +59,40 @@ pub(super) fn read(body: &[u8]) -> Result<ModelResponse, Error> {
             _ => {}
         }
     }
-    let stop_reason = match response.stop_reason.as_deref() {
-        Some("end_turn") | Some("stop_sequence") | None => StopReason::EndTurn,
-        Some("tool_use") => StopReason::ToolUse,
-        Some("max_tokens") => StopReason::MaxTokens,
-        Some(other) => StopReason::Other(other.to_owned()),
-    };
+    let stop_reason = stop_reason(response.stop_reason.as_deref());
     if stop_reason == StopReason::ToolUse && tool_calls.is_empty() {
         return Err(Error::damaged(PROVIDER, Damage::ToolUseWithoutCalls));
     }
-    let text = (!texts.is_empty()).then(|| texts.join("\n"));
-    let wire = response.usage;
-    let usage = Usage {
-        input_tokens: wire.input_tokens,
-        output_tokens: wire.output_tokens,
-        cache_read_tokens: wire.cache_read_input_tokens.unwrap_or(0),
-        cache_creation_tokens: wire.cache_creation_input_tokens.unwrap_or(0),
-    };
+    let text = (!texts.is_empty()).then(|| texts.join(TEXT_BLOCK_SEPARATOR));
+    let usage = response.usage.into_usage();
     let mut message = AssistantMessage::calls(tool_calls).with_raw(RawMessage {
         format: FORMAT.to_owned(),
         value: Value::Array(response.content),
     });
     message.text = text;
     Ok(ModelResponse::new(message, stop_reason, usage))
+}
+
+/// What goes between the texts of two text blocks in the message's text.
+pub(super) const TEXT_BLOCK_SEPARATOR: &str = "\n";
+
+/// Why the model stopped, from `stop_reason`.
+pub(super) fn stop_reason(stop_reason: Option<&str>) -> StopReason {
+    match stop_reason {
+        Some("end_turn") | Some("stop_sequence") | None => StopReason::EndTurn,
+        Some("tool_use") => StopReason::ToolUse,
+        Some("max_tokens") => StopReason::MaxTokens,
+        Some(other) => StopReason::Other(other.to_owned()),
+    }
+}
+
+impl WireUsage {
+    pub(super) fn into_usage(self) -> Usage {
+        Usage {
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            cache_read_tokens: self.cache_read_input_tokens.unwrap_or(0),
+            cache_creation_tokens: self.cache_creation_input_tokens.unwrap_or(0),
+        }
+    }
 }

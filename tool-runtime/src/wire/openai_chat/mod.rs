@@ -4,6 +4,7 @@
 mod repair;
 mod request;
 mod response;
+mod stream;
 
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 
@@ -45,16 +46,23 @@ impl Protocol for OpenAiChat {
         Ok(headers)
     }
 
+    type Decoder = stream::ChatStream;
+
     fn write_request(
         &self,
         request: &ModelRequest<'_>,
         options: &Options,
+        stream: bool,
         out: &mut Vec<u8>,
     ) -> serde_json::Result<()> {
-        request::write(self, request, options, out)
+        request::write(self, request, options, stream, out)
     }
 
     fn read_response(&self, body: &[u8]) -> Result<ModelResponse, Error> {
         response::read(body)
+    }
+
+    fn decoder(&self) -> stream::ChatStream {
+        stream::ChatStream::default()
     }
 }

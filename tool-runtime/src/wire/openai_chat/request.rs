@@ -46,6 +46,7 @@ pub(super) fn write(
     wire: &OpenAiChat,
     request: &ModelRequest<'_>,
     options: &Options,
+    stream: bool,
     out: &mut Vec<u8>,
 ) -> serde_json::Result<()> {
     let has_tools = !request.tools.is_empty();
@@ -73,8 +74,18 @@ pub(super) fn write(
         max_completion_tokens,
         max_tokens,
         temperature: options.temperature,
+        stream: stream.then_some(true),
+        // Usage comes in a last chunk of its own only when asked for.
+        stream_options: stream.then_some(StreamOptions {
+            include_usage: true,
+        }),
     };
     serde_json::to_writer(out, &body)
+}
+
+#[derive(Serialize)]
+struct StreamOptions {
+    include_usage: bool,
 }
 
 #[derive(Serialize)]
@@ -93,6 +104,10 @@ struct Body<'a> {
     max_tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream_options: Option<StreamOptions>,
 }
 
 /// The system prompt, then every message; a result message becomes one `tool` message per call.

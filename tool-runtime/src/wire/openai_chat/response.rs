@@ -53,7 +53,7 @@ struct WireFunction {
 }
 
 #[derive(Deserialize, Default)]
-struct CompletionUsage {
+pub(super) struct CompletionUsage {
     #[serde(default)]
     prompt_tokens: u64,
     #[serde(default)]
@@ -63,12 +63,12 @@ struct CompletionUsage {
 }
 
 #[derive(Deserialize, Default)]
-struct PromptDetails {
+pub(super) struct PromptDetails {
     #[serde(default)]
     cached_tokens: Option<u64>,
 }
 
-const PROVIDER: &str = OpenAiChat::PROVIDER;
+pub(super) const PROVIDER: &str = OpenAiChat::PROVIDER;
 
 pub(super) fn read(body: &[u8]) -> Result<ModelResponse, Error> {
     let completion: Completion =
@@ -99,26 +99,34 @@ pub(super) fn read(body: &[u8]) -> Result<ModelResponse, Error> {
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    let stop_reason = match choice.finish_reason.as_deref() {
+    let stop_reason = stop_reason(choice.finish_reason.as_deref());
+    if stop_reason == StopReason::ToolUse && tool_calls.is_empty() {
+        return Err(Error::damaged(PROVIDER, Damage::ToolUseWithoutCalls));
+    }
+    let usage = usage(completion.usage.unwrap_or_default());
+    let mut message = AssistantMessage::calls(tool_calls);
+    message.text = choice.message.content.or(choice.message.refusal);
+    Ok(ModelResponse::new(message, stop_reason, usage))
+}
+
+/// Why the model stopped, from `finish_reason`.
+pub(super) fn stop_reason(finish_reason: Option<&str>) -> StopReason {
+    match finish_reason {
         Some("stop") | None => StopReason::EndTurn,
         Some("tool_calls") | Some("function_call") => StopReason::ToolUse,
         Some("length") => StopReason::MaxTokens,
         Some(other) => StopReason::Other(other.to_owned()),
-    };
-    if stop_reason == StopReason::ToolUse && tool_calls.is_empty() {
-        return Err(Error::damaged(PROVIDER, Damage::ToolUseWithoutCalls));
     }
-    let wire_usage = completion.usage.unwrap_or_default();
-    let usage = Usage {
-        input_tokens: wire_usage.prompt_tokens,
-        output_tokens: wire_usage.completion_tokens,
-        cache_read_tokens: wire_usage
+}
+
+pub(super) fn usage(wire: CompletionUsage) -> Usage {
+    Usage {
+        input_tokens: wire.prompt_tokens,
+        output_tokens: wire.completion_tokens,
+        cache_read_tokens: wire
             .prompt_tokens_details
             .and_then(|details| details.cached_tokens)
             .unwrap_or(0),
         cache_creation_tokens: 0,
-    };
-    let mut message = AssistantMessage::calls(tool_calls);
-    message.text = choice.message.content.or(choice.message.refusal);
-    Ok(ModelResponse::new(message, stop_reason, usage))
+    }
 }
