@@ -149,6 +149,16 @@ impl Api {
         }
     }
 
+    /// The stream of a whole response built by [`calls`](Self::calls) or
+    /// [`text`](Self::text), in the provider's event format, text and arguments in pieces of
+    /// `piece` characters.
+    pub fn sse(self, response: &Value, piece: usize) -> String {
+        match self {
+            Api::OpenAi => openai::to_sse(response, piece),
+            Api::Anthropic => anthropic::to_sse(response, piece),
+        }
+    }
+
     /// An error body in the provider's own shape.
     pub fn error(self, message: &str) -> Value {
         match self {

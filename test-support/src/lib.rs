@@ -28,8 +28,9 @@ mod server;
 pub use api::{
     ANTHROPIC_KEY, Api, OPENAI_KEY, PROMPT, Seen, fast_retries, min_wait, model_error, reply, usage,
 };
-pub use protocol::check_protocol;
+pub use protocol::{check_protocol, check_protocol_with};
 pub use seed::{get_exchange_rate, get_weather, weather_tools};
 pub use server::{
-    ANTHROPIC_PATH, HttpReply, MockServer, OPENAI_PATH, Recorded, Reply, gaps, refused_url,
+    ANTHROPIC_PATH, HttpReply, MockServer, OPENAI_PATH, Recorded, Reply, StreamEnd, StreamReply,
+    gaps, refused_url, sse_events,
 };

@@ -80,3 +80,85 @@ pub fn text(text: &str, prompt: u64, completion: u64) -> Value {
 pub fn error(message: &str, kind: &str) -> Value {
     json!({"error": {"message": message, "type": kind, "param": null, "code": null}})
 }
+
+/// The stream (`stream: true`) of a completion built by [`tool_calls`] or [`text`]: the
+/// role, the text and each call's arguments in pieces of `piece` characters, the finish reason,
+/// the usage in a chunk of its own, then `[DONE]` — as the API streams it.
+pub fn to_sse(completion: &Value, piece: usize) -> String {
+    to_sse_chunks(&stream_chunks(completion, piece))
+}
+
+/// The chunks of [`to_sse`], before they are written as events.
+pub fn stream_chunks(completion: &Value, piece: usize) -> Vec<Value> {
+    let chunk = |choices: Value| {
+        json!({
+            "id": completion["id"],
+            "object": "chat.completion.chunk",
+            "created": completion["created"],
+            "model": completion["model"],
+            "system_fingerprint": completion["system_fingerprint"],
+            "choices": choices,
+        })
+    };
+    let delta = |delta: Value| {
+        chunk(json!([{"index": 0, "delta": delta, "logprobs": null, "finish_reason": null}]))
+    };
+    let choice = &completion["choices"][0];
+    let message = &choice["message"];
+    let mut chunks = vec![delta(
+        json!({"role": "assistant", "content": null, "refusal": null}),
+    )];
+    if let Some(text) = message["content"].as_str() {
+        for part in pieces(text, piece) {
+            chunks.push(delta(json!({"content": part})));
+        }
+    }
+    for (index, call) in message["tool_calls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        chunks.push(delta(json!({"tool_calls": [{
+            "index": index,
+            "id": call["id"],
+            "type": "function",
+            "function": {"name": call["function"]["name"], "arguments": ""},
+        }]})));
+        let arguments = call["function"]["arguments"].as_str().unwrap_or_default();
+        for part in pieces(arguments, piece) {
+            chunks.push(delta(
+                json!({"tool_calls": [{"index": index, "function": {"arguments": part}}]}),
+            ));
+        }
+    }
+    chunks.push(chunk(json!([{
+        "index": 0,
+        "delta": {},
+        "logprobs": null,
+        "finish_reason": choice["finish_reason"],
+    }])));
+    let mut usage = chunk(json!([]));
+    usage["usage"] = completion["usage"].clone();
+    chunks.push(usage);
+    chunks
+}
+
+/// Chunks as server-sent events, then `data: [DONE]`.
+pub fn to_sse_chunks(chunks: &[Value]) -> String {
+    let mut text: String = chunks
+        .iter()
+        .map(|chunk| format!("data: {chunk}\n\n"))
+        .collect();
+    text.push_str("data: [DONE]\n\n");
+    text
+}
+
+/// `text` in pieces of at most `size` characters.
+pub(crate) fn pieces(text: &str, size: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .chunks(size.max(1))
+        .map(|chunk| chunk.iter().collect())
+        .collect()
+}

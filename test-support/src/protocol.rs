@@ -14,14 +14,20 @@ use crate::server::{ANTHROPIC_PATH, OPENAI_PATH, Recorded};
 ///   whose content starts with `tool_result` blocks answering every id exactly once (and nothing
 ///   else); no `tool_result` stands anywhere else; roles alternate, starting with the user.
 pub fn check_protocol(request: &Recorded) -> Result<(), String> {
+    check_protocol_with(request, false)
+}
+
+/// [`check_protocol`], allowing one call id for several calls (servers that repeat or leave
+/// empty the ids they issue are answered with those same ids).
+pub fn check_protocol_with(request: &Recorded, repeated_ids: bool) -> Result<(), String> {
     match request.path.as_str() {
-        OPENAI_PATH => check_openai(request.messages()),
+        OPENAI_PATH => check_openai(request.messages(), repeated_ids),
         ANTHROPIC_PATH => check_anthropic(request.messages()),
         _ => Ok(()),
     }
 }
 
-fn check_openai(messages: &[Value]) -> Result<(), String> {
+fn check_openai(messages: &[Value], repeated_ids: bool) -> Result<(), String> {
     let mut index = 0;
     while index < messages.len() {
         let message = &messages[index];
@@ -49,7 +55,7 @@ fn check_openai(messages: &[Value]) -> Result<(), String> {
             .map(|call| call["id"].as_str().unwrap_or(""))
             .collect();
         let unique: HashSet<&str> = ids.iter().copied().collect();
-        if unique.len() != ids.len() {
+        if unique.len() != ids.len() && !repeated_ids {
             return Err(format!(
                 "messages[{}]: duplicate tool call ids {ids:?}",
                 index - 1

@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-use crate::protocol::check_protocol;
+use crate::protocol::check_protocol_with;
 
 /// The OpenAI Chat Completions path.
 pub const OPENAI_PATH: &str = "/v1/chat/completions";
@@ -79,6 +79,8 @@ impl Recorded {
 pub enum Reply {
     /// An HTTP response.
     Http(HttpReply),
+    /// A `200 text/event-stream` response written piece by piece (axum server only).
+    Stream(StreamReply),
     /// Read the request, then close the connection without answering (raw server only; the
     /// axum server answers 418 instead, which fails the test visibly).
     Close,
@@ -99,7 +101,63 @@ pub struct HttpReply {
     pub delay: Duration,
 }
 
+/// A streamed response: its pieces, each after its delay, then how the stream ends.
+#[derive(Debug, Clone)]
+pub struct StreamReply {
+    /// The pieces of the body, each written after its delay.
+    pub pieces: Vec<(Duration, Vec<u8>)>,
+    /// What happens after the last piece.
+    pub end: StreamEnd,
+}
+
+/// How a streamed response ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamEnd {
+    /// The body ends as it should.
+    Close,
+    /// The connection breaks: the body is cut off.
+    Cut,
+    /// Nothing more comes, and the connection stays open.
+    Stall,
+}
+
 impl Reply {
+    /// A `200 text/event-stream` response whose body is `text`, in one piece.
+    pub fn sse(text: impl Into<String>) -> Self {
+        Self::sse_pieces([text.into().into_bytes()])
+    }
+
+    /// A `200 text/event-stream` response written in these pieces (bytes split anywhere).
+    pub fn sse_pieces<P: Into<Vec<u8>>>(pieces: impl IntoIterator<Item = P>) -> Self {
+        Self::Stream(StreamReply {
+            pieces: pieces
+                .into_iter()
+                .map(|piece| (Duration::ZERO, piece.into()))
+                .collect(),
+            end: StreamEnd::Close,
+        })
+    }
+
+    /// A `200 text/event-stream` response writing each event of `text` as a piece of its own,
+    /// `every` apart.
+    pub fn sse_paced(text: &str, every: Duration) -> Self {
+        let mut reply = Self::sse_pieces(sse_events(text));
+        if let Self::Stream(stream) = &mut reply {
+            for (delay, _) in stream.pieces.iter_mut().skip(1) {
+                *delay = every;
+            }
+        }
+        reply
+    }
+
+    /// Ends a streamed response this way (streamed replies only).
+    pub fn ending(mut self, end: StreamEnd) -> Self {
+        if let Self::Stream(stream) = &mut self {
+            stream.end = end;
+        }
+        self
+    }
+
     /// `200 OK` with a JSON body.
     pub fn json(body: Value) -> Self {
         Self::status_json(200, body)
@@ -147,13 +205,16 @@ struct Script {
     fallback: Mutex<Option<Always>>,
     log: Mutex<Vec<Recorded>>,
     violations: Mutex<Vec<String>>,
+    /// Whether one call id may answer several calls (see [`MockServer::allow_repeated_ids`]).
+    repeated_ids: std::sync::atomic::AtomicBool,
 }
 
 impl Script {
     /// Picks the reply for `request`, records it (with the handling time since `started`) and
     /// checks it against the protocol.
     fn answer(&self, mut request: Recorded, started: Instant) -> Reply {
-        if let Err(violation) = check_protocol(&request) {
+        let repeated_ids = self.repeated_ids.load(std::sync::atomic::Ordering::Relaxed);
+        if let Err(violation) = check_protocol_with(&request, repeated_ids) {
             self.violations.lock().unwrap().push(format!(
                 "request #{}: {violation}",
                 self.log.lock().unwrap().len()
@@ -254,6 +315,14 @@ impl MockServer {
         *self.script.fallback.lock().unwrap() = Some(Arc::new(respond));
     }
 
+    /// Lets one call id stand for several calls in the requests (as a server that repeats or
+    /// leaves empty the ids it issues is answered).
+    pub fn allow_repeated_ids(&self) {
+        self.script
+            .repeated_ids
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Every request so far, in arrival order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.script.log.lock().unwrap().clone()
@@ -287,6 +356,18 @@ impl Drop for MockServer {
             self.assert_protocol();
         }
     }
+}
+
+/// The events of a server-sent-events text, each with the blank line that ends it.
+pub fn sse_events(text: &str) -> Vec<String> {
+    let mut events = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find("\n\n").map_or(rest.len(), |end| end + 2);
+        events.push(rest[..end].to_owned());
+        rest = &rest[end..];
+    }
+    events
 }
 
 /// The gaps between consecutive arrivals.
@@ -339,6 +420,7 @@ async fn handle(
     }
     let reply = match script.answer(request, started) {
         Reply::Http(reply) => reply,
+        Reply::Stream(stream) => return stream_response(stream),
         Reply::Close | Reply::Bytes(_) => {
             return json_response(
                 418,
@@ -360,6 +442,45 @@ async fn handle(
     response
 }
 
+/// A streamed response: each piece after its delay, then the end.
+fn stream_response(reply: StreamReply) -> Response {
+    let pieces = futures_util::stream::unfold(
+        (reply.pieces.into_iter(), reply.end),
+        |(mut pieces, end)| async move {
+            match pieces.next() {
+                Some((delay, piece)) => {
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    Some((Ok(Bytes::from(piece)), (pieces, end)))
+                }
+                None => match end {
+                    StreamEnd::Close => None,
+                    StreamEnd::Cut => {
+                        // Lets the client read what was written before the connection breaks
+                        // (a reset can discard data the client has not read yet).
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        Some((
+                            Err(std::io::Error::other("mock server: cut off")),
+                            (pieces, StreamEnd::Close),
+                        ))
+                    }
+                    StreamEnd::Stall => {
+                        std::future::pending::<()>().await;
+                        None
+                    }
+                },
+            }
+        },
+    );
+    let mut response = Response::new(Body::from_stream(pieces));
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    response
+}
+
 fn json_response(status: u16, body: Value) -> Response {
     let mut response = Response::new(Body::from(body.to_string()));
     *response.status_mut() = StatusCode::from_u16(status).unwrap();
@@ -376,7 +497,7 @@ async fn serve_raw(mut stream: TcpStream, script: Arc<Script>) {
     while let Some(request) = read_request(&mut stream, &mut buffer).await {
         let started = request.at;
         match script.answer(request, started) {
-            Reply::Close => return,
+            Reply::Close | Reply::Stream(_) => return,
             Reply::Bytes(bytes) => {
                 let _ = stream.write_all(&bytes).await;
                 let _ = stream.shutdown().await;

@@ -18,6 +18,8 @@ use serde_json::Value;
 pub(crate) use events::EventStream;
 pub(crate) use key::ApiKey;
 pub use retry::RetryPolicy;
+#[cfg(test)]
+pub(crate) use sse::SseDecoder;
 pub(crate) use sse::SseEvent;
 
 use crate::error::Error;

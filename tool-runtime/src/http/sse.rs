@@ -86,10 +86,15 @@ impl SseDecoder {
         Ok(())
     }
 
-    /// The stream ended. An event whose blank line never came is dispatched if its last line
-    /// was complete (servers that end with `data: …\n`); a line cut off is dropped.
+    /// The stream ended: an event whose blank line never came is dispatched with what it has,
+    /// its last line too (servers and recordings that end with `data: {…}` and no line end). A
+    /// line cut off mid-way then fails as JSON in the wire's decoder, as a cut stream should.
     pub(crate) fn finish(&mut self, out: &mut VecDeque<SseEvent>) {
-        if self.line.is_empty() && self.has_data {
+        let line = std::mem::take(&mut self.line);
+        if !line.is_empty() && self.read_line(&line, out).is_err() {
+            return;
+        }
+        if self.has_data {
             self.dispatch(out);
         }
     }
@@ -202,9 +207,13 @@ mod tests {
     }
 
     #[test]
-    fn an_unterminated_last_event_counts_only_if_its_line_is_whole() {
+    fn an_unterminated_last_event_still_counts() {
         assert_eq!(decode(&[b"data: a\n"]).unwrap(), [event("", "a")]);
-        assert!(decode(&[b"data: a\n\ndata: cut"]).unwrap().len() == 1);
+        assert_eq!(
+            decode(&[b"data: a\n\nevent: x\ndata: {\"b\""]).unwrap(),
+            [event("", "a"), event("x", "{\"b\"")]
+        );
+        assert_eq!(decode(&[b": only a comment"]).unwrap(), []);
     }
 
     #[test]

@@ -10,6 +10,8 @@
 
 pub mod anthropic;
 pub mod openai_chat;
+#[cfg(test)]
+mod stream_tests;
 
 use std::fmt;
 

@@ -84,11 +84,11 @@ struct Partial {
 }
 
 impl Partial {
-    /// Whether its arguments can take no more fragments: a whole JSON value (or none at all).
+    /// Whether its arguments can take no more fragments: a whole JSON value.
+    /// (Empty arguments are not whole: with interleaved fragments, they may still come. A call
+    /// that has none waits for the end of the message.)
     fn is_whole(&self) -> bool {
-        self.object.is_some()
-            || self.arguments.trim().is_empty()
-            || serde_json::from_str::<IgnoredAny>(&self.arguments).is_ok()
+        self.object.is_some() || serde_json::from_str::<IgnoredAny>(&self.arguments).is_ok()
     }
 
     fn has_arguments(&self) -> bool {
@@ -122,6 +122,7 @@ pub struct ChatStream {
     emitted: usize,
     finish_reason: Option<String>,
     usage: Option<Usage>,
+    text_seen: bool,
 }
 
 impl StreamDecoder for ChatStream {
@@ -150,7 +151,10 @@ impl StreamDecoder for ChatStream {
         for choice in chunk.choices.into_iter().filter(|choice| choice.index == 0) {
             let delta = choice.delta.unwrap_or_default();
             for text in [delta.content, delta.refusal].into_iter().flatten() {
-                if !text.is_empty() {
+                // An empty first piece still counts: the message has a text (`""`), as when it
+                // comes whole with `"content": ""`.
+                if !text.is_empty() || !self.text_seen {
+                    self.text_seen = true;
                     out.push_back(ModelEvent::TextDelta(text));
                 }
             }
