@@ -20,6 +20,7 @@
 
 pub mod anthropic;
 mod api;
+mod model;
 pub mod openai;
 mod protocol;
 mod seed;
@@ -28,6 +29,7 @@ mod server;
 pub use api::{
     ANTHROPIC_KEY, Api, OPENAI_KEY, PROMPT, Seen, fast_retries, min_wait, model_error, reply, usage,
 };
+pub use model::WholeMessage;
 pub use protocol::{check_protocol, check_protocol_with};
 pub use seed::{get_exchange_rate, get_weather, weather_tools};
 pub use server::{

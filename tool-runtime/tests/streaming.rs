@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::{
-    Api, MockServer, PROMPT, Reply, StreamEnd, both, fast_retries, model_error, openai,
-    weather_tools,
+    Api, MockServer, PROMPT, Reply, StreamEnd, WholeMessage, both, fast_retries, model_error,
+    openai, weather_tools,
 };
 use tool_runtime::{
     Agent, AgentEvent, Anthropic, AssistantMessage, Message, Model, ModelEvent, ModelRequest,
@@ -694,39 +694,6 @@ async fn a_run_stream_ends_with_the_run_error() {
 async fn slow(n: u32) -> u32 {
     tokio::time::sleep(Duration::from_millis(300)).await;
     n
-}
-
-/// A model whose events are handed on only once the whole message has arrived: what a loop
-/// without eager starts amounts to.
-struct WholeMessage(OfflineModel);
-
-impl Model for WholeMessage {
-    fn name(&self) -> String {
-        self.0.name()
-    }
-
-    fn complete<'a>(&'a self, request: ModelRequest<'a>) -> tool_runtime::ModelFuture<'a> {
-        self.0.complete(request)
-    }
-
-    fn stream<'a>(&'a self, request: ModelRequest<'a>) -> tool_runtime::ModelStream<'a> {
-        let inner = self.0.stream(request);
-        let state = (Some(inner), std::collections::VecDeque::new());
-        Box::pin(futures_util::stream::unfold(
-            state,
-            |(inner, mut ready)| async move {
-                if let Some(mut stream) = inner {
-                    while let Some(event) =
-                        std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await
-                    {
-                        ready.push_back(event);
-                    }
-                }
-                let event = ready.pop_front()?;
-                Some((event, (None, ready)))
-            },
-        ))
-    }
 }
 
 /// How long the first turn of a run of three 300 ms calls, streamed 100 ms apart, takes.
