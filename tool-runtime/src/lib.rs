@@ -47,7 +47,9 @@
 //! - [`Model`]: one request in, one response (or a stream of [`ModelEvent`]s) out.
 //!   [`OpenAi`] (and OpenAI-compatible servers) and [`Anthropic`] are [`HttpModel`]s speaking a
 //!   [`wire`] protocol; [`OfflineModel`] plays the model locally for first runs and tests.
-//! - [`Agent`]: the loop — ask the model, run its calls, send the results, repeat until it answers.
+//! - [`Agent`]: the loop — ask the model, run its calls, send the results, repeat until it answers;
+//!   answers streamed by default, each call started the moment its arguments are complete;
+//!   [`Agent::stream`] for the [`AgentEvent`]s of a run as they happen.
 //! - [`Message`] and friends: the provider-neutral transcript; [`repair_messages`] and each wire's
 //!   `repair` make a saved transcript sendable again.
 //! - [`Error`]: what went wrong talking to a model; [`RunError`]: a run that ended without an
