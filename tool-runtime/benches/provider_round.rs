@@ -8,14 +8,15 @@
 //! for round one running the 3 tools concurrently.
 //!
 //! Printed for both providers, as the best and the median of several batches:
-//! - agent round: a whole `Agent::run` (2 rounds) ÷ 2;
+//! - agent round: a whole `Agent::run` (2 rounds) ÷ 2, the answers whole, then streamed as the
+//!   API streams them (text and arguments in pieces of 4 characters: ~40 events a round);
 //! - `Model::complete` alone for each of the two answers (no tools run);
 //! - the floor: a hand-written keep-alive HTTP/1.1 POST of the same body to the same server.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 use support::{MockServer, Recorded, Reply, anthropic, get_exchange_rate, get_weather, openai};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -42,10 +43,10 @@ impl Wire {
     }
 
     /// The two canned answers: 3 tool calls, then the final text.
-    fn replies(self) -> (Reply, Reply) {
+    fn replies(self) -> (Value, Value) {
         match self {
             Wire::OpenAi => (
-                Reply::json(openai::tool_calls(
+                openai::tool_calls(
                     &[
                         ("call_1", "get_weather", r#"{"city": "Tokyo"}"#),
                         ("call_2", "get_weather", r#"{"city": "London"}"#),
@@ -57,11 +58,11 @@ impl Wire {
                     ],
                     259,
                     78,
-                )),
-                Reply::json(openai::text("Sunny in both; 1 USD = 151.25 JPY.", 377, 85)),
+                ),
+                openai::text("Sunny in both; 1 USD = 151.25 JPY.", 377, 85),
             ),
             Wire::Anthropic => (
-                Reply::json(anthropic::tool_calls(
+                anthropic::tool_calls(
                     Some("Let me check."),
                     &[
                         ("toolu_1", "get_weather", json!({"city": "Tokyo"})),
@@ -74,14 +75,18 @@ impl Wire {
                     ],
                     423,
                     202,
-                )),
-                Reply::json(anthropic::text(
-                    "Sunny in both; 1 USD = 151.25 JPY.",
-                    771,
-                    77,
-                )),
+                ),
+                anthropic::text("Sunny in both; 1 USD = 151.25 JPY.", 771, 77),
             ),
         }
+    }
+
+    /// The answer as the API streams it: text and arguments in pieces of 4 characters.
+    fn stream(self, answer: &Value) -> Reply {
+        Reply::sse(match self {
+            Wire::OpenAi => openai::to_sse(answer, 4),
+            Wire::Anthropic => anthropic::to_sse(answer, 4),
+        })
     }
 
     fn provider(self, server: &MockServer) -> Box<dyn Model> {
@@ -188,11 +193,21 @@ async fn raw_post(stream: &mut TcpStream, buffer: &mut Vec<u8>, path: &str, body
 async fn bench(wire: Wire) {
     let server = MockServer::start().await;
     let (calls, answer) = wire.replies();
+    let (calls_whole, answer_whole) = (Reply::json(calls.clone()), Reply::json(answer.clone()));
     server.fallback(move |request| {
         if has_results(request) {
-            answer.clone()
+            answer_whole.clone()
         } else {
-            calls.clone()
+            calls_whole.clone()
+        }
+    });
+    let streaming = MockServer::start().await;
+    let (calls_streamed, answer_streamed) = (wire.stream(&calls), wire.stream(&answer));
+    streaming.fallback(move |request| {
+        if has_results(request) {
+            answer_streamed.clone()
+        } else {
+            calls_streamed.clone()
         }
     });
     let toolbox: Toolbox = tools![get_weather, get_exchange_rate];
@@ -210,6 +225,23 @@ async fn bench(wire: Wire) {
         async || {
             for _ in 0..RUNS_PER_BATCH {
                 black_box(agent.run(PROMPT).await.expect("run"));
+            }
+        },
+    )
+    .await;
+
+    // The same answers streamed, as server-sent events.
+    let streamed_agent = Agent::new(wire.provider(&streaming), toolbox.clone());
+    for _ in 0..50 {
+        black_box(streamed_agent.run(PROMPT).await.expect("run"));
+    }
+    let streamed_round = measure(
+        &streaming,
+        2 * RUNS_PER_BATCH,
+        2 * RUNS_PER_BATCH,
+        async || {
+            for _ in 0..RUNS_PER_BATCH {
+                black_box(streamed_agent.run(PROMPT).await.expect("run"));
             }
         },
     )
@@ -266,6 +298,7 @@ async fn bench(wire: Wire) {
         );
     };
     line("agent round (avg of 3-call turn + final)", &agent_round);
+    line("agent round, answers streamed (SSE)", &streamed_round);
     line("model.complete -> 3 tool calls", &complete_calls);
     line("model.complete -> final text", &complete_text);
     line("floor: raw keep-alive HTTP/1.1 POST", &floor);
