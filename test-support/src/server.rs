@@ -108,6 +108,8 @@ pub struct StreamReply {
     pub pieces: Vec<(Duration, Vec<u8>)>,
     /// What happens after the last piece.
     pub end: StreamEnd,
+    /// The `content-type` (default `text/event-stream`).
+    pub content_type: &'static str,
 }
 
 /// How a streamed response ends.
@@ -135,7 +137,16 @@ impl Reply {
                 .map(|piece| (Duration::ZERO, piece.into()))
                 .collect(),
             end: StreamEnd::Close,
+            content_type: "text/event-stream",
         })
+    }
+
+    /// Sends a streamed response with this `content-type` (streamed replies only).
+    pub fn content_type(mut self, content_type: &'static str) -> Self {
+        if let Self::Stream(stream) = &mut self {
+            stream.content_type = content_type;
+        }
+        self
     }
 
     /// A `200 text/event-stream` response writing each event of `text` as a piece of its own,
@@ -444,6 +455,7 @@ async fn handle(
 
 /// A streamed response: each piece after its delay, then the end.
 fn stream_response(reply: StreamReply) -> Response {
+    let content_type = HeaderValue::from_static(reply.content_type);
     let pieces = futures_util::stream::unfold(
         (reply.pieces.into_iter(), reply.end),
         |(mut pieces, end)| async move {
@@ -474,10 +486,9 @@ fn stream_response(reply: StreamReply) -> Response {
         },
     );
     let mut response = Response::new(Body::from_stream(pieces));
-    response.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
+    response
+        .headers_mut()
+        .insert(axum::http::header::CONTENT_TYPE, content_type);
     response
 }
 

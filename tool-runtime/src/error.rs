@@ -39,6 +39,8 @@ struct Inner {
     status: Option<u16>,
     body: Option<String>,
     attempts: u32,
+    /// A provider's error that asking again may cure (overloaded), reported in a stream.
+    retryable: bool,
     source: Option<Source>,
 }
 
@@ -87,6 +89,7 @@ impl Error {
                 status: None,
                 body: None,
                 attempts: 1,
+                retryable: false,
                 source: None,
             }),
         }
@@ -290,6 +293,17 @@ impl Error {
         } else {
             self.with_body(String::from_utf8_lossy(body))
         }
+    }
+
+    /// Marks a provider's error as one that asking again may cure.
+    pub(crate) fn retryable(mut self) -> Self {
+        self.inner.retryable = true;
+        self
+    }
+
+    /// Whether asking again may cure it (see [`retryable`](Self::retryable)).
+    pub(crate) fn is_retryable(&self) -> bool {
+        self.inner.retryable
     }
 
     pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {

@@ -397,6 +397,178 @@ async fn llama_cpp_style_streams_are_read() {
     assert_eq!(results[1], ("second".into(), "g None".into()));
 }
 
+#[tokio::test]
+async fn names_and_ids_repeated_in_every_fragment_make_one_call() {
+    // MiniMax repeats the name in every fragment; LM Studio sends a fresh id with each.
+    let (message, _) = first_turn(vec![
+        call_fragment(Some(0), Some("c1"), Some("f"), ""),
+        call_fragment(Some(0), None, Some("f"), "{\"x\""),
+        call_fragment(Some(0), None, Some("f"), ": 1}"),
+        call_fragment(Some(1), Some("g-1"), Some("g"), "{"),
+        call_fragment(Some(1), Some("g-2"), None, "\"x\": "),
+        call_fragment(Some(1), Some("g-3"), None, "2}"),
+        finish_chunk("tool_calls"),
+    ])
+    .await;
+    assert_eq!(
+        calls_of(&message),
+        [
+            ("c1".into(), "f".into(), r#"{"x":1}"#.into()),
+            ("g-1".into(), "g".into(), r#"{"x":2}"#.into()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_content_is_the_text_and_a_refusal_stands_in_only_for_none() {
+    let (message, _) = first_turn(vec![
+        chunk(json!({"content": "Sure", "refusal": "No"})),
+        chunk(json!({"refusal": "Never"})),
+        call_fragment(Some(0), Some("c1"), Some("f"), "{}"),
+        finish_chunk("tool_calls"),
+    ])
+    .await;
+    assert_eq!(message.text.as_deref(), Some("Sure"));
+}
+
+#[tokio::test]
+async fn a_stream_without_choices_is_a_damaged_response() {
+    let server = MockServer::start().await;
+    let mut usage = json!({"id": "c", "object": "chat.completion.chunk", "choices": []});
+    usage["usage"] = json!({"prompt_tokens": 1, "completion_tokens": 0});
+    server.push(Reply::sse(openai::to_sse_chunks(&[usage])));
+    let error = model_error(
+        Api::OpenAi
+            .agent(&server, weather_tools())
+            .run("hi")
+            .await
+            .unwrap_err(),
+    );
+    assert!(error.is_decode());
+    assert_eq!(error.message(), "the response has no choices");
+}
+
+#[tokio::test]
+async fn a_stream_cut_after_its_finish_stands() {
+    // No `[DONE]`: the connection breaks after the usage chunk.
+    let server = MockServer::start().await;
+    let text = openai::to_sse(&openai::text("All said.", 1, 2), 3);
+    let events = support::sse_events(&text);
+    server.push(Reply::sse_pieces(events[..events.len() - 1].to_vec()).ending(StreamEnd::Cut));
+    let output = Api::OpenAi
+        .agent(&server, weather_tools())
+        .run("hi")
+        .await
+        .unwrap();
+    assert_eq!(output.text, "All said.");
+    assert_eq!(output.usage.output_tokens, 2);
+    assert_eq!(server.request_count(), 1);
+}
+
+/// A stream that stalls, or reports an overload, before its first event is asked for again;
+/// the same after an event was used is not.
+async fn overloads_and_stalls_before_the_first_event_are_retried(api: Api) {
+    let overloaded = match api {
+        Api::OpenAi => "data: {\"error\": {\"message\": \"busy\", \"type\": \"server_error\"}}\n\n",
+        Api::Anthropic => {
+            "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \
+                           \"overloaded_error\", \"message\": \"Overloaded\"}}\n\n"
+        }
+    };
+    let answer = api.sse(&api.text("fine", 1, 1), 3);
+    let server = MockServer::start().await;
+    server.push(Reply::sse(overloaded));
+    server.push(Reply::sse_pieces(Vec::<Vec<u8>>::new()).ending(StreamEnd::Stall));
+    server.push(Reply::sse(answer.clone()));
+    let model = api.provider_with_timeout(
+        api.url(&server),
+        fast_retries(2),
+        Duration::from_millis(200),
+    );
+    let output = Agent::new(model, weather_tools()).run("hi").await.unwrap();
+    assert_eq!(output.text, "fine");
+    assert_eq!(server.request_count(), 3);
+
+    // After the first event: final.
+    let server = MockServer::start().await;
+    let events = support::sse_events(&answer);
+    let first_text = events
+        .iter()
+        .position(|event| event.contains("\"fin\""))
+        .unwrap();
+    let mut pieces = events[..=first_text].to_vec();
+    pieces.push(overloaded.to_owned());
+    server.push(Reply::sse_pieces(pieces));
+    let error = api
+        .agent(&server, weather_tools())
+        .run("hi")
+        .await
+        .unwrap_err();
+    assert!(model_error(error).is_status());
+    assert_eq!(server.request_count(), 1);
+}
+
+both!(overloads_and_stalls_before_the_first_event_are_retried);
+
+#[tokio::test]
+async fn a_whole_body_that_stalls_ends_in_a_timeout() {
+    // A server that answers a streamed request with JSON, and stops half way.
+    let server = MockServer::start().await;
+    let body = openai::text("never finished", 1, 1).to_string();
+    for _ in 0..2 {
+        server.push(
+            Reply::sse_pieces([body[..20].to_owned()])
+                .content_type("application/json")
+                .ending(StreamEnd::Stall),
+        );
+    }
+    let model = Api::OpenAi.provider_with_timeout(
+        server.openai_url(),
+        fast_retries(1),
+        Duration::from_millis(200),
+    );
+    let error = model_error(
+        Agent::new(model, weather_tools())
+            .run("hi")
+            .await
+            .unwrap_err(),
+    );
+    assert!(error.is_timeout(), "{error}");
+    assert_eq!(error.message(), "no response body within 200ms");
+    assert_eq!(server.request_count(), 2);
+}
+
+#[tokio::test]
+async fn a_server_refusing_stream_options_is_asked_again_without_them() {
+    let server = MockServer::start().await;
+    let refusal = json!({"object": "error", "message": "[{'type': 'extra_forbidden', 'loc': \
+        ('body', 'stream_options'), 'msg': 'Extra inputs are not permitted'}]", "type": "invalid_request_error"});
+    server.push(Reply::status_json(422, refusal));
+    server.push(Reply::sse(openai::to_sse(
+        &Api::OpenAi.calls(&[("c1", "get_weather", json!({"city": "Oslo"}))], 1, 1),
+        5,
+    )));
+    server.push(Reply::sse(openai::to_sse(&openai::text("Sunny.", 1, 1), 5)));
+    let agent = Api::OpenAi.agent(&server, weather_tools());
+    let output = agent.run("Oslo?").await.unwrap();
+    assert_eq!(output.text, "Sunny.");
+    let bodies: Vec<Value> = server.requests().into_iter().map(|r| r.body).collect();
+    assert_eq!(bodies.len(), 3);
+    assert!(bodies[0].get("stream_options").is_some());
+    // Without them from then on, the next turn included.
+    assert!(bodies[1].get("stream_options").is_none());
+    assert!(bodies[2].get("stream_options").is_none());
+    assert_eq!(bodies[2]["stream"], true);
+
+    let server = MockServer::start().await;
+    server.push(Reply::sse(openai::to_sse(&openai::text("Hi.", 1, 1), 5)));
+    let model = OpenAi::new("k")
+        .base_url(server.openai_url())
+        .stream_usage(false);
+    Agent::new(model, weather_tools()).run("hi").await.unwrap();
+    assert!(server.requests()[0].body.get("stream_options").is_none());
+}
+
 /// The seed's stream with this framing gives the seed's transcript.
 async fn framing(api: Api) {
     let (whole, _) = seed_run(api, false, |body| Reply::json(body.clone())).await;

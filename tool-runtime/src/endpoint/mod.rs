@@ -5,6 +5,8 @@ mod anthropic;
 mod openai;
 mod stream;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -47,6 +49,9 @@ pub struct HttpModel<W: Wire> {
     base_url: String,
     api_key: Option<ApiKey>,
     options: Options,
+    /// Whether the server refused a streamed request's optional parts: sent without them
+    /// since (shared by clones).
+    lean_streams: Arc<AtomicBool>,
 }
 
 impl<W: Wire> HttpModel<W> {
@@ -61,6 +66,7 @@ impl<W: Wire> HttpModel<W> {
                 max_tokens: None,
                 temperature: None,
             },
+            lean_streams: Arc::default(),
         }
     }
 
@@ -170,21 +176,64 @@ impl<W: Wire> HttpModel<W> {
     }
 
     fn write(&self, request: &ModelRequest<'_>, stream: bool) -> Result<Vec<u8>> {
+        self.write_with(&self.wire, request, stream)
+    }
+
+    fn write_with(&self, wire: &W, request: &ModelRequest<'_>, stream: bool) -> Result<Vec<u8>> {
         let mut body = Vec::with_capacity(1024);
-        self.wire
-            .write_request(request, &self.options, stream, &mut body)
+        wire.write_request(request, &self.options, stream, &mut body)
             .map_err(|error| Error::unwritable_request(W::PROVIDER, error))?;
         Ok(body)
     }
 
     /// The POST for `request`.
     fn post(&self, request: &ModelRequest<'_>, stream: bool) -> Result<Post> {
+        self.post_with(&self.wire, request, stream)
+    }
+
+    fn post_with(&self, wire: &W, request: &ModelRequest<'_>, stream: bool) -> Result<Post> {
         Ok(Post {
             provider: W::PROVIDER,
             url: self.url(),
-            headers: self.wire.headers(self.api_key.as_ref())?,
-            body: Bytes::from(self.write(request, stream)?),
+            headers: wire.headers(self.api_key.as_ref())?,
+            body: Bytes::from(self.write_with(wire, request, stream)?),
         })
+    }
+
+    /// The POST for a streamed `request`: without the optional parts once the server refused
+    /// them.
+    fn stream_post(&self, request: &ModelRequest<'_>) -> Result<Post> {
+        match self.lean_wire() {
+            Some(lean) if self.lean_streams.load(Ordering::Relaxed) => {
+                self.post_with(&lean, request, true)
+            }
+            _ => self.post(request, true),
+        }
+    }
+
+    /// The wire without the optional parts of streamed requests, if it sends some.
+    fn lean_wire(&self) -> Option<W> {
+        self.wire.without_stream_extras()
+    }
+
+    /// Whether `error` is the server refusing a streamed request's optional parts; if so, they
+    /// are left out from now on.
+    fn refused_extras(&self, error: &Error) -> bool {
+        let refused = matches!(error.status(), Some(400 | 422))
+            && self.lean_wire().is_some()
+            && !self.lean_streams.load(Ordering::Relaxed)
+            && [Some(error.message()), error.raw_body()]
+                .into_iter()
+                .flatten()
+                .any(|text| text.contains("stream_options"));
+        if refused {
+            tracing::warn!(
+                provider = W::PROVIDER,
+                "the server refuses `stream_options`; streaming without it"
+            );
+            self.lean_streams.store(true, Ordering::Relaxed);
+        }
+        refused
     }
 
     fn url(&self) -> String {
@@ -213,7 +262,7 @@ impl<W: Wire> Model for HttpModel<W> {
     /// arrives, and when the stream breaks before its first event; never after an event was
     /// handed on, since tools may have started.
     fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
-        stream::events(self, self.post(&request, true))
+        stream::events(self, request)
     }
 }
 

@@ -59,6 +59,16 @@ impl HttpModel<OpenAiChat> {
             .model(model)
     }
 
+    /// Whether streamed requests ask for the usage in a last chunk (`stream_options:
+    /// {"include_usage": true}`; default: yes). Without it, streamed answers count no tokens.
+    /// A server that refuses the field (400 or 422 naming `stream_options`: Mistral, Azure AI
+    /// Foundry, some gateways) is asked again without it, and no more for this model.
+    #[must_use]
+    pub fn stream_usage(mut self, include: bool) -> Self {
+        self.wire.stream_usage = include;
+        self
+    }
+
     /// Whether tools are sent in the strict flavour when their schema allows (default: yes).
     #[must_use]
     pub fn strict(mut self, strict: bool) -> Self {

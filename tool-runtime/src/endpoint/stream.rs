@@ -6,27 +6,26 @@ use std::collections::VecDeque;
 use super::HttpModel;
 use crate::error::{Error, Result};
 use crate::http::{EventStream, Opened, Post};
-use crate::model::{ModelEvent, ModelStream};
+use crate::model::{ModelEvent, ModelRequest, ModelStream};
 use crate::wire::Wire;
 use crate::wire::sealed::StreamDecoder;
 
-/// The events of the answer to `post` (or its error, as the stream's only item).
-pub(super) fn events<W: Wire>(model: &HttpModel<W>, post: Result<Post>) -> ModelStream<'_> {
-    let state = match post {
-        Ok(post) => State {
-            model,
-            post: Some(post),
-            attempt: 0,
-            forwarded: false,
-            phase: Phase::Start,
-        },
-        Err(error) => State {
-            model,
-            post: None,
-            attempt: 0,
-            forwarded: false,
-            phase: Phase::Failed(Some(error)),
-        },
+/// The events of the answer to `request` (or its error, as the stream's only item).
+pub(super) fn events<'a, W: Wire>(
+    model: &'a HttpModel<W>,
+    request: ModelRequest<'a>,
+) -> ModelStream<'a> {
+    let (post, phase) = match model.stream_post(&request) {
+        Ok(post) => (Some(post), Phase::Start),
+        Err(error) => (None, Phase::Failed(Some(error))),
+    };
+    let state = State {
+        model,
+        request,
+        post,
+        attempt: 0,
+        forwarded: false,
+        phase,
     };
     Box::pin(futures_util::stream::unfold(
         state,
@@ -39,6 +38,7 @@ pub(super) fn events<W: Wire>(model: &HttpModel<W>, post: Result<Post>) -> Model
 
 struct State<'a, W: Wire> {
     model: &'a HttpModel<W>,
+    request: ModelRequest<'a>,
     post: Option<Post>,
     /// Requests sent so far.
     attempt: u32,
@@ -85,6 +85,15 @@ impl<W: Wire> State<'_, W> {
                             ),
                             Err(error) => Phase::Failed(Some(error.with_status(status))),
                         },
+                        Err(error) if self.model.refused_extras(&error) => {
+                            match self.model.stream_post(&self.request) {
+                                Ok(post) => {
+                                    self.post = Some(post);
+                                    Phase::Start
+                                }
+                                Err(error) => Phase::Failed(Some(error)),
+                            }
+                        }
                         Err(error) => Phase::Failed(Some(error)),
                     };
                 }
@@ -101,32 +110,39 @@ impl<W: Wire> State<'_, W> {
                     if *complete {
                         return None;
                     }
+                    // Nothing of the answer was used yet: asking again is safe.
+                    let may_retry =
+                        !self.forwarded && self.attempt <= self.model.http.retry.max_retries;
                     let read = match events.next().await {
                         Ok(Some(event)) => decoder.event(event, ready).map(|done| *complete = done),
                         Ok(None) => decoder.end(ready).map(|()| *complete = true),
-                        Err(broken) => {
-                            let retry = &self.model.http.retry;
-                            if broken.retryable
-                                && !self.forwarded
-                                && self.attempt <= retry.max_retries
-                            {
-                                let wait = retry.wait(self.attempt - 1, None);
-                                tracing::warn!(
-                                    provider = W::PROVIDER,
-                                    attempt = self.attempt,
-                                    ?wait,
-                                    error = %broken.error,
-                                    "stream broke off before its first event; retrying"
-                                );
-                                tokio::time::sleep(wait).await;
-                                self.phase = Phase::Start;
-                                continue;
-                            }
-                            Err(broken.error)
+                        Err(broken) if broken.retryable && may_retry => {
+                            Err(broken.error.retryable())
                         }
+                        // Cut off or stalled once the response was whole all the same (a server
+                        // that never sends `[DONE]`): what arrived stands.
+                        Err(broken) => decoder
+                            .end(ready)
+                            .map(|()| *complete = true)
+                            .map_err(|_| broken.error),
                     };
-                    if let Err(error) = read {
-                        self.phase = Phase::Failed(Some(error.with_attempts(self.attempt)));
+                    match read {
+                        Ok(()) => {}
+                        Err(error) if error.is_retryable() && may_retry => {
+                            let wait = self.model.http.retry.wait(self.attempt - 1, None);
+                            tracing::warn!(
+                                provider = W::PROVIDER,
+                                attempt = self.attempt,
+                                ?wait,
+                                %error,
+                                "stream failed before its first event; retrying"
+                            );
+                            tokio::time::sleep(wait).await;
+                            self.phase = Phase::Start;
+                        }
+                        Err(error) => {
+                            self.phase = Phase::Failed(Some(error.with_attempts(self.attempt)));
+                        }
                     }
                 }
             }

@@ -23,7 +23,7 @@ pub(crate) struct EventStream {
 #[derive(Debug)]
 pub(crate) struct Broken {
     pub(crate) error: Error,
-    /// The connection broke: asking again is worth it if nothing was used yet.
+    /// The connection broke, or stalled: asking again is worth it if nothing was used yet.
     pub(crate) retryable: bool,
 }
 
@@ -63,11 +63,12 @@ impl EventStream {
                         retryable: true,
                     });
                 }
+                // Worth asking again if nothing was used yet (a server queueing the request).
                 Err(_) => {
                     return Err(Broken {
                         error: Error::timed_out(self.provider, "stream event", self.wait)
                             .with_status(self.status),
-                        retryable: false,
+                        retryable: true,
                     });
                 }
             };

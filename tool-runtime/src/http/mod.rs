@@ -69,6 +69,8 @@ enum Unread {
     Cut(reqwest::Error, Vec<u8>),
     /// It is larger than the limit; this much was read.
     TooLarge(Vec<u8>),
+    /// Nothing more came within the time limit; this much had.
+    Stalled(Vec<u8>),
 }
 
 impl HttpClient {
@@ -94,7 +96,7 @@ impl HttpClient {
         let mut attempt = 0;
         loop {
             let response = self.send(post, &mut attempt, false).await?;
-            if let Whole::Body(status, body) = self.whole(post, response, attempt).await? {
+            if let Whole::Body(status, body) = self.whole(post, response, attempt, false).await? {
                 return Ok((status, body));
             }
         }
@@ -125,23 +127,45 @@ impl HttpClient {
                     self.max_response_bytes,
                 ))));
             }
-            if let Whole::Body(status, body) = self.whole(post, response, *attempt).await? {
+            if let Whole::Body(status, body) = self.whole(post, response, *attempt, true).await? {
                 return Ok(Opened::Whole(status, body));
             }
         }
     }
 
     /// Reads a whole body: a success's, or an error status's (then an [`Error`] with the
-    /// provider's message). A body cut off is asked for again while retries are left.
+    /// provider's message). A body cut off is asked for again while retries are left. For a
+    /// `stream` request (which has no time limit of its own), each wait for more of the body is
+    /// limited.
     async fn whole(
         &self,
         post: &Post,
         response: reqwest::Response,
         attempt: u32,
+        stream: bool,
     ) -> Result<Whole, Error> {
         let status = response.status();
-        let body = match self.read(response).await {
+        let body = match self.read(response, stream).await {
             Ok(body) => body,
+            Err(Unread::Stalled(partial)) => {
+                if attempt <= self.retry.max_retries {
+                    let wait = self.retry.wait(attempt - 1, None);
+                    tracing::warn!(
+                        provider = post.provider,
+                        attempt,
+                        ?wait,
+                        "response body stalled; retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                    return Ok(Whole::Retry);
+                }
+                return Err(
+                    Error::timed_out(post.provider, "response body", self.timeout)
+                        .with_status(status.as_u16())
+                        .with_body(String::from_utf8_lossy(&partial).into_owned())
+                        .with_attempts(attempt),
+                );
+            }
             Err(Unread::Cut(error, partial)) => {
                 if attempt <= self.retry.max_retries {
                     let wait = self.retry.wait(attempt - 1, None);
@@ -238,7 +262,7 @@ impl HttpClient {
                         "retrying"
                     );
                     // Read the body so the connection goes back to the pool.
-                    let _ = self.read(response).await;
+                    let _ = self.read(response, stream).await;
                     tokio::time::sleep(wait).await;
                 }
                 Err(error)
@@ -256,13 +280,21 @@ impl HttpClient {
         }
     }
 
-    /// The whole body, up to the size limit.
-    async fn read(&self, mut response: reqwest::Response) -> Result<Vec<u8>, Unread> {
+    /// The whole body, up to the size limit; each wait for more of it limited when `idle`.
+    async fn read(&self, mut response: reqwest::Response, idle: bool) -> Result<Vec<u8>, Unread> {
         let limit = self.max_response_bytes;
         let announced = response.content_length().unwrap_or(0);
         let mut body = Vec::with_capacity(announced.min(limit as u64) as usize);
         loop {
-            match response.chunk().await {
+            let chunk = if idle {
+                match tokio::time::timeout(self.timeout, response.chunk()).await {
+                    Ok(chunk) => chunk,
+                    Err(_) => return Err(Unread::Stalled(body)),
+                }
+            } else {
+                response.chunk().await
+            };
+            match chunk {
                 Ok(Some(chunk)) if body.len() + chunk.len() > limit => {
                     let room = limit - body.len();
                     body.extend_from_slice(&chunk[..room]);

@@ -73,6 +73,15 @@ pub(crate) mod sealed {
 
         /// A reader for one streamed response.
         fn decoder(&self) -> Self::Decoder;
+
+        /// This protocol without the optional parts of a streamed request that some servers
+        /// refuse (`None` when it sends none).
+        fn without_stream_extras(&self) -> Option<Self>
+        where
+            Self: Sized,
+        {
+            None
+        }
     }
 
     /// Reads a streamed response, one server-sent event at a time, into [`ModelEvent`]s that

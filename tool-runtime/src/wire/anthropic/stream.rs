@@ -77,7 +77,12 @@ impl StreamDecoder for MessagesStream {
             }
             "error" => {
                 let message = data["error"]["message"].as_str().map(str::to_owned);
-                return Err(Error::stream_error(PROVIDER, message, &event.data));
+                let error = Error::stream_error(PROVIDER, message, &event.data);
+                // The streamed forms of 529 and 500: sent again while nothing was used.
+                return Err(match data["error"]["type"].as_str() {
+                    Some("overloaded_error" | "api_error") => error.retryable(),
+                    _ => error,
+                });
             }
             // `ping`, and events newer than this library.
             _ => {}

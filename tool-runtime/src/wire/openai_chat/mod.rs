@@ -23,6 +23,8 @@ pub struct OpenAiChat {
     pub(crate) strict: bool,
     /// `max_tokens` rather than `max_completion_tokens`, for servers that predate the latter.
     pub(crate) legacy_max_tokens: bool,
+    /// `stream_options.include_usage` in streamed requests (some compatible servers refuse it).
+    pub(crate) stream_usage: bool,
 }
 
 impl Default for OpenAiChat {
@@ -30,6 +32,7 @@ impl Default for OpenAiChat {
         Self {
             strict: true,
             legacy_max_tokens: false,
+            stream_usage: true,
         }
     }
 }
@@ -64,5 +67,12 @@ impl Protocol for OpenAiChat {
 
     fn decoder(&self) -> stream::ChatStream {
         stream::ChatStream::default()
+    }
+
+    fn without_stream_extras(&self) -> Option<Self> {
+        self.stream_usage.then(|| Self {
+            stream_usage: false,
+            ..self.clone()
+        })
     }
 }

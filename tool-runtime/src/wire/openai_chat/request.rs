@@ -76,7 +76,7 @@ pub(super) fn write(
         temperature: options.temperature,
         stream: stream.then_some(true),
         // Usage comes in a last chunk of its own only when asked for.
-        stream_options: stream.then_some(StreamOptions {
+        stream_options: (stream && wire.stream_usage).then_some(StreamOptions {
             include_usage: true,
         }),
     };

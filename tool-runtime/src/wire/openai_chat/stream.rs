@@ -122,7 +122,10 @@ pub struct ChatStream {
     emitted: usize,
     finish_reason: Option<String>,
     usage: Option<Usage>,
+    /// Whether a first choice was seen at all.
+    choice_seen: bool,
     text_seen: bool,
+    content_seen: bool,
 }
 
 impl StreamDecoder for ChatStream {
@@ -138,25 +141,35 @@ impl StreamDecoder for ChatStream {
         let chunk: Chunk = serde_json::from_str(data)
             .map_err(|error| Error::unreadable(PROVIDER, error).with_body(data))?;
         if let Some(error) = chunk.error {
-            return Err(Error::stream_error(
-                PROVIDER,
-                provider_message(&error),
-                data,
-            ));
+            let retryable = error["type"] == "server_error";
+            let error = Error::stream_error(PROVIDER, provider_message(&error), data);
+            // A server error before anything was used is sent again, as a 500 is.
+            return Err(if retryable { error.retryable() } else { error });
         }
         if let Some(wire) = chunk.usage {
             self.usage = Some(usage(wire));
         }
         // Only the first choice is read, as when the response comes whole.
         for choice in chunk.choices.into_iter().filter(|choice| choice.index == 0) {
+            self.choice_seen = true;
             let delta = choice.delta.unwrap_or_default();
-            for text in [delta.content, delta.refusal].into_iter().flatten() {
-                // An empty first piece still counts: the message has a text (`""`), as when it
-                // comes whole with `"content": ""`.
-                if !text.is_empty() || !self.text_seen {
-                    self.text_seen = true;
-                    out.push_back(ModelEvent::TextDelta(text));
+            // The text is the content, or the refusal when there is no content (as when the
+            // response comes whole).
+            let text = match (delta.content, delta.refusal) {
+                (Some(content), _) => {
+                    self.content_seen = true;
+                    Some(content)
                 }
+                (None, Some(refusal)) if !self.content_seen => Some(refusal),
+                _ => None,
+            };
+            // An empty first piece still counts: the message has a text (`""`), as when it
+            // comes whole with `"content": ""`.
+            if let Some(text) = text
+                && (!text.is_empty() || !self.text_seen)
+            {
+                self.text_seen = true;
+                out.push_back(ModelEvent::TextDelta(text));
             }
             for call in delta.tool_calls.unwrap_or_default() {
                 self.fragment(call, out);
@@ -199,12 +212,17 @@ impl ChatStream {
                 .rposition(|call| call.wire_index == Some(index)),
             None => self.calls.len().checked_sub(1),
         };
+        // A call whose arguments are not whole yet cannot have ended: some servers send a fresh
+        // id with every fragment (LM Studio), or the name again in every one (MiniMax).
         let continues = candidate.filter(|&position| {
             let call = &self.calls[position];
             let other_id =
-                matches!((&id, &call.id), (Some(new), Some(old)) if !old.is_empty() && new != old);
-            let name_again =
-                name.is_some() && id.is_none() && !call.name.is_empty() && call.has_arguments();
+                matches!((&id, &call.id), (Some(new), Some(old)) if !old.is_empty() && new != old)
+                    && (name.is_some() || call.is_whole());
+            let name_again = id.is_none()
+                && name.as_ref().is_some_and(|name| {
+                    !call.name.is_empty() && (call.is_whole() || *name != call.name)
+                });
             !other_id && !name_again
         });
         let position = match continues {
@@ -271,6 +289,9 @@ impl ChatStream {
 
     /// The message is complete: every call left, then the end.
     fn finish(&mut self, out: &mut VecDeque<ModelEvent>) -> Result<(), Error> {
+        if !self.choice_seen {
+            return Err(Error::damaged(PROVIDER, Damage::NoChoices));
+        }
         while self.emitted < self.calls.len() {
             self.emit_next(out);
         }
