@@ -53,6 +53,17 @@ enum Kind {
     Decode,
 }
 
+impl Kind {
+    /// What a failure while reading a response body is: its time ran out, or it broke off.
+    fn of_body_error(source: &reqwest::Error) -> Self {
+        if source.is_timeout() {
+            Self::Timeout
+        } else {
+            Self::Decode
+        }
+    }
+}
+
 /// Ways a response can be damaged beyond what lenient parsing forgives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Damage {
@@ -160,13 +171,8 @@ impl Error {
         partial: String,
         source: reqwest::Error,
     ) -> Self {
-        let kind = if source.is_timeout() {
-            Kind::Timeout
-        } else {
-            Kind::Decode
-        };
         Self::new(
-            kind,
+            Kind::of_body_error(&source),
             provider,
             "the response body could not be read".to_owned(),
         )
@@ -227,13 +233,8 @@ impl Error {
 
     /// A stream of events broke off while it was being read.
     pub(crate) fn stream_cut(provider: &'static str, status: u16, source: reqwest::Error) -> Self {
-        let kind = if source.is_timeout() {
-            Kind::Timeout
-        } else {
-            Kind::Decode
-        };
         Self::new(
-            kind,
+            Kind::of_body_error(&source),
             provider,
             format!("the stream broke off: {}", error_chain(&source)),
         )

@@ -527,12 +527,7 @@ async fn a_whole_body_that_stalls_ends_in_a_timeout() {
         fast_retries(1),
         Duration::from_millis(200),
     );
-    let error = model_error(
-        Agent::new(model, weather_tools())
-            .run("hi")
-            .await
-            .unwrap_err(),
-    );
+    let error = run_error(model).await;
     assert!(error.is_timeout(), "{error}");
     assert_eq!(error.message(), "no response body within 200ms");
     assert_eq!(server.request_count(), 2);
@@ -615,6 +610,16 @@ async fn framing(api: Api) {
 }
 
 both!(framing);
+
+/// The model's error that ends a run of `model` on "hi".
+async fn run_error(model: impl Model + 'static) -> tool_runtime::Error {
+    model_error(
+        Agent::new(model, weather_tools())
+            .run("hi")
+            .await
+            .unwrap_err(),
+    )
+}
 
 /// The seed's first stream, cut off part way: a run error, the request not sent again (a
 /// call had started), and the transcript holds the calls that started, each answered.
@@ -724,12 +729,7 @@ async fn malformed_oversized_and_stalled_streams(api: Api) {
                 .max_response_bytes(1024),
         ),
     };
-    let error = model_error(
-        Agent::new(model, weather_tools())
-            .run("hi")
-            .await
-            .unwrap_err(),
-    );
+    let error = run_error(model).await;
     assert!(error.is_decode(), "{error}");
     assert!(
         error
@@ -745,12 +745,7 @@ async fn malformed_oversized_and_stalled_streams(api: Api) {
         fast_retries(2),
         Duration::from_millis(200),
     );
-    let error = model_error(
-        Agent::new(model, weather_tools())
-            .run("hi")
-            .await
-            .unwrap_err(),
-    );
+    let error = run_error(model).await;
     assert!(error.is_timeout(), "{error}");
     assert!(
         error.message().contains("no stream event within 200ms"),
