@@ -213,20 +213,24 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
         Target::Free => fn_ident,
         Target::Method { tool, .. } => *tool,
     };
-    let definition = quote! {
-        static DEFINITION: ::std::sync::OnceLock<#krate::ToolDefinition> =
-            ::std::sync::OnceLock::new();
-        DEFINITION.get_or_init(|| {
-            let mut __builder = __tr::SchemaBuilder::new();
-            #( #schema_params )*
-            #krate::ToolDefinition::new(#name, #description, __builder.finish(__tr::required_fields::<__Args>()))
-                #timeout
-                #sequential
-                #( #run_data_needs )*
-        })
+    let definition_fn = quote! {
+        /// The tool's definition, made once.
+        fn __definition() -> &'static #krate::ToolDefinition {
+            static DEFINITION: ::std::sync::OnceLock<#krate::ToolDefinition> =
+                ::std::sync::OnceLock::new();
+            DEFINITION.get_or_init(|| {
+                let mut __builder = __tr::SchemaBuilder::new();
+                #( #schema_params )*
+                #krate::ToolDefinition::new(#name, #description, __builder.finish(__tr::required_fields::<__Args>()))
+                    #timeout
+                    #sequential
+                    #( #run_data_needs )*
+            })
+        }
     };
+    let definition = quote!(__definition());
     let body = quote! {
-        let ( #( #fields, )* ) = match __tr::decode::<__Args>(#name, arguments) {
+        let ( #( #fields, )* ) = match __tr::decode::<__Args>(__definition(), arguments) {
             ::core::result::Result::Ok(decoded) => decoded,
             ::core::result::Result::Err(error) => return __tr::fail(error),
         };
@@ -274,6 +278,8 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
 
     quote! {
             use #krate::__private as __tr;
+
+            #definition_fn
 
             struct __Args {
                 #( #fields: __tr::Captured<#slot_types>, )*

@@ -9,7 +9,7 @@
 //! - dispatch overhead: one small call decoded, run and turned into the text the model reads,
 //!   through the toolbox, against `serde_json::from_str::<Args>` plus a direct call plus
 //!   `serde_json::to_string` of its result; and the same with extractor parameters (`State`,
-//!   `CallContext`).
+//!   `CallContext`), and with bounds the schema states (validated against it first).
 
 use std::hint::black_box;
 use std::task::{Context, Poll, Waker};
@@ -33,6 +33,17 @@ async fn noop() {}
 #[tool]
 async fn add(a: i64, b: i64) -> i64 {
     a + b
+}
+
+/// A number within bounds only the schema states: validated before the tool runs.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(transparent)]
+struct Bounded(#[schemars(range(min = -1_000_000, max = 1_000_000))] i64);
+
+/// Add two numbers within bounds.
+#[tool]
+async fn add_bounded(a: Bounded, b: Bounded) -> i64 {
+    a.0 + b.0
 }
 
 /// Add two numbers, then the toolbox's offset; the call id is read.
@@ -170,6 +181,16 @@ fn report_ratios() {
             &context,
         ));
     });
+    let bounded = tools![add_bounded];
+    let bounded_context = CallContext::new("call_1").with_tool("add_bounded");
+    let checked = best_per_run(7, 200_000, || {
+        black_box(dispatch_through_toolbox(
+            &bounded,
+            "add_bounded",
+            black_box(&args),
+            &bounded_context,
+        ));
+    });
     let with_state = tools![state = 0_i64; add_with_state];
     let with_state_context = CallContext::new("call_1").with_tool("add_with_state");
     let extracting = best_per_run(7, 200_000, || {
@@ -193,6 +214,10 @@ fn report_ratios() {
     println!(
         "  with `State<i64>` and `CallContext` parameters  {extracting:.1?}: ratio {:.2}",
         extracting.as_secs_f64() / by_hand.as_secs_f64()
+    );
+    println!(
+        "  with bounds in the schema (validated)           {checked:.1?}: ratio {:.2}",
+        checked.as_secs_f64() / by_hand.as_secs_f64()
     );
     println!();
 }

@@ -16,8 +16,8 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::tool::Arguments;
-use crate::tool::{FieldIssue, InvalidArguments};
+use crate::schema::check::{Checks, ViolationKind};
+use crate::tool::{Arguments, FieldIssue, InvalidArguments, ToolDefinition};
 
 /// Implemented by the hidden argument struct `#[tool]` generates. Not public API.
 pub trait ArgsStruct: Sized {
@@ -270,8 +270,16 @@ pub fn doubt<E: de::Error>() -> E {
     E::custom("the arguments need the thorough pass")
 }
 
-/// Decodes `args` for `tool` through its generated argument struct `A`.
-pub fn decode<A: ArgsStruct>(tool: &str, args: &Arguments) -> Result<A::Output, InvalidArguments> {
+/// Decodes `args` for the tool `definition` describes, through its generated argument struct
+/// `A`: checked against what its schema promises beyond types first, when it promises anything.
+pub fn decode<A: ArgsStruct>(
+    definition: &ToolDefinition,
+    args: &Arguments,
+) -> Result<A::Output, InvalidArguments> {
+    let tool = definition.name();
+    if let Some(checks) = definition.checks() {
+        return decode_checked::<A>(tool, checks, args);
+    }
     let text = match args {
         Arguments::Json(value) => {
             // Built by a program, not parsed from text: nothing has bounded its depth yet.
@@ -301,6 +309,65 @@ pub fn decode<A: ArgsStruct>(tool: &str, args: &Arguments) -> Result<A::Output, 
         Ok(value) => decode_value::<A>(tool, &value),
         Err(error) => Err(InvalidArguments::syntax(tool, &error, text)),
     }
+}
+
+/// Validates the arguments against the whole schema, reporting every violation at once; then
+/// decodes them.
+fn decode_checked<A: ArgsStruct>(
+    tool: &str,
+    checks: &Checks,
+    args: &Arguments,
+) -> Result<A::Output, InvalidArguments> {
+    let parsed;
+    let value = match args {
+        Arguments::Json(value) => {
+            if crate::json::nested_deeper_than(value, MAX_DEPTH) {
+                return Err(InvalidArguments::too_deep(tool, MAX_DEPTH));
+            }
+            value
+        }
+        Arguments::Text(text) => {
+            let text = if text.trim().is_empty() {
+                "{}"
+            } else {
+                text.as_str()
+            };
+            parsed = serde_json::from_str::<Value>(text)
+                .map_err(|error| InvalidArguments::syntax(tool, &error, text))?;
+            &parsed
+        }
+    };
+    if !value.is_object() {
+        return Err(InvalidArguments::not_an_object(tool, value));
+    }
+    let violations = checks.violations(value);
+    if !violations.is_empty() {
+        let mut issues = Issues::default();
+        let mut unknown = Vec::new();
+        for violation in violations {
+            match violation.kind {
+                // Said as serde's pass says them.
+                ViolationKind::Missing => issues
+                    .missing
+                    .push(FieldIssue::new(violation.path, "missing required field")),
+                ViolationKind::Unknown if !violation.path.contains(['.', '[']) => {
+                    unknown.push(violation.path);
+                }
+                ViolationKind::Unknown => issues
+                    .unknown
+                    .push(FieldIssue::new(violation.path, "unknown field")),
+                ViolationKind::Other(message) => issues
+                    .invalid
+                    .push(FieldIssue::new(violation.path, message)),
+            }
+        }
+        issues.unknown(unknown, A::FIELDS);
+        return Err(InvalidArguments::fields(tool, issues.into_vec()));
+    }
+    if let Ok(output) = A::fast(value) {
+        return Ok(output);
+    }
+    decode_value::<A>(tool, value)
 }
 
 fn decode_value<A: ArgsStruct>(tool: &str, value: &Value) -> Result<A::Output, InvalidArguments> {

@@ -325,3 +325,87 @@ async fn long_quoted_values_are_clipped_in_the_error() {
         lines[2]
     );
 }
+
+/// One leg of a trip: its bounds live in the schema only.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Leg {
+    /// The stop's IATA code.
+    #[schemars(regex(pattern = r"^[A-Z]{3}$"))]
+    airport: String,
+    /// Minutes spent there.
+    #[schemars(range(max = 600))]
+    minutes: u32,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Trip {
+    #[schemars(range(min = 1, max = 9))]
+    travelers: u8,
+    #[schemars(length(min = 1))]
+    legs: Vec<Leg>,
+    #[schemars(email)]
+    contact: String,
+}
+
+/// Book a trip.
+#[tool]
+fn book(trip: Trip, #[arg(default)] note: Option<String>) -> String {
+    format!(
+        "{} travelers, {} legs{}",
+        trip.travelers,
+        trip.legs.len(),
+        note.unwrap_or_default()
+    )
+}
+
+async fn book_error(args: serde_json::Value) -> String {
+    tools![book]
+        .call("book", &args.into(), &CallContext::new("c"))
+        .await
+        .unwrap_err()
+        .to_string()
+}
+
+#[tokio::test]
+async fn what_the_schema_promises_is_checked_before_the_tool_runs() {
+    let valid = json!({"trip": {"travelers": 2, "contact": "ada@example.com",
+                                "legs": [{"airport": "OSL", "minutes": 90}]}});
+    let output = tools![book]
+        .call("book", &valid.into(), &CallContext::new("c"))
+        .await
+        .unwrap();
+    assert_eq!(output.as_str(), "2 travelers, 1 legs");
+
+    // A bound, a pattern and a format broken in nested fields, beside a type error in another
+    // field and an unknown one: all at once, each with its path.
+    let text = book_error(json!({"trip": {"travelers": 0, "contact": "nobody",
+        "legs": [{"airport": "osl", "minutes": 90}, {"airport": "BER", "minutes": "long"}]},
+        "urgent": true}))
+    .await;
+    for line in [
+        "- `trip.travelers`: 0 is less than the minimum of 1",
+        "- `trip.contact`: \"nobody\" is not a \"email\"",
+        "- `trip.legs[0].airport`: \"osl\" does not match \"^[A-Z]{3}$\"",
+        "- `trip.legs[1].minutes`: \"long\" is not of type \"integer\"",
+        "- `urgent`: unknown field; expected one of `trip`, `note`",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert!(
+        text.starts_with("Invalid arguments for tool `book`:\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Fix the arguments and call the tool again."),
+        "{text}"
+    );
+
+    // Missing fields, nested ones included, and a length.
+    let text = book_error(json!({"trip": {"travelers": 1, "legs": []}})).await;
+    for line in [
+        "- `trip.contact`: missing required field",
+        "- `trip.legs`: [] has less than 1 item",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+}

@@ -128,7 +128,7 @@ fn rate_parameters() -> Value {
 fn seed_tools_in_the_anthropic_flavour() {
     let toolbox = tools![get_weather, get_exchange_rate];
     assert_eq!(
-        Value::Array(wire::anthropic::tools(toolbox.definitions())),
+        Value::Array(wire::anthropic::tools(toolbox.definitions(), false)),
         json!([
             {
                 "name": "get_weather",
@@ -139,6 +139,24 @@ fn seed_tools_in_the_anthropic_flavour() {
                 "name": "get_exchange_rate",
                 "description": "Get the exchange rate between two currencies.",
                 "input_schema": rate_parameters()
+            }
+        ])
+    );
+    // Strict: the seed's schemas are already what Anthropic's strict mode takes.
+    assert_eq!(
+        Value::Array(wire::anthropic::tools(toolbox.definitions(), true)),
+        json!([
+            {
+                "name": "get_weather",
+                "description": "Get the current weather for a city.",
+                "input_schema": weather_parameters(),
+                "strict": true
+            },
+            {
+                "name": "get_exchange_rate",
+                "description": "Get the exchange rate between two currencies.",
+                "input_schema": rate_parameters(),
+                "strict": true
             }
         ])
     );
@@ -427,10 +445,8 @@ fn enums_nested_structs_options_defaults_and_renames_in_the_strict_flavour() {
             "additionalProperties": false
         }
     ]);
-    let mut address_inlined = address.clone();
+    let mut address_inlined = address;
     address_inlined["description"] = json!("Where to.");
-    let mut address_def = address;
-    address_def["description"] = json!("Where to deliver.");
     assert_eq!(
         strict,
         json!({
@@ -460,15 +476,15 @@ fn enums_nested_structs_options_defaults_and_renames_in_the_strict_flavour() {
             },
             "required": ["address", "payment", "unit", "days", "items"],
             "additionalProperties": false,
+            // `Address` and `Payment` were inlined where they are used: their definitions,
+            // referenced no more, are not sent.
             "$defs": {
-                "Address": address_def,
                 "Geo": {
                     "type": "object",
                     "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
                     "required": ["lat", "lon"],
                     "additionalProperties": false
                 },
-                "Payment": {"anyOf": payment},
                 "Unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
                 "ItemCount": {
                     "type": "object",

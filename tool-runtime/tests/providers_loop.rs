@@ -158,7 +158,8 @@ fn anthropic_tools_json() -> Value {
                 },
                 "required": ["city"],
                 "additionalProperties": false
-            }
+            },
+            "strict": true
         },
         {
             "name": "get_exchange_rate",
@@ -177,7 +178,8 @@ fn anthropic_tools_json() -> Value {
                 },
                 "required": ["from_currency", "to_currency"],
                 "additionalProperties": false
-            }
+            },
+            "strict": true
         }
     ])
 }

@@ -900,3 +900,32 @@ async fn each_call_starts_the_moment_its_arguments_are_complete() {
         Duration::from_millis(600)
     );
 }
+
+#[tokio::test]
+async fn a_schema_set_too_large_for_strict_mode_is_sent_again_without_it() {
+    let server = MockServer::start().await;
+    let refusal = support::anthropic::error(
+        "invalid_request_error",
+        "The compiled grammar is too large, which would cause performance issues. Simplify \
+         your tool schemas or reduce the number of strict tools.",
+    );
+    server.push(Reply::status_json(400, refusal));
+    server.push(Reply::sse(
+        Api::Anthropic.sse(&Api::Anthropic.text("Fine.", 1, 1), 5),
+    ));
+    server.push(Reply::sse(
+        Api::Anthropic.sse(&Api::Anthropic.text("Again.", 1, 1), 5),
+    ));
+    let agent = Api::Anthropic.agent(&server, weather_tools());
+    assert_eq!(agent.run("hi").await.unwrap().text, "Fine.");
+    assert_eq!(agent.run("hi").await.unwrap().text, "Again.");
+    let tools: Vec<Value> = server
+        .requests()
+        .into_iter()
+        .map(|request| request.body["tools"].clone())
+        .collect();
+    assert_eq!(tools[0][0]["strict"], true);
+    // Without `strict` from then on, for every run of this model.
+    assert!(tools[1][0].get("strict").is_none());
+    assert!(tools[2][0].get("strict").is_none());
+}

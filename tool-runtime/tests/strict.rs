@@ -181,6 +181,7 @@ const RULES: &[(&str, Rule)] = &[
         "realistic_schemars_weather_args_with_ref_siblings",
         realistic_schemars_weather_args_with_ref_siblings,
     ),
+    ("dead_definitions_are_dropped", dead_definitions_are_dropped),
     (
         "malformed_input_gives_errors_not_panics",
         malformed_input_gives_errors_not_panics,
@@ -391,7 +392,7 @@ fn rule_2_a_ref_wrapped_for_null_keeps_its_description_on_the_union(table: &mut 
         "properties": {
             "cfg": { "anyOf": [{ "type": "integer", "const": 1 }, { "type": "null" }] }
         },
-        "$defs": { "Cfg": { "type": "integer", "const": 1 } },
+        // `Cfg` was inlined: its definition is referenced no more, and dropped.
         "required": ["cfg"],
         "additionalProperties": false
     });
@@ -543,14 +544,6 @@ fn rule_5_ref_with_siblings_is_inlined_and_bare_ref_kept(table: &mut Table) {
             "Point": { "type": "object", "properties": { "x": { "type": "number", "format": "double" } } }
         }
     });
-    let point = json!({
-        "type": "object",
-        "properties": {
-            "x": { "type": ["number", "null"] }
-        },
-        "required": ["x"],
-        "additionalProperties": false
-    });
     let expected = json!({
         "type": "object",
         "properties": {
@@ -575,7 +568,7 @@ fn rule_5_ref_with_siblings_is_inlined_and_bare_ref_kept(table: &mut Table) {
         "$defs": {
             "Unit": { "title": "Unit", "type": "string", "enum": ["c", "f"], "description": "(default: \"c\")" }
         },
-        "definitions": { "Point": point },
+        // `Point` was inlined: nothing references it any more.
         "additionalProperties": false
     });
     table.strict(&input, &expected);
@@ -723,14 +716,6 @@ fn rule_6_the_root_must_be_a_plain_object(table: &mut Table) {
     let expected = json!({
         "type": "object",
         "properties": { "q": { "type": ["string", "null"] } },
-        "$defs": {
-            "Args": {
-                "type": "object",
-                "properties": { "q": { "type": ["string", "null"] } },
-                "required": ["q"],
-                "additionalProperties": false
-            }
-        },
         "required": ["q"],
         "additionalProperties": false
     });
@@ -982,8 +967,6 @@ fn rule_12_input_is_not_modified_and_key_order_is_kept() {
             r#""alpha":{"type":["object","null"],"properties":{"y":{"type":["string","null"]},"b":{"type":["string","null"]}},"#,
             r#""description":"m","required":["y","b"],"additionalProperties":false},"#,
             r#""mid":{"type":["integer","null"],"description":"(format: int64)"}},"#,
-            r#""$defs":{"M":{"type":"object","properties":{"y":{"type":["string","null"]},"b":{"type":["string","null"]}},"#,
-            r#""required":["y","b"],"additionalProperties":false}},"#,
             r#""required":["zeta","alpha","mid"],"additionalProperties":false}"#
         )
         .to_owned())
@@ -1092,8 +1075,44 @@ fn realistic_schemars_weather_args_with_ref_siblings(table: &mut Table) {
             }
         },
         "required": ["city", "unit", "days"],
+        // `Unit` was inlined where `unit` uses it: its definition, unreferenced, is not sent.
+        "additionalProperties": false
+    });
+    table.strict(&input, &expected);
+}
+
+fn dead_definitions_are_dropped(table: &mut Table) {
+    // `Inlined` is used only with siblings (inlined); `Kept` through a bare `$ref`, and `Deep`
+    // only from `Kept`; `Unused` by nothing.
+    let input = json!({
+        "type": "object",
+        "properties": {
+            "a": { "$ref": "#/$defs/Inlined", "description": "A" },
+            "b": { "$ref": "#/$defs/Kept" }
+        },
+        "required": ["a", "b"],
         "$defs": {
-            "Unit": { "type": "string", "enum": ["celsius", "fahrenheit"] }
+            "Inlined": { "type": "string" },
+            "Kept": { "type": "object", "properties": { "d": { "$ref": "#/$defs/Deep" } }, "required": ["d"] },
+            "Deep": { "type": "integer" },
+            "Unused": { "type": "boolean" }
+        }
+    });
+    let expected = json!({
+        "type": "object",
+        "properties": {
+            "a": { "type": "string", "description": "A" },
+            "b": { "$ref": "#/$defs/Kept" }
+        },
+        "required": ["a", "b"],
+        "$defs": {
+            "Kept": {
+                "type": "object",
+                "properties": { "d": { "$ref": "#/$defs/Deep" } },
+                "required": ["d"],
+                "additionalProperties": false
+            },
+            "Deep": { "type": "integer" }
         },
         "additionalProperties": false
     });

@@ -42,4 +42,14 @@ impl HttpModel<AnthropicMessages> {
     pub fn from_env() -> Result<Self> {
         Self::configured_from(&ENV, Self::new)
     }
+
+    /// Whether tools are sent in Anthropic's strict flavour (`"strict": true`) when their
+    /// schema allows (default: yes). A request the API refuses for it (a schema set too large
+    /// to compile, a model without strict tools: 400 naming the grammar or `strict`) is sent
+    /// again without it, and no more for this model.
+    #[must_use]
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.wire.strict = strict;
+        self
+    }
 }

@@ -49,9 +49,9 @@ pub struct HttpModel<W: Wire> {
     base_url: String,
     api_key: Option<ApiKey>,
     options: Options,
-    /// Whether the server refused a streamed request's optional parts: sent without them
-    /// since (shared by clones).
-    lean_streams: Arc<AtomicBool>,
+    /// Whether the server refused a request's optional parts (OpenAI's `stream_options`,
+    /// Anthropic's strict tools): sent without them since (shared by clones).
+    lean: Arc<AtomicBool>,
 }
 
 impl<W: Wire> HttpModel<W> {
@@ -66,7 +66,7 @@ impl<W: Wire> HttpModel<W> {
                 max_tokens: None,
                 temperature: None,
             },
-            lean_streams: Arc::default(),
+            lean: Arc::default(),
         }
     }
 
@@ -186,9 +186,14 @@ impl<W: Wire> HttpModel<W> {
         Ok(body)
     }
 
-    /// The POST for `request`.
+    /// The POST for `request`: without the optional parts once the server refused them.
     fn post(&self, request: &ModelRequest<'_>, stream: bool) -> Result<Post> {
-        self.post_with(&self.wire, request, stream)
+        match self.lean_wire() {
+            Some(lean) if self.lean.load(Ordering::Relaxed) => {
+                self.post_with(&lean, request, stream)
+            }
+            _ => self.post_with(&self.wire, request, stream),
+        }
     }
 
     fn post_with(&self, wire: &W, request: &ModelRequest<'_>, stream: bool) -> Result<Post> {
@@ -200,38 +205,28 @@ impl<W: Wire> HttpModel<W> {
         })
     }
 
-    /// The POST for a streamed `request`: without the optional parts once the server refused
-    /// them.
-    fn stream_post(&self, request: &ModelRequest<'_>) -> Result<Post> {
-        match self.lean_wire() {
-            Some(lean) if self.lean_streams.load(Ordering::Relaxed) => {
-                self.post_with(&lean, request, true)
-            }
-            _ => self.post(request, true),
-        }
-    }
-
-    /// The wire without the optional parts of streamed requests, if it sends some.
+    /// The wire without the optional parts of requests, if it sends some.
     fn lean_wire(&self) -> Option<W> {
-        self.wire.without_stream_extras()
+        self.wire.lean()
     }
 
-    /// Whether `error` is the server refusing a streamed request's optional parts; if so, they
-    /// are left out from now on.
+    /// Whether `error` is the server refusing a request's optional parts; if so, they are left
+    /// out from now on.
     fn refused_extras(&self, error: &Error) -> bool {
         let refused = matches!(error.status(), Some(400 | 422))
             && self.lean_wire().is_some()
-            && !self.lean_streams.load(Ordering::Relaxed)
+            && !self.lean.load(Ordering::Relaxed)
             && [Some(error.message()), error.raw_body()]
                 .into_iter()
                 .flatten()
-                .any(|text| text.contains("stream_options"));
+                .any(|text| self.wire.refuses_extras(text));
         if refused {
             tracing::warn!(
                 provider = W::PROVIDER,
-                "the server refuses `stream_options`; streaming without it"
+                %error,
+                "the server refuses an optional part of the request; sending it without"
             );
-            self.lean_streams.store(true, Ordering::Relaxed);
+            self.lean.store(true, Ordering::Relaxed);
         }
         refused
     }
@@ -249,7 +244,12 @@ impl<W: Wire> Model for HttpModel<W> {
     fn complete<'a>(&'a self, request: ModelRequest<'a>) -> ModelFuture<'a> {
         Box::pin(async move {
             let post = self.post(&request, false)?;
-            let (status, body) = self.http.post_json(&post).await?;
+            let (status, body) = match self.http.post_json(&post).await {
+                Err(error) if self.refused_extras(&error) => {
+                    self.http.post_json(&self.post(&request, false)?).await?
+                }
+                answer => answer?,
+            };
             self.parse_response(&body)
                 .map_err(|error| error.with_status(status))
         })

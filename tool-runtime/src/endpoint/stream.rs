@@ -15,7 +15,7 @@ pub(super) fn events<'a, W: Wire>(
     model: &'a HttpModel<W>,
     request: ModelRequest<'a>,
 ) -> ModelStream<'a> {
-    let (post, phase) = match model.stream_post(&request) {
+    let (post, phase) = match model.post(&request, true) {
         Ok(post) => (Some(post), Phase::Start),
         Err(error) => (None, Phase::Failed(Some(error))),
     };
@@ -86,7 +86,7 @@ impl<W: Wire> State<'_, W> {
                             Err(error) => Phase::Failed(Some(error.with_status(status))),
                         },
                         Err(error) if self.model.refused_extras(&error) => {
-                            match self.model.stream_post(&self.request) {
+                            match self.model.post(&self.request, true) {
                                 Ok(post) => {
                                     self.post = Some(post);
                                     Phase::Start

@@ -1,5 +1,6 @@
 //! Schemas: a tool's parameter schema built one property at a time, and OpenAI's strict flavour.
 
+pub(crate) mod check;
 pub mod strict;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::RunDataNeed;
+use crate::schema::check::Checks;
 use crate::schema::strict::{self, StrictError};
 
 /// Everything the runtime knows about a tool except how to run it.
@@ -21,8 +22,12 @@ pub struct ToolDefinition {
     description: Cow<'static, str>,
     parameters: Value,
     strict: OnceLock<Result<Value, StrictError>>,
-    /// Whether the reason the schema cannot be strict was logged.
+    anthropic_strict: OnceLock<Result<Value, StrictError>>,
+    /// The checks of what the schema promises beyond types, made on first use.
+    checks: OnceLock<Option<Checks>>,
+    /// Whether the reason the schema cannot be strict was logged (OpenAI's flavour, Anthropic's).
     warned: AtomicBool,
+    warned_anthropic: AtomicBool,
     timeout: Option<Duration>,
     sequential: bool,
     run_data_needs: Vec<RunDataNeed>,
@@ -43,7 +48,10 @@ impl ToolDefinition {
             description: description.into(),
             parameters,
             strict: OnceLock::new(),
+            anthropic_strict: OnceLock::new(),
+            checks: OnceLock::new(),
             warned: AtomicBool::new(false),
+            warned_anthropic: AtomicBool::new(false),
             timeout: None,
             sequential: false,
             run_data_needs: Vec::new(),
@@ -117,16 +125,51 @@ impl ToolDefinition {
             .as_ref()
     }
 
+    /// What the schema promises beyond types (bounds, lengths, patterns, formats…), compiled on
+    /// first use; `None` when serde checks all of it as it decodes.
+    pub(crate) fn checks(&self) -> Option<&Checks> {
+        self.checks
+            .get_or_init(|| Checks::needed_for(&self.parameters))
+            .as_ref()
+    }
+
+    /// The parameters in Anthropic's strict flavour, or why they cannot be made strict.
+    ///
+    /// Computed once, on first use, by
+    /// [`to_anthropic_strict`](crate::strict::to_anthropic_strict).
+    pub fn anthropic_strict_parameters(&self) -> Result<&Value, &StrictError> {
+        self.anthropic_strict
+            .get_or_init(|| strict::to_anthropic_strict(&self.parameters))
+            .as_ref()
+    }
+
     /// The strict flavour, when the schema allows it, for a request that asks for strict tools.
     /// Why a schema cannot be strict is logged once per definition, as a warning: the tool is
     /// then sent in its plain flavour.
     pub(crate) fn strict_for_request(&self) -> Option<&Value> {
-        match self.strict_parameters() {
+        Self::or_warn(self.name(), self.strict_parameters(), &self.warned)
+    }
+
+    /// [`strict_for_request`](Self::strict_for_request), in Anthropic's flavour.
+    pub(crate) fn anthropic_strict_for_request(&self) -> Option<&Value> {
+        Self::or_warn(
+            self.name(),
+            self.anthropic_strict_parameters(),
+            &self.warned_anthropic,
+        )
+    }
+
+    fn or_warn<'a>(
+        tool: &str,
+        strict: Result<&'a Value, &StrictError>,
+        warned: &AtomicBool,
+    ) -> Option<&'a Value> {
+        match strict {
             Ok(parameters) => Some(parameters),
             Err(reason) => {
-                if !self.warned.swap(true, Ordering::Relaxed) {
+                if !warned.swap(true, Ordering::Relaxed) {
                     tracing::warn!(
-                        tool = self.name(),
+                        tool,
                         %reason,
                         "schema is not strict-compatible; sending it without `strict`"
                     );
@@ -144,7 +187,10 @@ impl Clone for ToolDefinition {
             description: self.description.clone(),
             parameters: self.parameters.clone(),
             strict: self.strict.clone(),
+            anthropic_strict: self.anthropic_strict.clone(),
+            checks: self.checks.clone(),
             warned: AtomicBool::new(self.warned.load(Ordering::Relaxed)),
+            warned_anthropic: AtomicBool::new(self.warned_anthropic.load(Ordering::Relaxed)),
             timeout: self.timeout,
             sequential: self.sequential,
             run_data_needs: self.run_data_needs.clone(),

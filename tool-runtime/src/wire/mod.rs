@@ -74,14 +74,15 @@ pub(crate) mod sealed {
         /// A reader for one streamed response.
         fn decoder(&self) -> Self::Decoder;
 
-        /// This protocol without the optional parts of a streamed request that some servers
-        /// refuse (`None` when it sends none).
-        fn without_stream_extras(&self) -> Option<Self>
+        /// This protocol without the optional parts of a request that some servers or models
+        /// refuse (`None` when it sends none): OpenAI's `stream_options`, Anthropic's strict
+        /// tools.
+        fn lean(&self) -> Option<Self>
         where
-            Self: Sized,
-        {
-            None
-        }
+            Self: Sized;
+
+        /// Whether an error status's text says the server refuses those parts.
+        fn refuses_extras(&self, message: &str) -> bool;
     }
 
     /// Reads a streamed response, one server-sent event at a time, into [`ModelEvent`]s that

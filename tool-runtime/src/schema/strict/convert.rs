@@ -28,6 +28,32 @@ pub(super) const ARRAY_TYPES: &[&str] = &["array"];
 pub(super) const TYPE_BEARING_KEYWORDS: &[&str] =
     &["type", "enum", "const", "anyOf", "oneOf", "properties"];
 
+/// Which provider's strict flavour a conversion makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Flavor {
+    /// OpenAI: every property required (optional ones nullable), narrowing keywords kept where
+    /// supported.
+    OpenAi,
+    /// Anthropic: `required` as written; of the narrowing keywords only the supported string
+    /// formats and `minItems` 0 or 1 kept, every other one moved into the description; `const`
+    /// stated as a one-value `enum`.
+    Anthropic,
+}
+
+/// The string formats Anthropic's strict mode supports.
+const ANTHROPIC_FORMATS: &[&str] = &[
+    "date-time",
+    "time",
+    "date",
+    "duration",
+    "email",
+    "hostname",
+    "uri",
+    "ipv4",
+    "ipv6",
+    "uuid",
+];
+
 /// Where a `$ref` points.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Target {
@@ -39,6 +65,7 @@ pub(super) enum Target {
 
 /// The state of one conversion.
 pub(super) struct Converter<'a> {
+    flavor: Flavor,
     root: &'a Value,
     root_map: &'a Map<String, Value>,
     /// The converted `$defs` and `definitions`, moved into the output root.
@@ -52,8 +79,9 @@ pub(super) struct Converter<'a> {
 }
 
 impl<'a> Converter<'a> {
-    pub(super) fn new(root: &'a Value, root_map: &'a Map<String, Value>) -> Self {
+    pub(super) fn new(flavor: Flavor, root: &'a Value, root_map: &'a Map<String, Value>) -> Self {
         Self {
+            flavor,
             root,
             root_map,
             converted_defs: Map::new(),
@@ -237,6 +265,7 @@ impl<'a> Converter<'a> {
         depth: usize,
     ) -> Result<Value, StrictError> {
         let is_root = path.is_empty();
+        let openai = self.flavor == Flavor::OpenAi;
         let types = parse_types(map.get("type"), path)?;
         if !TYPE_BEARING_KEYWORDS.iter().any(|k| map.contains_key(*k)) {
             return Err(any_value_error(path));
@@ -297,8 +326,14 @@ impl<'a> Converter<'a> {
                         notes.push(format!("default: {value}"));
                     }
                 }
-                "type" | "const" => {
+                "type" => {
                     out.insert(key.clone(), value.clone());
+                }
+                "const" if openai => {
+                    out.insert(key.clone(), value.clone());
+                }
+                "const" => {
+                    out.insert("enum".to_owned(), Value::Array(vec![value.clone()]));
                 }
                 "enum" => {
                     if value.as_array().is_none_or(Vec::is_empty) {
@@ -341,15 +376,18 @@ impl<'a> Converter<'a> {
                         let has_default = schema
                             .get("default")
                             .is_some_and(|default| !default.is_null());
-                        if !required.contains(&name.as_str()) && !has_default {
+                        if openai && !required.contains(&name.as_str()) && !has_default {
                             property = make_nullable(property);
                         }
                         converted.insert(name.clone(), property);
                     }
                     out.insert(key.clone(), Value::Object(converted));
                 }
-                "required" if is_object => {
+                "required" if is_object && openai => {
                     out.insert(key.clone(), Value::Array(property_names.clone()));
+                }
+                "required" if is_object => {
+                    out.insert(key.clone(), value.clone());
                 }
                 "additionalProperties" | "unevaluatedProperties" => {
                     if value != &Value::Bool(false) {
@@ -368,20 +406,29 @@ impl<'a> Converter<'a> {
                     out.insert(key.clone(), items);
                 }
                 "prefixItems" | "additionalItems" => return Err(tuple_error(path)),
-                "minItems" | "maxItems" if applies(ARRAY_TYPES) && value.is_u64() => {
+                "minItems" | "maxItems" if openai && applies(ARRAY_TYPES) && value.is_u64() => {
+                    out.insert(key.clone(), value.clone());
+                }
+                "minItems" if applies(ARRAY_TYPES) && matches!(value.as_u64(), Some(0 | 1)) => {
                     out.insert(key.clone(), value.clone());
                 }
                 "pattern"
-                    if applies(STRING_TYPES)
+                    if openai
+                        && applies(STRING_TYPES)
                         && value.as_str().is_some_and(is_supported_pattern) =>
                 {
                     out.insert(key.clone(), value.clone());
                 }
                 "format"
                     if applies(STRING_TYPES)
-                        && value
-                            .as_str()
-                            .is_some_and(|f| SUPPORTED_FORMATS.contains(&f)) =>
+                        && value.as_str().is_some_and(|f| {
+                            let formats = if openai {
+                                SUPPORTED_FORMATS
+                            } else {
+                                ANTHROPIC_FORMATS
+                            };
+                            formats.contains(&f)
+                        }) =>
                 {
                     out.insert(key.clone(), value.clone());
                 }
@@ -392,7 +439,7 @@ impl<'a> Converter<'a> {
                         .as_str()
                         .is_some_and(|f| f == "double" || f == "float") => {}
                 "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "multipleOf"
-                    if applies(NUMERIC_TYPES) && value.is_number() =>
+                    if openai && applies(NUMERIC_TYPES) && value.is_number() =>
                 {
                     out.insert(key.clone(), value.clone());
                 }
@@ -437,7 +484,7 @@ impl<'a> Converter<'a> {
             if !out.contains_key("properties") {
                 out.insert("properties".to_owned(), Value::Object(Map::new()));
             }
-            if !out.contains_key("required") {
+            if openai && !out.contains_key("required") {
                 out.insert("required".to_owned(), Value::Array(property_names));
             }
             if !out.contains_key("additionalProperties") {

@@ -59,7 +59,7 @@ use serde_json::Value;
 pub use error::StrictError;
 
 use crate::json::nested_deeper_than;
-use convert::Converter;
+use convert::{Converter, Flavor};
 use error::{describe_value, root_error};
 use limits::{MAX_VALUE_DEPTH, check_limits, check_root};
 
@@ -83,6 +83,49 @@ use limits::{MAX_VALUE_DEPTH, check_limits, check_root};
 /// that do not point at a `#/$defs/...` entry, malformed keywords, or a schema
 /// beyond OpenAI's documented size limits.
 pub fn to_strict(schema: &Value) -> Result<Value, StrictError> {
+    let out = convert(Flavor::OpenAi, schema)?;
+    check_limits(&out)?;
+    Ok(out)
+}
+
+/// Rewrites `schema` into Anthropic's strict flavour (`"strict": true` on a tool).
+///
+/// Every object gets `"additionalProperties": false`; `required` stays as written (optional
+/// properties stay optional); `oneOf` becomes `anyOf`; `const` becomes a one-value `enum`.
+/// String `format`s other than `date-time`, `time`, `date`, `duration`, `email`, `hostname`,
+/// `uri`, `ipv4`, `ipv6` and `uuid`, `minItems` other than 0 or 1, and every other narrowing
+/// keyword (bounds, lengths, patterns, `maxItems`, defaults…) are moved into the description,
+/// as ` (keyword: value)`: the model still reads them, and the runtime still checks them.
+/// `$defs` that nothing references are dropped.
+///
+/// ```
+/// use serde_json::json;
+/// use tool_runtime::strict::to_anthropic_strict;
+///
+/// let schema = json!({
+///     "type": "object",
+///     "properties": {
+///         "city": {"type": "string", "minLength": 2},
+///         "days": {"type": "integer", "minimum": 1}
+///     },
+///     "required": ["city"]
+/// });
+/// let strict = to_anthropic_strict(&schema).unwrap();
+/// assert_eq!(strict["additionalProperties"], false);
+/// assert_eq!(strict["required"], json!(["city"]));
+/// assert_eq!(strict["properties"]["days"], json!({"type": "integer", "description": "(minimum: 1)"}));
+/// ```
+///
+/// # Errors
+///
+/// As [`to_strict`] does, for what cannot be expressed: a root that is not a plain object,
+/// maps, tuples, any-value schemas, intersections, conditionals; OpenAI's size limits do not
+/// apply.
+pub fn to_anthropic_strict(schema: &Value) -> Result<Value, StrictError> {
+    convert(Flavor::Anthropic, schema)
+}
+
+fn convert(flavor: Flavor, schema: &Value) -> Result<Value, StrictError> {
     if nested_deeper_than(schema, MAX_VALUE_DEPTH) {
         return Err(StrictError::new(
             "",
@@ -103,10 +146,61 @@ pub fn to_strict(schema: &Value) -> Result<Value, StrictError> {
         return Err(root_error(&format!("found `\"type\": {ty}`")));
     }
 
-    let mut converter = Converter::new(schema, root);
+    let mut converter = Converter::new(flavor, schema, root);
     converter.convert_definitions()?;
-    let out = converter.schema(schema, "", 0)?;
+    let mut out = converter.schema(schema, "", 0)?;
     check_root(&out)?;
-    check_limits(&out)?;
+    drop_unreferenced_definitions(&mut out);
     Ok(out)
+}
+
+/// Drops the `$defs` (and `definitions`) entries that no `$ref` reaches from the schema any
+/// more: inlining leaves them behind, and every byte is sent with every request.
+fn drop_unreferenced_definitions(schema: &mut Value) {
+    let Value::Object(root) = schema else {
+        return;
+    };
+    for keyword in ["$defs", "definitions"] {
+        let Some(Value::Object(definitions)) = root.get(keyword) else {
+            continue;
+        };
+        // The names reached from everything but the definitions, then from what they reach.
+        let prefix = format!("#/{keyword}/");
+        let mut reached: Vec<String> = Vec::new();
+        let mut todo: Vec<&Value> = root
+            .iter()
+            .filter(|(key, _)| key.as_str() != "$defs" && key.as_str() != "definitions")
+            .map(|(_, value)| value)
+            .collect();
+        while let Some(node) = todo.pop() {
+            match node {
+                Value::Object(map) => {
+                    if let Some(Value::String(reference)) = map.get("$ref")
+                        && let Some(encoded) = reference.strip_prefix(&prefix)
+                    {
+                        let name = pointer::percent_decode(encoded)
+                            .unwrap_or_else(|| encoded.to_owned())
+                            .replace("~1", "/")
+                            .replace("~0", "~");
+                        if !reached.contains(&name) {
+                            if let Some(definition) = definitions.get(&name) {
+                                todo.push(definition);
+                            }
+                            reached.push(name);
+                        }
+                    }
+                    todo.extend(map.values());
+                }
+                Value::Array(items) => todo.extend(items),
+                _ => {}
+            }
+        }
+        if let Some(Value::Object(definitions)) = root.get_mut(keyword) {
+            definitions.retain(|name, _| reached.contains(name));
+            if definitions.is_empty() {
+                // (`shift_remove`: the other keys keep their order.)
+                root.shift_remove(keyword);
+            }
+        }
+    }
 }

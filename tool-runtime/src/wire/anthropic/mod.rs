@@ -26,8 +26,17 @@ const API_VERSION: &str = "2023-06-01";
 /// Assistant turns that came from Anthropic are echoed back exactly as received (thinking
 /// blocks and fields newer than this library survive); tool results go into ONE user message
 /// per turn, `tool_result` blocks first.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AnthropicMessages {}
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnthropicMessages {
+    /// Tools in Anthropic's strict flavour (`"strict": true`) where their schema allows it.
+    pub(crate) strict: bool,
+}
+
+impl Default for AnthropicMessages {
+    fn default() -> Self {
+        Self { strict: true }
+    }
+}
 
 impl Protocol for AnthropicMessages {
     const PROVIDER: &'static str = "anthropic";
@@ -57,7 +66,7 @@ impl Protocol for AnthropicMessages {
         stream: bool,
         out: &mut Vec<u8>,
     ) -> serde_json::Result<()> {
-        request::write(request, options, stream, out)
+        request::write(self, request, options, stream, out)
     }
 
     fn read_response(&self, body: &[u8]) -> Result<ModelResponse, Error> {
@@ -66,5 +75,14 @@ impl Protocol for AnthropicMessages {
 
     fn decoder(&self) -> stream::MessagesStream {
         stream::MessagesStream::default()
+    }
+
+    fn lean(&self) -> Option<Self> {
+        self.strict.then_some(Self { strict: false })
+    }
+
+    fn refuses_extras(&self, message: &str) -> bool {
+        // "The compiled grammar is too large…", or a model without strict tools.
+        message.contains("grammar") || message.contains("strict")
     }
 }

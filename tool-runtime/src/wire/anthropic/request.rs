@@ -5,7 +5,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::FORMAT;
+use super::{AnthropicMessages, FORMAT};
 use crate::conversation::{AssistantMessage, Message, ToolCall, ToolResult};
 use crate::model::{ModelRequest, ToolChoice};
 use crate::tool::{Arguments, ToolDefinition};
@@ -17,6 +17,11 @@ const DEFAULT_MAX_TOKENS: u32 = 4096;
 
 /// The entries of a Messages `tools` array: `{"name", "description", "input_schema"}`.
 ///
+/// With `strict`, each tool whose schema allows it is sent in Anthropic's strict flavour with
+/// `"strict": true` (see [`to_anthropic_strict`](crate::strict::to_anthropic_strict)); the others
+/// are sent plain (why is logged once per tool, and
+/// [`ToolDefinition::anthropic_strict_parameters`] tells it).
+///
 /// ```
 /// use tool_runtime::{tool, tools, wire};
 ///
@@ -25,19 +30,25 @@ const DEFAULT_MAX_TOKENS: u32 = 4096;
 /// fn add(a: i64, b: i64) -> i64 { a + b }
 ///
 /// let toolbox = tools![add];
-/// let entries = wire::anthropic::tools(toolbox.definitions());
+/// let entries = wire::anthropic::tools(toolbox.definitions(), true);
 /// assert_eq!(entries[0]["input_schema"]["required"], serde_json::json!(["a", "b"]));
+/// assert_eq!(entries[0]["strict"], true);
 /// ```
-pub fn tools<'a>(definitions: impl IntoIterator<Item = &'a ToolDefinition>) -> Vec<Value> {
+pub fn tools<'a>(
+    definitions: impl IntoIterator<Item = &'a ToolDefinition>,
+    strict: bool,
+) -> Vec<Value> {
     definitions
         .into_iter()
         .map(|definition| {
-            serde_json::to_value(ToolEntry(definition)).expect("a tool definition serializes")
+            serde_json::to_value(ToolEntry { definition, strict })
+                .expect("a tool definition serializes")
         })
         .collect()
 }
 
 pub(super) fn write(
+    wire: &AnthropicMessages,
     request: &ModelRequest<'_>,
     options: &Options,
     stream: bool,
@@ -49,7 +60,10 @@ pub(super) fn write(
         max_tokens: options.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
         system: request.system,
         messages: group(request.messages),
-        tools: has_tools.then_some(Tools(request.tools)),
+        tools: has_tools.then_some(Tools {
+            definitions: request.tools,
+            strict: wire.strict,
+        }),
         tool_choice: if has_tools {
             Choice::of(request.tool_choice, request.parallel_tool_calls)
         } else {
@@ -245,22 +259,39 @@ impl Serialize for ToolUse<'_> {
     }
 }
 
-struct Tools<'a>(&'a [&'a ToolDefinition]);
+struct Tools<'a> {
+    definitions: &'a [&'a ToolDefinition],
+    strict: bool,
+}
 
 impl Serialize for Tools<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|definition| ToolEntry(definition)))
+        serializer.collect_seq(self.definitions.iter().map(|definition| ToolEntry {
+            definition,
+            strict: self.strict,
+        }))
     }
 }
 
-struct ToolEntry<'a>(&'a ToolDefinition);
+struct ToolEntry<'a> {
+    definition: &'a ToolDefinition,
+    strict: bool,
+}
 
 impl Serialize for ToolEntry<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(3))?;
-        map.serialize_entry("name", self.0.name())?;
-        map.serialize_entry("description", self.0.description())?;
-        map.serialize_entry("input_schema", self.0.parameters())?;
+        let definition = self.definition;
+        let strict = self
+            .strict
+            .then(|| definition.anthropic_strict_for_request())
+            .flatten();
+        let mut map = serializer.serialize_map(Some(3 + usize::from(strict.is_some())))?;
+        map.serialize_entry("name", definition.name())?;
+        map.serialize_entry("description", definition.description())?;
+        map.serialize_entry("input_schema", strict.unwrap_or(definition.parameters()))?;
+        if strict.is_some() {
+            map.serialize_entry("strict", &true)?;
+        }
         map.end()
     }
 }

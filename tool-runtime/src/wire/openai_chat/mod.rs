@@ -69,10 +69,14 @@ impl Protocol for OpenAiChat {
         stream::ChatStream::default()
     }
 
-    fn without_stream_extras(&self) -> Option<Self> {
+    fn lean(&self) -> Option<Self> {
         self.stream_usage.then(|| Self {
             stream_usage: false,
             ..self.clone()
         })
+    }
+
+    fn refuses_extras(&self, message: &str) -> bool {
+        message.contains("stream_options")
     }
 }
