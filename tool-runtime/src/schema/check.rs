@@ -17,6 +17,7 @@ pub(crate) struct Violation {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(feature = "validate"), allow(dead_code))]
 pub(crate) enum ViolationKind {
     /// A required field is absent (the path names it).
     Missing,
@@ -127,6 +128,7 @@ fn path_of(location: &jsonschema::paths::Location) -> String {
     path
 }
 
+#[cfg_attr(not(feature = "validate"), allow(dead_code))]
 fn join(path: &str, name: &str) -> String {
     if path.is_empty() {
         name.to_owned()
