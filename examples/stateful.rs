@@ -253,8 +253,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // Two customers at once, one agent: each run's tools see that run's customer.
     let [(ada, ada_prompt), (bob, bob_prompt)] = REQUESTS;
     let (ada_output, bob_output) = tokio::join!(
-        agent.run_with(ada_prompt, RunData::new().with(Customer(ada))),
-        agent.run_with(bob_prompt, RunData::new().with(Customer(bob))),
+        agent
+            .run(ada_prompt)
+            .with_run_data(RunData::new().with(Customer(ada))),
+        agent
+            .run(bob_prompt)
+            .with_run_data(RunData::new().with(Customer(bob))),
     );
     print_run(ada, ada_prompt, &ada_output?);
     print_run(bob, bob_prompt, &bob_output?);

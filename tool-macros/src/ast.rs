@@ -3,7 +3,7 @@
 use proc_macro2::Span;
 use syn::{Ident, ItemFn, Path, Type};
 
-use crate::attr::DefaultValue;
+use crate::attr::{ApprovalKey, DefaultValue};
 
 /// What is known of a tool even when its signature is wrong: enough to emit the function and the
 /// items the rest of the program names.
@@ -24,6 +24,7 @@ pub(crate) struct ToolFn {
     pub(crate) output: Output,
     pub(crate) timeout_ms: Option<u64>,
     pub(crate) sequential: bool,
+    pub(crate) approval: Option<ApprovalKey>,
 }
 
 /// Where a `#[tool]` function is.

@@ -6,8 +6,8 @@ use syn::{Attribute, Expr, LitStr, Path};
 
 use crate::errors::Errors;
 use crate::symbol::{
-    self, ARG_KEYS, CRATE, DEFAULT, DESCRIPTION, NAME, RENAME, SEQUENTIAL, Symbol, TIMEOUT,
-    TOOL_KEYS, TOOLSET_KEYS,
+    self, ARG_KEYS, CRATE, DEFAULT, DESCRIPTION, NAME, NEEDS_APPROVAL, RENAME, SEQUENTIAL, Symbol,
+    TIMEOUT, TOOL_KEYS, TOOLSET_KEYS,
 };
 
 /// One `key = value` seen once, with the span of its key for "duplicate key" errors.
@@ -41,6 +41,13 @@ pub(crate) struct ToolArgs {
     pub(crate) krate: Option<Path>,
     pub(crate) timeout: Option<(LitStr, u64)>,
     pub(crate) sequential: bool,
+    pub(crate) approval: Option<ApprovalKey>,
+}
+
+/// `needs_approval`: for every call, or when a predicate on the arguments says so.
+pub(crate) enum ApprovalKey {
+    Always,
+    When(Box<Expr>),
 }
 
 impl ToolArgs {
@@ -50,6 +57,7 @@ impl ToolArgs {
         let mut krate = Once::new(CRATE);
         let mut timeout = Once::new(TIMEOUT);
         let mut sequential = Once::new(SEQUENTIAL);
+        let mut approval = Once::new(NEEDS_APPROVAL);
         let parser = syn::meta::parser(|meta| {
             let span = meta.path.span_of_key();
             if meta.path == NAME {
@@ -69,6 +77,13 @@ impl ToolArgs {
                 }
             } else if meta.path == SEQUENTIAL {
                 sequential.set(span, (), errors);
+            } else if meta.path == NEEDS_APPROVAL {
+                let key = if meta.input.peek(syn::Token![=]) {
+                    ApprovalKey::When(Box::new(meta.value()?.parse::<Expr>()?))
+                } else {
+                    ApprovalKey::Always
+                };
+                approval.set(span, key, errors);
             } else {
                 errors.push(
                     span,
@@ -91,6 +106,7 @@ impl ToolArgs {
             krate: krate.get().map(|(_, v)| v),
             timeout: timeout.get().map(|(_, v)| v),
             sequential: sequential.get().is_some(),
+            approval: approval.get().map(|(_, v)| v),
         }
     }
 }

@@ -207,6 +207,7 @@ pub(crate) fn check(
             output,
             timeout_ms: args.timeout.map(|(_, ms)| ms),
             sequential: args.sequential,
+            approval: args.approval,
         }),
         _ => Err(Box::new(outline)),
     }

@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, ItemFn};
 
 use crate::ast::{Argument, Outline, Output, Param, ParamKind, ToolFn, param_ident};
-use crate::attr::DefaultValue;
+use crate::attr::{ApprovalKey, DefaultValue};
 
 /// How the generated tool reaches the function it is made from.
 pub(crate) enum Target<'a> {
@@ -68,6 +68,7 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
         output,
         timeout_ms,
         sequential,
+        approval,
     } = tool;
     let fn_ident = &item.sig.ident;
 
@@ -209,6 +210,14 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
     let timeout =
         timeout_ms.map(|ms| quote!(.with_timeout(::core::time::Duration::from_millis(#ms))));
     let sequential = sequential.then(|| quote!(.with_sequential(true)));
+    let approval = approval.as_ref().map(|approval| match approval {
+        ApprovalKey::Always => quote!(.with_approval(#krate::Approval::Always)),
+        ApprovalKey::When(predicate) => {
+            // Spanned at the predicate: one that is not `Fn(&Arguments) -> bool` says so there.
+            let when = quote_spanned!(predicate.span()=> #krate::Approval::when(#predicate));
+            quote!(.with_approval(#when))
+        }
+    });
     let tool_ident = match target {
         Target::Free => fn_ident,
         Target::Method { tool, .. } => *tool,
@@ -224,6 +233,7 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
                 #krate::ToolDefinition::new(#name, #description, __builder.finish(__tr::required_fields::<__Args>()))
                     #timeout
                     #sequential
+                    #approval
                     #( #run_data_needs )*
             })
         }

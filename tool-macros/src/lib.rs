@@ -55,6 +55,7 @@ use errors::Errors;
 /// | `description = "…"` | the description (default: the function's `///` docs) |
 /// | `timeout = "5s"` | a time limit per call (`ms`, `s`, `m`, `h`), overriding the toolbox's |
 /// | `sequential` | calls of this tool run one at a time, in the order the model made them (within a turn: runs at the same time each have their own) |
+/// | `needs_approval` / `needs_approval = f` | calls wait for a person's decision: every one, or those for which `f(&Arguments) -> bool` is true (see `Agent::resume`) |
 /// | `crate = "…"` | where `tool_runtime` is, for crates that re-export it |
 ///
 /// A tool without a description is a compile error: models choose tools by their descriptions.
@@ -97,7 +98,7 @@ use errors::Errors;
 /// | --- | --- |
 /// | `State<T>` | a part of the toolbox's state (`Toolbox::with_state`, `tools![state = …; …]`), through `T: FromRef<S>`; a toolbox whose state gives no `T` does not compile |
 /// | `CallContext` | the call's id, the tool's name, its cancellation token, the run's data |
-/// | `Run<T>` | per-run data given with `Agent::run_with`; an agent refuses to start a run without it |
+/// | `Run<T>` | per-run data given with `agent.run(…).with_run_data(…)`; an agent refuses to start a run without it |
 /// | `#[extract] x: T` | a type of yours implementing `FromCall` |
 ///
 /// Extractors are recognised by their names, `State<…>`, `CallContext` and `Run<…>` (with or

@@ -29,13 +29,22 @@ pub(crate) const CRATE: Symbol = Symbol("crate");
 pub(crate) const TIMEOUT: Symbol = Symbol("timeout");
 /// `#[tool(sequential)]`.
 pub(crate) const SEQUENTIAL: Symbol = Symbol("sequential");
+/// `#[tool(needs_approval)]` and `#[tool(needs_approval = predicate)]`.
+pub(crate) const NEEDS_APPROVAL: Symbol = Symbol("needs_approval");
 /// `#[arg(rename = "…")]`.
 pub(crate) const RENAME: Symbol = Symbol("rename");
 /// `#[arg(default)]` and `#[arg(default = expr)]`.
 pub(crate) const DEFAULT: Symbol = Symbol("default");
 
 /// The keys `#[tool(...)]` takes.
-pub(crate) const TOOL_KEYS: &[Symbol] = &[NAME, DESCRIPTION, CRATE, TIMEOUT, SEQUENTIAL];
+pub(crate) const TOOL_KEYS: &[Symbol] = &[
+    NAME,
+    DESCRIPTION,
+    CRATE,
+    TIMEOUT,
+    SEQUENTIAL,
+    NEEDS_APPROVAL,
+];
 /// The keys `#[toolset(...)]` takes.
 pub(crate) const TOOLSET_KEYS: &[Symbol] = &[CRATE];
 /// The keys `#[arg(...)]` takes.

@@ -46,7 +46,9 @@ fn run(turns: usize) -> (Duration, usize) {
     let agent = Agent::new(model.clone(), tools![add]).max_turns(turns + 1);
     let before = resident();
     let start = Instant::now();
-    let output = runtime.block_on(agent.run("go")).expect("run");
+    let output = runtime
+        .block_on(agent.run("go").into_future())
+        .expect("run");
     let elapsed = start.elapsed();
     drop(black_box(output));
     let kept = resident().saturating_sub(before);

@@ -16,7 +16,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::schema::check::{Checks, ViolationKind};
+use crate::schema::check::{Checks, Violation, ViolationKind};
 use crate::tool::{Arguments, FieldIssue, InvalidArguments, ToolDefinition};
 
 /// Implemented by the hidden argument struct `#[tool]` generates. Not public API.
@@ -342,32 +342,38 @@ fn decode_checked<A: ArgsStruct>(
     }
     let violations = checks.violations(value);
     if !violations.is_empty() {
-        let mut issues = Issues::default();
-        let mut unknown = Vec::new();
-        for violation in violations {
-            match violation.kind {
-                // Said as serde's pass says them.
-                ViolationKind::Missing => issues
-                    .missing
-                    .push(FieldIssue::new(violation.path, "missing required field")),
-                ViolationKind::Unknown if !violation.path.contains(['.', '[']) => {
-                    unknown.push(violation.path);
-                }
-                ViolationKind::Unknown => issues
-                    .unknown
-                    .push(FieldIssue::new(violation.path, "unknown field")),
-                ViolationKind::Other(message) => issues
-                    .invalid
-                    .push(FieldIssue::new(violation.path, message)),
-            }
-        }
-        issues.unknown(unknown, A::FIELDS);
-        return Err(InvalidArguments::fields(tool, issues.into_vec()));
+        let issues = schema_issues(violations, A::FIELDS);
+        return Err(InvalidArguments::fields(tool, issues));
     }
     if let Ok(output) = A::fast(value) {
         return Ok(output);
     }
     decode_value::<A>(tool, value)
+}
+
+/// The schema's violations as field issues, said as serde's pass says them: wrong values first,
+/// then missing fields, then unknown ones (at the top level with the `fields` expected).
+pub(crate) fn schema_issues(violations: Vec<Violation>, fields: &[&str]) -> Vec<FieldIssue> {
+    let mut issues = Issues::default();
+    let mut unknown = Vec::new();
+    for violation in violations {
+        match violation.kind {
+            ViolationKind::Missing => issues
+                .missing
+                .push(FieldIssue::new(violation.path, "missing required field")),
+            ViolationKind::Unknown if !violation.path.contains(['.', '[']) => {
+                unknown.push(violation.path);
+            }
+            ViolationKind::Unknown => issues
+                .unknown
+                .push(FieldIssue::new(violation.path, "unknown field")),
+            ViolationKind::Other(message) => issues
+                .invalid
+                .push(FieldIssue::new(violation.path, message)),
+        }
+    }
+    issues.unknown(unknown, fields);
+    issues.into_vec()
 }
 
 fn decode_value<A: ArgsStruct>(tool: &str, value: &Value) -> Result<A::Output, InvalidArguments> {

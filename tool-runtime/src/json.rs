@@ -5,6 +5,18 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+/// What kind of value `value` is, as a sentence says it: `a string`, `null`.
+pub(crate) fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Whether `value` has arrays or objects nested more than `limit` levels deep (the value itself
 /// is level 0). The walk never goes deeper than `limit`, so any input is safe to check.
 pub(crate) fn nested_deeper_than(value: &Value, limit: usize) -> bool {

@@ -87,8 +87,8 @@ struct ReadmeDoctests;
 
 // Tools.
 pub use tool::{
-    Arguments, CallContext, FieldIssue, InvalidArguments, Tool, ToolDefinition, ToolError,
-    ToolFuture, ToolOutput, is_valid_tool_name,
+    Approval, Arguments, CallContext, FieldIssue, InvalidArguments, Tool, ToolDefinition,
+    ToolError, ToolFuture, ToolOutput, is_valid_tool_name,
 };
 
 // State and extractors.
@@ -97,7 +97,7 @@ pub use tool::{
 pub use tokio_util::sync::CancellationToken;
 pub use tool::{FromCall, FromRef, PlaceGuard, Run, RunData, RunDataNeed, State, ToolFor, ToolSet};
 pub use toolbox::{RegisterError, Toolbox};
-pub use turn::{Turn, complete_turn};
+pub use turn::{CallHooks, Outcome, Turn, Verdict, complete_turn};
 
 // The conversation.
 pub use conversation::{
@@ -114,7 +114,10 @@ pub use model::{
 pub use offline::{OfflineModel, RecordedRequest};
 
 // The loop.
-pub use agent::{Agent, AgentEvent, RunError, RunFailure, RunOutput, RunStream};
+pub use agent::{
+    Agent, AgentEvent, Answer, Decision, PausedRun, RunError, RunFailure, RunOutput, RunRequest,
+    RunStream, TypedRun,
+};
 
 // Errors.
 pub use error::{Error, Result};

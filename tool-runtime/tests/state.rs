@@ -379,8 +379,12 @@ async fn per_run_data_is_seen_by_its_own_run_only() {
         tools![state = Arc::new(Barrier::new(2)); whoami],
     );
     let (first, second) = tokio::join!(
-        agent.run_with("Who am I?", RunData::new().with(UserId(1))),
-        agent.run_with("Who am I?", RunData::new().with(UserId(2))),
+        agent
+            .run("Who am I?")
+            .with_run_data(RunData::new().with(UserId(1))),
+        agent
+            .run("Who am I?")
+            .with_run_data(RunData::new().with(UserId(2))),
     );
     assert_eq!(first.unwrap().text, "You are user 1.");
     assert_eq!(second.unwrap().text, "You are user 2.");
@@ -591,7 +595,7 @@ async fn the_tokens_fire_when_the_run_future_is_dropped() {
         model,
         tools![state = probe.clone(); wait_forever, poll_until_cancelled],
     );
-    let mut run = Box::pin(agent.run("Go."));
+    let mut run = agent.run("Go.").into_future();
     // Both tools are running; then the run is dropped.
     tokio::select! {
         _ = &mut run => panic!("the run ended"),

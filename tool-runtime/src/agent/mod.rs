@@ -3,32 +3,42 @@
 
 mod event;
 mod outcome;
+mod pause;
+mod request;
 mod stream;
+mod typed;
 
 use std::fmt;
 use std::future::{Future, poll_fn};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::Poll;
 
 pub use event::AgentEvent;
 pub use outcome::{RunError, RunFailure, RunOutput};
+pub use pause::{Decision, PausedRun};
+pub use request::RunRequest;
 pub use stream::RunStream;
+pub use typed::{Answer, TypedRun};
 
-use crate::conversation::{AssistantMessage, Message, ToolResult, Usage, repair_messages};
+use crate::conversation::{
+    AssistantMessage, Message, ToolCall, ToolResult, Usage, repair_messages,
+};
 use crate::error::Error;
 use crate::model::{
     Assembler, Model, ModelEvent, ModelRequest, ModelResponse, ToolChoice, buffered,
 };
-use crate::tool::{RunData, ToolDefinition};
+use crate::tool::{CallContext, RunData, ToolDefinition, ToolError, ToolOutput};
 use crate::toolbox::Toolbox;
-use crate::turn::Turn;
+use crate::turn::{CallHooks, Outcome, Turn, Verdict};
 use event::{EventHandler, Events, Queue};
+use request::{Job, Start};
+use typed::{Form, OutputSpec};
 
 /// Runs a conversation with a model and a [`Toolbox`] to completion.
 ///
 /// `S` is the toolbox's state (see [`Toolbox::with_state`]); per-run data goes to
-/// [`run_with`](Self::run_with). An agent is cheap to clone and can serve many runs at once:
+/// [`RunRequest::with_run_data`]. An agent is cheap to clone and can serve many runs at once:
 /// each run sees its own data only.
 ///
 /// ```no_run
@@ -57,6 +67,7 @@ pub struct Agent<S = ()> {
     tool_choice: ToolChoice,
     streaming: bool,
     on_event: Option<EventHandler>,
+    hooks: CallHooks,
 }
 
 impl<S: Send + Sync + 'static> Agent<S> {
@@ -72,6 +83,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
             tool_choice: ToolChoice::Auto,
             streaming: true,
             on_event: None,
+            hooks: CallHooks::new(),
         }
     }
 
@@ -124,6 +136,54 @@ impl<S: Send + Sync + 'static> Agent<S> {
         self
     }
 
+    /// Runs `hook` before every tool call of every run: it lets the call run, denies it (the
+    /// reason is the call's error result), or runs it with other arguments (see
+    /// [`CallHooks::before`]).
+    ///
+    /// ```
+    /// use tool_runtime::{Agent, OfflineModel, Verdict, tool, tools};
+    ///
+    /// /// Search the web.
+    /// #[tool]
+    /// async fn search(query: String) -> String {
+    ///     format!("results for {query}")
+    /// }
+    ///
+    /// let agent = Agent::new(OfflineModel::new(), tools![search]).before_call(|call, _ctx| {
+    ///     let verdict = match call.arguments.get::<String>("query") {
+    ///         Some(query) if query.contains("password") => Verdict::Deny("Not that.".into()),
+    ///         _ => Verdict::Run,
+    ///     };
+    ///     async move { verdict }
+    /// });
+    /// # let _ = agent;
+    /// ```
+    #[must_use]
+    pub fn before_call<F>(
+        mut self,
+        hook: impl Fn(&ToolCall, &CallContext) -> F + Send + Sync + 'static,
+    ) -> Self
+    where
+        F: Future<Output = Verdict> + Send + 'static,
+    {
+        self.hooks = self.hooks.before(hook);
+        self
+    }
+
+    /// Runs `hook` after every tool call of every run: it sees the outcome and returns the one
+    /// the model reads (see [`CallHooks::after`]).
+    #[must_use]
+    pub fn after_call<F>(
+        mut self,
+        hook: impl Fn(&ToolCall, &CallContext, Outcome) -> F + Send + Sync + 'static,
+    ) -> Self
+    where
+        F: Future<Output = Outcome> + Send + 'static,
+    {
+        self.hooks = self.hooks.after(hook);
+        self
+    }
+
     /// The model's name, e.g. `openai/gpt-4o-mini`.
     pub fn model_name(&self) -> String {
         self.model.name()
@@ -134,80 +194,51 @@ impl<S: Send + Sync + 'static> Agent<S> {
         &self.toolbox
     }
 
-    /// Runs `prompt` to completion.
-    pub async fn run(&self, prompt: impl Into<String>) -> Result<RunOutput, RunError> {
-        self.run_conversation_with(vec![Message::user(prompt)], RunData::new())
-            .await
-    }
-
-    /// Runs `prompt` to completion, giving this run's tools `data` (a user id, an auth token,
-    /// a request-scoped client), which they take as [`Run<T>`](crate::Run) parameters or read
-    /// from their [`CallContext`](crate::CallContext). Other runs of the same agent, at the same
-    /// time or later, never see it.
+    /// A run of `prompt`: `.await` it for the answer (see [`RunRequest`] for per-run data,
+    /// cancellation, typed answers and streams).
     ///
-    /// A run whose tools take a type of data it was not given ends at once with
-    /// [`RunFailure::MissingRunData`], before the model is asked anything.
-    ///
-    /// ```
-    /// use tool_runtime::{Agent, OfflineModel, Run, RunData, tool, tools};
-    ///
-    /// struct UserId(u64);
-    ///
-    /// /// The asking user's open orders.
-    /// #[tool]
-    /// fn my_orders(Run(user): Run<UserId>) -> String {
-    ///     format!("user {} has 2 open orders", user.0)
-    /// }
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), tool_runtime::RunError> {
-    /// let agent = Agent::new(OfflineModel::new(), tools![my_orders]);
-    /// let output = agent
-    ///     .run_with("What are my orders?", RunData::new().with(UserId(7)))
-    ///     .await?;
-    /// assert!(output.text.contains("user 7 has 2 open orders"));
-    ///
-    /// let error = agent.run("What are my orders?").await.unwrap_err();
-    /// assert!(error.to_string().contains("takes per-run data of type"));
+    /// ```no_run
+    /// # use tool_runtime::{Agent, OpenAi, tools};
+    /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let agent = Agent::new(OpenAi::from_env()?, tools![]);
+    /// let output = agent.run("What's the weather in Tokyo?").await?;
+    /// println!("{}", output.text);
     /// # Ok(()) }
     /// ```
-    pub async fn run_with(
-        &self,
-        prompt: impl Into<String>,
-        data: RunData,
-    ) -> Result<RunOutput, RunError> {
-        self.run_conversation_with(vec![Message::user(prompt)], data)
-            .await
+    pub fn run(&self, prompt: impl Into<String>) -> RunRequest<'_, S> {
+        self.run_conversation(vec![Message::user(prompt)])
     }
 
-    /// Continues a conversation (e.g. a previous run's `messages` plus a new user message).
-    /// The transcript is repaired first, so one saved after a crash can be sent as it is.
-    ///
-    /// Dropping the returned future stops the run at once: the model request in flight is
-    /// abandoned, every tool call still running is aborted and its cancellation token fires (a
-    /// synchronous tool already on the blocking pool finishes on its own unless it watches its
-    /// token), and nothing is handed back. A run that fails hands back its transcript in the
-    /// [`RunError`].
-    pub async fn run_conversation(&self, messages: Vec<Message>) -> Result<RunOutput, RunError> {
-        self.run_conversation_with(messages, RunData::new()).await
+    /// A run that continues a conversation (e.g. a previous run's `messages` plus a new user
+    /// message). The transcript is repaired first, so one saved after a crash can be sent as
+    /// it is.
+    pub fn run_conversation(&self, messages: Vec<Message>) -> RunRequest<'_, S> {
+        RunRequest::new(self, Start::Conversation(messages))
     }
 
-    /// Continues a conversation, giving this run's tools `data`: [`run_conversation`] and
-    /// [`run_with`] together.
+    /// A run that resumes a [`PausedRun`] with a decision per waiting call, by call id: the
+    /// approved calls run, the denied ones are answered with the reason, and the run goes on
+    /// from there. A call without a decision keeps waiting: the run pauses again at once, with
+    /// the decided calls' results kept.
     ///
-    /// [`run_conversation`]: Self::run_conversation
-    /// [`run_with`]: Self::run_with
-    pub async fn run_conversation_with(
+    /// The agent needs the paused run's tools; it may be another agent than the one that paused
+    /// (in another process, after the state was saved).
+    pub fn resume(
         &self,
-        messages: Vec<Message>,
-        data: RunData,
-    ) -> Result<RunOutput, RunError> {
-        self.run_loop(messages, data, None).await
+        paused: PausedRun,
+        decisions: impl IntoIterator<Item = (impl Into<String>, Decision)>,
+    ) -> RunRequest<'_, S> {
+        let decisions = decisions
+            .into_iter()
+            .map(|(id, decision)| (id.into(), decision))
+            .collect();
+        RunRequest::new(self, Start::Resume(Box::new(paused), decisions))
     }
 
     /// Runs `prompt`, yielding every [`AgentEvent`] as it happens, then
-    /// [`AgentEvent::Finished`] with the output (or the [`RunError`]). Nothing runs until the
-    /// stream is polled; dropping it stops the run as dropping [`run`](Self::run)'s future does.
+    /// [`AgentEvent::Finished`] with the output (or the [`RunError`]): short for
+    /// `agent.run(prompt).stream()`. Nothing runs until the stream is polled; dropping it stops
+    /// the run.
     ///
     /// ```
     /// use tool_runtime::{Agent, AgentEvent, OfflineModel, tool, tools};
@@ -234,88 +265,37 @@ impl<S: Send + Sync + 'static> Agent<S> {
     /// # Ok(()) }
     /// ```
     pub fn stream(&self, prompt: impl Into<String>) -> RunStream<'_> {
-        self.stream_conversation(vec![Message::user(prompt)])
-    }
-
-    /// Continues a conversation as [`run_conversation`](Self::run_conversation) does, yielding
-    /// every event as [`stream`](Self::stream) does.
-    pub fn stream_conversation(&self, messages: Vec<Message>) -> RunStream<'_> {
-        RunStream::new(
-            messages,
-            Box::new(move |messages, data, queue| {
-                Box::pin(async move { self.run_loop(messages, data, Some(queue)).await })
-            }),
-        )
+        self.run(prompt).stream()
     }
 
     /// The loop, its events going to the handler and, for a stream, to `queue`.
-    async fn run_loop(
-        &self,
-        mut messages: Vec<Message>,
-        data: RunData,
-        queue: Option<Arc<Queue>>,
-    ) -> Result<RunOutput, RunError> {
-        let events = Events {
-            handler: self.on_event.as_ref(),
-            queue: queue.as_deref(),
+    async fn run_loop(&self, job: Job, queue: Option<Arc<Queue>>) -> Result<RunOutput, RunError> {
+        let Job {
+            start,
+            data,
+            cancel,
+            output,
+        } = job;
+        let run = Loop {
+            agent: self,
+            events: Events {
+                handler: self.on_event.as_ref(),
+                queue: queue.as_deref(),
+            },
+            data,
+            stop: cancel.clone(),
+            final_tool: output
+                .as_ref()
+                .is_some_and(|spec| !self.model.native_output(&spec.definition)),
+            output: output.as_ref(),
         };
-        repair_messages(&mut messages);
-        if let Some(failure) = self.missing_run_data(&data) {
-            return Err(RunError::new(failure, messages, Usage::default(), 0));
-        }
-        let tools: Vec<&ToolDefinition> = self.toolbox.definitions().collect();
-        let mut usage = Usage::default();
-        let mut tool_choice = self.tool_choice.clone();
-        for turn in 1..=self.max_turns {
-            events.emit(|| AgentEvent::TurnStarted { turn });
-            let mut request = ModelRequest::new(&messages)
-                .tools(&tools)
-                .tool_choice(&tool_choice)
-                .parallel_tool_calls(self.parallel_tool_calls);
-            request.system = self.system.as_deref();
-            let mut calls = self.toolbox.turn().with_run_data(data.clone());
-            let response = match self.respond(turn, request, &mut calls, events).await {
-                Ok(response) => response,
-                Err((error, partial)) => {
-                    // The calls that started are in the transcript, each with its result (those
-                    // still running are cancelled); a call never started is not.
-                    let results = calls.cancel();
-                    if !partial.tool_calls.is_empty() {
-                        messages.push(Message::Assistant(partial));
-                        messages.push(Message::ToolResults { results });
-                    }
-                    let failure = RunFailure::Model(error);
-                    return Err(RunError::new(failure, messages, usage, turn));
-                }
-            };
-            usage += response.usage;
-            events.emit(|| AgentEvent::ModelResponded {
-                turn,
-                message: response.message.clone(),
-                usage: response.usage,
-            });
-            if response.message.tool_calls.is_empty() {
-                let text = response.message.text.clone().unwrap_or_default();
-                messages.push(Message::Assistant(response.message));
-                let output = RunOutput {
-                    text,
-                    messages,
-                    usage,
-                    turns: turn,
-                };
-                return Ok(events.finished(output));
+        let mut stop = pin!(async move {
+            match &cancel {
+                Some(token) => token.cancelled().await,
+                None => std::future::pending().await,
             }
-            if matches!(tool_choice, ToolChoice::Required | ToolChoice::Tool(_)) {
-                tool_choice = ToolChoice::Auto;
-            }
-            let results = Self::finish(turn, calls, events).await;
-            messages.push(Message::Assistant(response.message));
-            messages.push(Message::ToolResults { results });
-        }
-        let failure = RunFailure::MaxTurns {
-            limit: self.max_turns,
-        };
-        Err(RunError::new(failure, messages, usage, self.max_turns))
+        });
+        run.run(start, stop.as_mut()).await
     }
 
     /// The first type of per-run data a tool takes that `data` does not have.
@@ -331,30 +311,271 @@ impl<S: Send + Sync + 'static> Agent<S> {
             })
         })
     }
+}
 
-    /// Asks the model, starting each tool call in `calls` the moment it arrives. A response that
-    /// fails part way gives back what had arrived.
+/// The cancellation a run watches: a future that completes when its token fires.
+type Stop<'s> = Pin<&'s mut (dyn Future<Output = ()> + Send)>;
+
+/// One run's loop: its agent, where its events go, and what it was given.
+struct Loop<'r, S> {
+    agent: &'r Agent<S>,
+    events: Events<'r>,
+    data: RunData,
+    stop: Option<tokio_util::sync::CancellationToken>,
+    /// The typed answer asked for, if any.
+    output: Option<&'r OutputSpec>,
+    /// Whether the answer comes as a call of the final tool (the model has no native structured
+    /// output for it).
+    final_tool: bool,
+}
+
+/// How one turn's calls ended.
+enum Settled {
+    /// Every call has its result (one per call of the message, in its order).
+    Answered(Vec<ToolResult>),
+    /// Some calls wait for approval: the results of those that ran, `None` for those.
+    Waiting(Vec<Option<ToolResult>>),
+    /// The run was cancelled: the results, those that never came `Cancelled`.
+    Cancelled(Vec<ToolResult>),
+}
+
+/// The calls of one turn: those started (in `turn`, with their place in the message) and those
+/// held for approval or taken as the final answer.
+struct Calls<'t> {
+    turn: Turn<'t>,
+    /// The place in the message of each call started, by its index in the turn.
+    places: Vec<usize>,
+    /// How many calls the message has so far.
+    count: usize,
+    /// The places of the calls that wait for approval.
+    held: Vec<usize>,
+    /// The place and the arguments' text of a call of the final-answer tool.
+    answer: Option<(usize, String)>,
+}
+
+impl<S: Send + Sync + 'static> Loop<'_, S> {
+    async fn run(&self, start: Start, mut stop: Stop<'_>) -> Result<RunOutput, RunError> {
+        let agent = self.agent;
+        let (mut messages, mut usage, first_turn, resumed) = match start {
+            Start::Conversation(mut messages) => {
+                repair_messages(&mut messages);
+                (messages, Usage::default(), 1, None)
+            }
+            Start::Resume(paused, decisions) => {
+                let PausedRun {
+                    messages,
+                    assistant,
+                    results,
+                    usage,
+                    turn,
+                } = *paused;
+                (messages, usage, turn, Some((assistant, results, decisions)))
+            }
+        };
+        if let Some(failure) = agent.missing_run_data(&self.data) {
+            return Err(RunError::new(failure, messages, usage, 0));
+        }
+        let mut turn = first_turn;
+        let mut retries = 0;
+        if let Some((assistant, results, decisions)) = resumed {
+            let settled = self
+                .resume(turn, &assistant, results, &decisions, stop.as_mut())
+                .await;
+            match settled {
+                Settled::Answered(results) => {
+                    messages.push(Message::Assistant(assistant));
+                    messages.push(Message::ToolResults { results });
+                    turn += 1;
+                }
+                Settled::Waiting(results) => {
+                    return Err(self.paused(messages, assistant, results, usage, turn));
+                }
+                Settled::Cancelled(results) => {
+                    messages.push(Message::Assistant(assistant));
+                    messages.push(Message::ToolResults { results });
+                    return Err(RunError::new(RunFailure::Cancelled, messages, usage, turn));
+                }
+            }
+        }
+
+        let answer_tool = self
+            .output
+            .filter(|_| self.final_tool)
+            .map(|spec| &spec.definition);
+        let mut tools: Vec<&ToolDefinition> = agent.toolbox.definitions().collect();
+        tools.extend(answer_tool);
+        let mut tool_choice = match answer_tool {
+            // The run ends when the final tool is called: the model must call a tool.
+            Some(_) => ToolChoice::Required,
+            None => agent.tool_choice.clone(),
+        };
+        while turn <= agent.max_turns {
+            if self.stop.as_ref().is_some_and(|token| token.is_cancelled()) {
+                return Err(RunError::new(
+                    RunFailure::Cancelled,
+                    messages,
+                    usage,
+                    turn - 1,
+                ));
+            }
+            self.events.emit(|| AgentEvent::TurnStarted { turn });
+            let mut request = ModelRequest::new(&messages)
+                .tools(&tools)
+                .tool_choice(&tool_choice)
+                .parallel_tool_calls(agent.parallel_tool_calls);
+            request.system = agent.system.as_deref();
+            if answer_tool.is_none() {
+                request.output = self.output.map(|spec| &spec.definition);
+            }
+            let mut calls = self.calls();
+            let response = match self.respond(turn, request, &mut calls, stop.as_mut()).await {
+                Ok(response) => response,
+                Err((failure, partial)) => {
+                    // The calls that arrived are in the transcript, each with its result (those
+                    // still running, and those held, `Cancelled`); a call never made is not.
+                    if !partial.tool_calls.is_empty() {
+                        let results = calls.cancel(&partial).await;
+                        messages.push(Message::Assistant(partial));
+                        messages.push(Message::ToolResults { results });
+                    }
+                    return Err(RunError::new(failure, messages, usage, turn));
+                }
+            };
+            usage += response.usage;
+            self.events.emit(|| AgentEvent::ModelResponded {
+                turn,
+                message: response.message.clone(),
+                usage: response.usage,
+            });
+            let message = response.message;
+            if message.tool_calls.is_empty() {
+                let text = message.text.clone().unwrap_or_default();
+                messages.push(Message::Assistant(message));
+                match self.output.map(|spec| spec.check(&text, Form::Text)) {
+                    None => return Ok(self.finished(text, messages, usage, turn)),
+                    Some(Ok(answer)) => return Ok(self.finished(answer, messages, usage, turn)),
+                    Some(Err(problem)) => {
+                        self.bad_answer(&mut retries, &problem, &text, &messages, usage, turn)?;
+                        messages.push(Message::user(problem));
+                        turn += 1;
+                        continue;
+                    }
+                }
+            }
+            if matches!(tool_choice, ToolChoice::Required | ToolChoice::Tool(_))
+                && answer_tool.is_none()
+            {
+                tool_choice = ToolChoice::Auto;
+            }
+            let answer = calls.answer.clone();
+            match self.settle(turn, calls, &message, stop.as_mut()).await {
+                Settled::Answered(mut results) => {
+                    if let (Some((place, text)), Some(spec)) = (answer, self.output) {
+                        let call = &message.tool_calls[place];
+                        let checked = spec.check(&text, Form::Tool);
+                        let taken = checked.is_ok();
+                        results[place] = ToolResult::new(
+                            call.id.clone(),
+                            call.name.clone(),
+                            match &checked {
+                                Ok(_) => Ok(ToolOutput::text("Answer received.")),
+                                Err(problem) => Err(ToolError::Failed(problem.clone())),
+                            },
+                        );
+                        if let Err(problem) = &checked {
+                            self.bad_answer(&mut retries, problem, &text, &messages, usage, turn)?;
+                        }
+                        messages.push(Message::Assistant(message));
+                        messages.push(Message::ToolResults { results });
+                        if let (true, Ok(answer)) = (taken, checked) {
+                            return Ok(self.finished(answer, messages, usage, turn));
+                        }
+                    } else {
+                        messages.push(Message::Assistant(message));
+                        messages.push(Message::ToolResults { results });
+                    }
+                }
+                Settled::Waiting(mut results) => {
+                    if let Some((place, _)) = answer {
+                        // Given before the results it would rest on: asked for again later.
+                        let call = &message.tool_calls[place];
+                        let not_taken = ToolError::Failed(
+                            "The answer was not taken: other calls of this turn wait for \
+                             approval. Give the final answer once their results are in."
+                                .to_owned(),
+                        );
+                        results[place] = Some(ToolResult::new(
+                            call.id.clone(),
+                            call.name.clone(),
+                            Err(not_taken),
+                        ));
+                    }
+                    return Err(self.paused(messages, message, results, usage, turn));
+                }
+                Settled::Cancelled(results) => {
+                    messages.push(Message::Assistant(message));
+                    messages.push(Message::ToolResults { results });
+                    return Err(RunError::new(RunFailure::Cancelled, messages, usage, turn));
+                }
+            }
+            turn += 1;
+        }
+        let failure = RunFailure::MaxTurns {
+            limit: agent.max_turns,
+        };
+        Err(RunError::new(failure, messages, usage, agent.max_turns))
+    }
+
+    /// A new turn's calls, with this run's data, hooks and cancellation.
+    fn calls(&self) -> Calls<'_> {
+        let agent = self.agent;
+        let mut turn = agent
+            .toolbox
+            .turn()
+            .with_run_data(self.data.clone())
+            .with_hooks(&agent.hooks);
+        if let Some(token) = &self.stop {
+            turn = turn.with_cancellation(token);
+        }
+        Calls {
+            turn,
+            places: Vec::new(),
+            count: 0,
+            held: Vec::new(),
+            answer: None,
+        }
+    }
+
+    /// Asks the model, starting each tool call the moment it arrives (holding those that need
+    /// approval, and a final answer). A response that fails or is cancelled part way gives back
+    /// what had arrived.
     async fn respond(
         &self,
         turn: usize,
         request: ModelRequest<'_>,
-        calls: &mut Turn<'_>,
-        events: Events<'_>,
-    ) -> Result<ModelResponse, (Error, AssistantMessage)> {
-        let mut stream = if self.streaming {
-            self.model.stream(request)
+        calls: &mut Calls<'_>,
+        mut stop: Stop<'_>,
+    ) -> Result<ModelResponse, (RunFailure, AssistantMessage)> {
+        let agent = self.agent;
+        let events = self.events;
+        let mut stream = if agent.streaming {
+            agent.model.stream(request)
         } else {
-            buffered(self.model.complete(request))
+            buffered(agent.model.complete(request))
         };
         let mut response = Assembler::default();
         loop {
-            // The model's next event, or (for listeners) a call that finished meanwhile.
+            // The model's next event, a call that finished meanwhile (for listeners), or the
+            // run's cancellation.
             let step = poll_fn(|cx| {
+                if stop.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Step::Stopped);
+                }
                 if let Poll::Ready(event) = stream.as_mut().poll_next(cx) {
                     return Poll::Ready(Step::Model(event));
                 }
                 if events.on()
-                    && let Poll::Ready(Some((index, result))) = pin!(calls.next()).poll(cx)
+                    && let Poll::Ready(Some((index, result))) = pin!(calls.turn.next()).poll(cx)
                 {
                     return Poll::Ready(Step::CallFinished(index, result.clone()));
                 }
@@ -364,7 +585,10 @@ impl<S: Send + Sync + 'static> Agent<S> {
             let event = match step {
                 Step::Model(None) => break,
                 Step::Model(Some(Ok(event))) => event,
-                Step::Model(Some(Err(error))) => return Err((error, response.into_partial())),
+                Step::Model(Some(Err(error))) => {
+                    return Err((RunFailure::Model(error), response.into_partial()));
+                }
+                Step::Stopped => return Err((RunFailure::Cancelled, response.into_partial())),
                 Step::CallFinished(index, result) => {
                     events.emit(|| AgentEvent::ToolCallFinished {
                         turn,
@@ -383,46 +607,256 @@ impl<S: Send + Sync + 'static> Agent<S> {
                     turn,
                     delta: delta.clone(),
                 }),
-                ModelEvent::ToolCall(call) => {
-                    let index = calls.start(call);
-                    events.emit(|| AgentEvent::ToolCallStarted {
-                        turn,
-                        index,
-                        call: call.clone(),
-                    });
-                }
+                ModelEvent::ToolCall(call) => self.arrived(turn, call, calls),
                 _ => {}
             }
             response.push(event);
         }
         if !response.is_finished() {
-            let error = Error::stream_incomplete(self.model.name());
-            return Err((error, response.into_partial()));
+            let error = Error::stream_incomplete(agent.model.name());
+            return Err((RunFailure::Model(error), response.into_partial()));
         }
         response
-            .finish(&self.model.name())
-            .map_err(|error| (error, AssistantMessage::default()))
+            .finish(&agent.model.name())
+            .map_err(|error| (RunFailure::Model(error), AssistantMessage::default()))
     }
 
-    /// Waits for every call, reporting each result as it arrives.
-    async fn finish(turn: usize, mut calls: Turn<'_>, events: Events<'_>) -> Vec<ToolResult> {
-        if events.on() {
-            while let Some((index, result)) = calls.next().await {
-                events.emit(|| AgentEvent::ToolCallFinished {
-                    turn,
-                    index,
-                    result: result.clone(),
-                });
+    /// A call has arrived: it starts, or waits for approval, or is the final answer.
+    fn arrived(&self, turn: usize, call: &ToolCall, calls: &mut Calls<'_>) {
+        let place = calls.count;
+        calls.count += 1;
+        let final_answer =
+            self.final_tool && self.output.is_some_and(|spec| call.name == spec.name());
+        if final_answer {
+            calls.answer = Some((place, call.arguments.to_json_string()));
+            return;
+        }
+        let needs_approval = self
+            .agent
+            .toolbox
+            .get(&call.name)
+            .is_some_and(|tool| tool.definition().needs_approval(&call.arguments));
+        if needs_approval {
+            calls.held.push(place);
+            return;
+        }
+        let index = calls.turn.start(call);
+        calls.places.push(place);
+        self.events.emit(|| AgentEvent::ToolCallStarted {
+            turn,
+            index,
+            call: call.clone(),
+        });
+    }
+
+    /// Waits for the started calls, reporting each result as it arrives, until they all have
+    /// one or the run is cancelled.
+    async fn settle(
+        &self,
+        turn: usize,
+        mut calls: Calls<'_>,
+        message: &AssistantMessage,
+        mut stop: Stop<'_>,
+    ) -> Settled {
+        let events = self.events;
+        let cancelled = loop {
+            let next = poll_fn(|cx| {
+                if stop.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(None);
+                }
+                match pin!(calls.turn.next()).poll(cx) {
+                    Poll::Ready(Some((index, result))) => {
+                        Poll::Ready(Some(Some((index, events.on().then(|| result.clone())))))
+                    }
+                    Poll::Ready(None) => Poll::Ready(Some(None)),
+                    Poll::Pending => Poll::Pending,
+                }
+            })
+            .await;
+            match next {
+                None => break true,
+                Some(None) => break false,
+                Some(Some((index, result))) => {
+                    if let Some(result) = result {
+                        events.emit(|| AgentEvent::ToolCallFinished {
+                            turn,
+                            index,
+                            result,
+                        });
+                    }
+                }
+            }
+        };
+        let answer = calls.answer.as_ref().map(|(place, _)| *place);
+        let mut results = calls.results(message, cancelled).await;
+        if let Some(place) = answer {
+            // Filled in by the caller, once the answer is checked.
+            results[place] = Some(ToolResult::cancelled(&message.tool_calls[place]));
+        }
+        conclude(results, cancelled, message)
+    }
+
+    /// Runs the approved calls of a resumed turn and answers the denied ones.
+    async fn resume(
+        &self,
+        turn: usize,
+        assistant: &AssistantMessage,
+        mut earlier: Vec<Option<ToolResult>>,
+        decisions: &pause::Decisions,
+        stop: Stop<'_>,
+    ) -> Settled {
+        earlier.resize(assistant.tool_calls.len(), None);
+        let mut calls = self.calls();
+        calls.count = assistant.tool_calls.len();
+        for (place, call) in assistant.tool_calls.iter().enumerate() {
+            if earlier[place].is_some() {
+                continue;
+            }
+            match decisions.get(&call.id) {
+                Some(Decision::Approve) => {
+                    let index = calls.turn.start(call);
+                    calls.places.push(place);
+                    self.events.emit(|| AgentEvent::ToolCallStarted {
+                        turn,
+                        index,
+                        call: call.clone(),
+                    });
+                }
+                Some(Decision::Deny(reason)) => {
+                    let denied = Err(ToolError::Denied(reason.clone()));
+                    earlier[place] =
+                        Some(ToolResult::new(call.id.clone(), call.name.clone(), denied));
+                }
+                None => calls.held.push(place),
             }
         }
-        calls.finish().await
+        let (now, cancelled) = match self.settle(turn, calls, assistant, stop).await {
+            Settled::Answered(now) => (now.into_iter().map(Some).collect(), false),
+            Settled::Waiting(now) => (now, false),
+            Settled::Cancelled(now) => (now.into_iter().map(Some).collect(), true),
+        };
+        // A result decided earlier stands; `Cancelled` stands in only for a call without one.
+        let merged = earlier
+            .into_iter()
+            .zip(now)
+            .map(|(earlier, now)| earlier.or(now))
+            .collect();
+        conclude(merged, cancelled, assistant)
     }
+
+    /// A run that waits for decisions.
+    fn paused(
+        &self,
+        messages: Vec<Message>,
+        assistant: AssistantMessage,
+        results: Vec<Option<ToolResult>>,
+        usage: Usage,
+        turn: usize,
+    ) -> RunError {
+        let paused = PausedRun {
+            messages: messages.clone(),
+            assistant,
+            results,
+            usage,
+            turn,
+        };
+        RunError::new(RunFailure::Paused(Box::new(paused)), messages, usage, turn)
+    }
+
+    /// Counts a bad final answer; past the retry budget, the run fails.
+    fn bad_answer(
+        &self,
+        retries: &mut usize,
+        problem: &str,
+        text: &str,
+        messages: &[Message],
+        usage: Usage,
+        turn: usize,
+    ) -> Result<(), RunError> {
+        let budget = self.output.map_or(0, |spec| spec.retries);
+        if *retries >= budget {
+            let failure = RunFailure::InvalidAnswer {
+                problem: problem.to_owned(),
+                answer: text.to_owned(),
+            };
+            return Err(RunError::new(failure, messages.to_vec(), usage, turn));
+        }
+        *retries += 1;
+        Ok(())
+    }
+
+    fn finished(
+        &self,
+        text: String,
+        messages: Vec<Message>,
+        usage: Usage,
+        turns: usize,
+    ) -> RunOutput {
+        self.events.finished(RunOutput {
+            text,
+            messages,
+            usage,
+            turns,
+        })
+    }
+}
+
+impl Calls<'_> {
+    /// One slot per call of `message`: the result of each call that started (`Cancelled` for
+    /// one still running when `cancel`), `None` for the others.
+    async fn results(self, message: &AssistantMessage, cancel: bool) -> Vec<Option<ToolResult>> {
+        let started = if cancel {
+            self.turn.cancel()
+        } else {
+            // Every started call has its result: this takes them without waiting.
+            self.turn.finish().await
+        };
+        let mut results = vec![None; message.tool_calls.len()];
+        for (result, &place) in started.into_iter().zip(&self.places) {
+            if let Some(slot) = results.get_mut(place) {
+                *slot = Some(result);
+            }
+        }
+        results
+    }
+
+    /// Stops the calls still running; one result per call of `message` (whatever arrived of
+    /// it): its result, or `Cancelled`.
+    async fn cancel(self, message: &AssistantMessage) -> Vec<ToolResult> {
+        let results = self.results(message, true).await;
+        fill_cancelled(results, message)
+    }
+}
+
+/// How a turn's calls ended, from their results by place.
+fn conclude(
+    results: Vec<Option<ToolResult>>,
+    cancelled: bool,
+    message: &AssistantMessage,
+) -> Settled {
+    if cancelled {
+        Settled::Cancelled(fill_cancelled(results, message))
+    } else if results.iter().any(Option::is_none) {
+        Settled::Waiting(results)
+    } else {
+        Settled::Answered(results.into_iter().flatten().collect())
+    }
+}
+
+/// The results, `Cancelled` where there is none.
+fn fill_cancelled(results: Vec<Option<ToolResult>>, message: &AssistantMessage) -> Vec<ToolResult> {
+    results
+        .into_iter()
+        .zip(&message.tool_calls)
+        .map(|(result, call)| result.unwrap_or_else(|| ToolResult::cancelled(call)))
+        .collect()
 }
 
 /// What a turn waits for next.
 enum Step {
     Model(Option<crate::Result<crate::ModelEvent>>),
     CallFinished(usize, ToolResult),
+    Stopped,
 }
 
 impl<S> Clone for Agent<S> {
@@ -436,6 +870,7 @@ impl<S> Clone for Agent<S> {
             tool_choice: self.tool_choice.clone(),
             streaming: self.streaming,
             on_event: self.on_event.clone(),
+            hooks: self.hooks.clone(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::PausedRun;
 use crate::conversation::{Message, Usage};
 use crate::error::Error;
 
@@ -50,12 +51,24 @@ pub enum RunFailure {
     },
     /// A tool takes per-run data ([`Run<T>`](crate::Run)) the run was not given: found before
     /// the model was asked anything. Give it with
-    /// [`Agent::run_with`](crate::Agent::run_with).
+    /// [`RunRequest::with_run_data`](crate::RunRequest::with_run_data).
     MissingRunData {
         /// The tool.
         tool: String,
         /// The type of the data it takes.
         type_name: &'static str,
+    },
+    /// The run's cancellation token fired ([`RunRequest::with_cancellation`](crate::RunRequest::with_cancellation)).
+    Cancelled,
+    /// Tool calls wait for a person's decision: resume the run with
+    /// [`Agent::resume`](crate::Agent::resume).
+    Paused(Box<PausedRun>),
+    /// The model's typed final answer was still wrong when the retries ran out.
+    InvalidAnswer {
+        /// What is wrong with it, as the model was told.
+        problem: String,
+        /// The answer, as the model wrote it.
+        answer: String,
     },
 }
 
@@ -78,7 +91,42 @@ impl RunError {
     pub fn model_error(&self) -> Option<&Error> {
         match &self.failure {
             RunFailure::Model(error) => Some(error),
-            RunFailure::MaxTurns { .. } | RunFailure::MissingRunData { .. } => None,
+            _ => None,
+        }
+    }
+
+    /// Whether the run was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.failure, RunFailure::Cancelled)
+    }
+
+    /// The paused run, when calls wait for decisions (see [`Agent::resume`](crate::Agent::resume)).
+    pub fn paused(&self) -> Option<&PausedRun> {
+        match &self.failure {
+            RunFailure::Paused(paused) => Some(paused),
+            _ => None,
+        }
+    }
+
+    /// The paused run, or this error when the run did not pause.
+    ///
+    /// ```no_run
+    /// # async fn f(agent: tool_runtime::Agent) -> Result<(), tool_runtime::RunError> {
+    /// match agent.run("Pay the invoice.").await {
+    ///     Ok(output) => println!("{}", output.text),
+    ///     Err(error) => {
+    ///         let paused = error.into_paused()?;
+    ///         for call in paused.pending() {
+    ///             println!("waiting: {}({})", call.name, call.arguments.to_json_string());
+    ///         }
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn into_paused(self) -> Result<PausedRun, RunError> {
+        match self.failure {
+            RunFailure::Paused(paused) => Ok(*paused),
+            failure => Err(Self { failure, ..self }),
         }
     }
 
@@ -99,6 +147,19 @@ impl fmt::Display for RunFailure {
                 f,
                 "the tool `{tool}` takes per-run data of type `{type_name}`, which this run was not given"
             ),
+            Self::Cancelled => f.write_str("the run was cancelled"),
+            Self::Paused(paused) => {
+                let waiting = paused.pending().count();
+                let calls = if waiting == 1 {
+                    "call waits"
+                } else {
+                    "calls wait"
+                };
+                write!(f, "the run paused: {waiting} tool {calls} for approval")
+            }
+            Self::InvalidAnswer { problem, .. } => {
+                write!(f, "the model's final answer is still invalid: {problem}")
+            }
         }
     }
 }
@@ -106,8 +167,8 @@ impl fmt::Display for RunFailure {
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.failure {
-            RunFailure::MaxTurns { .. } | RunFailure::MissingRunData { .. } => self.failure.fmt(f),
             RunFailure::Model(_) => write!(f, "{} (after {} turns)", self.failure, self.turns),
+            _ => self.failure.fmt(f),
         }
     }
 }

@@ -11,14 +11,13 @@ use futures_core::Stream;
 
 use super::event::Queue;
 use super::{AgentEvent, RunError, RunOutput};
-use crate::conversation::Message;
-use crate::tool::RunData;
 
 type RunFuture<'a> = Pin<Box<dyn Future<Output = Result<RunOutput, RunError>> + Send + 'a>>;
-type Start<'a> = Box<dyn FnOnce(Vec<Message>, RunData, Arc<Queue>) -> RunFuture<'a> + Send + 'a>;
+type Start<'a> = Box<dyn FnOnce(Arc<Queue>) -> RunFuture<'a> + Send + 'a>;
 
 /// A run of an [`Agent`](crate::Agent), as the stream of its [`AgentEvent`]s: made by
-/// [`Agent::stream`](crate::Agent::stream).
+/// [`Agent::stream`](crate::Agent::stream) and
+/// [`RunRequest::stream`](crate::RunRequest::stream).
 ///
 /// It yields each event as it happens, then [`AgentEvent::Finished`] with the run's output, or
 /// the [`RunError`] the run ended with; then nothing. It implements
@@ -26,7 +25,7 @@ type Start<'a> = Box<dyn FnOnce(Vec<Message>, RunData, Arc<Queue>) -> RunFuture<
 /// until it is first polled; dropping it stops the run.
 pub struct RunStream<'a> {
     /// The run, before it is first polled.
-    start: Option<(Start<'a>, Vec<Message>, RunData)>,
+    start: Option<Start<'a>>,
     running: Option<RunFuture<'a>>,
     /// How the run ended, handed on once its events are.
     outcome: Option<Result<RunOutput, RunError>>,
@@ -35,29 +34,14 @@ pub struct RunStream<'a> {
 }
 
 impl<'a> RunStream<'a> {
-    pub(super) fn new(messages: Vec<Message>, start: Start<'a>) -> Self {
+    pub(super) fn new(start: Start<'a>) -> Self {
         Self {
-            start: Some((start, messages, RunData::new())),
+            start: Some(start),
             running: None,
             outcome: None,
             queue: Arc::new(Mutex::new(VecDeque::new())),
             done: false,
         }
-    }
-
-    /// This run, giving its tools `data` (see [`Agent::run_with`](crate::Agent::run_with)).
-    ///
-    /// # Panics
-    /// If the stream was polled already: the run has started.
-    #[must_use]
-    #[track_caller]
-    pub fn with_run_data(mut self, data: RunData) -> Self {
-        let start = self
-            .start
-            .as_mut()
-            .expect("`RunStream::with_run_data` must come before the stream is polled");
-        start.2 = data;
-        self
     }
 
     /// The next item: an event, the run's error, or `None` after the last.
@@ -89,8 +73,8 @@ impl Stream for RunStream<'_> {
             if this.done {
                 return Poll::Ready(None);
             }
-            if let Some((start, messages, data)) = this.start.take() {
-                this.running = Some(start(messages, data, this.queue.clone()));
+            if let Some(start) = this.start.take() {
+                this.running = Some(start(this.queue.clone()));
             }
             let Some(running) = &mut this.running else {
                 return Poll::Ready(None);

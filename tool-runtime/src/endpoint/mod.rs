@@ -52,6 +52,8 @@ pub struct HttpModel<W: Wire> {
     /// Whether the server refused a request's optional parts (OpenAI's `stream_options`,
     /// Anthropic's strict tools): sent without them since (shared by clones).
     lean: Arc<AtomicBool>,
+    /// Whether typed answers are asked for with the API's structured output.
+    structured_output: bool,
 }
 
 impl<W: Wire> HttpModel<W> {
@@ -67,7 +69,26 @@ impl<W: Wire> HttpModel<W> {
                 temperature: None,
             },
             lean: Arc::default(),
+            structured_output: true,
         }
+    }
+
+    /// Whether a typed final answer ([`RunRequest::output`](crate::RunRequest::output)) is asked
+    /// for with the API's structured output (default: yes): OpenAI's `response_format` (strict
+    /// when the schema allows it), Anthropic's `output_config.format` (when the schema has a
+    /// strict flavour and [`Anthropic::strict`] is on). `false` offers the model a final tool to
+    /// call with the answer instead, for servers without structured output.
+    ///
+    /// ```
+    /// use tool_runtime::OpenAi;
+    ///
+    /// let local = OpenAi::compatible("http://127.0.0.1:8080/v1", "local").structured_output(false);
+    /// # let _ = local;
+    /// ```
+    #[must_use]
+    pub fn structured_output(mut self, enabled: bool) -> Self {
+        self.structured_output = enabled;
+        self
     }
 
     /// The model, e.g. `gpt-4o` or `claude-haiku-4-5`.
@@ -263,6 +284,16 @@ impl<W: Wire> Model for HttpModel<W> {
     /// handed on, since tools may have started.
     fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
         stream::events(self, request)
+    }
+
+    fn native_output(&self, output: &crate::ToolDefinition) -> bool {
+        if !self.structured_output {
+            return false;
+        }
+        match self.lean_wire() {
+            Some(lean) if self.lean.load(Ordering::Relaxed) => lean.native_output(output),
+            _ => self.wire.native_output(output),
+        }
     }
 }
 

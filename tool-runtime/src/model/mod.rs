@@ -73,6 +73,17 @@ pub trait Model: Send + Sync {
     fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
         Box::pin(StreamOf::new(self.complete(request)))
     }
+
+    /// Whether this model can be asked for a final answer in the shape of `output` natively
+    /// ([`ModelRequest::output`]: OpenAI's `response_format`, Anthropic's
+    /// `output_config.format`), its text then being that JSON.
+    ///
+    /// The default is `false`: a typed run then offers the model a final tool with `output` as
+    /// its parameters instead, which every model with tools can call.
+    fn native_output(&self, output: &ToolDefinition) -> bool {
+        let _ = output;
+        false
+    }
 }
 
 impl<M: Model + ?Sized> Model for Box<M> {
@@ -87,6 +98,10 @@ impl<M: Model + ?Sized> Model for Box<M> {
     fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
         (**self).stream(request)
     }
+
+    fn native_output(&self, output: &ToolDefinition) -> bool {
+        (**self).native_output(output)
+    }
 }
 
 impl<M: Model + ?Sized> Model for Arc<M> {
@@ -100,6 +115,10 @@ impl<M: Model + ?Sized> Model for Arc<M> {
 
     fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
         (**self).stream(request)
+    }
+
+    fn native_output(&self, output: &ToolDefinition) -> bool {
+        (**self).native_output(output)
     }
 }
 
@@ -157,6 +176,10 @@ pub struct ModelRequest<'a> {
     pub tool_choice: &'a ToolChoice,
     /// Whether it may ask for several calls in one response.
     pub parallel_tool_calls: bool,
+    /// The shape the final answer must have, when the model answers in JSON natively (see
+    /// [`Model::native_output`]): the definition's name and parameters are the format's name
+    /// and schema.
+    pub output: Option<&'a ToolDefinition>,
 }
 
 impl<'a> ModelRequest<'a> {
@@ -168,6 +191,7 @@ impl<'a> ModelRequest<'a> {
             tools: &[],
             tool_choice: &AUTO,
             parallel_tool_calls: true,
+            output: None,
         }
     }
 
@@ -196,6 +220,13 @@ impl<'a> ModelRequest<'a> {
     #[must_use]
     pub fn parallel_tool_calls(mut self, parallel: bool) -> Self {
         self.parallel_tool_calls = parallel;
+        self
+    }
+
+    /// The shape the final answer must have (see [`Model::native_output`]).
+    #[must_use]
+    pub fn output(mut self, output: &'a ToolDefinition) -> Self {
+        self.output = Some(output);
         self
     }
 }

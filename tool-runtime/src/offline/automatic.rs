@@ -69,6 +69,14 @@ pub(super) fn respond(request: &ModelRequest<'_>, seed: u64) -> AssistantMessage
         }
         return AssistantMessage::calls(calls);
     }
+    if let Some(output) = request.output {
+        // A typed answer: a value of its schema, strings taken from the prompt.
+        let schema = output.parameters();
+        let mut rng = Rng::new(seed ^ 0xA11);
+        let mut words = PromptWords::new(prompt);
+        let answer = sample(schema, schema, &mut rng, &mut words, "", 0);
+        return AssistantMessage::text(answer.to_string());
+    }
     AssistantMessage::text(summary(since_user))
 }
 

@@ -21,6 +21,8 @@ pub struct RecordedRequest {
     pub tools: Vec<String>,
     /// Whether parallel tool calls were allowed.
     pub parallel_tool_calls: bool,
+    /// The schema the final answer was asked to follow ([`ModelRequest::output`]).
+    pub output: Option<Value>,
 }
 
 /// How many recent requests a new one is compared with to find the one it continues (runs
@@ -38,6 +40,7 @@ struct Entry {
     system: Option<String>,
     tools: Arc<[String]>,
     parallel_tool_calls: bool,
+    output: Option<Value>,
     /// The earlier request whose messages open this one's.
     base: Option<usize>,
     /// How many messages the request had.
@@ -80,6 +83,7 @@ impl Log {
             system: request.system.map(str::to_owned),
             tools,
             parallel_tool_calls: request.parallel_tool_calls,
+            output: request.output.map(|output| output.parameters().clone()),
             base,
             len: messages.len(),
             tokens,
@@ -112,6 +116,7 @@ impl Log {
             messages,
             tools: entry.tools.to_vec(),
             parallel_tool_calls: entry.parallel_tool_calls,
+            output: entry.output.clone(),
         }
     }
 

@@ -30,7 +30,9 @@ use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse, ModelStream}
 ///   are sometimes left out (a string `pattern` is not followed). String arguments come from the
 ///   capitalized words of the prompt when it has some (ALL-CAPS words for parameters named like
 ///   codes or currencies), so demos read naturally. On the next turn it answers with a text that
-///   quotes every result it received. Deterministic for a given seed.
+///   quotes every result it received, or, asked for a typed answer
+///   ([`RunRequest::output`](crate::RunRequest::output)), with a value of the answer's schema.
+///   Deterministic for a given seed.
 /// - **Scripted** ([`OfflineModel::scripted`]): it returns exactly the turns you give it, for
 ///   tests of your own code.
 /// - **Responder** ([`OfflineModel::responder`]): a function of yours computes each turn from
@@ -223,6 +225,12 @@ impl Model for OfflineModel {
 
     fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
         stream::paced(self.complete(request), self.pacing)
+    }
+
+    /// Always: the automatic model answers with a value of the schema; scripted and responder
+    /// models answer what they are given.
+    fn native_output(&self, _output: &crate::ToolDefinition) -> bool {
+        true
     }
 }
 

@@ -50,6 +50,24 @@ impl Arguments {
         }
     }
 
+    /// The argument named `key`, as a `T`, if it is there and is one: for policies that look
+    /// at a call before it runs (an approval above an amount).
+    ///
+    /// ```
+    /// use tool_runtime::Arguments;
+    ///
+    /// let args = Arguments::from(r#"{"amount": 250.0, "to": "ACME"}"#);
+    /// assert_eq!(args.get::<f64>("amount"), Some(250.0));
+    /// assert_eq!(args.get::<f64>("to"), None);
+    /// assert_eq!(args.get::<String>("missing"), None);
+    /// ```
+    pub fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        match self {
+            Self::Json(value) => T::deserialize(value.get(key)?).ok(),
+            Self::Text(_) => T::deserialize(self.to_value().ok()?.get(key)?).ok(),
+        }
+    }
+
     /// [`json_text`](Self::json_text), owned.
     pub fn to_json_string(&self) -> String {
         self.json_text().into_owned()

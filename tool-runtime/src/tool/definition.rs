@@ -2,13 +2,13 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde_json::Value;
 
-use super::RunDataNeed;
+use super::{Arguments, RunDataNeed};
 use crate::schema::check::Checks;
 use crate::schema::strict::{self, StrictError};
 
@@ -31,6 +31,54 @@ pub struct ToolDefinition {
     timeout: Option<Duration>,
     sequential: bool,
     run_data_needs: Vec<RunDataNeed>,
+    approval: Approval,
+}
+
+/// Whether a tool's calls wait for a person's decision before they run (see
+/// [`Agent::resume`](crate::Agent::resume)).
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum Approval {
+    /// They run (the default).
+    #[default]
+    Never,
+    /// Every call waits.
+    Always,
+    /// A call waits when this says so of its arguments ("above 100 EUR").
+    When(Arc<dyn Fn(&Arguments) -> bool + Send + Sync>),
+}
+
+impl Approval {
+    /// Calls wait when `needs` says so of their arguments.
+    ///
+    /// ```
+    /// use tool_runtime::{Approval, Arguments};
+    ///
+    /// let large = Approval::when(|args| args.get::<f64>("amount").is_none_or(|a| a > 100.0));
+    /// # let _ = large;
+    /// ```
+    pub fn when(needs: impl Fn(&Arguments) -> bool + Send + Sync + 'static) -> Self {
+        Self::When(Arc::new(needs))
+    }
+
+    /// Whether a call with these arguments waits.
+    pub fn needed_for(&self, arguments: &Arguments) -> bool {
+        match self {
+            Self::Never => false,
+            Self::Always => true,
+            Self::When(needs) => needs(arguments),
+        }
+    }
+}
+
+impl fmt::Debug for Approval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Never => "Never",
+            Self::Always => "Always",
+            Self::When(_) => "When(…)",
+        })
+    }
 }
 
 impl ToolDefinition {
@@ -55,6 +103,7 @@ impl ToolDefinition {
             timeout: None,
             sequential: false,
             run_data_needs: Vec::new(),
+            approval: Approval::Never,
         }
     }
 
@@ -84,6 +133,19 @@ impl ToolDefinition {
             self.run_data_needs.push(need);
         }
         self
+    }
+
+    /// Makes the tool's calls wait for a person's decision: always, or when a predicate on
+    /// their arguments says so (`#[tool(needs_approval)]`, `#[tool(needs_approval = f)]`).
+    #[must_use]
+    pub fn with_approval(mut self, approval: Approval) -> Self {
+        self.approval = approval;
+        self
+    }
+
+    /// Whether a call with these arguments waits for a person's decision.
+    pub fn needs_approval(&self, arguments: &Arguments) -> bool {
+        self.approval.needed_for(arguments)
     }
 
     /// The tool's name, as the model calls it.
@@ -194,6 +256,7 @@ impl Clone for ToolDefinition {
             timeout: self.timeout,
             sequential: self.sequential,
             run_data_needs: self.run_data_needs.clone(),
+            approval: self.approval.clone(),
         }
     }
 }
@@ -207,6 +270,7 @@ impl fmt::Debug for ToolDefinition {
             .field("timeout", &self.timeout)
             .field("sequential", &self.sequential)
             .field("run_data_needs", &self.run_data_needs)
+            .field("approval", &self.approval)
             .finish_non_exhaustive()
     }
 }

@@ -49,6 +49,10 @@ pub enum ToolError {
     /// The call was cancelled before it finished.
     #[error("Cancelled")]
     Cancelled,
+    /// The call was not run: a person or a policy denied it (an approval, a hook); the text is
+    /// the reason given.
+    #[error("{0}")]
+    Denied(String),
     /// Something the tool takes from the runtime is missing (per-run data not given); the tool
     /// did not run.
     #[error("The tool `{tool}` cannot run: {reason}.")]
@@ -115,6 +119,7 @@ impl ToolError {
             Self::Cancelled => "cancelled",
             Self::Output { .. } => "output",
             Self::Unavailable { .. } => "unavailable",
+            Self::Denied(_) => "denied",
         }
     }
 }
@@ -230,14 +235,7 @@ impl InvalidArguments {
     }
 
     pub(crate) fn not_an_object(tool: &str, value: &serde_json::Value) -> Self {
-        let found = match value {
-            serde_json::Value::Null => "null",
-            serde_json::Value::Bool(_) => "a boolean",
-            serde_json::Value::Number(_) => "a number",
-            serde_json::Value::String(_) => "a string",
-            serde_json::Value::Array(_) => "an array",
-            serde_json::Value::Object(_) => "an object",
-        };
+        let found = crate::json::kind(value);
         Self::new(tool, Problem::NotAnObject { found })
     }
 

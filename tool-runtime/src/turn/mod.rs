@@ -1,6 +1,7 @@
 //! [`Turn`]: the calls of one model turn, each started the moment it is known, all answered.
 
 mod call;
+mod hooks;
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -15,6 +16,7 @@ use crate::conversation::{ToolCall, ToolResult};
 use crate::tool::{CallContext, Hold, RunData, ToolError, ToolOutput};
 use crate::toolbox::{Registry, Toolbox};
 use call::Schedule;
+pub use hooks::{CallHooks, Outcome, Verdict};
 
 /// The calls of one model turn, run concurrently; every call started gets exactly one result.
 ///
@@ -67,6 +69,8 @@ pub struct Turn<'t> {
     token: Arc<CancellationToken>,
     /// Given to every call.
     run_data: RunData,
+    /// Around every call.
+    hooks: CallHooks,
     /// One per call started, in order.
     slots: Vec<Slot>,
     /// Calls that finished without a task (unknown tool, a panic while decoding), not yet seen
@@ -113,6 +117,7 @@ impl<S> Toolbox<S> {
             registry,
             token: Arc::new(CancellationToken::new()),
             run_data: RunData::new(),
+            hooks: CallHooks::new(),
             slots: Vec::new(),
             ready: VecDeque::new(),
             tasks: JoinSet::new(),
@@ -192,6 +197,13 @@ impl Turn<'_> {
         self
     }
 
+    /// This turn, with `hooks` around every call it starts from now on (see [`CallHooks`]).
+    #[must_use]
+    pub fn with_hooks(mut self, hooks: &CallHooks) -> Self {
+        self.hooks = hooks.clone();
+        self
+    }
+
     /// This turn, whose calls' tokens fire also when `token` fires (they are its children),
     /// replacing a token given before. The turn itself goes on: [`cancel`](Self::cancel) it, or
     /// drop it, to stop waiting for tools that do not look at their token.
@@ -238,15 +250,21 @@ impl Turn<'_> {
             &hold,
         );
         // A panic in a `Deserialize` impl or a hand-written `call` must not take the turn down.
-        let mut future =
-            match catch_unwind(AssertUnwindSafe(|| tool.call(&call.arguments, &context))) {
-                Ok(future) => future,
-                Err(payload) => {
-                    let error = ToolError::panicked(&call.name, payload.as_ref());
-                    self.settle(ToolResult::error(call, error));
-                    return index;
-                }
-            };
+        let start = || {
+            if self.hooks.is_empty() {
+                tool.call(&call.arguments, &context)
+            } else {
+                self.hooks.around(tool.clone(), call, &context)
+            }
+        };
+        let mut future = match catch_unwind(AssertUnwindSafe(start)) {
+            Ok(future) => future,
+            Err(payload) => {
+                let error = ToolError::panicked(&call.name, payload.as_ref());
+                self.settle(ToolResult::error(call, error));
+                return index;
+            }
+        };
         let schedule = Schedule {
             after,
             done,

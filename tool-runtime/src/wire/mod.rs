@@ -83,6 +83,9 @@ pub(crate) mod sealed {
 
         /// Whether an error status's text says the server refuses those parts.
         fn refuses_extras(&self, message: &str) -> bool;
+
+        /// Whether requests can ask for a final answer in the shape of `output` natively.
+        fn native_output(&self, output: &crate::ToolDefinition) -> bool;
     }
 
     /// Reads a streamed response, one server-sent event at a time, into [`ModelEvent`]s that

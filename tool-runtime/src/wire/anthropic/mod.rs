@@ -85,4 +85,10 @@ impl Protocol for AnthropicMessages {
         // "The compiled grammar is too large…", or a model without strict tools.
         message.contains("grammar") || message.contains("strict")
     }
+
+    /// `output_config.format` constrains the answer with the same grammar as strict tools: the
+    /// schema must be one Anthropic's strict flavour takes, and strict mode on.
+    fn native_output(&self, output: &crate::ToolDefinition) -> bool {
+        self.strict && output.anthropic_strict_parameters().is_ok()
+    }
 }

@@ -71,6 +71,15 @@ pub(super) fn write(
         },
         temperature: options.temperature,
         stream: stream.then_some(true),
+        output_config: request
+            .output
+            .and_then(|definition| definition.anthropic_strict_parameters().ok())
+            .map(|schema| OutputConfig {
+                format: OutputFormat {
+                    kind: "json_schema",
+                    schema,
+                },
+            }),
     };
     serde_json::to_writer(out, &body)
 }
@@ -90,6 +99,22 @@ struct Body<'a> {
     temperature: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stream: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_config: Option<OutputConfig<'a>>,
+}
+
+/// `{"format": {"type": "json_schema", "schema": …}}`: the answer's shape, in the strict flavour
+/// (the only one the API takes; a schema without one is asked for with a final tool instead).
+#[derive(Serialize)]
+struct OutputConfig<'a> {
+    format: OutputFormat<'a>,
+}
+
+#[derive(Serialize)]
+struct OutputFormat<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    schema: &'a Value,
 }
 
 /// One message on the wire: the API wants the user's side of a turn (tool results first, then

@@ -79,4 +79,9 @@ impl Protocol for OpenAiChat {
     fn refuses_extras(&self, message: &str) -> bool {
         message.contains("stream_options")
     }
+
+    /// `response_format` takes any object schema: strict when the schema allows it.
+    fn native_output(&self, _output: &crate::ToolDefinition) -> bool {
+        true
+    }
 }

@@ -79,6 +79,10 @@ pub(super) fn write(
         stream_options: (stream && wire.stream_usage).then_some(StreamOptions {
             include_usage: true,
         }),
+        response_format: request.output.map(|definition| ResponseFormat {
+            definition,
+            strict: wire.strict,
+        }),
     };
     serde_json::to_writer(out, &body)
 }
@@ -108,6 +112,45 @@ struct Body<'a> {
     stream: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stream_options: Option<StreamOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_format: Option<ResponseFormat<'a>>,
+}
+
+/// `{"type": "json_schema", "json_schema": {name, description, schema, strict}}`: the answer's
+/// shape, strict when the schema allows it.
+struct ResponseFormat<'a> {
+    definition: &'a ToolDefinition,
+    strict: bool,
+}
+
+impl Serialize for ResponseFormat<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("type", "json_schema")?;
+        map.serialize_entry("json_schema", &JsonSchemaFormat(self))?;
+        map.end()
+    }
+}
+
+struct JsonSchemaFormat<'a>(&'a ResponseFormat<'a>);
+
+impl Serialize for JsonSchemaFormat<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let definition = self.0.definition;
+        let strict = if self.0.strict {
+            definition.strict_for_request()
+        } else {
+            None
+        };
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("name", definition.name())?;
+        if !definition.description().is_empty() {
+            map.serialize_entry("description", definition.description())?;
+        }
+        map.serialize_entry("schema", strict.unwrap_or(definition.parameters()))?;
+        map.serialize_entry("strict", &strict.is_some())?;
+        map.end()
+    }
 }
 
 /// The system prompt, then every message; a result message becomes one `tool` message per call.
