@@ -50,11 +50,23 @@
 //! - [`Agent`]: the loop — ask the model, run its calls, send the results, repeat until it answers;
 //!   answers streamed by default, each call started the moment its arguments are complete;
 //!   [`Agent::stream`] for the [`AgentEvent`]s of a run as they happen.
+//! - Control of a run ([`RunRequest`]): per-run data, cancellation that keeps the transcript,
+//!   typed final answers ([`RunRequest::output`], [`Answer`]), approvals that pause a run
+//!   ([`PausedRun`], [`Agent::resume`], [`Decision`]) and hooks around every call
+//!   ([`Agent::before_call`], [`Agent::after_call`], [`CallHooks`], [`Verdict`]).
 //! - [`Message`] and friends: the provider-neutral transcript; [`repair_messages`] and each wire's
 //!   `repair` make a saved transcript sendable again.
 //! - [`Error`]: what went wrong talking to a model; [`RunError`]: a run that ended without an
 //!   answer, with its transcript.
-//! - [`strict`]: OpenAI's strict schema flavour, for any schema.
+//! - [`strict`]: OpenAI's and Anthropic's strict schema flavours, for any schema.
+//!
+//! # Features
+//!
+//! - `validate` (default): a tool's arguments are checked against its whole JSON Schema (bounds,
+//!   lengths, patterns, formats…) before it runs, every violation reported with its path; so is
+//!   a typed final answer. Without it, serde's checks alone apply.
+//! - `rustls` (default): HTTPS through rustls, verifying servers against the platform's trust
+//!   store. Without it, only plain HTTP (a local OpenAI-compatible server) works.
 
 #![forbid(unsafe_code)]
 

@@ -197,6 +197,19 @@ impl<S: Send + Sync + 'static> Agent<S> {
     /// A run of `prompt`: `.await` it for the answer (see [`RunRequest`] for per-run data,
     /// cancellation, typed answers and streams).
     ///
+    /// # Stopping a run
+    ///
+    /// - [`RunRequest::with_cancellation`], then firing the token: the run ends with
+    ///   [`RunFailure::Cancelled`] and hands back the transcript, repaired (every call that
+    ///   started answered: its result, or `Cancelled`; a response cut short kept up to its last
+    ///   complete call), and the usage so far. Running tools see their own token fire.
+    /// - Dropping the future (or `tokio::time::timeout` around it): the run stops at once and
+    ///   hands back nothing; running tools see their token fire (a synchronous tool already on
+    ///   the blocking pool finishes on its own unless it watches its token).
+    /// - A tool that [needs approval](crate::ToolDefinition::needs_approval): the run ends with
+    ///   [`RunFailure::Paused`], holding everything needed to [`resume`](Self::resume) it.
+    /// - [`max_turns`](Self::max_turns): [`RunFailure::MaxTurns`], with the transcript.
+    ///
     /// ```no_run
     /// # use tool_runtime::{Agent, OpenAi, tools};
     /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -714,7 +727,7 @@ impl<S: Send + Sync + 'static> Loop<'_, S> {
             }
             match decisions.get(&call.id) {
                 Some(Decision::Approve) => {
-                    let index = calls.turn.start(call);
+                    let index = calls.turn.start_approved(call);
                     calls.places.push(place);
                     self.events.emit(|| AgentEvent::ToolCallStarted {
                         turn,

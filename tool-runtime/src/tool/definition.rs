@@ -61,12 +61,21 @@ impl Approval {
         Self::When(Arc::new(needs))
     }
 
-    /// Whether a call with these arguments waits.
+    /// Whether a call with these arguments waits. A predicate that panics says yes (the panic is
+    /// logged): a call is never run because its check failed.
     pub fn needed_for(&self, arguments: &Arguments) -> bool {
         match self {
             Self::Never => false,
             Self::Always => true,
-            Self::When(needs) => needs(arguments),
+            Self::When(needs) => {
+                let asked =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| needs(arguments)));
+                asked.unwrap_or_else(|payload| {
+                    let message = super::error::panic_message(payload.as_ref());
+                    tracing::error!(%message, "an approval predicate panicked; the call waits");
+                    true
+                })
+            }
         }
     }
 }

@@ -97,11 +97,7 @@ impl ToolError {
     /// The error result for a tool that panicked; the payload goes to `tracing`, not to the
     /// model.
     pub(crate) fn panicked(tool: &str, payload: &(dyn Any + Send)) -> Self {
-        let message = payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("(non-string panic payload)");
+        let message = panic_message(payload);
         tracing::error!(tool, panic = message, "tool panicked");
         Self::Panicked {
             tool: tool.to_owned(),
@@ -186,6 +182,15 @@ enum Problem {
     Fields(Vec<FieldIssue>),
     /// The arguments are nested deeper than any tool's parameters go.
     TooDeep { limit: usize },
+}
+
+/// A panic's message, when it has one.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(non-string panic payload)")
 }
 
 /// One problem with one argument field.

@@ -226,7 +226,22 @@ impl Turn<'_> {
     /// The call's arguments are decoded here, on the caller's task; the tool then runs on a task
     /// of its own. A call that cannot run (an unknown tool, a decoder that panicked) has its
     /// error result at once.
+    ///
+    /// A call that [needs approval](crate::ToolDefinition::needs_approval) is not run: it is
+    /// answered with a [`ToolError::Denied`] saying so. The [`Agent`](crate::Agent) pauses for
+    /// such calls instead; a loop of your own asks a person, then starts the approved ones with
+    /// [`start_approved`](Self::start_approved).
     pub fn start(&mut self, call: &ToolCall) -> usize {
+        self.launch(call, false)
+    }
+
+    /// Starts `call`, which a person approved: as [`start`](Self::start) does, but run even when
+    /// its tool needs approval.
+    pub fn start_approved(&mut self, call: &ToolCall) -> usize {
+        self.launch(call, true)
+    }
+
+    fn launch(&mut self, call: &ToolCall, approved: bool) -> usize {
         let index = self.slots.len();
         let Some((tool, name)) = self.registry.get(&call.name) else {
             let error = self.registry.unknown_tool(&call.name);
@@ -234,6 +249,13 @@ impl Turn<'_> {
             return index;
         };
         let definition = tool.definition();
+        if !approved && definition.needs_approval(&call.arguments) {
+            let error = ToolError::Denied(
+                "Not run: this call needs a person's approval, and none was given.".to_owned(),
+            );
+            self.settle(ToolResult::error(call, error));
+            return index;
+        }
         let (after, done) = if definition.is_sequential() {
             let (done, next) = oneshot::channel();
             (self.chain.replace(next), Some(done))

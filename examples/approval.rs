@@ -1,0 +1,232 @@
+//! A payment tool that needs a person's approval above 100 EUR. The run pauses with the calls
+//! that wait; the program saves the paused run (as JSON, as one that asks later, elsewhere,
+//! would), asks on the terminal, and resumes with a decision per call. Small payments and
+//! lookups run without asking; a refusal reaches the model as that call's error.
+//!
+//! ```sh
+//! cargo run --example approval                     # offline; asks on the terminal
+//! cargo run --example approval -- --approve        # approve all without asking (or --deny)
+//! APPROVE=yes cargo run --example approval         # the same, from the environment (yes/no)
+//! OPENAI_API_KEY=sk-… cargo run --example approval # OpenAI (ANTHROPIC_API_KEY: Anthropic)
+//! ```
+//!
+//! With no flag and no terminal to ask on, every waiting payment is refused.
+
+use std::error::Error;
+use std::io::{BufRead, IsTerminal, Write};
+
+use tool_runtime::{
+    Agent, AgentEvent, Anthropic, Arguments, AssistantMessage, Decision, Message, Model,
+    OfflineModel, OpenAi, PausedRun, ToolCall, tool, tools,
+};
+
+/// Above this, a payment waits for a person.
+const LIMIT_EUR: f64 = 100.0;
+
+/// List the unpaid invoices.
+#[tool]
+fn list_invoices() -> Vec<Invoice> {
+    vec![
+        Invoice::new("INV-101", "Paper & Co", 45.0),
+        Invoice::new("INV-102", "Cloud Hosting Ltd", 180.0),
+        Invoice::new("INV-103", "Office Rent GmbH", 2400.0),
+    ]
+}
+
+/// An unpaid invoice.
+#[derive(serde::Serialize)]
+struct Invoice {
+    id: &'static str,
+    payee: &'static str,
+    amount_eur: f64,
+}
+
+impl Invoice {
+    fn new(id: &'static str, payee: &'static str, amount_eur: f64) -> Self {
+        Self {
+            id,
+            payee,
+            amount_eur,
+        }
+    }
+}
+
+/// Whether a payment must wait for a person: above the limit, or an amount that cannot be read.
+fn above_limit(arguments: &Arguments) -> bool {
+    arguments
+        .get::<f64>("amount_eur")
+        .is_none_or(|amount| amount > LIMIT_EUR)
+}
+
+/// Pay an invoice by bank transfer.
+#[tool(needs_approval = above_limit)]
+fn pay(
+    /// The invoice's id, e.g. "INV-101".
+    invoice: String,
+    /// Who is paid.
+    payee: String,
+    /// The amount in euros.
+    amount_eur: f64,
+) -> String {
+    format!("Transferred {amount_eur:.2} EUR to {payee} for {invoice}.")
+}
+
+const PROMPT: &str = "Pay all unpaid invoices, then tell me what was paid.";
+
+/// The offline model: lists the invoices, pays each, then sums up what came back.
+fn offline_clerk() -> OfflineModel {
+    OfflineModel::responder(|request| {
+        let results: Vec<_> = request
+            .messages
+            .iter()
+            .filter_map(|message| match message {
+                Message::ToolResults { results } => Some(results),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        match results.as_slice() {
+            [] => AssistantMessage::calls([ToolCall::new("call_list", "list_invoices", "{}")]),
+            [invoices] => {
+                let invoices: Vec<serde_json::Value> =
+                    serde_json::from_str(&invoices.content()).unwrap_or_default();
+                AssistantMessage::calls(invoices.iter().map(|invoice| {
+                    let arguments = serde_json::json!({
+                        "invoice": invoice["id"],
+                        "payee": invoice["payee"],
+                        "amount_eur": invoice["amount_eur"],
+                    });
+                    let id = format!("call_pay_{}", invoice["id"].as_str().unwrap_or("?"));
+                    ToolCall::new(id, "pay", arguments)
+                }))
+            }
+            [_, payments @ ..] => {
+                let lines: Vec<String> = payments
+                    .iter()
+                    .map(|result| {
+                        let status = if result.is_error() {
+                            "not paid"
+                        } else {
+                            "done"
+                        };
+                        format!("- {status}: {}", result.content())
+                    })
+                    .collect();
+                AssistantMessage::text(format!("(offline model)\n{}", lines.join("\n")))
+            }
+        }
+    })
+}
+
+fn model() -> Result<Box<dyn Model>, Box<dyn Error>> {
+    let has = |var: &str| std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
+    Ok(if has("OPENAI_API_KEY") {
+        Box::new(OpenAi::from_env()?)
+    } else if has("ANTHROPIC_API_KEY") {
+        Box::new(Anthropic::from_env()?)
+    } else {
+        Box::new(offline_clerk())
+    })
+}
+
+/// How waiting calls are decided: asked on the terminal, or one answer for all.
+#[derive(Clone, Copy)]
+enum Decider {
+    Ask,
+    ApproveAll,
+    DenyAll,
+}
+
+impl Decider {
+    /// `--approve` / `--deny`, else `APPROVE=yes|no`, else ask (refuse when no one can answer).
+    fn from_env() -> Self {
+        let flag = std::env::args().skip(1).find_map(|arg| match arg.as_str() {
+            "--approve" => Some(Self::ApproveAll),
+            "--deny" => Some(Self::DenyAll),
+            _ => None,
+        });
+        let var = || match std::env::var("APPROVE").ok()?.to_lowercase().as_str() {
+            "yes" | "y" | "1" | "true" => Some(Self::ApproveAll),
+            "no" | "n" | "0" | "false" => Some(Self::DenyAll),
+            _ => None,
+        };
+        match flag.or_else(var) {
+            Some(decider) => decider,
+            None if std::io::stdin().is_terminal() => Self::Ask,
+            None => Self::DenyAll,
+        }
+    }
+
+    /// A decision on `call`.
+    fn decide(self, call: &ToolCall) -> Result<Decision, Box<dyn Error>> {
+        let denied = || Decision::Deny("The payment was refused by the approver.".to_owned());
+        println!(
+            "  ? {} wants approval: {}",
+            call.name,
+            call.arguments.to_json_string()
+        );
+        Ok(match self {
+            Self::ApproveAll => {
+                println!("    approved (--approve)");
+                Decision::Approve
+            }
+            Self::DenyAll => {
+                println!("    refused");
+                denied()
+            }
+            Self::Ask => {
+                print!("    approve? [y/N] ");
+                std::io::stdout().flush()?;
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                if matches!(line.trim(), "y" | "Y" | "yes") {
+                    Decision::Approve
+                } else {
+                    denied()
+                }
+            }
+        })
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let model = model()?;
+    println!(
+        "Using {}. Payments above {LIMIT_EUR} EUR need approval.",
+        model.name()
+    );
+    println!("> {PROMPT}");
+    let agent = Agent::new(model, tools![list_invoices, pay])
+        .system("You pay invoices with the tools. Pay each unpaid invoice once.")
+        .on_event(|event| match event {
+            AgentEvent::ToolCallStarted { call, .. } => {
+                println!("  -> {}({})", call.name, call.arguments.to_json_string());
+            }
+            AgentEvent::ToolCallFinished { result, .. } => {
+                println!("  <- {}", result.content());
+            }
+            _ => {}
+        });
+    let decider = Decider::from_env();
+
+    let mut outcome = agent.run(PROMPT).await;
+    // Each pause: save the state, ask, resume. A run may pause more than once.
+    let output = loop {
+        let paused = match outcome {
+            Ok(output) => break output,
+            Err(error) => error.into_paused()?,
+        };
+        let saved = serde_json::to_string(&paused)?;
+        println!("[paused: {} bytes of state saved]", saved.len());
+        // Later, perhaps in another process: load it and decide.
+        let paused: PausedRun = serde_json::from_str(&saved)?;
+        let decisions = paused
+            .pending()
+            .map(|call| Ok((call.id.clone(), decider.decide(call)?)))
+            .collect::<Result<Vec<_>, Box<dyn Error>>>()?;
+        outcome = agent.resume(paused, decisions).await;
+    };
+    println!("\n{}", output.text);
+    Ok(())
+}
