@@ -2,8 +2,9 @@
 //! one tool call each. Linear in the run's length means the same time per turn (ratio 1.0) and
 //! memory that grows three times, not nine.
 //!
-//! `cargo bench --bench offline`. The memory figure is the growth of the resident set of a fresh
-//! process doing one run (the bench runs itself as that process).
+//! `cargo bench --bench offline`. The memory figure is the growth of the resident heap (anonymous
+//! pages, not the code paged in) of a fresh process doing one run (the bench runs itself as that
+//! process).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -17,12 +18,16 @@ async fn add(a: i64, b: i64) -> i64 {
     a + b
 }
 
-/// Resident memory in bytes (Linux; 0 elsewhere).
+/// Resident heap memory in bytes: anonymous pages only, so that code paged in on first use does
+/// not count (Linux; 0 elsewhere).
 fn resident() -> usize {
-    std::fs::read_to_string("/proc/self/statm")
+    std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|statm| statm.split_whitespace().nth(1)?.parse::<usize>().ok())
-        .map_or(0, |pages| pages * 4096)
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with("RssAnon:"))?;
+            line.split_whitespace().nth(1)?.parse::<usize>().ok()
+        })
+        .map_or(0, |kib| kib * 1024)
 }
 
 /// One scripted run of `turns` turns: its time, and the resident memory it added while the model
