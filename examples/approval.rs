@@ -79,11 +79,7 @@ fn offline_clerk() -> OfflineModel {
         let results: Vec<_> = request
             .messages
             .iter()
-            .filter_map(|message| match message {
-                Message::ToolResults { results } => Some(results),
-                _ => None,
-            })
-            .flatten()
+            .flat_map(Message::tool_results)
             .collect();
         match results.as_slice() {
             [] => AssistantMessage::calls([ToolCall::new("call_list", "list_invoices", "{}")]),

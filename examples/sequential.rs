@@ -54,11 +54,7 @@ fn offline_planner() -> OfflineModel {
         let results: Vec<String> = request
             .messages
             .iter()
-            .filter_map(|message| match message {
-                Message::ToolResults { results } => Some(results),
-                _ => None,
-            })
-            .flatten()
+            .flat_map(Message::tool_results)
             .map(|result| result.content().into_owned())
             .collect();
         let customer_id = results.first().map_or("0", String::as_str);

@@ -163,11 +163,7 @@ fn offline_clerk() -> OfflineModel {
         let results: Vec<String> = request
             .messages
             .iter()
-            .filter_map(|message| match message {
-                Message::ToolResults { results } => Some(results),
-                _ => None,
-            })
-            .flatten()
+            .flat_map(Message::tool_results)
             .map(|result| result.content().into_owned())
             .collect();
         match results.len() {

@@ -40,6 +40,29 @@ impl Message {
             _ => &[],
         }
     }
+
+    /// The tools' answers, if this message carries some.
+    ///
+    /// Every result a conversation holds, e.g. in an
+    /// [`OfflineModel::responder`](crate::OfflineModel::responder):
+    ///
+    /// ```
+    /// use tool_runtime::{Message, ToolOutput, ToolResult};
+    ///
+    /// let answer = ToolResult::new("call_1", "answer", Ok(ToolOutput::text("42")));
+    /// let messages = vec![
+    ///     Message::user("hi"),
+    ///     Message::ToolResults { results: vec![answer] },
+    /// ];
+    /// let results: Vec<&ToolResult> = messages.iter().flat_map(Message::tool_results).collect();
+    /// assert_eq!(results[0].content(), "42");
+    /// ```
+    pub fn tool_results(&self) -> &[ToolResult] {
+        match self {
+            Self::ToolResults { results } => results,
+            _ => &[],
+        }
+    }
 }
 
 /// The model's side of a turn.

@@ -82,14 +82,7 @@ pub(super) fn respond(request: &ModelRequest<'_>, seed: u64) -> AssistantMessage
 
 /// "Here is what the tools returned: …", or an echo when there was nothing to call.
 fn summary(since_user: &[Message]) -> String {
-    let results: Vec<&ToolResult> = since_user
-        .iter()
-        .filter_map(|message| match message {
-            Message::ToolResults { results } => Some(results),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    let results: Vec<&ToolResult> = since_user.iter().flat_map(Message::tool_results).collect();
     if results.is_empty() {
         return match since_user.first() {
             Some(Message::User { text }) => format!("(offline model) You said: {text}"),

@@ -36,7 +36,7 @@ pub fn tools<'a>(
     definitions
         .into_iter()
         .map(|definition| {
-            serde_json::to_value(ToolEntry { definition, strict })
+            serde_json::to_value(ToolEntry::new(definition, strict))
                 .expect("a tool definition serializes")
         })
         .collect()
@@ -79,9 +79,12 @@ pub(super) fn write(
         stream_options: (stream && wire.stream_usage).then_some(StreamOptions {
             include_usage: true,
         }),
-        response_format: request.output.map(|definition| ResponseFormat {
-            definition,
-            strict: wire.strict,
+        response_format: request.output.map(|definition| Tagged {
+            tag: "json_schema",
+            body: JsonSchemaFormat {
+                definition,
+                strict: wire.strict,
+            },
         }),
     };
     serde_json::to_writer(out, &body)
@@ -116,32 +119,38 @@ struct Body<'a> {
     response_format: Option<ResponseFormat<'a>>,
 }
 
-/// `{"type": "json_schema", "json_schema": {name, description, schema, strict}}`: the answer's
-/// shape, strict when the schema allows it.
-struct ResponseFormat<'a> {
-    definition: &'a ToolDefinition,
-    strict: bool,
+/// `{"type": tag, tag: body}`: how Chat Completions wraps a tool, a tool choice or an answer's
+/// format.
+struct Tagged<T> {
+    tag: &'static str,
+    body: T,
 }
 
-impl Serialize for ResponseFormat<'_> {
+impl<T: Serialize> Serialize for Tagged<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("type", "json_schema")?;
-        map.serialize_entry("json_schema", &JsonSchemaFormat(self))?;
+        map.serialize_entry("type", self.tag)?;
+        map.serialize_entry(self.tag, &self.body)?;
         map.end()
     }
 }
 
-struct JsonSchemaFormat<'a>(&'a ResponseFormat<'a>);
+/// `{"type": "json_schema", "json_schema": {name, description?, schema, strict}}`: the answer's
+/// shape, strict when the schema allows it.
+type ResponseFormat<'a> = Tagged<JsonSchemaFormat<'a>>;
+
+struct JsonSchemaFormat<'a> {
+    definition: &'a ToolDefinition,
+    strict: bool,
+}
 
 impl Serialize for JsonSchemaFormat<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let definition = self.0.definition;
-        let strict = if self.0.strict {
-            definition.strict_for_request()
-        } else {
-            None
-        };
+        let definition = self.definition;
+        let strict = self
+            .strict
+            .then(|| definition.strict_for_request())
+            .flatten();
         let mut map = serializer.serialize_map(Some(4))?;
         map.serialize_entry("name", definition.name())?;
         if !definition.description().is_empty() {
@@ -271,38 +280,38 @@ struct Tools<'a> {
 
 impl Serialize for Tools<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.definitions.iter().map(|definition| ToolEntry {
-            definition,
-            strict: self.strict,
-        }))
+        serializer.collect_seq(
+            self.definitions
+                .iter()
+                .map(|definition| ToolEntry::new(definition, self.strict)),
+        )
     }
 }
 
 /// `{"type": "function", "function": {name, description, parameters, strict?}}`.
-struct ToolEntry<'a> {
+type ToolEntry<'a> = Tagged<FunctionEntry<'a>>;
+
+impl<'a> ToolEntry<'a> {
+    fn new(definition: &'a ToolDefinition, strict: bool) -> Self {
+        Tagged {
+            tag: "function",
+            body: FunctionEntry { definition, strict },
+        }
+    }
+}
+
+struct FunctionEntry<'a> {
     definition: &'a ToolDefinition,
     strict: bool,
 }
 
-impl Serialize for ToolEntry<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("type", "function")?;
-        map.serialize_entry("function", &FunctionEntry(self))?;
-        map.end()
-    }
-}
-
-struct FunctionEntry<'a>(&'a ToolEntry<'a>);
-
 impl Serialize for FunctionEntry<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let definition = self.0.definition;
-        let strict = if self.0.strict {
-            definition.strict_for_request()
-        } else {
-            None
-        };
+        let definition = self.definition;
+        let strict = self
+            .strict
+            .then(|| definition.strict_for_request())
+            .flatten();
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("name", definition.name())?;
         map.serialize_entry("description", definition.description())?;
@@ -343,10 +352,11 @@ impl Serialize for Choice<'_> {
                 struct Name<'a> {
                     name: &'a str,
                 }
-                let mut map = serializer.serialize_map(Some(2))?;
-                map.serialize_entry("type", "function")?;
-                map.serialize_entry("function", &Name { name })?;
-                map.end()
+                Tagged {
+                    tag: "function",
+                    body: Name { name },
+                }
+                .serialize(serializer)
             }
         }
     }
