@@ -278,7 +278,7 @@ pub fn decode<A: ArgsStruct>(
 ) -> Result<A::Output, InvalidArguments> {
     let tool = definition.name();
     if let Some(checks) = definition.checks() {
-        return decode_checked::<A>(tool, checks, args);
+        return decode_checked::<A>(definition, checks, args);
     }
     let text = match args {
         Arguments::Json(value) => {
@@ -314,10 +314,11 @@ pub fn decode<A: ArgsStruct>(
 /// Validates the arguments against the whole schema, reporting every violation at once; then
 /// decodes them.
 fn decode_checked<A: ArgsStruct>(
-    tool: &str,
+    definition: &ToolDefinition,
     checks: &Checks,
     args: &Arguments,
 ) -> Result<A::Output, InvalidArguments> {
+    let tool = definition.name();
     let parsed;
     let value = match args {
         Arguments::Json(value) => {
@@ -340,7 +341,10 @@ fn decode_checked<A: ArgsStruct>(
     if !value.is_object() {
         return Err(InvalidArguments::not_an_object(tool, value));
     }
-    let violations = checks.violations(value);
+    let violations = match without_null_options(definition.parameters(), value) {
+        Some(checked) => checks.violations(&checked),
+        None => checks.violations(value),
+    };
     if !violations.is_empty() {
         let issues = schema_issues(violations, A::FIELDS);
         return Err(InvalidArguments::fields(tool, issues));
@@ -349,6 +353,25 @@ fn decode_checked<A: ArgsStruct>(
         return Ok(output);
     }
     decode_value::<A>(tool, value)
+}
+
+/// The arguments without the optional parameters given as `null`, if there are any: the
+/// decoder reads `null` there as absent (the default, or `None`), so the schema is not asked.
+fn without_null_options(schema: &Value, value: &Value) -> Option<Value> {
+    let arguments = value.as_object()?;
+    if !arguments.values().any(Value::is_null) {
+        return None;
+    }
+    let required = schema.get("required").and_then(Value::as_array);
+    let is_required = |name: &str| {
+        required.is_some_and(|required| required.iter().any(|r| r.as_str() == Some(name)))
+    };
+    let kept = arguments
+        .iter()
+        .filter(|(name, value)| !value.is_null() || is_required(name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    Some(Value::Object(kept))
 }
 
 /// The schema's violations as field issues, said as serde's pass says them: wrong values first,

@@ -186,3 +186,41 @@ fn openai_size_limits_do_not_apply() {
     assert!(tool_runtime::strict::to_strict(&schema).is_err());
     assert!(to_anthropic_strict(&schema).is_ok());
 }
+
+#[test]
+fn recursive_schemas_are_refused_with_the_definition_named() {
+    // A tree: `Node` holds `Node`s. OpenAI's strict mode takes it; Anthropic's does not.
+    let tree = json!({
+        "type": "object",
+        "properties": {"root": {"$ref": "#/$defs/Node"}},
+        "required": ["root"],
+        "$defs": {"Node": {"type": "object", "properties": {
+            "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}
+        }, "required": ["children"]}}
+    });
+    assert!(tool_runtime::strict::to_strict(&tree).is_ok());
+    let error = to_anthropic_strict(&tree).unwrap_err();
+    assert_eq!(error.path(), "/$defs/Node");
+    assert!(error.to_string().contains("recursive"), "{error}");
+
+    // Through another definition, and to the root.
+    let mutual = json!({
+        "type": "object",
+        "properties": {"a": {"$ref": "#/$defs/A"}},
+        "$defs": {
+            "A": {"type": "object", "properties": {"b": {"$ref": "#/$defs/B"}}},
+            "B": {"type": "object", "properties": {"a": {"$ref": "#/$defs/A"}}}
+        }
+    });
+    assert!(to_anthropic_strict(&mutual).is_err());
+    let to_root = object(json!({"next": {"$ref": "#"}}));
+    assert!(to_anthropic_strict(&to_root).is_err());
+
+    // A definition used twice is not a recursion.
+    let shared = json!({
+        "type": "object",
+        "properties": {"from": {"$ref": "#/$defs/Place"}, "to": {"$ref": "#/$defs/Place"}},
+        "$defs": {"Place": {"type": "object", "properties": {"city": {"type": "string"}}}}
+    });
+    assert!(to_anthropic_strict(&shared).is_ok());
+}

@@ -358,6 +358,12 @@ fn book(trip: Trip, #[arg(default)] note: Option<String>) -> String {
     )
 }
 
+/// Book a trip, with a number of bags.
+#[tool]
+fn book_with_bags(trip: Trip, #[arg(default = 1)] bags: u8) -> String {
+    format!("{} travelers, {bags} bags", trip.travelers)
+}
+
 async fn book_error(args: serde_json::Value) -> String {
     tools![book]
         .call("book", &args.into(), &CallContext::new("c"))
@@ -408,4 +414,30 @@ async fn what_the_schema_promises_is_checked_before_the_tool_runs() {
     ] {
         assert!(text.contains(line), "{line}\n{text}");
     }
+}
+
+#[tokio::test]
+async fn a_checked_tool_reads_null_as_absent_for_an_optional_parameter() {
+    let trip = json!({"travelers": 2, "contact": "ada@example.com",
+                      "legs": [{"airport": "OSL", "minutes": 90}]});
+    let toolbox = tools![book_with_bags];
+    let ctx = CallContext::new("c");
+    for args in [json!({"trip": trip, "bags": null}), json!({"trip": trip})] {
+        let output = toolbox.call("book_with_bags", &args.into(), &ctx).await;
+        assert_eq!(output.unwrap().as_str(), "2 travelers, 1 bags");
+    }
+    // A required parameter may not be null; the other checks still hold beside a null.
+    let error = toolbox
+        .call(
+            "book_with_bags",
+            &json!({"trip": null, "bags": null}).into(),
+            &ctx,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("- `trip`: null is not of type \"object\""),
+        "{error}"
+    );
 }

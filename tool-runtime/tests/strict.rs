@@ -1117,6 +1117,44 @@ fn dead_definitions_are_dropped(table: &mut Table) {
         "additionalProperties": false
     });
     table.strict(&input, &expected);
+
+    // A definition reached only from the other keyword's, or through a percent-encoded `$ref`,
+    // stays.
+    let input = json!({
+        "type": "object",
+        "properties": {
+            "a": { "$ref": "#/definitions/A" },
+            "c": { "$ref": "#/%24defs/C" }
+        },
+        "required": ["a", "c"],
+        "definitions": {
+            "A": { "type": "object", "properties": { "b": { "$ref": "#/$defs/B" } }, "required": ["b"] }
+        },
+        "$defs": {
+            "B": { "type": "integer" },
+            "C": { "type": "string" },
+            "D": { "type": "boolean" }
+        }
+    });
+    let expected = json!({
+        "type": "object",
+        "properties": {
+            "a": { "$ref": "#/definitions/A" },
+            "c": { "$ref": "#/%24defs/C" }
+        },
+        "required": ["a", "c"],
+        "definitions": {
+            "A": {
+                "type": "object",
+                "properties": { "b": { "$ref": "#/$defs/B" } },
+                "required": ["b"],
+                "additionalProperties": false
+            }
+        },
+        "$defs": { "B": { "type": "integer" }, "C": { "type": "string" } },
+        "additionalProperties": false
+    });
+    table.strict(&input, &expected);
 }
 
 fn malformed_input_gives_errors_not_panics(table: &mut Table) {

@@ -170,8 +170,8 @@ impl<S: Send + Sync + 'static> Agent<S> {
         self
     }
 
-    /// Runs `hook` after every tool call of every run: it sees the outcome and returns the one
-    /// the model reads (see [`CallHooks::after`]).
+    /// Runs `hook` after every tool call of every run that ran: it sees the outcome and returns
+    /// the one the model reads (see [`CallHooks::after`] for the calls it does not see).
     #[must_use]
     pub fn after_call<F>(
         mut self,
@@ -232,7 +232,11 @@ impl<S: Send + Sync + 'static> Agent<S> {
     /// A run that resumes a [`PausedRun`] with a decision per waiting call, by call id: the
     /// approved calls run, the denied ones are answered with the reason, and the run goes on
     /// from there. A call without a decision keeps waiting: the run pauses again at once, with
-    /// the decided calls' results kept.
+    /// the decided calls' results kept. (Of two decisions on one id, the last counts.)
+    ///
+    /// A decision on a call that does not wait (a typo, a stale id), a paused run that does not
+    /// hold together, or a tool's missing per-run data: nothing runs, and the run ends with
+    /// [`RunFailure::NotResumed`], which hands the paused run back.
     ///
     /// The agent needs the paused run's tools; it may be another agent than the one that paused
     /// (in another process, after the state was saved).
@@ -297,9 +301,6 @@ impl<S: Send + Sync + 'static> Agent<S> {
             },
             data,
             stop: cancel.clone(),
-            final_tool: output
-                .as_ref()
-                .is_some_and(|spec| !self.model.native_output(&spec.definition)),
             output: output.as_ref(),
         };
         let mut stop = pin!(async move {
@@ -337,9 +338,6 @@ struct Loop<'r, S> {
     stop: Option<tokio_util::sync::CancellationToken>,
     /// The typed answer asked for, if any.
     output: Option<&'r OutputSpec>,
-    /// Whether the answer comes as a call of the final tool (the model has no native structured
-    /// output for it).
-    final_tool: bool,
 }
 
 /// How one turn's calls ended.
@@ -362,32 +360,46 @@ struct Calls<'t> {
     count: usize,
     /// The places of the calls that wait for approval.
     held: Vec<usize>,
-    /// The place and the arguments' text of a call of the final-answer tool.
-    answer: Option<(usize, String)>,
+    /// Whether the final-answer tool is offered this turn.
+    final_tool: bool,
+    /// The place and the arguments' text of each call of the final-answer tool (one is
+    /// expected; the first is taken).
+    answers: Vec<(usize, String)>,
 }
 
 impl<S: Send + Sync + 'static> Loop<'_, S> {
     async fn run(&self, start: Start, mut stop: Stop<'_>) -> Result<RunOutput, RunError> {
         let agent = self.agent;
+        let missing = agent.missing_run_data(&self.data);
         let (mut messages, mut usage, first_turn, resumed) = match start {
             Start::Conversation(mut messages) => {
                 repair_messages(&mut messages);
+                if let Some(failure) = missing {
+                    return Err(RunError::new(failure, messages, Usage::default(), 0));
+                }
                 (messages, Usage::default(), 1, None)
             }
             Start::Resume(paused, decisions) => {
+                let problem = match missing {
+                    Some(failure) => Some(failure.to_string()),
+                    None => paused.problem(&decisions),
+                };
+                if let Some(problem) = problem {
+                    let (messages, usage) = (paused.messages.clone(), paused.usage);
+                    let failure = RunFailure::NotResumed { problem, paused };
+                    return Err(RunError::new(failure, messages, usage, 0));
+                }
                 let PausedRun {
-                    messages,
+                    mut messages,
                     assistant,
                     results,
                     usage,
                     turn,
                 } = *paused;
+                repair_messages(&mut messages);
                 (messages, usage, turn, Some((assistant, results, decisions)))
             }
         };
-        if let Some(failure) = agent.missing_run_data(&self.data) {
-            return Err(RunError::new(failure, messages, usage, 0));
-        }
         let mut turn = first_turn;
         let mut retries = 0;
         if let Some((assistant, results, decisions)) = resumed {
@@ -398,7 +410,7 @@ impl<S: Send + Sync + 'static> Loop<'_, S> {
                 Settled::Answered(results) => {
                     messages.push(Message::Assistant(assistant));
                     messages.push(Message::ToolResults { results });
-                    turn += 1;
+                    turn = turn.saturating_add(1);
                 }
                 Settled::Waiting(results) => {
                     return Err(self.paused(messages, assistant, results, usage, turn));
@@ -411,17 +423,9 @@ impl<S: Send + Sync + 'static> Loop<'_, S> {
             }
         }
 
-        let answer_tool = self
-            .output
-            .filter(|_| self.final_tool)
-            .map(|spec| &spec.definition);
         let mut tools: Vec<&ToolDefinition> = agent.toolbox.definitions().collect();
-        tools.extend(answer_tool);
-        let mut tool_choice = match answer_tool {
-            // The run ends when the final tool is called: the model must call a tool.
-            Some(_) => ToolChoice::Required,
-            None => agent.tool_choice.clone(),
-        };
+        let toolbox_tools = tools.len();
+        let mut tool_choice = agent.tool_choice.clone();
         while turn <= agent.max_turns {
             if self.stop.as_ref().is_some_and(|token| token.is_cancelled()) {
                 return Err(RunError::new(
@@ -432,15 +436,28 @@ impl<S: Send + Sync + 'static> Loop<'_, S> {
                 ));
             }
             self.events.emit(|| AgentEvent::TurnStarted { turn });
+            // Asked every turn: a model that stopped sending optional parts (a server refused
+            // them) may no longer give the answer's shape natively.
+            let answer_tool = self
+                .output
+                .map(|spec| &spec.definition)
+                .filter(|definition| !agent.model.native_output(definition));
+            tools.truncate(toolbox_tools);
+            tools.extend(answer_tool);
             let mut request = ModelRequest::new(&messages)
                 .tools(&tools)
-                .tool_choice(&tool_choice)
+                // The run ends when the final tool is called: the model must call a tool.
+                .tool_choice(match answer_tool {
+                    Some(_) => &ToolChoice::Required,
+                    None => &tool_choice,
+                })
                 .parallel_tool_calls(agent.parallel_tool_calls);
             request.system = agent.system.as_deref();
             if answer_tool.is_none() {
                 request.output = self.output.map(|spec| &spec.definition);
             }
             let mut calls = self.calls();
+            calls.final_tool = answer_tool.is_some();
             let response = match self.respond(turn, request, &mut calls, stop.as_mut()).await {
                 Ok(response) => response,
                 Err((failure, partial)) => {
@@ -475,53 +492,38 @@ impl<S: Send + Sync + 'static> Loop<'_, S> {
                     }
                 }
             }
-            if matches!(tool_choice, ToolChoice::Required | ToolChoice::Tool(_))
-                && answer_tool.is_none()
-            {
+            if matches!(tool_choice, ToolChoice::Required | ToolChoice::Tool(_)) {
                 tool_choice = ToolChoice::Auto;
             }
-            let answer = calls.answer.clone();
-            match self.settle(turn, calls, &message, stop.as_mut()).await {
+            let answers = std::mem::take(&mut calls.answers);
+            match self
+                .settle(turn, calls, &message, &answers, stop.as_mut())
+                .await
+            {
                 Settled::Answered(mut results) => {
-                    if let (Some((place, text)), Some(spec)) = (answer, self.output) {
-                        let call = &message.tool_calls[place];
-                        let checked = spec.check(&text, Form::Tool);
-                        let taken = checked.is_ok();
-                        results[place] = ToolResult::new(
-                            call.id.clone(),
-                            call.name.clone(),
-                            match &checked {
-                                Ok(_) => Ok(ToolOutput::text("Answer received.")),
-                                Err(problem) => Err(ToolError::Failed(problem.clone())),
-                            },
-                        );
-                        if let Err(problem) = &checked {
-                            self.bad_answer(&mut retries, problem, &text, &messages, usage, turn)?;
-                        }
-                        messages.push(Message::Assistant(message));
-                        messages.push(Message::ToolResults { results });
-                        if let (true, Ok(answer)) = (taken, checked) {
+                    let answer = self.take_answer(&answers, &message, &mut results);
+                    messages.push(Message::Assistant(message));
+                    messages.push(Message::ToolResults { results });
+                    match answer {
+                        Some(Ok(answer)) => {
                             return Ok(self.finished(answer, messages, usage, turn));
                         }
-                    } else {
-                        messages.push(Message::Assistant(message));
-                        messages.push(Message::ToolResults { results });
+                        Some(Err((problem, text))) => {
+                            self.bad_answer(&mut retries, &problem, &text, &messages, usage, turn)?;
+                        }
+                        None => {}
                     }
                 }
                 Settled::Waiting(mut results) => {
-                    if let Some((place, _)) = answer {
+                    for (place, _) in &answers {
                         // Given before the results it would rest on: asked for again later.
-                        let call = &message.tool_calls[place];
                         let not_taken = ToolError::Failed(
                             "The answer was not taken: other calls of this turn wait for \
                              approval. Give the final answer once their results are in."
                                 .to_owned(),
                         );
-                        results[place] = Some(ToolResult::new(
-                            call.id.clone(),
-                            call.name.clone(),
-                            Err(not_taken),
-                        ));
+                        results[*place] =
+                            Some(ToolResult::error(&message.tool_calls[*place], not_taken));
                     }
                     return Err(self.paused(messages, message, results, usage, turn));
                 }
@@ -537,6 +539,36 @@ impl<S: Send + Sync + 'static> Loop<'_, S> {
             limit: agent.max_turns,
         };
         Err(RunError::new(failure, messages, usage, agent.max_turns))
+    }
+
+    /// Checks the first final-answer call of a turn whose calls all ran, and fills in every
+    /// answer call's result: "Answer received." or what is wrong with it; any further answer of
+    /// the turn is not taken. The answer, or what is wrong with it and its text.
+    fn take_answer(
+        &self,
+        answers: &[(usize, String)],
+        message: &AssistantMessage,
+        results: &mut [ToolResult],
+    ) -> Option<Result<String, (String, String)>> {
+        let spec = self.output?;
+        let ((first, text), others) = answers.split_first()?;
+        let checked = spec.check(text, Form::Tool);
+        let call = &message.tool_calls[*first];
+        results[*first] = ToolResult::new(
+            call.id.clone(),
+            call.name.clone(),
+            match &checked {
+                Ok(_) => Ok(ToolOutput::text("Answer received.")),
+                Err(problem) => Err(ToolError::Failed(problem.clone())),
+            },
+        );
+        for (place, _) in others {
+            let not_taken = ToolError::Failed(
+                "The answer was not taken: give one final answer, in one call.".to_owned(),
+            );
+            results[*place] = ToolResult::error(&message.tool_calls[*place], not_taken);
+        }
+        Some(checked.map_err(|problem| (problem, text.clone())))
     }
 
     /// A new turn's calls, with this run's data, hooks and cancellation.
@@ -555,7 +587,8 @@ impl<S: Send + Sync + 'static> Loop<'_, S> {
             places: Vec::new(),
             count: 0,
             held: Vec::new(),
-            answer: None,
+            final_tool: false,
+            answers: Vec::new(),
         }
     }
 
@@ -639,9 +672,9 @@ impl<S: Send + Sync + 'static> Loop<'_, S> {
         let place = calls.count;
         calls.count += 1;
         let final_answer =
-            self.final_tool && self.output.is_some_and(|spec| call.name == spec.name());
+            calls.final_tool && self.output.is_some_and(|spec| call.name == spec.name());
         if final_answer {
-            calls.answer = Some((place, call.arguments.to_json_string()));
+            calls.answers.push((place, call.arguments.to_json_string()));
             return;
         }
         let needs_approval = self
@@ -653,7 +686,7 @@ impl<S: Send + Sync + 'static> Loop<'_, S> {
             calls.held.push(place);
             return;
         }
-        let index = calls.turn.start(call);
+        let index = calls.turn.start_cleared(call);
         calls.places.push(place);
         self.events.emit(|| AgentEvent::ToolCallStarted {
             turn,
@@ -669,6 +702,7 @@ impl<S: Send + Sync + 'static> Loop<'_, S> {
         turn: usize,
         mut calls: Calls<'_>,
         message: &AssistantMessage,
+        answers: &[(usize, String)],
         mut stop: Stop<'_>,
     ) -> Settled {
         let events = self.events;
@@ -700,11 +734,10 @@ impl<S: Send + Sync + 'static> Loop<'_, S> {
                 }
             }
         };
-        let answer = calls.answer.as_ref().map(|(place, _)| *place);
         let mut results = calls.results(message, cancelled).await;
-        if let Some(place) = answer {
+        for (place, _) in answers {
             // Filled in by the caller, once the answer is checked.
-            results[place] = Some(ToolResult::cancelled(&message.tool_calls[place]));
+            results[*place] = Some(ToolResult::cancelled(&message.tool_calls[*place]));
         }
         conclude(results, cancelled, message)
     }
@@ -743,7 +776,7 @@ impl<S: Send + Sync + 'static> Loop<'_, S> {
                 None => calls.held.push(place),
             }
         }
-        let (now, cancelled) = match self.settle(turn, calls, assistant, stop).await {
+        let (now, cancelled) = match self.settle(turn, calls, assistant, &[], stop).await {
             Settled::Answered(now) => (now.into_iter().map(Some).collect(), false),
             Settled::Waiting(now) => (now, false),
             Settled::Cancelled(now) => (now.into_iter().map(Some).collect(), true),

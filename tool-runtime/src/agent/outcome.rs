@@ -63,6 +63,15 @@ pub enum RunFailure {
     /// Tool calls wait for a person's decision: resume the run with
     /// [`Agent::resume`](crate::Agent::resume).
     Paused(Box<PausedRun>),
+    /// A paused run could not be resumed, and nothing was run: a decision names a call that
+    /// does not wait, the state does not hold together, or the run lacks per-run data a tool
+    /// takes. The paused run is handed back unchanged.
+    NotResumed {
+        /// What is wrong.
+        problem: String,
+        /// The paused run, as it was given.
+        paused: Box<PausedRun>,
+    },
     /// The model's typed final answer was still wrong when the retries ran out.
     InvalidAnswer {
         /// What is wrong with it, as the model was told.
@@ -156,6 +165,9 @@ impl fmt::Display for RunFailure {
                     "calls wait"
                 };
                 write!(f, "the run paused: {waiting} tool {calls} for approval")
+            }
+            Self::NotResumed { problem, .. } => {
+                write!(f, "the paused run was not resumed: {problem}")
             }
             Self::InvalidAnswer { problem, .. } => {
                 write!(f, "the model's final answer is still invalid: {problem}")

@@ -62,9 +62,54 @@ impl PausedRun {
         self.assistant
             .tool_calls
             .iter()
-            .zip(&self.results)
-            .filter(|(_, result)| result.is_none())
-            .map(|(call, _)| call)
+            .enumerate()
+            .filter(|(place, _)| self.results.get(*place).is_none_or(Option::is_none))
+            .map(|(_, call)| call)
+    }
+
+    /// Why this run cannot be resumed with `decisions`, if it cannot: a state that does not
+    /// hold together (edited, or from another version), or a decision on a call that does not
+    /// wait.
+    pub(crate) fn problem(&self, decisions: &Decisions) -> Option<String> {
+        let calls = &self.assistant.tool_calls;
+        if self.turn == 0 {
+            return Some("the paused run's turn is 0 (turns count from 1)".to_owned());
+        }
+        if calls.is_empty() {
+            return Some("the paused run's message has no tool calls".to_owned());
+        }
+        if self.results.len() != calls.len() {
+            return Some(format!(
+                "the paused run has {} result slots for {} tool calls",
+                self.results.len(),
+                calls.len()
+            ));
+        }
+        for (call, result) in calls.iter().zip(&self.results) {
+            if let Some(result) = result
+                && result.call_id != call.id
+            {
+                return Some(format!(
+                    "the paused run holds a result for `{}` in the place of the call `{}`",
+                    result.call_id, call.id
+                ));
+            }
+        }
+        let mut unknown: Vec<&str> = decisions
+            .keys()
+            .filter(|id| !self.pending().any(|call| call.id == **id))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            unknown.sort_unstable();
+            let waiting: Vec<&str> = self.pending().map(|call| call.id.as_str()).collect();
+            return Some(format!(
+                "decisions on calls that do not wait: `{}` (waiting: `{}`)",
+                unknown.join("`, `"),
+                waiting.join("`, `")
+            ));
+        }
+        None
     }
 
     /// The conversation before the turn that waits.

@@ -95,8 +95,14 @@ impl CallHooks {
         self
     }
 
-    /// Runs `hook` after each call that ran (or was denied): it sees the outcome and returns
-    /// the one the model reads.
+    /// Runs `hook` after each call that ran (or that the before hook denied): it sees the
+    /// outcome and returns the one the model reads.
+    ///
+    /// It runs on the call's task, inside its time limit: a call that timed out or panicked
+    /// gets its error result without it, as do calls that never ran (an unknown tool, a call
+    /// denied for want of approval). Arguments that do not decode are the tool's own error: it
+    /// sees those. To see every result, listen to
+    /// [`AgentEvent::ToolCallFinished`](crate::AgentEvent::ToolCallFinished).
     #[must_use]
     pub fn after<F>(
         mut self,
@@ -117,11 +123,16 @@ impl CallHooks {
     }
 
     /// The call, with the hooks around it.
+    ///
+    /// Arguments a before hook gives are asked the tool's approval predicate again, unless a
+    /// person `approved` the call: a hook cannot turn a call into one that needs approval and
+    /// have it run without.
     pub(crate) fn around(
         &self,
         tool: Arc<dyn Tool>,
         call: &ToolCall,
         context: &CallContext,
+        approved: bool,
     ) -> ToolFuture {
         let (before, after) = (self.before.clone(), self.after.clone());
         let (call, context) = (call.clone(), context.clone());
@@ -132,6 +143,11 @@ impl CallHooks {
             };
             let outcome = match verdict {
                 Verdict::Run => tool.call(&call.arguments, &context).await,
+                Verdict::Replace(arguments)
+                    if !approved && tool.definition().needs_approval(&arguments) =>
+                {
+                    Err(not_approved())
+                }
                 Verdict::Replace(arguments) => tool.call(&arguments, &context).await,
                 Verdict::Deny(reason) => Err(ToolError::Denied(reason)),
             };
@@ -141,6 +157,13 @@ impl CallHooks {
             }
         })
     }
+}
+
+/// The error result of a call that needs a person's approval and was not given it.
+pub(crate) fn not_approved() -> ToolError {
+    ToolError::Denied(
+        "Not run: this call needs a person's approval, and none was given.".to_owned(),
+    )
 }
 
 impl fmt::Debug for CallHooks {

@@ -83,6 +83,17 @@ pub struct Turn<'t> {
     chain: Option<oneshot::Receiver<()>>,
 }
 
+/// Where a call stands on approval when it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Clearance {
+    /// Ask its tool's predicate: a call that needs approval is not run.
+    Check,
+    /// The predicate was asked: none is needed.
+    NotNeeded,
+    /// A person approved it.
+    Approved,
+}
+
 /// A started call: still running, or answered.
 enum Slot {
     Running { call_id: String, name: String },
@@ -232,16 +243,23 @@ impl Turn<'_> {
     /// such calls instead; a loop of your own asks a person, then starts the approved ones with
     /// [`start_approved`](Self::start_approved).
     pub fn start(&mut self, call: &ToolCall) -> usize {
-        self.launch(call, false)
+        self.launch(call, Clearance::Check)
     }
 
     /// Starts `call`, which a person approved: as [`start`](Self::start) does, but run even when
-    /// its tool needs approval.
+    /// its tool needs approval. (A [before hook](CallHooks::before) that replaces the arguments
+    /// of an approved call is trusted with them.)
     pub fn start_approved(&mut self, call: &ToolCall) -> usize {
-        self.launch(call, true)
+        self.launch(call, Clearance::Approved)
     }
 
-    fn launch(&mut self, call: &ToolCall, approved: bool) -> usize {
+    /// Starts `call`, whose tool's approval predicate the caller has asked already and found
+    /// it does not need one.
+    pub(crate) fn start_cleared(&mut self, call: &ToolCall) -> usize {
+        self.launch(call, Clearance::NotNeeded)
+    }
+
+    fn launch(&mut self, call: &ToolCall, clearance: Clearance) -> usize {
         let index = self.slots.len();
         let Some((tool, name)) = self.registry.get(&call.name) else {
             let error = self.registry.unknown_tool(&call.name);
@@ -249,11 +267,8 @@ impl Turn<'_> {
             return index;
         };
         let definition = tool.definition();
-        if !approved && definition.needs_approval(&call.arguments) {
-            let error = ToolError::Denied(
-                "Not run: this call needs a person's approval, and none was given.".to_owned(),
-            );
-            self.settle(ToolResult::error(call, error));
+        if clearance == Clearance::Check && definition.needs_approval(&call.arguments) {
+            self.settle(ToolResult::error(call, hooks::not_approved()));
             return index;
         }
         let (after, done) = if definition.is_sequential() {
@@ -276,7 +291,8 @@ impl Turn<'_> {
             if self.hooks.is_empty() {
                 tool.call(&call.arguments, &context)
             } else {
-                self.hooks.around(tool.clone(), call, &context)
+                let approved = clearance == Clearance::Approved;
+                self.hooks.around(tool.clone(), call, &context, approved)
             }
         };
         let mut future = match catch_unwind(AssertUnwindSafe(start)) {

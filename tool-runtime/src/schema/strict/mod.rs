@@ -151,56 +151,123 @@ fn convert(flavor: Flavor, schema: &Value) -> Result<Value, StrictError> {
     let mut out = converter.schema(schema, "", 0)?;
     check_root(&out)?;
     drop_unreferenced_definitions(&mut out);
+    if flavor == Flavor::Anthropic
+        && let Some(path) = recursion(&out)
+    {
+        return Err(StrictError::new(
+            &path,
+            "a recursive schema (a definition that refers to itself, or to the root): \
+             Anthropic's strict mode does not take one",
+        ));
+    }
     Ok(out)
+}
+
+/// Where `schema` refers back to itself, if it does: a `$ref` to the root (`#`), or a
+/// definition that reaches itself through other `$ref`s. Given as the definition's path.
+fn recursion(schema: &Value) -> Option<String> {
+    const KEYWORDS: [&str; 2] = ["$defs", "definitions"];
+    /// The `$ref`s inside `node`.
+    fn references<'v>(node: &'v Value, found: &mut Vec<&'v str>) {
+        match node {
+            Value::Object(map) => {
+                if let Some(Value::String(reference)) = map.get("$ref") {
+                    found.push(reference);
+                }
+                map.values().for_each(|value| references(value, found));
+            }
+            Value::Array(items) => items.iter().for_each(|item| references(item, found)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    references(schema, &mut all);
+    if all.contains(&"#") {
+        return Some(String::new());
+    }
+    // Depth-first from each definition, following references, looking for the start again.
+    for keyword in KEYWORDS {
+        let Some(Value::Object(definitions)) = schema.get(keyword) else {
+            continue;
+        };
+        for name in definitions.keys() {
+            let start = (keyword, name.clone());
+            let mut seen: Vec<(&str, String)> = Vec::new();
+            let mut todo = vec![start.clone()];
+            while let Some((k, n)) = todo.pop() {
+                let Some(definition) = schema.get(k).and_then(|defs| defs.get(&n)) else {
+                    continue;
+                };
+                let mut inside = Vec::new();
+                references(definition, &mut inside);
+                for reference in inside {
+                    let Some(next) = definition_named(reference, &KEYWORDS) else {
+                        continue;
+                    };
+                    if next == start {
+                        return Some(format!("/{keyword}/{name}"));
+                    }
+                    if !seen.contains(&next) {
+                        seen.push(next.clone());
+                        todo.push(next);
+                    }
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Drops the `$defs` (and `definitions`) entries that no `$ref` reaches from the schema any
 /// more: inlining leaves them behind, and every byte is sent with every request.
 fn drop_unreferenced_definitions(schema: &mut Value) {
+    const KEYWORDS: [&str; 2] = ["$defs", "definitions"];
     let Value::Object(root) = schema else {
         return;
     };
-    for keyword in ["$defs", "definitions"] {
-        let Some(Value::Object(definitions)) = root.get(keyword) else {
-            continue;
-        };
-        // The names reached from everything but the definitions, then from what they reach.
-        let prefix = format!("#/{keyword}/");
-        let mut reached: Vec<String> = Vec::new();
-        let mut todo: Vec<&Value> = root
-            .iter()
-            .filter(|(key, _)| key.as_str() != "$defs" && key.as_str() != "definitions")
-            .map(|(_, value)| value)
-            .collect();
-        while let Some(node) = todo.pop() {
-            match node {
-                Value::Object(map) => {
-                    if let Some(Value::String(reference)) = map.get("$ref")
-                        && let Some(encoded) = reference.strip_prefix(&prefix)
-                    {
-                        let name = pointer::percent_decode(encoded)
-                            .unwrap_or_else(|| encoded.to_owned())
-                            .replace("~1", "/")
-                            .replace("~0", "~");
-                        if !reached.contains(&name) {
-                            if let Some(definition) = definitions.get(&name) {
-                                todo.push(definition);
-                            }
-                            reached.push(name);
-                        }
+    // The definitions reached from everything but the definitions, then from what they reach
+    // (under either keyword: one may refer to the other's).
+    let mut reached: Vec<(&str, String)> = Vec::new();
+    let mut todo: Vec<&Value> = root
+        .iter()
+        .filter(|(key, _)| !KEYWORDS.contains(&key.as_str()))
+        .map(|(_, value)| value)
+        .collect();
+    while let Some(node) = todo.pop() {
+        match node {
+            Value::Object(map) => {
+                if let Some(Value::String(reference)) = map.get("$ref")
+                    && let Some((keyword, name)) = definition_named(reference, &KEYWORDS)
+                    && !reached.iter().any(|(k, n)| *k == keyword && *n == name)
+                {
+                    if let Some(definition) = root.get(keyword).and_then(|defs| defs.get(&name)) {
+                        todo.push(definition);
                     }
-                    todo.extend(map.values());
+                    reached.push((keyword, name));
                 }
-                Value::Array(items) => todo.extend(items),
-                _ => {}
+                todo.extend(map.values());
             }
+            Value::Array(items) => todo.extend(items),
+            _ => {}
         }
+    }
+    for keyword in KEYWORDS {
         if let Some(Value::Object(definitions)) = root.get_mut(keyword) {
-            definitions.retain(|name, _| reached.contains(name));
+            definitions.retain(|name, _| reached.iter().any(|(k, n)| *k == keyword && n == name));
             if definitions.is_empty() {
                 // (`shift_remove`: the other keys keep their order.)
                 root.shift_remove(keyword);
             }
         }
     }
+}
+
+/// The definition `reference` names, as (keyword, name): `#/$defs/A`, `#/%24defs/A`.
+fn definition_named<'k>(reference: &str, keywords: &[&'k str]) -> Option<(&'k str, String)> {
+    let decoded = pointer::percent_decode(reference)?;
+    let rest = decoded.strip_prefix("#/")?;
+    keywords.iter().find_map(|keyword| {
+        let name = rest.strip_prefix(keyword)?.strip_prefix('/')?;
+        Some((*keyword, name.replace("~1", "/").replace("~0", "~")))
+    })
 }

@@ -82,8 +82,11 @@ impl Protocol for AnthropicMessages {
     }
 
     fn refuses_extras(&self, message: &str) -> bool {
-        // "The compiled grammar is too large…", or a model without strict tools.
-        message.contains("grammar") || message.contains("strict")
+        // "The compiled grammar is too large…", or a model without strict tools or structured
+        // output.
+        message.contains("grammar")
+            || message.contains("strict")
+            || message.contains("output_config")
     }
 
     /// `output_config.format` constrains the answer with the same grammar as strict tools: the

@@ -71,8 +71,10 @@ pub(super) fn write(
         },
         temperature: options.temperature,
         stream: stream.then_some(true),
+        // The answer's shape takes the grammar strict tools take: not sent on the lean wire.
         output_config: request
             .output
+            .filter(|_| wire.strict)
             .and_then(|definition| definition.anthropic_strict_parameters().ok())
             .map(|schema| OutputConfig {
                 format: OutputFormat {
