@@ -9,7 +9,7 @@ use tool_runtime::{
     ToolOutput, ToolResult, Toolbox, Usage,
 };
 
-use crate::{MockServer, Recorded, anthropic, openai, weather_tools};
+use crate::{MockServer, Recorded, anthropic, openai, responses, weather_tools};
 
 /// The OpenAI key the tests use: distinctive, so a leak is easy to spot.
 pub const OPENAI_KEY: &str = "sk-proj-TESTKEY-openai-5ecret-0123456789abcdef";
@@ -32,13 +32,15 @@ pub fn min_wait(retry: u32) -> Duration {
     (Duration::from_millis(20) * 2u32.pow(retry)).min(Duration::from_millis(200)) / 2
 }
 
-/// One of the two wire protocols, so that each behaviour is tested once for both.
+/// One of the wire protocols, so that each behaviour is tested once for each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Api {
     /// OpenAI Chat Completions.
     OpenAi,
     /// Anthropic Messages.
     Anthropic,
+    /// OpenAI Responses.
+    Responses,
 }
 
 /// A tool result as it appears in a request.
@@ -56,7 +58,7 @@ impl Api {
     /// The server's base URL for this provider.
     pub fn url(self, server: &MockServer) -> String {
         match self {
-            Api::OpenAi => server.openai_url(),
+            Api::OpenAi | Api::Responses => server.openai_url(),
             Api::Anthropic => server.anthropic_url(),
         }
     }
@@ -66,13 +68,14 @@ impl Api {
         match self {
             Api::OpenAi => crate::OPENAI_PATH,
             Api::Anthropic => crate::ANTHROPIC_PATH,
+            Api::Responses => crate::RESPONSES_PATH,
         }
     }
 
     /// The API key this provider is given.
     pub fn key(self) -> &'static str {
         match self {
-            Api::OpenAi => OPENAI_KEY,
+            Api::OpenAi | Api::Responses => OPENAI_KEY,
             Api::Anthropic => ANTHROPIC_KEY,
         }
     }
@@ -102,6 +105,13 @@ impl Api {
                     .retry_policy(retry)
                     .timeout(timeout),
             ),
+            Api::Responses => Box::new(
+                OpenAi::new(OPENAI_KEY)
+                    .base_url(url)
+                    .retry_policy(retry)
+                    .timeout(timeout)
+                    .responses(),
+            ),
         }
     }
 
@@ -121,7 +131,7 @@ impl Api {
     /// A call id in the provider's style.
     pub fn id(self, n: impl std::fmt::Display) -> String {
         match self {
-            Api::OpenAi => format!("call_{n}"),
+            Api::OpenAi | Api::Responses => format!("call_{n}"),
             Api::Anthropic => format!("toolu_{n}"),
         }
     }
@@ -138,6 +148,14 @@ impl Api {
                 output,
             ),
             Api::Anthropic => anthropic::tool_calls(None, calls, input, output),
+            Api::Responses => responses::response(
+                calls
+                    .iter()
+                    .map(|(id, name, args)| responses::call(id, name, &args.to_string()))
+                    .collect(),
+                input,
+                output,
+            ),
         }
     }
 
@@ -146,6 +164,7 @@ impl Api {
         match self {
             Api::OpenAi => openai::text(text, input, output),
             Api::Anthropic => anthropic::text(text, input, output),
+            Api::Responses => responses::text(text, input, output),
         }
     }
 
@@ -156,6 +175,7 @@ impl Api {
         match self {
             Api::OpenAi => openai::to_sse(response, piece),
             Api::Anthropic => anthropic::to_sse(response, piece),
+            Api::Responses => responses::to_sse(response, piece),
         }
     }
 
@@ -164,6 +184,7 @@ impl Api {
         match self {
             Api::OpenAi => openai::error(message, "server_error"),
             Api::Anthropic => anthropic::error("api_error", message),
+            Api::Responses => responses::error(message, "server_error"),
         }
     }
 
@@ -171,6 +192,22 @@ impl Api {
     pub fn results(self, request: &Recorded) -> Vec<Seen> {
         let messages = request.messages();
         match self {
+            Api::Responses => {
+                let input = request.input();
+                let tail = input
+                    .iter()
+                    .rev()
+                    .take_while(|item| item["type"] == "function_call_output")
+                    .count();
+                input[input.len() - tail..]
+                    .iter()
+                    .map(|item| Seen {
+                        id: item["call_id"].as_str().unwrap().to_owned(),
+                        content: item["output"].as_str().unwrap().to_owned(),
+                        is_error: None,
+                    })
+                    .collect()
+            }
             Api::OpenAi => {
                 let tail = messages
                     .iter()
@@ -205,7 +242,8 @@ impl Api {
     }
 }
 
-/// Runs an `async fn(Api)` test once per provider: `name::openai` and `name::anthropic`.
+/// Runs an `async fn(Api)` test once per wire: `name::openai`, `name::anthropic` and
+/// `name::responses`.
 #[macro_export]
 macro_rules! both {
     ($($name:ident),* $(,)?) => {$(
@@ -218,6 +256,11 @@ macro_rules! both {
             #[tokio::test]
             async fn anthropic() {
                 super::$name($crate::Api::Anthropic).await
+            }
+
+            #[tokio::test]
+            async fn responses() {
+                super::$name($crate::Api::Responses).await
             }
         }
     )*};

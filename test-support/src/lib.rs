@@ -2,7 +2,8 @@
 //!
 //! [`MockServer::start`] binds an axum app to `127.0.0.1:0` on the caller's tokio runtime. It
 //! answers `POST /v1/chat/completions` (OpenAI: base URL [`MockServer::openai_url`]) and
-//! `POST /v1/messages` (Anthropic: base URL [`MockServer::anthropic_url`]) from a scripted queue
+//! `POST /v1/messages` (Anthropic: base URL [`MockServer::anthropic_url`]) and `POST
+//! /v1/responses` (OpenAI Responses: the OpenAI base URL) from a scripted queue
 //! of [`Reply`]s, or from closures that compute the reply from the request, and records every
 //! request ([`Recorded`]: arrival time, path, headers, raw and parsed body, handling time).
 //!
@@ -15,7 +16,7 @@
 //! ([`check_protocol`]); a violation fails the test when the server is dropped, or at once through
 //! [`MockServer::assert_protocol`].
 //!
-//! [`openai`] and [`anthropic`] build canned responses in the exact shapes of the recorded real
+//! [`openai`], [`responses`] and [`anthropic`] build canned responses in the exact shapes of the recorded real
 //! traffic in `tests/fixtures/`.
 
 pub mod anthropic;
@@ -23,6 +24,7 @@ mod api;
 mod model;
 pub mod openai;
 mod protocol;
+pub mod responses;
 mod seed;
 mod server;
 
@@ -33,6 +35,6 @@ pub use model::WholeMessage;
 pub use protocol::{check_protocol, check_protocol_with};
 pub use seed::{get_exchange_rate, get_weather, weather_tools};
 pub use server::{
-    ANTHROPIC_PATH, HttpReply, MockServer, OPENAI_PATH, Recorded, Reply, StreamEnd, StreamReply,
-    gaps, refused_url, sse_events,
+    ANTHROPIC_PATH, HttpReply, MockServer, OPENAI_PATH, RESPONSES_PATH, Recorded, Reply, StreamEnd,
+    StreamReply, gaps, refused_url, sse_events,
 };

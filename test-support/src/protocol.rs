@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::server::{ANTHROPIC_PATH, OPENAI_PATH, Recorded};
+use crate::server::{ANTHROPIC_PATH, OPENAI_PATH, RESPONSES_PATH, Recorded};
 
 /// Checks one request against its provider's tool-call protocol (chosen by path).
 ///
@@ -13,6 +13,10 @@ use crate::server::{ANTHROPIC_PATH, OPENAI_PATH, Recorded};
 /// - Anthropic: each assistant message with `tool_use` blocks is followed by ONE user message
 ///   whose content starts with `tool_result` blocks answering every id exactly once (and nothing
 ///   else); no `tool_result` stands anywhere else; roles alternate, starting with the user.
+/// - Responses: each `function_call_output` answers an earlier `function_call` by its `call_id`
+///   (the API's "No tool call found for function call output with call_id …"), once; every
+///   `function_call` is answered; `call_id`s are unique and non-empty. With
+///   `previous_response_id`, outputs at the start answer calls the server keeps.
 pub fn check_protocol(request: &Recorded) -> Result<(), String> {
     check_protocol_with(request, false)
 }
@@ -23,6 +27,11 @@ pub fn check_protocol_with(request: &Recorded, repeated_ids: bool) -> Result<(),
     match request.path.as_str() {
         OPENAI_PATH => check_openai(request.messages(), repeated_ids),
         ANTHROPIC_PATH => check_anthropic(request.messages()),
+        RESPONSES_PATH => check_responses(
+            request.input(),
+            request.body["previous_response_id"].is_string(),
+            repeated_ids,
+        ),
         _ => Ok(()),
     }
 }
@@ -77,6 +86,56 @@ fn check_openai(messages: &[Value], repeated_ids: bool) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn check_responses(input: &[Value], chained: bool, repeated_ids: bool) -> Result<(), String> {
+    // Each call id and how many outputs answered it so far.
+    let mut calls: Vec<(&str, usize)> = Vec::new();
+    let mut seen_other = false;
+    for (index, item) in input.iter().enumerate() {
+        match item["type"].as_str() {
+            Some("function_call") => {
+                let id = item["call_id"].as_str().unwrap_or("");
+                if id.is_empty() && !repeated_ids {
+                    return Err(format!("input[{index}]: a function_call without a call_id"));
+                }
+                if calls.iter().any(|(known, _)| *known == id) && !repeated_ids {
+                    return Err(format!("input[{index}]: duplicate call_id {id:?}"));
+                }
+                calls.push((id, 0));
+                seen_other = true;
+            }
+            Some("function_call_output") => {
+                let id = item["call_id"].as_str().unwrap_or("");
+                match calls
+                    .iter_mut()
+                    .find(|(known, answers)| *known == id && (*answers == 0 || repeated_ids))
+                {
+                    Some((_, answers)) => *answers += 1,
+                    // Answers to the calls of the stored response this request follows.
+                    None if chained && !seen_other => {}
+                    None => {
+                        return Err(format!(
+                            "input[{index}]: No tool call found for function call output with call_id {id}"
+                        ));
+                    }
+                }
+            }
+            _ => seen_other = true,
+        }
+    }
+    let unanswered: Vec<&str> = calls
+        .iter()
+        .filter(|(_, answers)| *answers == 0)
+        .map(|(id, _)| *id)
+        .collect();
+    if unanswered.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "function_call items without output: {unanswered:?}"
+        ))
+    }
 }
 
 fn check_anthropic(messages: &[Value]) -> Result<(), String> {
@@ -245,6 +304,54 @@ mod tests {
         for (messages, ok) in anthropic_cases {
             let verdict = check_protocol(&recorded(ANTHROPIC_PATH, messages.clone()));
             assert_eq!(verdict.is_ok(), ok, "{messages}: {verdict:?}");
+        }
+
+        let user = json!({"role": "user", "content": "hi"});
+        let call = |id: &str| json!({"type": "function_call", "call_id": id, "name": "f", "arguments": "{}"});
+        let output =
+            |id: &str| json!({"type": "function_call_output", "call_id": id, "output": "x"});
+        let reasoning = json!({"type": "reasoning", "encrypted_content": "e", "summary": []});
+        let responses_cases = [
+            (
+                json!([
+                    user,
+                    reasoning,
+                    call("a"),
+                    call("b"),
+                    output("b"),
+                    output("a"),
+                    user
+                ]),
+                false,
+                true,
+            ),
+            (
+                json!([user, call("a"), call("b"), output("a")]),
+                false,
+                false,
+            ),
+            (json!([user, output("a"), call("a")]), false, false),
+            (
+                json!([user, call("a"), output("a"), output("a")]),
+                false,
+                false,
+            ),
+            (
+                json!([user, call("a"), call("a"), output("a"), output("a")]),
+                false,
+                false,
+            ),
+            (json!([output("z"), user]), true, true),
+            (json!([user, output("z")]), true, false),
+        ];
+        for (input, chained, ok) in responses_cases {
+            let mut request = recorded(RESPONSES_PATH, json!([]));
+            request.body = json!({"input": input});
+            if chained {
+                request.body["previous_response_id"] = json!("resp_1");
+            }
+            let verdict = check_protocol(&request);
+            assert_eq!(verdict.is_ok(), ok, "{input}: {verdict:?}");
         }
     }
 }

@@ -22,6 +22,8 @@ use crate::protocol::check_protocol_with;
 pub const OPENAI_PATH: &str = "/v1/chat/completions";
 /// The Anthropic Messages path.
 pub const ANTHROPIC_PATH: &str = "/v1/messages";
+/// The OpenAI Responses path.
+pub const RESPONSES_PATH: &str = "/v1/responses";
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
@@ -60,9 +62,20 @@ impl Recorded {
             .collect()
     }
 
-    /// The request's `messages` array (empty when there is none).
+    /// The request's conversation: its `messages` array, or the `input` array of a Responses
+    /// request (empty when there is none).
     pub fn messages(&self) -> &[Value] {
-        self.body["messages"]
+        self.body
+            .get("messages")
+            .or_else(|| self.body.get("input"))
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The request's `input` array (Responses; empty when there is none).
+    pub fn input(&self) -> &[Value] {
+        self.body["input"]
             .as_array()
             .map(Vec::as_slice)
             .unwrap_or(&[])
@@ -268,6 +281,7 @@ impl MockServer {
         let app = Router::new()
             .route(OPENAI_PATH, post(handle))
             .route(ANTHROPIC_PATH, post(handle))
+            .route(RESPONSES_PATH, post(handle))
             .fallback(handle)
             .with_state(script.clone());
         let task = tokio::spawn(async move {
@@ -422,7 +436,7 @@ async fn handle(
         raw_body: body.to_vec(),
         handled: Duration::ZERO,
     };
-    if request.path != OPENAI_PATH && request.path != ANTHROPIC_PATH {
+    if ![OPENAI_PATH, ANTHROPIC_PATH, RESPONSES_PATH].contains(&request.path.as_str()) {
         script.log.lock().unwrap().push(request);
         return json_response(
             404,

@@ -75,6 +75,10 @@ pub(crate) enum Damage {
     ToolUseWithoutIdOrName,
     /// The model stopped to use tools, but sent no tool call.
     ToolUseWithoutCalls,
+    /// OpenAI Responses: a `function_call` item without its `call_id` or `name`.
+    FunctionCallWithoutIdOrName,
+    /// OpenAI Responses: no `output` (what came is not a response).
+    NoOutput,
 }
 
 impl fmt::Display for Damage {
@@ -86,6 +90,8 @@ impl fmt::Display for Damage {
             Self::ToolUseWithoutCalls => {
                 "the model stopped to call tools but the response holds no tool call"
             }
+            Self::FunctionCallWithoutIdOrName => "a function_call item has no call_id or name",
+            Self::NoOutput => "the response has no output",
         })
     }
 }

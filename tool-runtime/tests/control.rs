@@ -130,7 +130,7 @@ async fn approval_pauses_and_resumes_in_a_fresh_agent(wire: Api) {
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
     let error_flag = |is_error: bool| match wire {
-        Api::OpenAi => None,
+        Api::OpenAi | Api::Responses => None,
         Api::Anthropic => is_error.then_some(true),
     };
     assert_eq!(
@@ -634,6 +634,14 @@ async fn typed_answer_fixed_on_retry(wire: Api) {
             assert_eq!(body["output_config"]["format"]["type"], "json_schema");
             body["output_config"]["format"]["schema"].clone()
         }
+        Api::Responses => {
+            let format = &body["text"]["format"];
+            assert_eq!(format["type"], "json_schema");
+            assert_eq!(format["name"], "final_answer");
+            assert_eq!(format["strict"], true);
+            assert_eq!(format["description"], "A city's weather report.");
+            format["schema"].clone()
+        }
     };
     assert_eq!(schema["required"], json!(["city", "celsius", "conditions"]));
     assert_eq!(schema["additionalProperties"], false);
@@ -644,7 +652,7 @@ async fn typed_answer_fixed_on_retry(wire: Api) {
     // The model read every problem, each with its path.
     let last = requests[1].messages().last().unwrap().clone();
     let told = match wire {
-        Api::OpenAi => last["content"].as_str().unwrap().to_owned(),
+        Api::OpenAi | Api::Responses => last["content"].as_str().unwrap().to_owned(),
         Api::Anthropic => last["content"][0]["text"].as_str().unwrap().to_owned(),
     };
     assert_eq!(last["role"], "user");
@@ -702,6 +710,12 @@ async fn typed_answer_through_the_final_tool(wire: Api) {
                 .base_url(wire.url(&server))
                 .structured_output(false),
         ),
+        Api::Responses => Box::new(
+            OpenAi::new(support::OPENAI_KEY)
+                .base_url(wire.url(&server))
+                .structured_output(false)
+                .responses(),
+        ),
     };
     let agent = Agent::new(model, tools![weather]);
     let answer = agent
@@ -718,19 +732,23 @@ async fn typed_answer_through_the_final_tool(wire: Api) {
 
     let requests = server.requests();
     let body = &requests[0].body;
-    assert!(body.get("response_format").is_none() && body.get("output_config").is_none());
+    assert!(
+        body.get("response_format").is_none()
+            && body.get("output_config").is_none()
+            && body.get("text").is_none()
+    );
     let names: Vec<&str> = body["tools"]
         .as_array()
         .unwrap()
         .iter()
         .map(|tool| match wire {
             Api::OpenAi => tool["function"]["name"].as_str().unwrap(),
-            Api::Anthropic => tool["name"].as_str().unwrap(),
+            Api::Anthropic | Api::Responses => tool["name"].as_str().unwrap(),
         })
         .collect();
     assert_eq!(names, ["weather", "final_answer"]);
     match wire {
-        Api::OpenAi => assert_eq!(body["tool_choice"], "required"),
+        Api::OpenAi | Api::Responses => assert_eq!(body["tool_choice"], "required"),
         Api::Anthropic => assert_eq!(body["tool_choice"]["type"], "any"),
     }
     let results = wire.results(&requests[1]);

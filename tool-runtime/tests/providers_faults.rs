@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use support::{
     Api, MockServer, Reply, anthropic, both, fast_retries, min_wait, model_error, openai,
-    weather_tools,
+    responses, weather_tools,
 };
 use tool_runtime::{Agent, Anthropic, Message, Model, OpenAi, Usage};
 
@@ -40,7 +40,7 @@ async fn retryable_statuses_are_retried(wire: Api) {
 async fn retries_exhausted(wire: Api) {
     let server = MockServer::start().await;
     let (status, body) = match wire {
-        Api::OpenAi => (
+        Api::OpenAi | Api::Responses => (
             503,
             openai::error("The server is overloaded or not ready yet.", "server_error"),
         ),
@@ -65,7 +65,7 @@ async fn retries_exhausted(wire: Api) {
     assert_eq!(
         error.provider(),
         match wire {
-            Api::OpenAi => "openai",
+            Api::OpenAi | Api::Responses => "openai",
             Api::Anthropic => "anthropic",
         }
     );
@@ -127,7 +127,7 @@ async fn client_errors_are_not_retried(wire: Api) {
         let message =
             format!("mock {status}: messages.1: `tool_use` ids were found without results");
         let body = match wire {
-            Api::OpenAi => openai::error(&message, "invalid_request_error"),
+            Api::OpenAi | Api::Responses => openai::error(&message, "invalid_request_error"),
             Api::Anthropic => anthropic::error("invalid_request_error", &message),
         };
         server.push(Reply::status_json(status, body.clone()));
@@ -174,6 +174,7 @@ async fn malformed_bodies_are_decode_errors(wire: Api) {
     let truncated = complete[..complete.len() / 2].to_owned();
     let wrong_shape = match wire {
         Api::OpenAi => json!({"choices": "none"}).to_string(),
+        Api::Responses => json!({"output": "none"}).to_string(),
         Api::Anthropic => json!({"content": {"type": "text"}}).to_string(),
     };
     let cases = [
@@ -291,7 +292,7 @@ async fn body_cut_is_retried(wire: Api) {
 async fn connection_refused(wire: Api) {
     let url = support::refused_url().await;
     let url = match wire {
-        Api::OpenAi => format!("{url}/v1"),
+        Api::OpenAi | Api::Responses => format!("{url}/v1"),
         Api::Anthropic => url,
     };
     let started = Instant::now();
@@ -373,6 +374,12 @@ async fn tool_use_without_a_usable_call_is_an_error(wire: Api) {
             body
         }
         Api::Anthropic => anthropic::message(Vec::new(), "tool_use", 5, 5),
+        // The API has no "stopped to call tools" of its own: a call without its id instead.
+        Api::Responses => responses::response(
+            vec![json!({"type": "function_call", "name": "get_weather", "arguments": "{}"})],
+            5,
+            5,
+        ),
     };
     let damaged_call = match wire {
         Api::OpenAi => openai::tool_call_values(
@@ -392,17 +399,29 @@ async fn tool_use_without_a_usable_call_is_an_error(wire: Api) {
             5,
             5,
         ),
+        Api::Responses => responses::response(
+            vec![
+                responses::call("call_1", "get_weather", r#"{"city": "Oslo"}"#),
+                json!({"type": "function_call", "call_id": "call_2", "arguments": "{}"}),
+            ],
+            5,
+            5,
+        ),
     };
     for (body, message) in [
         (
             no_calls,
-            "the model stopped to call tools but the response holds no tool call",
+            match wire {
+                Api::Responses => "a function_call item has no call_id or name",
+                _ => "the model stopped to call tools but the response holds no tool call",
+            },
         ),
         (
             damaged_call,
             match wire {
                 Api::OpenAi => "a tool call has no function",
                 Api::Anthropic => "a tool_use block has no id or name",
+                Api::Responses => "a function_call item has no call_id or name",
             },
         ),
     ] {
@@ -442,6 +461,13 @@ async fn bodies_over_the_size_limit_are_refused(wire: Api) {
                     .base_url(wire.url(&server))
                     .retry_policy(fast_retries(2))
                     .max_response_bytes(1024),
+            ),
+            Api::Responses => Box::new(
+                OpenAi::new("sk-test")
+                    .base_url(wire.url(&server))
+                    .retry_policy(fast_retries(2))
+                    .max_response_bytes(1024)
+                    .responses(),
             ),
         }
     };

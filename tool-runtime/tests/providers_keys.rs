@@ -55,7 +55,7 @@ async fn api_keys_never_show() {
     let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
 
     let mut printed = Vec::new();
-    for wire in [Api::OpenAi, Api::Anthropic] {
+    for wire in [Api::OpenAi, Api::Anthropic, Api::Responses] {
         let server = MockServer::start().await;
         // A retried 503, a turn of tool calls (one failing), the final answer.
         server.push(Reply::status_json(503, wire.error("busy")));
@@ -72,7 +72,7 @@ async fn api_keys_never_show() {
         server.push(Reply::status_json(
             401,
             match wire {
-                Api::OpenAi => openai::error(
+                Api::OpenAi | Api::Responses => openai::error(
                     "Incorrect API key provided: sk-proj-********cdef.",
                     "invalid_request_error",
                 ),

@@ -525,6 +525,20 @@ async fn conversation_continues(wire: Api) {
                 json!({"role": "user", "content": [{"type": "text", "text": "Thanks!"}]})
             );
         }
+        Api::Responses => {
+            assert_eq!(last.len(), 5);
+            // The answer's output item, echoed as it came but for its id.
+            assert_eq!(
+                last[3],
+                json!({
+                    "content": [{"annotations": [], "text": "Oslo is sunny.", "type": "output_text"}],
+                    "role": "assistant",
+                    "status": "completed",
+                    "type": "message"
+                })
+            );
+            assert_eq!(last[4], json!({"role": "user", "content": "Thanks!"}));
+        }
     }
 }
 
@@ -607,11 +621,26 @@ async fn chain_uses_previous_results(wire: Api) {
     let roles: Vec<&str> = requests[2]
         .messages()
         .iter()
-        .map(|message| message["role"].as_str().unwrap())
+        .map(|message| {
+            message["role"]
+                .as_str()
+                .or(message["type"].as_str())
+                .unwrap()
+        })
         .collect();
     match wire {
         Api::OpenAi => assert_eq!(roles, ["user", "assistant", "tool", "assistant", "tool"]),
         Api::Anthropic => assert_eq!(roles, ["user", "assistant", "user", "assistant", "user"]),
+        Api::Responses => assert_eq!(
+            roles,
+            [
+                "user",
+                "function_call",
+                "function_call_output",
+                "function_call",
+                "function_call_output"
+            ]
+        ),
     }
 }
 
@@ -886,7 +915,7 @@ async fn parallel_tool_calls_disabled(wire: Api) {
         .unwrap();
     let requests = server.requests();
     match wire {
-        Api::OpenAi => {
+        Api::OpenAi | Api::Responses => {
             assert_eq!(requests[0].body["parallel_tool_calls"], json!(false));
             assert_eq!(requests[0].body.get("tool_choice"), None);
             assert_eq!(requests[1].body.get("parallel_tool_calls"), None);
@@ -918,7 +947,7 @@ async fn required_tool_choice_applies_once(wire: Api) {
         .unwrap();
     let requests = server.requests();
     let first_choice = match wire {
-        Api::OpenAi => json!("required"),
+        Api::OpenAi | Api::Responses => json!("required"),
         Api::Anthropic => json!({"type": "any"}),
     };
     assert_eq!(requests[0].body["tool_choice"], first_choice);

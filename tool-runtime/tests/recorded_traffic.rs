@@ -28,6 +28,15 @@ const FIXTURES: &[(&str, &[usize])] = &[
     ("anthropic_pydanticai_4calls.json", &[4, 0]),
     ("anthropic_sdkts_toolrunner_2calls.json", &[2, 0]),
     ("openai_openai_python_2calls.json", &[2]),
+    ("responses_pydanticai_gpt4o_parallel_2calls.json", &[2, 0]),
+    (
+        "responses_pydanticai_gpt55_stream_reasoning_1call.json",
+        &[1, 0],
+    ),
+    (
+        "responses_pydanticai_gpt5mini_reasoning_1call.json",
+        &[1, 1],
+    ),
 ];
 
 /// Every response body of every JSON fixture parses: the number of calls, and the first call's
@@ -47,6 +56,7 @@ fn every_recorded_response_parses() {
     assert_eq!(on_disk, listed, "every JSON fixture is tested");
 
     let openai = OpenAi::new("unused");
+    let responses = OpenAi::new("unused").responses();
     let anthropic = Anthropic::new("unused");
     for (name, counts) in FIXTURES {
         let file = fixture(name);
@@ -59,9 +69,13 @@ fn every_recorded_response_parses() {
                 json!(count),
                 "{context}"
             );
+            if exchange.get("response_sse").is_some() {
+                continue; // Streamed: read by the local server's tests (tests/responses.rs).
+            }
             let body = &exchange["response"];
             let response = match file["provider"].as_str().unwrap() {
                 "openai" => openai.parse_response(&bytes(body)),
+                "responses" => responses.parse_response(&bytes(body)),
                 "anthropic" => anthropic.parse_response(&bytes(body)),
                 other => panic!("{context}: unknown provider {other}"),
             }
@@ -79,7 +93,29 @@ fn every_recorded_response_parses() {
                 continue;
             }
             let first = &calls[0];
-            if file["provider"] == "openai" {
+            if file["provider"] == "responses" {
+                let wire = body["output"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|item| item["type"] == "function_call")
+                    .unwrap();
+                assert_eq!(first.id, wire["call_id"].as_str().unwrap(), "{context}");
+                assert_eq!(first.name, wire["name"].as_str().unwrap());
+                assert_eq!(
+                    first.arguments.to_json_string(),
+                    wire["arguments"].as_str().unwrap()
+                );
+                assert_eq!(
+                    response.message.raw.as_ref().unwrap().value["output"],
+                    body["output"],
+                    "{context}: the output items are kept to be echoed back"
+                );
+                assert_eq!(
+                    response.usage.input_tokens,
+                    body["usage"]["input_tokens"].as_u64().unwrap()
+                );
+            } else if file["provider"] == "openai" {
                 let wire = &body["choices"][0]["message"]["tool_calls"][0];
                 assert_eq!(first.id, wire["id"].as_str().unwrap(), "{context}");
                 assert_eq!(first.name, wire["function"]["name"].as_str().unwrap());

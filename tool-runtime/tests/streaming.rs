@@ -470,6 +470,10 @@ async fn a_stream_cut_after_its_finish_stands() {
 async fn overloads_and_stalls_before_the_first_event_are_retried(api: Api) {
     let overloaded = match api {
         Api::OpenAi => "data: {\"error\": {\"message\": \"busy\", \"type\": \"server_error\"}}\n\n",
+        Api::Responses => {
+            "event: error\ndata: {\"type\": \"error\", \"code\": \"server_error\", \
+             \"message\": \"busy\", \"param\": null, \"sequence_number\": 0}\n\n"
+        }
         Api::Anthropic => {
             "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \
                            \"overloaded_error\", \"message\": \"Overloaded\"}}\n\n"
@@ -645,11 +649,12 @@ async fn a_stream_cut_off_keeps_the_calls_that_started(api: Api) {
     let Message::ToolResults { results } = &messages[2] else {
         panic!("{messages:?}")
     };
-    // Anthropic closes each call's block; a Chat Completions call is complete when the next
-    // begins, so there the second (whole, but with no successor yet) never started.
+    // Anthropic closes each call's block and Responses each call's item; a Chat Completions
+    // call is complete when the next begins, so there the second (whole, but with no successor
+    // yet) never started.
     let started = match api {
         Api::OpenAi => 1,
-        Api::Anthropic => 2,
+        Api::Anthropic | Api::Responses => 2,
     };
     assert_eq!(partial.tool_calls.len(), started, "{partial:?}");
     assert_eq!(results.len(), started);
@@ -677,8 +682,16 @@ async fn an_error_event_ends_the_run(api: Api) {
         Api::Anthropic => "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \
                            \"overloaded_error\", \"message\": \"Overloaded\"}}\n\n"
             .to_owned(),
+        Api::Responses => "event: error\ndata: {\"type\": \"error\", \"code\": \"server_error\", \
+                           \"message\": \"Overloaded\", \"param\": null}\n\n"
+            .to_owned(),
     };
-    let mut pieces = events[..3].to_vec();
+    // Up to the first piece of text: something was handed on, so the error is final.
+    let handed_on = match api {
+        Api::Responses => 5,
+        _ => 3,
+    };
+    let mut pieces = events[..handed_on].to_vec();
     pieces.push(error_event);
     server.push(Reply::sse_pieces(pieces));
     let run = api.agent(&server, weather_tools()).run("hi").await;
@@ -699,7 +712,11 @@ both!(an_error_event_ends_the_run);
 async fn malformed_oversized_and_stalled_streams(api: Api) {
     let good = api.sse(&api.text("fine", 1, 1), 2);
     let events = support::sse_events(&good);
-    let opening = events[..2].to_vec();
+    // Up to the first piece of text (Responses opens with two events that hand on nothing).
+    let opening = match api {
+        Api::Responses => events[..5].to_vec(),
+        _ => events[..2].to_vec(),
+    };
 
     let server = MockServer::start().await;
     let mut malformed = opening.clone();
@@ -727,6 +744,12 @@ async fn malformed_oversized_and_stalled_streams(api: Api) {
             Anthropic::new("k")
                 .base_url(server.anthropic_url())
                 .max_response_bytes(1024),
+        ),
+        Api::Responses => Box::new(
+            OpenAi::new("k")
+                .base_url(server.openai_url())
+                .max_response_bytes(1024)
+                .responses(),
         ),
     };
     let error = run_error(model).await;

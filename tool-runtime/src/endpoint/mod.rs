@@ -73,6 +73,19 @@ impl<W: Wire> HttpModel<W> {
         }
     }
 
+    /// This model speaking another wire protocol (the refusals seen so far are forgotten).
+    fn rewire<V: Wire>(self, wire: V) -> HttpModel<V> {
+        HttpModel {
+            wire,
+            http: self.http,
+            base_url: self.base_url,
+            api_key: self.api_key,
+            options: self.options,
+            lean: Arc::default(),
+            structured_output: self.structured_output,
+        }
+    }
+
     /// Whether a typed final answer ([`RunRequest::output`](crate::RunRequest::output)) is asked
     /// for with the API's structured output (default: yes): OpenAI's `response_format` (strict
     /// when the schema allows it), Anthropic's `output_config.format` (when the schema has a

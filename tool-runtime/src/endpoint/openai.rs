@@ -3,7 +3,7 @@
 use super::{EnvVars, HttpModel};
 use crate::error::Result;
 use crate::http::ApiKey;
-use crate::wire::OpenAiChat;
+use crate::wire::{OpenAiChat, OpenAiResponses};
 
 const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 const DEFAULT_MODEL: &str = "gpt-4o-mini";
@@ -73,6 +73,62 @@ impl HttpModel<OpenAiChat> {
     #[must_use]
     pub fn strict(mut self, strict: bool) -> Self {
         self.wire.strict = strict;
+        self
+    }
+
+    /// This model through the Responses API (`POST {base}/responses`) instead of Chat
+    /// Completions: same key, base URL, model and limits.
+    ///
+    /// Chat Completions stays the default: every OpenAI-compatible server speaks it, while the
+    /// Responses API is OpenAI's (and a few servers'). Choose Responses for what only it has:
+    /// reasoning kept across tool calls (reasoning models think better with it, and the
+    /// library sends it back beside its calls), and server-side state
+    /// ([`store`](HttpModel::store)).
+    ///
+    /// ```
+    /// use tool_runtime::OpenAi;
+    ///
+    /// let model = OpenAi::new("sk-…").model("gpt-5-mini").responses();
+    /// assert_eq!(model.model_name(), "gpt-5-mini");
+    /// ```
+    pub fn responses(self) -> HttpModel<OpenAiResponses> {
+        let strict = self.wire.strict;
+        self.rewire(OpenAiResponses {
+            strict,
+            ..OpenAiResponses::default()
+        })
+    }
+}
+
+/// The Responses API ([`OpenAi::responses`]).
+impl HttpModel<OpenAiResponses> {
+    /// Whether tools are sent in the strict flavour when their schema allows (default: yes);
+    /// the others are sent with `"strict": false`.
+    #[must_use]
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.wire.strict = strict;
+        self
+    }
+
+    /// Whether the server keeps each response (`store: true`) and each request names the last
+    /// one (`previous_response_id`), sending only what came after it (default: no: the whole
+    /// conversation is sent, and nothing is kept). Stored responses cost fewer bytes per turn,
+    /// but a conversation then lives on OpenAI's side: a transcript moved to another model or
+    /// account is sent whole again.
+    #[must_use]
+    pub fn store(mut self, store: bool) -> Self {
+        self.wire.store = store;
+        self
+    }
+
+    /// Whether stateless requests ask for reasoning in its encrypted form
+    /// (`include: ["reasoning.encrypted_content"]`, default: yes), so that it can be sent back
+    /// beside its calls. A server that refuses it (400 naming encrypted content or `include`:
+    /// some models and compatible servers) is asked again without it, and no more for this
+    /// model.
+    #[must_use]
+    pub fn encrypted_reasoning(mut self, include: bool) -> Self {
+        self.wire.encrypted_reasoning = include;
         self
     }
 }

@@ -7,9 +7,11 @@
 //!
 //! - [`openai_chat`]: OpenAI Chat Completions, and every OpenAI-compatible server.
 //! - [`anthropic`]: the Anthropic Messages API.
+//! - [`openai_responses`]: the OpenAI Responses API.
 
 pub mod anthropic;
 pub mod openai_chat;
+pub mod openai_responses;
 #[cfg(test)]
 mod stream_tests;
 
@@ -17,13 +19,15 @@ use std::fmt;
 
 pub use anthropic::AnthropicMessages;
 pub use openai_chat::OpenAiChat;
+pub use openai_responses::OpenAiResponses;
 
-/// A wire protocol an [`HttpModel`](crate::HttpModel) speaks: [`OpenAiChat`] or
-/// [`AnthropicMessages`]. Sealed: the protocols are this crate's.
+/// A wire protocol an [`HttpModel`](crate::HttpModel) speaks: [`OpenAiChat`],
+/// [`OpenAiResponses`] or [`AnthropicMessages`]. Sealed: the protocols are this crate's.
 pub trait Wire: sealed::Protocol + Clone + fmt::Debug + Send + Sync + 'static {}
 
 impl Wire for OpenAiChat {}
 impl Wire for AnthropicMessages {}
+impl Wire for OpenAiResponses {}
 
 pub(crate) mod sealed {
     use std::collections::VecDeque;

@@ -2,7 +2,7 @@
 //! (vLLM, llama.cpp, Ollama, Groq…).
 
 mod repair;
-mod request;
+pub(super) mod request;
 mod response;
 mod stream;
 

@@ -84,6 +84,7 @@ pub(super) fn write(
             body: JsonSchemaFormat {
                 definition,
                 strict: wire.strict,
+                flat: false,
             },
         }),
     };
@@ -139,9 +140,12 @@ impl<T: Serialize> Serialize for Tagged<T> {
 /// shape, strict when the schema allows it.
 type ResponseFormat<'a> = Tagged<JsonSchemaFormat<'a>>;
 
-struct JsonSchemaFormat<'a> {
-    definition: &'a ToolDefinition,
-    strict: bool,
+/// `{name, description?, schema, strict}`; flat (for the Responses API's `text.format`), with
+/// `"type": "json_schema"` first.
+pub(in crate::wire) struct JsonSchemaFormat<'a> {
+    pub(in crate::wire) definition: &'a ToolDefinition,
+    pub(in crate::wire) strict: bool,
+    pub(in crate::wire) flat: bool,
 }
 
 impl Serialize for JsonSchemaFormat<'_> {
@@ -151,7 +155,10 @@ impl Serialize for JsonSchemaFormat<'_> {
             .strict
             .then(|| definition.strict_for_request())
             .flatten();
-        let mut map = serializer.serialize_map(Some(4))?;
+        let mut map = serializer.serialize_map(None)?;
+        if self.flat {
+            map.serialize_entry("type", "json_schema")?;
+        }
         map.serialize_entry("name", definition.name())?;
         if !definition.description().is_empty() {
             map.serialize_entry("description", definition.description())?;
@@ -253,7 +260,7 @@ struct Function<'a> {
 
 /// Arguments as the JSON text OpenAI expects in history; empty text becomes `{}`, which every
 /// chat template can parse.
-struct ArgumentsText<'a>(&'a Arguments);
+pub(in crate::wire) struct ArgumentsText<'a>(pub(in crate::wire) &'a Arguments);
 
 impl Serialize for ArgumentsText<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -295,14 +302,21 @@ impl<'a> ToolEntry<'a> {
     fn new(definition: &'a ToolDefinition, strict: bool) -> Self {
         Tagged {
             tag: "function",
-            body: FunctionEntry { definition, strict },
+            body: FunctionEntry {
+                definition,
+                strict,
+                flat: false,
+            },
         }
     }
 }
 
-struct FunctionEntry<'a> {
-    definition: &'a ToolDefinition,
-    strict: bool,
+/// `{name, description, parameters, strict?}`; flat (a Responses API tool), with `"type":
+/// "function"` first and `strict` always said (it defaults to true there).
+pub(in crate::wire) struct FunctionEntry<'a> {
+    pub(in crate::wire) definition: &'a ToolDefinition,
+    pub(in crate::wire) strict: bool,
+    pub(in crate::wire) flat: bool,
 }
 
 impl Serialize for FunctionEntry<'_> {
@@ -313,6 +327,9 @@ impl Serialize for FunctionEntry<'_> {
             .then(|| definition.strict_for_request())
             .flatten();
         let mut map = serializer.serialize_map(None)?;
+        if self.flat {
+            map.serialize_entry("type", "function")?;
+        }
         map.serialize_entry("name", definition.name())?;
         map.serialize_entry("description", definition.description())?;
         match strict {
@@ -320,7 +337,12 @@ impl Serialize for FunctionEntry<'_> {
                 map.serialize_entry("parameters", parameters)?;
                 map.serialize_entry("strict", &true)?;
             }
-            None => map.serialize_entry("parameters", definition.parameters())?,
+            None => {
+                map.serialize_entry("parameters", definition.parameters())?;
+                if self.flat {
+                    map.serialize_entry("strict", &false)?;
+                }
+            }
         }
         map.end()
     }

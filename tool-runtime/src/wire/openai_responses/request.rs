@@ -1,0 +1,314 @@
+//! The request body, serialized straight from the borrowed conversation: no JSON tree is built.
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use super::{FORMAT, OpenAiResponses};
+use crate::conversation::{AssistantMessage, Message, ToolResult};
+use crate::model::{ModelRequest, ToolChoice};
+use crate::tool::ToolDefinition;
+use crate::wire::Content;
+use crate::wire::openai_chat::request::{ArgumentsText, FunctionEntry, JsonSchemaFormat};
+use crate::wire::sealed::Options;
+
+/// The entries of a Responses `tools` array: flat function tools, `{"type": "function", name,
+/// description, parameters, strict}`.
+///
+/// With `strict`, each tool whose schema allows it is sent in the strict flavour with
+/// `"strict": true`; the others plain, with `"strict": false` (the API's default is true).
+///
+/// ```
+/// use tool_runtime::{tool, tools, wire};
+///
+/// /// Add two numbers.
+/// #[tool]
+/// fn add(a: i64, b: i64) -> i64 { a + b }
+///
+/// let toolbox = tools![add];
+/// let entries = wire::openai_responses::tools(toolbox.definitions(), true);
+/// assert_eq!(entries[0]["type"], "function");
+/// assert_eq!(entries[0]["name"], "add");
+/// assert_eq!(entries[0]["strict"], true);
+/// ```
+pub fn tools<'a>(
+    definitions: impl IntoIterator<Item = &'a ToolDefinition>,
+    strict: bool,
+) -> Vec<Value> {
+    definitions
+        .into_iter()
+        .map(|definition| {
+            serde_json::to_value(entry(definition, strict)).expect("a tool definition serializes")
+        })
+        .collect()
+}
+
+fn entry(definition: &ToolDefinition, strict: bool) -> FunctionEntry<'_> {
+    FunctionEntry {
+        definition,
+        strict,
+        flat: true,
+    }
+}
+
+pub(super) fn write(
+    wire: &OpenAiResponses,
+    request: &ModelRequest<'_>,
+    options: &Options,
+    stream: bool,
+    out: &mut Vec<u8>,
+) -> serde_json::Result<()> {
+    let has_tools = !request.tools.is_empty();
+    // With stored responses, the input is what came after the last one the server keeps.
+    let (previous_response_id, messages) = match wire.store {
+        true => after_stored(request.messages),
+        false => (None, request.messages),
+    };
+    let body = Body {
+        model: &options.model,
+        instructions: request.system,
+        input: Input {
+            messages,
+            keep_ids: wire.store,
+        },
+        tools: has_tools.then_some(Tools {
+            definitions: request.tools,
+            strict: wire.strict,
+        }),
+        tool_choice: if has_tools {
+            Choice::of(request.tool_choice)
+        } else {
+            None
+        },
+        parallel_tool_calls: (has_tools && !request.parallel_tool_calls).then_some(false),
+        max_output_tokens: options.max_tokens,
+        temperature: options.temperature,
+        store: wire.store,
+        previous_response_id,
+        // Stateless: reasoning comes back encrypted, to be sent again beside its calls.
+        include: (!wire.store && wire.encrypted_reasoning)
+            .then_some(["reasoning.encrypted_content"]),
+        stream: stream.then_some(true),
+        text: request.output.map(|definition| TextConfig {
+            format: JsonSchemaFormat {
+                definition,
+                strict: wire.strict,
+                flat: true,
+            },
+        }),
+    };
+    serde_json::to_writer(out, &body)
+}
+
+/// The id of the last response the server keeps, and the messages after it.
+fn after_stored(messages: &[Message]) -> (Option<&str>, &[Message]) {
+    let last = messages
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(index, message)| {
+            let Message::Assistant(assistant) = message else {
+                return None;
+            };
+            let id = raw_response(assistant)?.get("id")?.as_str()?;
+            Some((index, id))
+        });
+    match last {
+        Some((index, id)) => (Some(id), &messages[index + 1..]),
+        None => (None, messages),
+    }
+}
+
+/// The response kept beside a message that came from this API.
+fn raw_response(assistant: &AssistantMessage) -> Option<&Value> {
+    assistant
+        .raw
+        .as_ref()
+        .filter(|raw| raw.format == FORMAT)
+        .map(|raw| &raw.value)
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    model: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instructions: Option<&'a str>,
+    input: Input<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tools: Option<Tools<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_choice: Option<Choice<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parallel_tool_calls: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_output_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f64>,
+    store: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_response_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    include: Option<[&'static str; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<TextConfig<'a>>,
+}
+
+/// `text: {"format": {"type": "json_schema", …}}`: the answer's shape.
+#[derive(Serialize)]
+struct TextConfig<'a> {
+    format: JsonSchemaFormat<'a>,
+}
+
+struct Tools<'a> {
+    definitions: &'a [&'a ToolDefinition],
+    strict: bool,
+}
+
+impl Serialize for Tools<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.definitions
+                .iter()
+                .map(|definition| entry(definition, self.strict)),
+        )
+    }
+}
+
+/// `tool_choice`, left out for `auto` (the API's default).
+enum Choice<'a> {
+    Named(&'static str),
+    Function(&'a str),
+}
+
+impl<'a> Choice<'a> {
+    fn of(choice: &'a ToolChoice) -> Option<Self> {
+        match choice {
+            ToolChoice::Auto => None,
+            ToolChoice::Required => Some(Self::Named("required")),
+            ToolChoice::None => Some(Self::Named("none")),
+            ToolChoice::Tool(name) => Some(Self::Function(name)),
+        }
+    }
+}
+
+impl Serialize for Choice<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Named(name) => serializer.serialize_str(name),
+            Self::Function(name) => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("type", "function")?;
+                map.serialize_entry("name", name)?;
+                map.end()
+            }
+        }
+    }
+}
+
+/// The conversation as input items: messages, the model's output items (echoed as they came
+/// from this API, or built from the neutral message), and one `function_call_output` per result.
+struct Input<'a> {
+    messages: &'a [Message],
+    /// Whether echoed items keep their ids (only a server that stores responses knows them).
+    keep_ids: bool,
+}
+
+impl Serialize for Input<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        for message in self.messages {
+            match message {
+                Message::User { text } => seq.serialize_element(&Said {
+                    role: "user",
+                    content: text,
+                })?,
+                Message::Assistant(assistant) => {
+                    let echoed = raw_response(assistant)
+                        .and_then(|response| response.get("output"))
+                        .and_then(Value::as_array);
+                    match echoed {
+                        Some(items) => {
+                            for item in items {
+                                seq.serialize_element(&Echoed {
+                                    item,
+                                    keep_id: self.keep_ids,
+                                })?;
+                            }
+                        }
+                        None => {
+                            if let Some(text) = assistant.text.as_deref().filter(|t| !t.is_empty())
+                            {
+                                seq.serialize_element(&Said {
+                                    role: "assistant",
+                                    content: text,
+                                })?;
+                            }
+                            for call in &assistant.tool_calls {
+                                seq.serialize_element(&FunctionCall {
+                                    kind: "function_call",
+                                    call_id: &call.id,
+                                    name: &call.name,
+                                    arguments: ArgumentsText(&call.arguments),
+                                })?;
+                            }
+                        }
+                    }
+                }
+                Message::ToolResults { results } => {
+                    for result in results {
+                        seq.serialize_element(&Output(result))?;
+                    }
+                }
+            }
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct Said<'a> {
+    role: &'static str,
+    content: &'a str,
+}
+
+#[derive(Serialize)]
+struct FunctionCall<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    call_id: &'a str,
+    name: &'a str,
+    arguments: ArgumentsText<'a>,
+}
+
+/// An output item sent back as it came: without its `id` when the server keeps nothing (it
+/// could not look the item up).
+struct Echoed<'a> {
+    item: &'a Value,
+    keep_id: bool,
+}
+
+impl Serialize for Echoed<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.item {
+            Value::Object(fields) if !self.keep_id => {
+                serializer.collect_map(fields.iter().filter(|(key, _)| key.as_str() != "id"))
+            }
+            item => item.serialize(serializer),
+        }
+    }
+}
+
+/// `{"type": "function_call_output", call_id, output}`.
+struct Output<'a>(&'a ToolResult);
+
+impl Serialize for Output<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("type", "function_call_output")?;
+        map.serialize_entry("call_id", &self.0.call_id)?;
+        map.serialize_entry("output", &Content(self.0))?;
+        map.end()
+    }
+}
