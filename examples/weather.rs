@@ -6,6 +6,7 @@
 //! OPENAI_API_KEY=sk-… cargo run --example weather  # OpenAI
 //! ANTHROPIC_API_KEY=sk-ant-… cargo run --example weather
 //! TOOL_PROVIDER=anthropic cargo run --example weather   # pick one when both keys are set
+//! OPENAI_API=responses cargo run --example weather      # OpenAI's Responses API (or --api responses)
 //! ```
 
 use std::error::Error;
@@ -59,14 +60,20 @@ async fn get_exchange_rate(
 
 const PROMPT: &str = "What's the weather in Tokyo and London, and what's the USD to JPY rate?";
 
-/// OpenAI or Anthropic when a key is set (`TOOL_PROVIDER` or `--provider` picks when both are),
-/// the offline model otherwise.
+/// The value of `--flag`, or else of the environment variable `var`.
+fn setting(flag: &str, var: &str) -> Option<String> {
+    std::env::args()
+        .skip_while(|arg| arg != flag)
+        .nth(1)
+        .or_else(|| std::env::var(var).ok())
+}
+
+/// OpenAI or Anthropic when a key is set (`TOOL_PROVIDER` or `--provider` picks when both are;
+/// `OPENAI_API` or `--api` picks OpenAI's `chat` or `responses` API), the offline model
+/// otherwise.
 fn model() -> Result<Box<dyn Model>, Box<dyn Error>> {
     let has = |var: &str| std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
-    let flag = std::env::args()
-        .skip_while(|arg| arg != "--provider")
-        .nth(1)
-        .or_else(|| std::env::var("TOOL_PROVIDER").ok());
+    let flag = setting("--provider", "TOOL_PROVIDER");
     let choice = match flag.as_deref() {
         Some(choice) => choice.to_owned(),
         None if has("OPENAI_API_KEY") => "openai".to_owned(),
@@ -74,7 +81,16 @@ fn model() -> Result<Box<dyn Model>, Box<dyn Error>> {
         None => "offline".to_owned(),
     };
     Ok(match choice.as_str() {
-        "openai" => Box::new(OpenAi::from_env()?),
+        "openai" => {
+            let openai = OpenAi::from_env()?;
+            match setting("--api", "OPENAI_API").as_deref() {
+                None | Some("chat") => Box::new(openai),
+                Some("responses") => Box::new(openai.responses()),
+                Some(other) => {
+                    return Err(format!("unknown API {other:?}: use chat or responses").into());
+                }
+            }
+        }
         "anthropic" => Box::new(Anthropic::from_env()?),
         // Paced like a model writing, so that the streaming shows.
         "offline" => Box::new(OfflineModel::new().pacing(Duration::from_millis(15))),

@@ -45,8 +45,9 @@
 //!   concurrently, every call id answered (errors, panics and timeouts included);
 //!   [`Toolbox::run`] for a turn whose calls are all known.
 //! - [`Model`]: one request in, one response (or a stream of [`ModelEvent`]s) out.
-//!   [`OpenAi`] (and OpenAI-compatible servers) and [`Anthropic`] are [`HttpModel`]s speaking a
-//!   [`wire`] protocol; [`OfflineModel`] plays the model locally for first runs and tests.
+//!   [`OpenAi`] (Chat Completions, and OpenAI-compatible servers; [`OpenAi::responses`] for the
+//!   Responses API) and [`Anthropic`] are [`HttpModel`]s speaking a [`wire`] protocol;
+//!   [`OfflineModel`] plays the model locally for first runs and tests.
 //! - [`Agent`]: the loop — ask the model, run its calls, send the results, repeat until it answers;
 //!   answers streamed by default, each call started the moment its arguments are complete;
 //!   [`Agent::stream`] for the [`AgentEvent`]s of a run as they happen.

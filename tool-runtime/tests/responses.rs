@@ -1,0 +1,288 @@
+//! What only the Responses API has, against the local test server: reasoning items sent back
+//! beside their calls (from the recorded traffic of real reasoning models, whole and streamed),
+//! server-side state through `previous_response_id`, a server refusing encrypted reasoning, and
+//! transcripts that move between the three wires. (Everything the wires share runs for
+//! Responses too, through `both!` in the other test files.)
+
+use serde_json::{Value, json};
+use support::{Api, MockServer, PROMPT, Reply, responses, weather_tools};
+use tool_runtime::{Agent, Message, OpenAi, tool, tools};
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// Get the weather for a city.
+#[tool]
+fn get_weather(city: String) -> String {
+    format!("Sunny, 22C in {city}")
+}
+
+/// The capital of a country.
+#[tool]
+fn get_capital(country: String) -> String {
+    format!("{country} City")
+}
+
+/// The item without its `id` (a stateless request sends none: the server keeps nothing).
+fn without_id(item: &Value) -> Value {
+    let mut item = item.clone();
+    item.as_object_mut().unwrap().remove("id");
+    item
+}
+
+/// gpt-5-mini, recorded: a reasoning item and a call. Our second request sends the reasoning
+/// item back right before its call, then the call's output, as the recorded client did.
+#[tokio::test]
+async fn reasoning_is_sent_back_beside_its_call() {
+    let file = fixture("responses_pydanticai_gpt5mini_reasoning_1call.json");
+    let exchanges = file["exchanges"].as_array().unwrap();
+    let first = &exchanges[0]["response"];
+    let server = MockServer::start().await;
+    server.push(Reply::json(first.clone()));
+    server.push(Reply::json(responses::text(
+        "Paris is sunny, 22C.",
+        500,
+        20,
+    )));
+    let model = OpenAi::new(support::OPENAI_KEY)
+        .base_url(server.openai_url())
+        .responses();
+    let agent = Agent::new(model, tools![get_weather]).streaming(false);
+    let output = agent
+        .run("Get weather for Paris and summarize")
+        .await
+        .unwrap();
+    assert_eq!(output.text, "Paris is sunny, 22C.");
+
+    let requests = server.requests();
+    let body = &requests[0].body;
+    assert_eq!(body["store"], false);
+    assert_eq!(body["include"], json!(["reasoning.encrypted_content"]));
+    assert_eq!(body["tools"][0]["type"], "function");
+    assert_eq!(body["tools"][0]["strict"], true);
+
+    let input = requests[1].input();
+    let recorded = exchanges[1]["request"]["input"].as_array().unwrap();
+    // user, reasoning, function_call, function_call_output: the recorded shape.
+    let kinds = |items: &[Value]| -> Vec<String> {
+        items
+            .iter()
+            .map(|item| {
+                item["type"]
+                    .as_str()
+                    .or(item["role"].as_str())
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(kinds(input), kinds(recorded));
+    let output_items = first["output"].as_array().unwrap();
+    assert_eq!(
+        input[1],
+        without_id(&output_items[0]),
+        "the reasoning, as it came"
+    );
+    assert_eq!(
+        input[1]["encrypted_content"],
+        recorded[1]["encrypted_content"]
+    );
+    assert_eq!(
+        input[2],
+        without_id(&output_items[1]),
+        "the call, as it came"
+    );
+    assert_eq!(input[3]["type"], "function_call_output");
+    assert_eq!(input[3]["call_id"], recorded[3]["call_id"]);
+    assert_eq!(input[3]["output"], "Sunny, 22C in Paris");
+}
+
+/// gpt-5.5, recorded as it streamed: reasoning, a commentary message, then a call. The run
+/// reads the stream, starts the call, and sends back all three items before the call's output.
+#[tokio::test]
+async fn a_recorded_stream_with_reasoning_and_commentary() {
+    let file = fixture("responses_pydanticai_gpt55_stream_reasoning_1call.json");
+    let exchanges = file["exchanges"].as_array().unwrap();
+    let server = MockServer::start().await;
+    for exchange in exchanges {
+        server.push(Reply::sse(exchange["response_sse"].as_str().unwrap()));
+    }
+    let model = OpenAi::new(support::OPENAI_KEY)
+        .base_url(server.openai_url())
+        .responses();
+    let agent = Agent::new(model, tools![get_capital])
+        .system("Briefly narrate what you are about to do before calling each tool.");
+    let output = agent
+        .run("What is the capital of PotatoLand?")
+        .await
+        .unwrap();
+    assert_eq!(output.text, "The capital of PotatoLand is **Potato City**.");
+    let Message::Assistant(first) = &output.messages[1] else {
+        panic!("{:?}", output.messages);
+    };
+    assert_eq!(
+        first.text.as_deref(),
+        Some("I’ll check the capital lookup tool for “PotatoLand.”")
+    );
+    assert_eq!(first.tool_calls[0].id, "call_LabG58Uhrq9kZvR52BYKjToD");
+
+    let requests = server.requests();
+    assert_eq!(
+        requests[0].body["instructions"],
+        "Briefly narrate what you are about to do before calling each tool."
+    );
+    let input = requests[1].input();
+    let recorded = exchanges[1]["request"]["input"].as_array().unwrap();
+    assert_eq!(input.len(), recorded.len());
+    for (ours, theirs) in input.iter().zip(recorded) {
+        assert_eq!(ours["type"], theirs["type"]);
+        if ours["type"] == "reasoning" {
+            // The recording's replay holds a later encryption of it; ours is the one streamed.
+            assert!(
+                ours["encrypted_content"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("gAAAA")
+            );
+            assert!(ours.get("id").is_none());
+        }
+    }
+    assert_eq!(input[2]["role"], "assistant");
+    assert_eq!(input[2]["phase"], "commentary");
+    assert_eq!(input[3]["call_id"], "call_LabG58Uhrq9kZvR52BYKjToD");
+    assert_eq!(input[4]["output"], "PotatoLand City");
+}
+
+/// With `store(true)` the server keeps the responses: each request names the last one and sends
+/// only what came after it.
+#[tokio::test]
+async fn stored_responses_are_chained_by_id() {
+    let server = MockServer::start().await;
+    let mut calls =
+        responses::tool_calls(&[("call_1", "get_weather", r#"{"city":"Oslo"}"#)], 10, 5);
+    calls["id"] = json!("resp_first");
+    let mut answer = responses::text("Oslo is sunny.", 20, 5);
+    answer["id"] = json!("resp_second");
+    server.push(Reply::json(calls));
+    server.push(Reply::json(answer));
+    server.push(Reply::json(responses::text("You're welcome.", 30, 5)));
+    let model = OpenAi::new(support::OPENAI_KEY)
+        .base_url(server.openai_url())
+        .responses()
+        .store(true);
+    let agent = Agent::new(model, weather_tools()).streaming(false);
+    let first = agent.run("Weather in Oslo?").await.unwrap();
+    let mut messages = first.messages;
+    messages.push(Message::user("Thanks!"));
+    agent.run_conversation(messages).await.unwrap();
+
+    let requests = server.requests();
+    assert_eq!(requests[0].body["store"], true);
+    assert!(requests[0].body.get("previous_response_id").is_none());
+    assert!(requests[0].body.get("include").is_none());
+    assert_eq!(requests[1].body["previous_response_id"], "resp_first");
+    assert_eq!(
+        requests[1].input(),
+        [
+            json!({"type": "function_call_output", "call_id": "call_1", "output": "Sunny, 22°C in Oslo"})
+        ]
+    );
+    assert_eq!(requests[2].body["previous_response_id"], "resp_second");
+    assert_eq!(
+        requests[2].input(),
+        [json!({"role": "user", "content": "Thanks!"})]
+    );
+    server.assert_protocol();
+}
+
+/// A model that refuses encrypted reasoning is asked again without it, and no more after.
+#[tokio::test]
+async fn a_refused_include_is_left_out_from_then_on() {
+    let server = MockServer::start().await;
+    server.push(Reply::status_json(
+        400,
+        responses::error(
+            "Encrypted content is not supported with this model.",
+            "invalid_request_error",
+        ),
+    ));
+    server.push(Reply::json(responses::text("Hi.", 1, 1)));
+    server.push(Reply::json(responses::text("Hi again.", 1, 1)));
+    let model = OpenAi::new(support::OPENAI_KEY)
+        .base_url(server.openai_url())
+        .responses();
+    let agent = Agent::new(model, weather_tools()).streaming(false);
+    assert_eq!(agent.run("hi").await.unwrap().text, "Hi.");
+    assert_eq!(agent.run("hi").await.unwrap().text, "Hi again.");
+    let requests = server.requests();
+    assert!(requests[0].body.get("include").is_some());
+    assert!(requests[1].body.get("include").is_none());
+    assert!(requests[2].body.get("include").is_none());
+}
+
+/// A transcript made on one wire continues on the others: Responses' own items go back only to
+/// Responses, the neutral messages everywhere, and each server's protocol checker accepts what
+/// it reads.
+#[tokio::test]
+async fn transcripts_move_between_the_three_wires() {
+    let wires = [Api::Responses, Api::OpenAi, Api::Anthropic];
+    for from in wires {
+        let server = MockServer::start().await;
+        let id = from.id("w1");
+        server.push(Reply::json(from.calls(
+            &[(&id, "get_weather", json!({"city": "Oslo"}))],
+            10,
+            5,
+        )));
+        server.push(Reply::json(from.text("Oslo is sunny.", 20, 5)));
+        let first = from
+            .agent(&server, weather_tools())
+            .run(PROMPT)
+            .await
+            .unwrap();
+        let saved = serde_json::to_string(&first.messages).unwrap();
+        for to in wires {
+            let mut messages: Vec<Message> = serde_json::from_str(&saved).unwrap();
+            messages.push(Message::user("And tomorrow?"));
+            let next = MockServer::start().await;
+            next.push(Reply::json(to.text("Sunny too.", 30, 5)));
+            let output = to
+                .agent(&next, weather_tools())
+                .run_conversation(messages)
+                .await
+                .unwrap();
+            assert_eq!(output.text, "Sunny too.", "{from:?} -> {to:?}");
+            let sent = next.requests()[0].messages().to_vec();
+            let text = serde_json::to_string(&sent).unwrap();
+            assert!(
+                text.contains(&id),
+                "{from:?} -> {to:?}: the call's id goes along"
+            );
+            assert!(text.contains("Sunny, 22°C in Oslo"), "{from:?} -> {to:?}");
+            if to != from {
+                // Another wire's own shapes stay behind.
+                assert!(!text.contains("output_text"), "{from:?} -> {to:?}: {text}");
+            }
+            next.assert_protocol();
+        }
+    }
+}
+
+/// The wire's own tools entries.
+#[test]
+fn tools_are_flat_and_say_strict_either_way() {
+    /// Any value at all: no strict flavour for it.
+    #[tool]
+    fn echo(value: serde_json::Value) -> serde_json::Value {
+        value
+    }
+    let toolbox = tools![get_weather, echo];
+    let entries = tool_runtime::wire::openai_responses::tools(toolbox.definitions(), true);
+    assert_eq!(entries[0]["strict"], true);
+    assert_eq!(entries[0]["parameters"]["additionalProperties"], false);
+    // The API's default is strict: a schema that cannot be strict says so.
+    assert_eq!(entries[1]["strict"], false);
+    assert_eq!(entries[1]["type"], "function");
+}
