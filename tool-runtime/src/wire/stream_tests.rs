@@ -1,6 +1,6 @@
 //! Property: any valid stream, split into chunks anywhere (and, for Chat Completions, with the
 //! fragments of parallel calls interleaved), assembles into the response the same answer gives
-//! when it comes whole.
+//! when it comes whole — for the three wires.
 
 use std::collections::VecDeque;
 
@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use super::sealed::{Protocol, StreamDecoder};
-use super::{AnthropicMessages, OpenAiChat};
+use super::{AnthropicMessages, OpenAiChat, OpenAiResponses};
 use crate::http::SseDecoder;
 use crate::model::{Assembler, ModelResponse};
 
@@ -229,6 +229,76 @@ fn anthropic_stream(answer: &Answer, cuts: &[u16]) -> String {
         .collect()
 }
 
+fn responses_whole(answer: &Answer, reasoning: bool) -> Value {
+    let mut output = Vec::new();
+    if reasoning {
+        output.push(json!({"type": "reasoning", "id": "rs_1", "summary": [],
+                           "encrypted_content": "gAAAA-x"}));
+    }
+    if let Some(text) = &answer.text {
+        output.push(
+            json!({"type": "message", "id": "msg_1", "role": "assistant",
+            "status": "completed",
+            "content": [{"type": "output_text", "text": text, "annotations": []}]}),
+        );
+    }
+    for (i, (name, arguments)) in answer.calls.iter().enumerate() {
+        output.push(json!({"type": "function_call", "id": format!("fc_{i}"),
+            "call_id": format!("call_{i}"), "name": name,
+            "arguments": arguments.to_string(), "status": "completed"}));
+    }
+    json!({"id": "resp_1", "object": "response", "status": "completed", "output": output,
+           "usage": {"input_tokens": 3, "output_tokens": 5,
+                     "input_tokens_details": {"cached_tokens": 1}}})
+}
+
+fn responses_stream(whole: &Value, cuts: &[u16]) -> String {
+    let mut events = vec![json!({"type": "response.created",
+        "response": {"id": "resp_1", "status": "in_progress", "output": []}})];
+    for (index, item) in whole["output"].as_array().unwrap().iter().enumerate() {
+        let mut added = item.clone();
+        match item["type"].as_str() {
+            Some("message") => added["content"] = json!([]),
+            Some("function_call") => added["arguments"] = json!(""),
+            _ => {}
+        }
+        events.push(
+            json!({"type": "response.output_item.added", "output_index": index,
+                           "item": added}),
+        );
+        if item["type"] == "message" {
+            events.push(json!({"type": "response.content_part.added", "output_index": index,
+                "content_index": 0, "part": {"type": "output_text", "text": "", "annotations": []}}));
+            for piece in pieces(item["content"][0]["text"].as_str().unwrap(), cuts) {
+                events.push(
+                    json!({"type": "response.output_text.delta", "output_index": index,
+                                   "content_index": 0, "delta": piece}),
+                );
+            }
+        }
+        if item["type"] == "function_call" {
+            for piece in pieces(item["arguments"].as_str().unwrap(), cuts) {
+                events.push(json!({"type": "response.function_call_arguments.delta",
+                                   "output_index": index, "delta": piece}));
+            }
+        }
+        events.push(
+            json!({"type": "response.output_item.done", "output_index": index,
+                           "item": item}),
+        );
+    }
+    events.push(json!({"type": "response.completed", "response": whole}));
+    events
+        .iter()
+        .map(|event| {
+            format!(
+                "event: {}\ndata: {event}\n\n",
+                event["type"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
@@ -252,6 +322,19 @@ proptest! {
         let wire = AnthropicMessages::default();
         let whole = wire.read_response(anthropic_whole(&answer).to_string().as_bytes()).unwrap();
         let body = anthropic_stream(&answer, &cuts);
+        prop_assert_eq!(assemble(wire.decoder(), &body, &cuts), whole);
+    }
+
+    #[test]
+    fn a_responses_stream_assembles_as_its_whole_response(
+        answer in answer(),
+        reasoning in any::<bool>(),
+        cuts in proptest::collection::vec(0u16..1000, 0..12),
+    ) {
+        let wire = OpenAiResponses::default();
+        let whole_body = responses_whole(&answer, reasoning);
+        let whole = wire.read_response(whole_body.to_string().as_bytes()).unwrap();
+        let body = responses_stream(&whole_body, &cuts);
         prop_assert_eq!(assemble(wire.decoder(), &body, &cuts), whole);
     }
 }
