@@ -151,7 +151,7 @@ const REQUESTS: [(&str, &str); 2] = [
 /// (two calls in one turn), then answer.
 fn offline_clerk() -> OfflineModel {
     OfflineModel::responder(|request: &ModelRequest<'_>| {
-        let Some(Message::User { text }) = request.messages.first() else {
+        let Some(Message::User { text, .. }) = request.messages.first() else {
             return AssistantMessage::text("How can I help?");
         };
         let words: Vec<&str> = text.split_whitespace().collect();

@@ -16,7 +16,7 @@ use std::fmt::Display;
 
 use serde::Serialize;
 
-use crate::{ToolError, ToolFuture, ToolOutput};
+use crate::{ContentBlock, ToolError, ToolFuture, ToolOutput};
 
 /// Implemented by the type-namespace twin `#[tool]` emits for each tool function (a
 /// [`Tool`](crate::Tool), or a [`ToolFor`](crate::ToolFor) of the states it can use).
@@ -47,6 +47,25 @@ pub fn output<T: Serialize + 'static>(
         .and_then(Option::take)
     {
         return Ok(ToolOutput::text(text));
+    }
+    // Content: sent as blocks, not as their JSON.
+    if let Some(output) = any
+        .downcast_mut::<Option<ToolOutput>>()
+        .and_then(Option::take)
+    {
+        return Ok(output);
+    }
+    if let Some(block) = any
+        .downcast_mut::<Option<ContentBlock>>()
+        .and_then(Option::take)
+    {
+        return Ok(ToolOutput::from(block));
+    }
+    if let Some(blocks) = any
+        .downcast_mut::<Option<Vec<ContentBlock>>>()
+        .and_then(Option::take)
+    {
+        return Ok(ToolOutput::from(blocks));
     }
     ToolOutput::from_serialize(&slot).map_err(|error| name_output_error(tool, error))
 }

@@ -114,7 +114,8 @@ pub use turn::{CallHooks, Outcome, Turn, Verdict, complete_turn};
 
 // The conversation.
 pub use conversation::{
-    AssistantMessage, Message, RawMessage, StopReason, ToolCall, ToolResult, Usage, repair_messages,
+    AssistantMessage, ContentBlock, Media, MediaSource, Message, RawMessage, StopReason, ToolCall,
+    ToolResult, Usage, repair_messages,
 };
 
 // Models.

@@ -879,7 +879,7 @@ async fn a_typed_answer_still_wrong_after_the_retries_fails_the_run() {
     // The first answer was not JSON: the model was told so.
     let told = &model.requests()[1].messages[2];
     assert!(
-        matches!(told, Message::User { text } if text.starts_with("Your answer is not valid JSON")),
+        matches!(told, Message::User { text, .. } if text.starts_with("Your answer is not valid JSON")),
         "{told:?}"
     );
     assert_eq!(error.turns, 2);

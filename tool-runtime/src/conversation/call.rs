@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::ContentBlock;
 use crate::tool::{Arguments, ToolError, ToolOutput};
 
 /// One tool call a model asked for.
@@ -137,21 +138,49 @@ impl PartialEq for ToolResult {
 }
 
 /// How a result looks in a saved transcript: what the model reads.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct Saved<'a> {
-    call_id: Cow<'a, str>,
-    name: Cow<'a, str>,
-    content: Cow<'a, str>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    call_id: &'a str,
+    name: &'a str,
+    /// The text, or the blocks of an output with images or documents.
+    content: SavedContent<'a>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     is_error: bool,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum SavedContent<'a> {
+    Text(Cow<'a, str>),
+    Output(&'a ToolOutput),
+}
+
+#[derive(Deserialize)]
+struct Loaded {
+    call_id: String,
+    name: String,
+    content: LoadedContent,
+    #[serde(default)]
+    is_error: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LoadedContent {
+    Text(String),
+    Blocks(Vec<ContentBlock>),
 }
 
 impl Serialize for ToolResult {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let content = match &self.outcome {
+            Ok(output) => SavedContent::Output(output),
+            Err(_) => SavedContent::Text(self.content()),
+        };
         Saved {
-            call_id: Cow::Borrowed(&self.call_id),
-            name: Cow::Borrowed(&self.name),
-            content: self.content(),
+            call_id: &self.call_id,
+            name: &self.name,
+            content,
             is_error: self.is_error(),
         }
         .serialize(serializer)
@@ -160,12 +189,14 @@ impl Serialize for ToolResult {
 
 impl<'de> Deserialize<'de> for ToolResult {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let saved = Saved::deserialize(deserializer)?;
-        let content = saved.content.into_owned();
-        let outcome = if saved.is_error {
-            Err(ToolError::Failed(content))
-        } else {
-            Ok(ToolOutput::text(content))
+        let saved = Loaded::deserialize(deserializer)?;
+        let outcome = match (saved.content, saved.is_error) {
+            (LoadedContent::Text(text), false) => Ok(ToolOutput::text(text)),
+            (LoadedContent::Blocks(blocks), false) => Ok(ToolOutput::content(blocks)),
+            (LoadedContent::Text(text), true) => Err(ToolError::Failed(text)),
+            (LoadedContent::Blocks(blocks), true) => {
+                Err(ToolError::Failed(ToolOutput::content(blocks).into_string()))
+            }
         };
         Ok(Self::new(saved.call_id, saved.name, outcome))
     }

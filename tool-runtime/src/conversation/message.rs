@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{ToolCall, ToolResult};
+use super::{ContentBlock, ToolCall, ToolResult};
 
 /// One message of a conversation, in no provider's dialect.
 ///
@@ -13,10 +13,13 @@ use super::{ToolCall, ToolResult};
 #[serde(tag = "role", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Message {
-    /// Something the user said.
+    /// Something the user said, with any images and documents attached.
     User {
         /// The text.
         text: String,
+        /// Images and documents, after the text (see [`ContentBlock`]).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<ContentBlock>,
     },
     /// What the model answered: text, tool calls, or both.
     Assistant(AssistantMessage),
@@ -30,7 +33,29 @@ pub enum Message {
 impl Message {
     /// A user message.
     pub fn user(text: impl Into<String>) -> Self {
-        Self::User { text: text.into() }
+        Self::user_with(text, [])
+    }
+
+    /// A user message with images or documents attached.
+    ///
+    /// ```
+    /// use tool_runtime::{ContentBlock, Message};
+    ///
+    /// let message = Message::user_with(
+    ///     "What does this receipt say?",
+    ///     [ContentBlock::image("image/jpeg", [0xff, 0xd8, 0xff])],
+    /// );
+    /// let saved = serde_json::to_value(&message).unwrap();
+    /// assert_eq!(saved["attachments"][0]["media_type"], "image/jpeg");
+    /// ```
+    pub fn user_with(
+        text: impl Into<String>,
+        attachments: impl IntoIterator<Item = ContentBlock>,
+    ) -> Self {
+        Self::User {
+            text: text.into(),
+            attachments: attachments.into_iter().collect(),
+        }
     }
 
     /// The tool calls, if this is an assistant message that made some.

@@ -2,11 +2,13 @@
 //! repair that makes a saved transcript sendable again.
 
 mod call;
+mod content;
 mod message;
 mod repair;
 mod usage;
 
 pub use call::{ToolCall, ToolResult};
+pub use content::{ContentBlock, Media, MediaSource};
 pub use message::{AssistantMessage, Message, RawMessage};
 pub use repair::repair_messages;
 pub use usage::{StopReason, Usage};

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::rng::Rng;
 use super::sample::sample;
 use super::words::PromptWords;
-use crate::conversation::{AssistantMessage, Message, ToolCall, ToolResult};
+use crate::conversation::{AssistantMessage, ContentBlock, Message, ToolCall, ToolResult};
 use crate::model::{ModelRequest, ToolChoice};
 use crate::tool::ToolDefinition;
 
@@ -19,7 +19,7 @@ pub(super) fn respond(request: &ModelRequest<'_>, seed: u64) -> AssistantMessage
         .rposition(|message| matches!(message, Message::User { .. }))
         .map_or(request.messages, |at| &request.messages[at..]);
     let prompt = match since_user.first() {
-        Some(Message::User { text }) => text.as_str(),
+        Some(Message::User { text, .. }) => text.as_str(),
         _ => "",
     };
     let called: Vec<&str> = since_user
@@ -85,7 +85,7 @@ fn summary(since_user: &[Message]) -> String {
     let results: Vec<&ToolResult> = since_user.iter().flat_map(Message::tool_results).collect();
     if results.is_empty() {
         return match since_user.first() {
-            Some(Message::User { text }) => format!("(offline model) You said: {text}"),
+            Some(Message::User { text, .. }) => format!("(offline model) You said: {text}"),
             _ => "(offline model) Nothing to answer.".to_owned(),
         };
     }
@@ -93,6 +93,17 @@ fn summary(since_user: &[Message]) -> String {
     for result in results {
         let marker = if result.is_error() { " (error)" } else { "" };
         let _ = write!(text, "\n- {}{marker}: {}", result.name, result.content());
+        if let Ok(output) = &result.outcome
+            && output.has_media()
+        {
+            let media: Vec<&str> = output
+                .blocks()
+                .iter()
+                .filter(|block| block.media().is_some())
+                .map(ContentBlock::describe)
+                .collect();
+            let _ = write!(text, " (with {})", media.join(", "));
+        }
     }
     text
 }

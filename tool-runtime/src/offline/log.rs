@@ -179,21 +179,31 @@ fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// About four characters a token, as the providers' rule of thumb goes.
+/// About four characters a token, as the providers' rule of thumb goes, and a flat
+/// [`MEDIA_TOKENS`] per image or document.
 fn approximate_tokens(message: &Message) -> usize {
-    let chars = match message {
-        Message::User { text } => text.len(),
+    let (chars, media) = match message {
+        Message::User { text, attachments } => (text.len(), attachments.len()),
         Message::Assistant(assistant) => return assistant_tokens(assistant),
         Message::ToolResults { results } => results
             .iter()
             .map(|result| match &result.outcome {
-                Ok(output) => output.as_str().len(),
-                Err(error) => error.to_string().len(),
+                Ok(output) if output.has_media() => {
+                    let blocks = output.blocks();
+                    let media = blocks.iter().filter(|block| block.media().is_some());
+                    (output.as_str().len(), media.count())
+                }
+                Ok(output) => (output.as_str().len(), 0),
+                Err(error) => (error.to_string().len(), 0),
             })
-            .sum(),
+            .fold((0, 0), |(c, m), (chars, media)| (c + chars, m + media)),
     };
-    chars.div_ceil(4)
+    chars.div_ceil(4) + media * MEDIA_TOKENS
 }
+
+/// What an image or a document counts for in the offline model's usage (a small image costs
+/// a few hundred tokens on the real APIs).
+const MEDIA_TOKENS: usize = 256;
 
 /// Roughly how many tokens an assistant message is.
 pub(super) fn assistant_tokens(assistant: &AssistantMessage) -> usize {

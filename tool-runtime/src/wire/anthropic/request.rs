@@ -6,7 +6,9 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{AnthropicMessages, FORMAT};
-use crate::conversation::{AssistantMessage, Message, ToolCall, ToolResult};
+use crate::conversation::{
+    AssistantMessage, ContentBlock, Media, MediaSource, Message, ToolCall, ToolResult,
+};
 use crate::model::{ModelRequest, ToolChoice};
 use crate::tool::{Arguments, ToolDefinition};
 use crate::wire::sealed::Options;
@@ -128,6 +130,8 @@ enum Turn<'a> {
 
 enum Block<'a> {
     Text(&'a str),
+    /// An image or a document the user attached.
+    Media(&'a ContentBlock),
     Result(&'a ToolResult),
 }
 
@@ -135,8 +139,18 @@ fn group(messages: &[Message]) -> Vec<Turn<'_>> {
     let mut turns: Vec<Turn<'_>> = Vec::with_capacity(messages.len());
     for message in messages {
         match message {
-            Message::User { text } if text.is_empty() => {}
-            Message::User { text } => push_user(&mut turns, Block::Text(text)),
+            Message::User { text, attachments } => {
+                if !text.is_empty() {
+                    push_user(&mut turns, Block::Text(text));
+                }
+                for attachment in attachments {
+                    match attachment.as_text() {
+                        Some("") => {}
+                        Some(text) => push_user(&mut turns, Block::Text(text)),
+                        None => push_user(&mut turns, Block::Media(attachment)),
+                    }
+                }
+            }
             Message::ToolResults { results } => {
                 for result in results {
                     push_user(&mut turns, Block::Result(result));
@@ -210,13 +224,19 @@ impl Serialize for Block<'_> {
                 map.serialize_entry("text", text)?;
                 map.end()
             }
+            Self::Media(block) => MediaBlock(block).serialize(serializer),
             Self::Result(result) => {
                 let mut map = serializer.serialize_map(None)?;
                 map.serialize_entry("type", "tool_result")?;
                 map.serialize_entry("tool_use_id", &result.call_id)?;
-                // `content` is optional, and the API refuses an empty one on errors.
-                if !content_is_empty(result) {
-                    map.serialize_entry("content", &Content(result))?;
+                match &result.outcome {
+                    // Text, images and documents, in order.
+                    Ok(output) if output.has_media() => {
+                        map.serialize_entry("content", &ResultBlocks(&output.blocks()))?;
+                    }
+                    // `content` is optional, and the API refuses an empty one on errors.
+                    _ if content_is_empty(result) => {}
+                    _ => map.serialize_entry("content", &Content(result))?,
                 }
                 if result.is_error() {
                     map.serialize_entry("is_error", &true)?;
@@ -224,6 +244,82 @@ impl Serialize for Block<'_> {
                 map.end()
             }
         }
+    }
+}
+
+/// A tool result's blocks: text (empty ones left out), images, documents.
+struct ResultBlocks<'a>(&'a [ContentBlock]);
+
+impl Serialize for ResultBlocks<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.0
+                .iter()
+                .filter(|block| block.as_text() != Some(""))
+                .map(MediaBlock),
+        )
+    }
+}
+
+/// `{"type": "text"}`, `{"type": "image", "source"}` or `{"type": "document", "source",
+/// "title"?}`.
+struct MediaBlock<'a>(&'a ContentBlock);
+
+impl Serialize for MediaBlock<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        match self.0 {
+            ContentBlock::Image(media) => {
+                map.serialize_entry("type", "image")?;
+                map.serialize_entry("source", &Source(media, false))?;
+            }
+            ContentBlock::Document(media) => {
+                map.serialize_entry("type", "document")?;
+                map.serialize_entry("source", &Source(media, true))?;
+                if let Some(name) = &media.name {
+                    map.serialize_entry("title", name)?;
+                }
+            }
+            other => {
+                map.serialize_entry("type", "text")?;
+                map.serialize_entry("text", other.as_text().unwrap_or_default())?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// `{"type": "base64", media_type, data}` or `{"type": "url", url}`; a plain-text document as
+/// `{"type": "text", "media_type": "text/plain", data}`, the form the API takes for it.
+struct Source<'a>(&'a Media, bool);
+
+impl Serialize for Source<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Self(media, document) = *self;
+        let mut map = serializer.serialize_map(Some(3))?;
+        match &media.source {
+            MediaSource::Base64 { media_type, .. }
+                if document && media_type.starts_with("text/") =>
+            {
+                let text = media
+                    .decode()
+                    .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                    .unwrap_or_default();
+                map.serialize_entry("type", "text")?;
+                map.serialize_entry("media_type", "text/plain")?;
+                map.serialize_entry("data", &text)?;
+            }
+            MediaSource::Base64 { media_type, data } => {
+                map.serialize_entry("type", "base64")?;
+                map.serialize_entry("media_type", media_type)?;
+                map.serialize_entry("data", data)?;
+            }
+            MediaSource::Url { url } => {
+                map.serialize_entry("type", "url")?;
+                map.serialize_entry("url", url)?;
+            }
+        }
+        map.end()
     }
 }
 

@@ -5,9 +5,11 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use super::OpenAiChat;
-use crate::conversation::{AssistantMessage, Message, ToolCall, ToolResult};
+use crate::conversation::{
+    AssistantMessage, ContentBlock, MediaSource, Message, ToolCall, ToolResult,
+};
 use crate::model::{ModelRequest, ToolChoice};
-use crate::tool::{Arguments, ToolDefinition};
+use crate::tool::{Arguments, ToolDefinition, ToolOutput};
 use crate::wire::Content;
 use crate::wire::sealed::Options;
 
@@ -186,14 +188,23 @@ impl Serialize for Messages<'_> {
         }
         for message in self.messages {
             match message {
-                Message::User { text } => seq.serialize_element(&Text {
-                    role: "user",
-                    content: text,
-                })?,
+                Message::User { text, attachments } if attachments.is_empty() => seq
+                    .serialize_element(&Text {
+                        role: "user",
+                        content: text,
+                    })?,
+                Message::User { text, attachments } => {
+                    seq.serialize_element(&UserParts { text, attachments })?
+                }
                 Message::Assistant(assistant) => seq.serialize_element(&Assistant(assistant))?,
                 Message::ToolResults { results } => {
                     for result in results {
                         seq.serialize_element(&ToolMessage(result))?;
+                    }
+                    // A tool message is text only: a result's images and documents follow, in
+                    // one user message that says which call each belongs to.
+                    if results.iter().any(has_media) {
+                        seq.serialize_element(&ResultMedia(results))?;
                     }
                 }
             }
@@ -275,9 +286,151 @@ impl Serialize for ToolMessage<'_> {
         let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("role", "tool")?;
         map.serialize_entry("tool_call_id", &self.0.call_id)?;
-        map.serialize_entry("content", &Content(self.0))?;
+        if has_media(self.0) {
+            let text = self.0.content();
+            let note = "(Its images and documents follow in the next message.)";
+            let content = if text.is_empty() {
+                note.to_owned()
+            } else {
+                format!("{text}\n{note}")
+            };
+            map.serialize_entry("content", &content)?;
+        } else {
+            map.serialize_entry("content", &Content(self.0))?;
+        }
         map.end()
     }
+}
+
+fn has_media(result: &ToolResult) -> bool {
+    result.outcome.as_ref().is_ok_and(ToolOutput::has_media)
+}
+
+/// `{"role": "user", "content": [text, parts…]}`: a user's text with its attachments.
+struct UserParts<'a> {
+    text: &'a str,
+    attachments: &'a [ContentBlock],
+}
+
+impl Serialize for UserParts<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = (!self.text.is_empty()).then_some(Part::Text(self.text));
+        let parts: Vec<Part<'_>> = text
+            .into_iter()
+            .chain(self.attachments.iter().map(Part::of))
+            .collect();
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("role", "user")?;
+        map.serialize_entry("content", &parts)?;
+        map.end()
+    }
+}
+
+/// The images and documents of a turn's results, each result's after a line naming its call.
+struct ResultMedia<'a>(&'a [ToolResult]);
+
+impl Serialize for ResultMedia<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut parts = Vec::new();
+        for result in self.0 {
+            let Ok(output) = &result.outcome else {
+                continue;
+            };
+            let media = output.media_blocks().iter().filter(|b| b.media().is_some());
+            let mut media = media.peekable();
+            if media.peek().is_none() {
+                continue;
+            }
+            parts.push(Part::Owned(format!(
+                "The images and documents of the result of `{}` (call {}):",
+                result.name, result.call_id
+            )));
+            parts.extend(media.map(Part::Media));
+        }
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("role", "user")?;
+        map.serialize_entry("content", &parts)?;
+        map.end()
+    }
+}
+
+/// A content part of a user message: `{"type": "text"}`, `{"type": "image_url"}` or
+/// `{"type": "file"}` (a document as a `data:` URL; one at a URL is named in text, since the
+/// API takes no file URL).
+enum Part<'a> {
+    Text(&'a str),
+    Owned(String),
+    Media(&'a ContentBlock),
+}
+
+impl<'a> Part<'a> {
+    fn of(block: &'a ContentBlock) -> Self {
+        match block.as_text() {
+            Some(text) => Self::Text(text),
+            None => Self::Media(block),
+        }
+    }
+}
+
+impl Serialize for Part<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let block = match self {
+            Self::Text(text) => return TextPart(text).serialize(serializer),
+            Self::Owned(text) => return TextPart(text).serialize(serializer),
+            Self::Media(block) => *block,
+        };
+        let mut map = serializer.serialize_map(Some(2))?;
+        match block {
+            ContentBlock::Image(media) => {
+                map.serialize_entry("type", "image_url")?;
+                map.serialize_entry(
+                    "image_url",
+                    &ImageUrl {
+                        url: media.to_url(),
+                    },
+                )?;
+            }
+            ContentBlock::Document(media) if matches!(media.source, MediaSource::Base64 { .. }) => {
+                map.serialize_entry("type", "file")?;
+                let file = File {
+                    filename: media.name.as_deref().unwrap_or("document"),
+                    file_data: media.to_url(),
+                };
+                map.serialize_entry("file", &file)?;
+            }
+            other => {
+                let text = match other.media() {
+                    Some(media) => format!("(A document: {})", media.to_url()),
+                    None => other.as_text().unwrap_or_default().to_owned(),
+                };
+                map.serialize_entry("type", "text")?;
+                map.serialize_entry("text", &text)?;
+            }
+        }
+        map.end()
+    }
+}
+
+struct TextPart<'a>(&'a str);
+
+impl Serialize for TextPart<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("type", "text")?;
+        map.serialize_entry("text", self.0)?;
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+struct ImageUrl {
+    url: String,
+}
+
+#[derive(Serialize)]
+struct File<'a> {
+    filename: &'a str,
+    file_data: String,
 }
 
 struct Tools<'a> {

@@ -5,7 +5,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use super::{FORMAT, OpenAiResponses};
-use crate::conversation::{AssistantMessage, Message, ToolResult};
+use crate::conversation::{AssistantMessage, ContentBlock, MediaSource, Message, ToolResult};
 use crate::model::{ModelRequest, ToolChoice};
 use crate::tool::ToolDefinition;
 use crate::wire::Content;
@@ -220,10 +220,22 @@ impl Serialize for Input<'_> {
         let mut seq = serializer.serialize_seq(None)?;
         for message in self.messages {
             match message {
-                Message::User { text } => seq.serialize_element(&Said {
-                    role: "user",
-                    content: text,
-                })?,
+                Message::User { text, attachments } if attachments.is_empty() => seq
+                    .serialize_element(&Said {
+                        role: "user",
+                        content: text,
+                    })?,
+                Message::User { text, attachments } => {
+                    let text = (!text.is_empty()).then_some(Part::Text(text));
+                    let parts: Vec<Part<'_>> = text
+                        .into_iter()
+                        .chain(attachments.iter().map(Part::of))
+                        .collect();
+                    seq.serialize_element(&UserParts {
+                        role: "user",
+                        content: parts,
+                    })?;
+                }
                 Message::Assistant(assistant) => {
                     let echoed = raw_response(assistant)
                         .and_then(|response| response.get("output"))
@@ -308,7 +320,73 @@ impl Serialize for Output<'_> {
         let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("type", "function_call_output")?;
         map.serialize_entry("call_id", &self.0.call_id)?;
-        map.serialize_entry("output", &Content(self.0))?;
+        match &self.0.outcome {
+            // Text, images and documents, in order.
+            Ok(output) if output.has_media() => {
+                let parts: Vec<Part<'_>> = output
+                    .media_blocks()
+                    .iter()
+                    .filter(|block| block.as_text() != Some(""))
+                    .map(Part::of)
+                    .collect();
+                map.serialize_entry("output", &parts)?;
+            }
+            _ => map.serialize_entry("output", &Content(self.0))?,
+        }
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+struct UserParts<'a> {
+    role: &'static str,
+    content: Vec<Part<'a>>,
+}
+
+/// An input content part: `input_text`, `input_image` (a URL or a `data:` URL) or `input_file`
+/// (a `data:` URL with a file name, or a URL).
+enum Part<'a> {
+    Text(&'a str),
+    Media(&'a ContentBlock),
+}
+
+impl<'a> Part<'a> {
+    fn of(block: &'a ContentBlock) -> Self {
+        match block.as_text() {
+            Some(text) => Self::Text(text),
+            None => Self::Media(block),
+        }
+    }
+}
+
+impl Serialize for Part<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        match self {
+            Self::Text(text) => {
+                map.serialize_entry("type", "input_text")?;
+                map.serialize_entry("text", text)?;
+            }
+            Self::Media(ContentBlock::Image(media)) => {
+                map.serialize_entry("type", "input_image")?;
+                map.serialize_entry("image_url", &media.to_url())?;
+            }
+            Self::Media(ContentBlock::Document(media)) => {
+                map.serialize_entry("type", "input_file")?;
+                match &media.source {
+                    MediaSource::Url { url } => map.serialize_entry("file_url", url)?,
+                    _ => {
+                        let name = media.name.as_deref().unwrap_or("document");
+                        map.serialize_entry("filename", name)?;
+                        map.serialize_entry("file_data", &media.to_url())?;
+                    }
+                }
+            }
+            Self::Media(other) => {
+                map.serialize_entry("type", "input_text")?;
+                map.serialize_entry("text", other.as_text().unwrap_or_default())?;
+            }
+        }
         map.end()
     }
 }
