@@ -11,12 +11,43 @@ use reqwest::header::{AUTHORIZATION, HeaderMap};
 pub use repair::repair;
 pub use request::tools;
 
+use serde_json::Value;
+
 use super::sealed::{Options, Protocol};
+use crate::conversation::RawMessage;
 use crate::error::Error;
 use crate::http::ApiKey;
 use crate::model::{ModelRequest, ModelResponse};
 
+/// The format name of what a Chat Completions answer keeps in
+/// [`RawMessage`](crate::RawMessage): `{"tool_calls": [{"extra_content": …} | {}, …]}`, the
+/// fields a server put on its calls beyond the API's and wants back (Gemini 3's
+/// `extra_content.google.thought_signature`). Only kept when there are some.
+pub(crate) const FORMAT: &str = "openai_chat";
+
+/// What a server's calls carry beyond the API's fields, kept to be sent back with them: `None`
+/// when none does.
+pub(crate) fn call_extras(extras: Vec<Option<Value>>) -> Option<RawMessage> {
+    if extras.iter().all(Option::is_none) {
+        return None;
+    }
+    let calls = extras
+        .into_iter()
+        .map(|extra| match extra {
+            Some(extra) => serde_json::json!({ "extra_content": extra }),
+            None => serde_json::json!({}),
+        })
+        .collect();
+    Some(RawMessage {
+        format: FORMAT.to_owned(),
+        value: serde_json::json!({ "tool_calls": Value::Array(calls) }),
+    })
+}
+
 /// The OpenAI Chat Completions wire protocol: what [`OpenAi`](crate::OpenAi) speaks.
+///
+/// A tool's images and documents cannot go in a `tool` message (text only): they follow the
+/// turn's tool messages in one user message, each result's after a line naming its call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenAiChat {
     /// Tools in the strict flavour where their schema allows it.

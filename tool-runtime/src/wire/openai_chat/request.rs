@@ -4,7 +4,7 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
-use super::OpenAiChat;
+use super::{FORMAT, OpenAiChat};
 use crate::conversation::{
     AssistantMessage, ContentBlock, MediaSource, Message, ToolCall, ToolResult,
 };
@@ -234,23 +234,39 @@ impl Serialize for Assistant<'_> {
             None => map.serialize_entry("content", &())?,
         }
         if !calls.is_empty() {
-            map.serialize_entry("tool_calls", &Calls(calls))?;
+            // What the server put on its calls beyond the API's fields, sent back with them.
+            let extras = assistant
+                .raw
+                .as_ref()
+                .filter(|raw| raw.format == FORMAT)
+                .and_then(|raw| raw.value["tool_calls"].as_array());
+            map.serialize_entry("tool_calls", &Calls { calls, extras })?;
         }
         map.end()
     }
 }
 
-struct Calls<'a>(&'a [ToolCall]);
+struct Calls<'a> {
+    calls: &'a [ToolCall],
+    /// Per call, what the server added to it (`{"extra_content": …}` or `{}`).
+    extras: Option<&'a Vec<Value>>,
+}
 
 impl Serialize for Calls<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|call| CallEntry {
-            id: &call.id,
-            kind: "function",
-            function: Function {
-                name: &call.name,
-                arguments: ArgumentsText(&call.arguments),
-            },
+        serializer.collect_seq(self.calls.iter().enumerate().map(|(index, call)| {
+            CallEntry {
+                id: &call.id,
+                kind: "function",
+                function: Function {
+                    name: &call.name,
+                    arguments: ArgumentsText(&call.arguments),
+                },
+                extra_content: self
+                    .extras
+                    .and_then(|extras| extras.get(index))
+                    .and_then(|extra| extra.get("extra_content")),
+            }
         }))
     }
 }
@@ -261,6 +277,8 @@ struct CallEntry<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     function: Function<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extra_content: Option<&'a Value>,
 }
 
 #[derive(Serialize)]

@@ -42,6 +42,9 @@ struct WireCall {
     id: Option<String>,
     #[serde(default)]
     function: Option<WireFunction>,
+    /// A server's own additions, sent back with the call (Gemini 3's thought signature).
+    #[serde(default)]
+    extra_content: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -76,6 +79,7 @@ pub(super) fn read(body: &[u8]) -> Result<ModelResponse, Error> {
     let Some(choice) = completion.choices.into_iter().next() else {
         return Err(Error::damaged(PROVIDER, Damage::NoChoices));
     };
+    let mut extras = Vec::new();
     let tool_calls = choice
         .message
         .tool_calls
@@ -83,6 +87,7 @@ pub(super) fn read(body: &[u8]) -> Result<ModelResponse, Error> {
         .into_iter()
         .enumerate()
         .map(|(index, call)| {
+            extras.push(call.extra_content.filter(|extra| !extra.is_null()));
             let function = call
                 .function
                 .ok_or_else(|| Error::damaged(PROVIDER, Damage::CallWithoutFunction))?;
@@ -106,6 +111,7 @@ pub(super) fn read(body: &[u8]) -> Result<ModelResponse, Error> {
     let usage = usage(completion.usage.unwrap_or_default());
     let mut message = AssistantMessage::calls(tool_calls);
     message.text = choice.message.content.or(choice.message.refusal);
+    message.raw = super::call_extras(extras);
     Ok(ModelResponse::new(message, stop_reason, usage))
 }
 

@@ -60,6 +60,8 @@ struct CallDelta {
     id: Option<String>,
     #[serde(default)]
     function: Option<FunctionDelta>,
+    #[serde(default)]
+    extra_content: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +83,8 @@ struct Partial {
     arguments: String,
     /// Arguments a server sent as an object rather than as text.
     object: Option<Value>,
+    /// A server's own additions to the call, sent back with it.
+    extra: Option<Value>,
 }
 
 impl Partial {
@@ -196,6 +200,7 @@ impl ChatStream {
     fn fragment(&mut self, delta: CallDelta, out: &mut VecDeque<ModelEvent>) {
         // Empty ids (some servers send them) are kept for the echo but tell no call apart.
         let wire_id = delta.id;
+        let extra = delta.extra_content.filter(|extra| !extra.is_null());
         let id = wire_id.clone().filter(|id| !id.is_empty());
         let (name, arguments) = match delta.function {
             Some(function) => (
@@ -252,6 +257,9 @@ impl ChatStream {
         {
             call.name = name;
         }
+        if extra.is_some() {
+            call.extra = extra;
+        }
         let piece = match arguments {
             Some(Value::String(text)) => {
                 call.arguments.push_str(&text);
@@ -300,7 +308,9 @@ impl ChatStream {
             return Err(Error::damaged(PROVIDER, Damage::ToolUseWithoutCalls));
         }
         let usage = self.usage.take().unwrap_or_default();
-        out.push_back(ModelEvent::Finished(Finish::new(stop_reason, usage)));
+        let mut finish = Finish::new(stop_reason, usage);
+        finish.raw = super::call_extras(self.calls.iter_mut().map(|c| c.extra.take()).collect());
+        out.push_back(ModelEvent::Finished(finish));
         Ok(())
     }
 }
