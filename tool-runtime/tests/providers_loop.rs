@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use support::{
     ANTHROPIC_KEY, Api, MockServer, OPENAI_KEY, PROMPT, Reply, Seen, anthropic, both, fast_retries,
-    openai, reply, usage, weather_tools,
+    openai, reply, responses, usage, weather_tools,
 };
 use tool_runtime::{
     Agent, AgentEvent, Anthropic, AssistantMessage, Message, OpenAi, RawMessage, RunError,
@@ -642,6 +642,166 @@ async fn chain_uses_previous_results(wire: Api) {
             ]
         ),
     }
+}
+
+/// The seed conversation over the Responses API: the exact requests (flat strict tools,
+/// stateless, each call and output paired by `call_id`), the output and the transcript.
+#[tokio::test]
+async fn seed_responses_exact_requests_and_output() {
+    let server = MockServer::start().await;
+    let ids = ["call_tokyo", "call_london", "call_rate"];
+    let mut round_one = responses::tool_calls(
+        &[
+            (ids[0], "get_weather", r#"{"city": "Tokyo"}"#),
+            (ids[1], "get_weather", r#"{"city": "London"}"#),
+            (
+                ids[2],
+                "get_exchange_rate",
+                r#"{"from_currency": "USD", "to_currency": "JPY"}"#,
+            ),
+        ],
+        259,
+        78,
+    );
+    round_one["usage"]["input_tokens_details"]["cached_tokens"] = json!(128);
+    server.push(Reply::json(round_one.clone()));
+    server.push(Reply::json(responses::text(FINAL, 377, 85)));
+
+    let provider = OpenAi::new(OPENAI_KEY)
+        .base_url(server.openai_url())
+        .retry_policy(fast_retries(2))
+        .responses();
+    let agent = Agent::new(provider, weather_tools()).streaming(false);
+    let output = agent.run(PROMPT).await.unwrap();
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    for request in &requests {
+        assert_eq!(request.path, "/v1/responses");
+        assert_eq!(
+            request.header_all("authorization"),
+            [format!("Bearer {OPENAI_KEY}")]
+        );
+    }
+    let tools: Vec<Value> = openai_tools_json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tool| {
+            let mut flat = json!({"type": "function"});
+            for (key, value) in tool["function"].as_object().unwrap() {
+                flat[key] = value.clone();
+            }
+            flat
+        })
+        .collect();
+    assert_eq!(
+        requests[0].body,
+        json!({
+            "model": "gpt-4o-mini",
+            "input": [{"role": "user", "content": PROMPT}],
+            "tools": tools,
+            "store": false,
+            "include": ["reasoning.encrypted_content"]
+        })
+    );
+    // The calls go back as they came, without the ids a stateless server could not look up.
+    let echoed: Vec<Value> = round_one["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            let mut item = item.clone();
+            item.as_object_mut().unwrap().remove("id");
+            item
+        })
+        .collect();
+    let mut input = vec![json!({"role": "user", "content": PROMPT})];
+    input.extend(echoed);
+    input.extend([
+        json!({"type": "function_call_output", "call_id": ids[0], "output": "Sunny, 22°C in Tokyo"}),
+        json!({"type": "function_call_output", "call_id": ids[1], "output": "Sunny, 22°C in London"}),
+        json!({"type": "function_call_output", "call_id": ids[2], "output": "151.25"}),
+    ]);
+    assert_eq!(requests[1].body["input"], Value::Array(input));
+
+    assert_eq!(output.text, FINAL);
+    assert_eq!(output.turns, 2);
+    assert_eq!(output.usage, usage(259 + 377, 78 + 85, 128));
+    let Message::Assistant(calls) = &output.messages[1] else {
+        panic!("{:?}", output.messages);
+    };
+    let names: Vec<(&str, &str)> = calls
+        .tool_calls
+        .iter()
+        .map(|call| (call.id.as_str(), call.name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (ids[0], "get_weather"),
+            (ids[1], "get_weather"),
+            (ids[2], "get_exchange_rate")
+        ]
+    );
+    assert_eq!(calls.raw.as_ref().unwrap().format, "openai_responses");
+    assert_transcript_round_trips(&output.messages);
+}
+
+#[tokio::test]
+async fn unknown_tool_and_malformed_arguments_responses() {
+    let server = MockServer::start().await;
+    server.push(Reply::json(responses::tool_calls(
+        &[
+            ("call_bad_json", "get_weather", r#"{"city": "Tok"#),
+            ("call_unknown", "get_wether", r#"{"city": "Paris"}"#),
+            (
+                "call_missing",
+                "get_exchange_rate",
+                r#"{"from_currency": "USD"}"#,
+            ),
+            ("call_ok", "get_weather", r#"{"city": "London"}"#),
+        ],
+        100,
+        40,
+    )));
+    server.push(Reply::json(responses::text("Only London worked.", 200, 10)));
+    let output = Api::Responses
+        .agent(&server, weather_tools())
+        .run(PROMPT)
+        .await
+        .unwrap();
+    assert_eq!(output.text, "Only London worked.");
+    let results = Api::Responses.results(&server.requests()[1]);
+    let contents: Vec<(&str, &str)> = results
+        .iter()
+        .map(|seen| (seen.id.as_str(), seen.content.as_str()))
+        .collect();
+    assert_eq!(
+        contents,
+        [
+            (
+                "call_bad_json",
+                "Invalid arguments for tool `get_weather`: the arguments are not valid JSON \
+                 (EOF while parsing a string at line 1 column 13).\n\
+                 Received: {\"city\": \"Tok\n\
+                 Fix the arguments and call the tool again."
+            ),
+            ("call_unknown", UNKNOWN_TOOL),
+            (
+                "call_missing",
+                "Invalid arguments for tool `get_exchange_rate`:\n\
+                 - `to_currency`: missing required field\n\
+                 Fix the arguments and call the tool again."
+            ),
+            ("call_ok", "Sunny, 22°C in London"),
+        ]
+    );
+    // The malformed arguments go back exactly as the model sent them.
+    assert_eq!(
+        server.requests()[1].input()[1]["arguments"],
+        r#"{"city": "Tok"#
+    );
 }
 
 const UNKNOWN_TOOL: &str =
