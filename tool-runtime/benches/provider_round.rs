@@ -7,7 +7,7 @@
 //! request, HTTP over loopback (both ends' hyper included), reading and parsing the answer, and
 //! for round one running the 3 tools concurrently.
 //!
-//! Printed for both providers, as the best and the median of several batches:
+//! Printed for the three wires (Chat Completions, Anthropic Messages, Responses), as the best and the median of several batches:
 //! - agent round: a whole `Agent::run` (2 rounds) ÷ 2, the answers whole, then streamed as the
 //!   API streams them (text and arguments in pieces of 4 characters: ~40 events a round);
 //! - `Model::complete` alone for each of the two answers (no tools run);
@@ -17,7 +17,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{MockServer, Recorded, Reply, anthropic, get_exchange_rate, get_weather, openai};
+use support::{
+    MockServer, Recorded, Reply, anthropic, get_exchange_rate, get_weather, openai, responses,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tool_runtime::{
@@ -32,6 +34,7 @@ const RUNS_PER_BATCH: usize = 200;
 enum Wire {
     OpenAi,
     Anthropic,
+    Responses,
 }
 
 impl Wire {
@@ -39,6 +42,7 @@ impl Wire {
         match self {
             Wire::OpenAi => "openai",
             Wire::Anthropic => "anthropic",
+            Wire::Responses => "openai responses",
         }
     }
 
@@ -78,6 +82,22 @@ impl Wire {
                 ),
                 anthropic::text("Sunny in both; 1 USD = 151.25 JPY.", 771, 77),
             ),
+            Wire::Responses => (
+                responses::tool_calls(
+                    &[
+                        ("call_1", "get_weather", r#"{"city": "Tokyo"}"#),
+                        ("call_2", "get_weather", r#"{"city": "London"}"#),
+                        (
+                            "call_3",
+                            "get_exchange_rate",
+                            r#"{"from_currency": "USD", "to_currency": "JPY"}"#,
+                        ),
+                    ],
+                    259,
+                    78,
+                ),
+                responses::text("Sunny in both; 1 USD = 151.25 JPY.", 377, 85),
+            ),
         }
     }
 
@@ -86,6 +106,7 @@ impl Wire {
         Reply::sse(match self {
             Wire::OpenAi => openai::to_sse(answer, 4),
             Wire::Anthropic => anthropic::to_sse(answer, 4),
+            Wire::Responses => responses::to_sse(answer, 4),
         })
     }
 
@@ -102,6 +123,12 @@ impl Wire {
                     .base_url(server.anthropic_url())
                     .retry_policy(retry),
             ),
+            Wire::Responses => Box::new(
+                OpenAi::new("sk-bench")
+                    .base_url(server.openai_url())
+                    .retry_policy(retry)
+                    .responses(),
+            ),
         }
     }
 }
@@ -112,6 +139,7 @@ fn has_results(request: &Recorded) -> bool {
         return false;
     };
     last["role"] == "tool"
+        || last["type"] == "function_call_output"
         || last["content"]
             .as_array()
             .is_some_and(|blocks| blocks.iter().any(|block| block["type"] == "tool_result"))
@@ -277,6 +305,7 @@ async fn bench(wire: Wire) {
     let path = match wire {
         Wire::OpenAi => support::OPENAI_PATH,
         Wire::Anthropic => support::ANTHROPIC_PATH,
+        Wire::Responses => support::RESPONSES_PATH,
     };
     let mut stream = TcpStream::connect(server.addr()).await.expect("connect");
     stream.set_nodelay(true).expect("nodelay");
@@ -313,7 +342,7 @@ fn main() {
     println!(
         "client-side time per round, {BATCHES} batches x {RUNS_PER_BATCH} runs, local axum server answering at once:"
     );
-    for wire in [Wire::OpenAi, Wire::Anthropic] {
+    for wire in [Wire::OpenAi, Wire::Anthropic, Wire::Responses] {
         runtime.block_on(bench(wire));
     }
 }
