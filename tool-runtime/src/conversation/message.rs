@@ -134,6 +134,14 @@ impl AssistantMessage {
         }
     }
 
+    /// The provider's own form of this message, if it is in `format`.
+    pub(crate) fn raw_in(&self, format: &str) -> Option<&Value> {
+        self.raw
+            .as_ref()
+            .filter(|raw| raw.format == format)
+            .map(|raw| &raw.value)
+    }
+
     /// This message with the provider's own form of it kept beside (see [`raw`](Self::raw)).
     #[must_use]
     pub fn with_raw(mut self, raw: RawMessage) -> Self {

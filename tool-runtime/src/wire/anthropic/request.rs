@@ -175,11 +175,7 @@ fn push_user<'a>(turns: &mut Vec<Turn<'a>>, block: Block<'a>) {
 
 /// The raw content echoed back when the message came from Anthropic.
 fn raw_content(assistant: &AssistantMessage) -> Option<&Value> {
-    assistant
-        .raw
-        .as_ref()
-        .filter(|raw| raw.format == FORMAT)
-        .map(|raw| &raw.value)
+    assistant.raw_in(FORMAT)
 }
 
 fn has_content(assistant: &AssistantMessage) -> bool {

@@ -44,6 +44,15 @@ pub(crate) fn call_extras(extras: Vec<Option<Value>>) -> Option<RawMessage> {
     })
 }
 
+/// `Authorization: Bearer <key>`, when there is a key: OpenAI's headers, for both its APIs.
+pub(super) fn bearer(provider: &'static str, key: Option<&ApiKey>) -> Result<HeaderMap, Error> {
+    let mut headers = HeaderMap::new();
+    if let Some(key) = key {
+        headers.insert(AUTHORIZATION, key.header(provider, "Bearer ")?);
+    }
+    Ok(headers)
+}
+
 /// The OpenAI Chat Completions wire protocol: what [`OpenAi`](crate::OpenAi) speaks.
 ///
 /// A tool's images and documents cannot go in a `tool` message (text only): they follow the
@@ -73,11 +82,7 @@ impl Protocol for OpenAiChat {
     const PATH: &'static str = "/chat/completions";
 
     fn headers(&self, key: Option<&ApiKey>) -> Result<HeaderMap, Error> {
-        let mut headers = HeaderMap::new();
-        if let Some(key) = key {
-            headers.insert(AUTHORIZATION, key.header(Self::PROVIDER, "Bearer ")?);
-        }
-        Ok(headers)
+        bearer(Self::PROVIDER, key)
     }
 
     type Decoder = stream::ChatStream;

@@ -68,7 +68,7 @@ pub(super) fn write(
             strict: wire.strict,
         }),
         tool_choice: if has_tools {
-            Choice::of(request.tool_choice)
+            Choice::of(request.tool_choice, false)
         } else {
             None
         },
@@ -236,10 +236,8 @@ impl Serialize for Assistant<'_> {
         if !calls.is_empty() {
             // What the server put on its calls beyond the API's fields, sent back with them.
             let extras = assistant
-                .raw
-                .as_ref()
-                .filter(|raw| raw.format == FORMAT)
-                .and_then(|raw| raw.value["tool_calls"].as_array());
+                .raw_in(FORMAT)
+                .and_then(|raw| raw["tool_calls"].as_array());
             map.serialize_entry("tool_calls", &Calls { calls, extras })?;
         }
         map.end()
@@ -519,38 +517,50 @@ impl Serialize for FunctionEntry<'_> {
     }
 }
 
-/// `tool_choice`, left out for `auto` (the API's default).
-enum Choice<'a> {
+/// `tool_choice`, left out for `auto` (the API's default): `"required"`, `"none"`, or one
+/// function, `{"type": "function", "function": {"name"}}` (flat, for the Responses API:
+/// `{"type": "function", "name"}`).
+pub(in crate::wire) struct Choice<'a> {
+    kind: ChoiceKind<'a>,
+    flat: bool,
+}
+
+enum ChoiceKind<'a> {
     Named(&'static str),
     Function(&'a str),
 }
 
 impl<'a> Choice<'a> {
-    fn of(choice: &'a ToolChoice) -> Option<Self> {
-        match choice {
-            ToolChoice::Auto => None,
-            ToolChoice::Required => Some(Self::Named("required")),
-            ToolChoice::None => Some(Self::Named("none")),
-            ToolChoice::Tool(name) => Some(Self::Function(name)),
-        }
+    pub(in crate::wire) fn of(choice: &'a ToolChoice, flat: bool) -> Option<Self> {
+        let kind = match choice {
+            ToolChoice::Auto => return None,
+            ToolChoice::Required => ChoiceKind::Named("required"),
+            ToolChoice::None => ChoiceKind::Named("none"),
+            ToolChoice::Tool(name) => ChoiceKind::Function(name),
+        };
+        Some(Self { kind, flat })
     }
 }
 
 impl Serialize for Choice<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Named(name) => serializer.serialize_str(name),
-            Self::Function(name) => {
-                #[derive(Serialize)]
-                struct Name<'a> {
-                    name: &'a str,
-                }
-                Tagged {
-                    tag: "function",
-                    body: Name { name },
-                }
-                .serialize(serializer)
+        #[derive(Serialize)]
+        struct Name<'a> {
+            name: &'a str,
+        }
+        match self.kind {
+            ChoiceKind::Named(name) => serializer.serialize_str(name),
+            ChoiceKind::Function(name) if self.flat => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("type", "function")?;
+                map.serialize_entry("name", name)?;
+                map.end()
             }
+            ChoiceKind::Function(name) => Tagged {
+                tag: "function",
+                body: Name { name },
+            }
+            .serialize(serializer),
         }
     }
 }

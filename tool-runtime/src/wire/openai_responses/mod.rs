@@ -13,7 +13,7 @@ mod request;
 mod response;
 mod stream;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap};
+use reqwest::header::HeaderMap;
 
 pub use repair::repair;
 pub use request::tools;
@@ -55,11 +55,7 @@ impl Protocol for OpenAiResponses {
     const PATH: &'static str = "/responses";
 
     fn headers(&self, key: Option<&ApiKey>) -> Result<HeaderMap, Error> {
-        let mut headers = HeaderMap::new();
-        if let Some(key) = key {
-            headers.insert(AUTHORIZATION, key.header(Self::PROVIDER, "Bearer ")?);
-        }
-        Ok(headers)
+        super::openai_chat::bearer(Self::PROVIDER, key)
     }
 
     type Decoder = stream::ResponsesStream;

@@ -6,10 +6,10 @@ use serde_json::Value;
 
 use super::{FORMAT, OpenAiResponses};
 use crate::conversation::{AssistantMessage, ContentBlock, MediaSource, Message, ToolResult};
-use crate::model::{ModelRequest, ToolChoice};
+use crate::model::ModelRequest;
 use crate::tool::ToolDefinition;
 use crate::wire::Content;
-use crate::wire::openai_chat::request::{ArgumentsText, FunctionEntry, JsonSchemaFormat};
+use crate::wire::openai_chat::request::{ArgumentsText, Choice, FunctionEntry, JsonSchemaFormat};
 use crate::wire::sealed::Options;
 
 /// The entries of a Responses `tools` array: flat function tools, `{"type": "function", name,
@@ -76,7 +76,7 @@ pub(super) fn write(
             strict: wire.strict,
         }),
         tool_choice: if has_tools {
-            Choice::of(request.tool_choice)
+            Choice::of(request.tool_choice, true)
         } else {
             None
         },
@@ -121,11 +121,7 @@ fn after_stored(messages: &[Message]) -> (Option<&str>, &[Message]) {
 
 /// The response kept beside a message that came from this API.
 fn raw_response(assistant: &AssistantMessage) -> Option<&Value> {
-    assistant
-        .raw
-        .as_ref()
-        .filter(|raw| raw.format == FORMAT)
-        .map(|raw| &raw.value)
+    assistant.raw_in(FORMAT)
 }
 
 #[derive(Serialize)]
@@ -173,37 +169,6 @@ impl Serialize for Tools<'_> {
                 .iter()
                 .map(|definition| entry(definition, self.strict)),
         )
-    }
-}
-
-/// `tool_choice`, left out for `auto` (the API's default).
-enum Choice<'a> {
-    Named(&'static str),
-    Function(&'a str),
-}
-
-impl<'a> Choice<'a> {
-    fn of(choice: &'a ToolChoice) -> Option<Self> {
-        match choice {
-            ToolChoice::Auto => None,
-            ToolChoice::Required => Some(Self::Named("required")),
-            ToolChoice::None => Some(Self::Named("none")),
-            ToolChoice::Tool(name) => Some(Self::Function(name)),
-        }
-    }
-}
-
-impl Serialize for Choice<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Named(name) => serializer.serialize_str(name),
-            Self::Function(name) => {
-                let mut map = serializer.serialize_map(Some(2))?;
-                map.serialize_entry("type", "function")?;
-                map.serialize_entry("name", name)?;
-                map.end()
-            }
-        }
     }
 }
 
