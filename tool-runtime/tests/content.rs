@@ -84,7 +84,7 @@ async fn tool_results_carry_images_and_documents(wire: Api) {
                 outputs[0]["output"],
                 json!([
                     {"type": "input_text", "text": "https://example.com as it renders:"},
-                    {"type": "input_image", "image_url": data_url}
+                    {"type": "input_image", "image_url": data_url, "detail": "auto"}
                 ])
             );
             assert_eq!(
@@ -155,7 +155,7 @@ async fn users_attach_images_and_documents(wire: Api) {
         ]}),
         Api::Responses => json!({"role": "user", "content": [
             {"type": "input_text", "text": "What are these?"},
-            {"type": "input_image", "image_url": data_url},
+            {"type": "input_image", "image_url": data_url, "detail": "auto"},
             {"type": "input_file", "file_url": "https://example.com/lease.pdf"}
         ]}),
         Api::OpenAi => json!({"role": "user", "content": [

@@ -139,3 +139,38 @@ async fn llama_cpp_whole_responses_are_read() {
         "{\n  \"city\" :  \"Oslo\"\n}"
     );
 }
+
+/// A call removed from the message keeps the others' signatures on the right calls.
+#[tokio::test]
+async fn signatures_follow_their_calls_by_id() {
+    let server = MockServer::start().await;
+    server.push(Reply::json(openai::tool_call_values(
+        vec![
+            signed("call_a", "Paris", "sig-a"),
+            signed("call_b", "Rome", "sig-b"),
+        ],
+        10,
+        5,
+    )));
+    server.push(Reply::json(openai::text("Done.", 20, 5)));
+    server.push(Reply::json(openai::text("Again.", 20, 5)));
+    let agent = agent(&server, false);
+    let output = agent.run("Paris and Rome?").await.unwrap();
+    let mut messages = output.messages;
+    let tool_runtime::Message::Assistant(assistant) = &mut messages[1] else {
+        panic!("{messages:?}");
+    };
+    assistant.tool_calls.remove(0);
+    let tool_runtime::Message::ToolResults { results } = &mut messages[2] else {
+        panic!("{messages:?}");
+    };
+    results.remove(0);
+    messages.push(tool_runtime::Message::user("Only Rome, then."));
+    agent.run_conversation(messages).await.unwrap();
+    let sent = server.requests()[2].messages()[1]["tool_calls"].clone();
+    assert_eq!(sent[0]["id"], "call_b");
+    assert_eq!(
+        sent[0]["extra_content"]["google"]["thought_signature"],
+        "sig-b"
+    );
+}

@@ -163,8 +163,10 @@ async fn stored_responses_are_chained_by_id() {
     let mut calls =
         responses::tool_calls(&[("call_1", "get_weather", r#"{"city":"Oslo"}"#)], 10, 5);
     calls["id"] = json!("resp_first");
+    calls["store"] = json!(true);
     let mut answer = responses::text("Oslo is sunny.", 20, 5);
     answer["id"] = json!("resp_second");
+    answer["store"] = json!(true);
     server.push(Reply::json(calls));
     server.push(Reply::json(answer));
     server.push(Reply::json(responses::text("You're welcome.", 30, 5)));
@@ -285,4 +287,141 @@ fn tools_are_flat_and_say_strict_either_way() {
     // The API's default is strict: a schema that cannot be strict says so.
     assert_eq!(entries[1]["strict"], false);
     assert_eq!(entries[1]["type"], "function");
+}
+
+/// A conversation begun without `store` names no response when continued with it: the server
+/// never kept those, so the whole conversation goes.
+#[tokio::test]
+async fn answers_the_server_did_not_keep_are_not_named() {
+    let server = MockServer::start().await;
+    server.push(Reply::json(responses::text("Hello.", 1, 1)));
+    server.push(Reply::json(responses::text("Again.", 1, 1)));
+    let stateless = Agent::new(
+        Api::Responses.provider(server.openai_url(), support::fast_retries(0)),
+        weather_tools(),
+    )
+    .streaming(false);
+    let first = stateless.run("hi").await.unwrap();
+    let stored = OpenAi::new(support::OPENAI_KEY)
+        .base_url(server.openai_url())
+        .responses()
+        .store(true);
+    let mut messages = first.messages;
+    messages.push(Message::user("again"));
+    Agent::new(stored, weather_tools())
+        .streaming(false)
+        .run_conversation(messages)
+        .await
+        .unwrap();
+    let second = &server.requests()[1];
+    assert!(second.body.get("previous_response_id").is_none());
+    assert_eq!(second.input().len(), 3);
+}
+
+/// Output items go back only while they say what the message says: a message whose calls were
+/// edited is sent from its neutral form; reasoning a stateless server cannot verify (no
+/// encrypted content) is left out.
+#[tokio::test]
+async fn edited_messages_and_unverifiable_reasoning_are_not_echoed() {
+    let server = MockServer::start().await;
+    let mut calls = responses::tool_calls(&[("call_1", "get_weather", r#"{"city":"Oslo"}"#)], 1, 1);
+    let mut bare = responses::reasoning("1");
+    bare.as_object_mut().unwrap().remove("encrypted_content");
+    calls["output"].as_array_mut().unwrap().insert(0, bare);
+    server.push(Reply::json(calls));
+    server.push(Reply::json(responses::text("Oslo is sunny.", 1, 1)));
+    server.push(Reply::json(responses::text("Fine.", 1, 1)));
+    let agent = Api::Responses
+        .agent(&server, weather_tools())
+        .streaming(false);
+    let output = agent.run("Oslo?").await.unwrap();
+    // The unverifiable reasoning stayed behind; the call went back as it came.
+    let input = server.requests()[1].input().to_vec();
+    let kinds: Vec<&str> = input
+        .iter()
+        .map(|item| item["type"].as_str().or(item["role"].as_str()).unwrap())
+        .collect();
+    assert_eq!(kinds, ["user", "function_call", "function_call_output"]);
+    assert_eq!(input[1]["status"], "completed", "echoed as it came");
+
+    // The program rewrites the call (and its result); the echo would contradict it.
+    let mut messages = output.messages;
+    let Message::Assistant(assistant) = &mut messages[1] else {
+        panic!("{messages:?}");
+    };
+    assistant.tool_calls[0].id = "call_renamed".into();
+    let Message::ToolResults { results } = &mut messages[2] else {
+        panic!("{messages:?}");
+    };
+    results[0].call_id = "call_renamed".into();
+    messages.push(Message::user("And now?"));
+    agent.run_conversation(messages).await.unwrap();
+    let input = server.requests()[2].input().to_vec();
+    assert_eq!(
+        input[1],
+        json!({"type": "function_call", "call_id": "call_renamed", "name": "get_weather",
+               "arguments": "{\"city\":\"Oslo\"}"})
+    );
+    server.assert_protocol();
+}
+
+/// An echoed item's content that "could not be verified" is not a refusal of `include`: the
+/// error stands, and the next run still asks for encrypted reasoning.
+#[tokio::test]
+async fn an_unverifiable_item_is_not_taken_for_a_refused_include() {
+    let server = MockServer::start().await;
+    server.push(Reply::status_json(
+        400,
+        responses::error(
+            "The encrypted content for item rs_1 could not be verified.",
+            "invalid_request_error",
+        ),
+    ));
+    server.push(Reply::json(responses::text("Hi.", 1, 1)));
+    let agent = Api::Responses
+        .agent(&server, weather_tools())
+        .streaming(false);
+    let error = agent.run("hi").await.unwrap_err();
+    assert_eq!(support::model_error(error).status(), Some(400));
+    agent.run("hi").await.unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(requests[1].body.get("include").is_some());
+}
+
+/// A server that leaves `output_index` out of its events: calls are told apart by their items'
+/// ids, each handed on once.
+#[tokio::test]
+async fn streams_without_output_indexes_keep_their_calls_apart() {
+    let calls = responses::tool_calls(
+        &[
+            ("call_1", "get_weather", r#"{"city":"Oslo"}"#),
+            ("call_2", "get_weather", r#"{"city":"Rome"}"#),
+        ],
+        1,
+        1,
+    );
+    let stream: String = support::sse_events(&responses::to_sse(&calls, 3))
+        .into_iter()
+        .map(|event| {
+            let Some(data) = event.lines().find_map(|line| line.strip_prefix("data: ")) else {
+                return event;
+            };
+            let mut data: Value = serde_json::from_str(data).unwrap();
+            data.as_object_mut().unwrap().remove("output_index");
+            format!("data: {data}\n\n")
+        })
+        .collect();
+    let server = MockServer::start().await;
+    server.push(Reply::sse(stream));
+    server.push(Reply::json(responses::text("Both sunny.", 1, 1)));
+    let output = Api::Responses
+        .agent(&server, weather_tools())
+        .run("Oslo and Rome?")
+        .await
+        .unwrap();
+    let results = output.messages[2].tool_results();
+    let answered: Vec<&str> = results.iter().map(|r| r.call_id.as_str()).collect();
+    assert_eq!(answered, ["call_1", "call_2"]);
+    assert_eq!(results[1].content(), "Sunny, 22°C in Rome");
 }

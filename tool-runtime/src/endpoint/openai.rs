@@ -111,10 +111,12 @@ impl HttpModel<OpenAiResponses> {
     }
 
     /// Whether the server keeps each response (`store: true`) and each request names the last
-    /// one (`previous_response_id`), sending only what came after it (default: no: the whole
-    /// conversation is sent, and nothing is kept). Stored responses cost fewer bytes per turn,
-    /// but a conversation then lives on OpenAI's side: a transcript moved to another model or
-    /// account is sent whole again.
+    /// one it kept (`previous_response_id`), sending only what came after it (default: no: the
+    /// whole conversation is sent, and nothing is kept). Stored responses cost fewer bytes per
+    /// turn, but the conversation then lives on OpenAI's side: only answers the server said it
+    /// stored are named (a conversation begun without `store`, or on another wire, is sent
+    /// whole), and a transcript moved to another account or deployment fails there ("previous
+    /// response not found") — send it on a model without `store`.
     #[must_use]
     pub fn store(mut self, store: bool) -> Self {
         self.wire.store = store;

@@ -20,23 +20,20 @@ use crate::http::ApiKey;
 use crate::model::{ModelRequest, ModelResponse};
 
 /// The format name of what a Chat Completions answer keeps in
-/// [`RawMessage`](crate::RawMessage): `{"tool_calls": [{"extra_content": …} | {}, …]}`, the
-/// fields a server put on its calls beyond the API's and wants back (Gemini 3's
-/// `extra_content.google.thought_signature`). Only kept when there are some.
+/// [`RawMessage`](crate::RawMessage): `{"tool_calls": [{"id": …, "extra_content": …}, …]}`,
+/// the fields a server put on its calls beyond the API's and wants back (Gemini 3's
+/// `extra_content.google.thought_signature`), by call id. Only kept when there are some.
 pub(crate) const FORMAT: &str = "openai_chat";
 
-/// What a server's calls carry beyond the API's fields, kept to be sent back with them: `None`
-/// when none does.
-pub(crate) fn call_extras(extras: Vec<Option<Value>>) -> Option<RawMessage> {
-    if extras.iter().all(Option::is_none) {
+/// What a server's calls carry beyond the API's fields, by call id, kept to be sent back with
+/// them: `None` when none does.
+pub(crate) fn call_extras(extras: Vec<(String, Option<Value>)>) -> Option<RawMessage> {
+    if extras.iter().all(|(_, extra)| extra.is_none()) {
         return None;
     }
     let calls = extras
         .into_iter()
-        .map(|extra| match extra {
-            Some(extra) => serde_json::json!({ "extra_content": extra }),
-            None => serde_json::json!({}),
-        })
+        .filter_map(|(id, extra)| Some(serde_json::json!({ "id": id, "extra_content": extra? })))
         .collect();
     Some(RawMessage {
         format: FORMAT.to_owned(),

@@ -260,10 +260,16 @@ impl Serialize for Calls<'_> {
                     name: &call.name,
                     arguments: ArgumentsText(&call.arguments),
                 },
-                extra_content: self
-                    .extras
-                    .and_then(|extras| extras.get(index))
-                    .and_then(|extra| extra.get("extra_content")),
+                // By id: a call removed or moved since keeps its own (the one at the same
+                // place first, for servers that repeat ids).
+                extra_content: self.extras.and_then(|extras| {
+                    let own = |extra: &&Value| extra["id"] == call.id.as_str();
+                    extras
+                        .get(index)
+                        .filter(own)
+                        .or_else(|| extras.iter().find(own))
+                        .and_then(|extra| extra.get("extra_content"))
+                }),
             }
         }))
     }

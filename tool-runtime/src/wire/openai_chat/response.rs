@@ -87,7 +87,7 @@ pub(super) fn read(body: &[u8]) -> Result<ModelResponse, Error> {
         .into_iter()
         .enumerate()
         .map(|(index, call)| {
-            extras.push(call.extra_content.filter(|extra| !extra.is_null()));
+            let extra = call.extra_content.filter(|extra| !extra.is_null());
             let function = call
                 .function
                 .ok_or_else(|| Error::damaged(PROVIDER, Damage::CallWithoutFunction))?;
@@ -96,9 +96,11 @@ pub(super) fn read(body: &[u8]) -> Result<ModelResponse, Error> {
                 None | Some(Value::Null) => Arguments::Text(String::new()),
                 Some(value) => Arguments::Json(value),
             };
+            // A server that leaves the id out still gets every call answered.
+            let id = call.id.unwrap_or_else(|| format!("call_{index}"));
+            extras.push((id.clone(), extra));
             Ok(ToolCall {
-                // A server that leaves the id out still gets every call answered.
-                id: call.id.unwrap_or_else(|| format!("call_{index}")),
+                id,
                 name: function.name,
                 arguments,
             })

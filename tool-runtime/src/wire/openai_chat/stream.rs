@@ -99,6 +99,14 @@ impl Partial {
         !self.arguments.is_empty() || self.object.is_some()
     }
 
+    /// Its id, for the `position`-th call of the message: a server that leaves the id out still
+    /// gets every call answered (as when the response comes whole).
+    fn id_at(&self, position: usize) -> String {
+        self.id
+            .clone()
+            .unwrap_or_else(|| format!("call_{position}"))
+    }
+
     /// The call, for the `position`-th call of the message.
     fn to_call(&self, position: usize) -> ToolCall {
         let arguments = match &self.object {
@@ -106,12 +114,7 @@ impl Partial {
             None => Arguments::Text(self.arguments.clone()),
         };
         ToolCall {
-            // A server that leaves the id out still gets every call answered (as when the
-            // response comes whole).
-            id: self
-                .id
-                .clone()
-                .unwrap_or_else(|| format!("call_{position}")),
+            id: self.id_at(position),
             name: self.name.clone(),
             arguments,
         }
@@ -309,7 +312,10 @@ impl ChatStream {
         }
         let usage = self.usage.take().unwrap_or_default();
         let mut finish = Finish::new(stop_reason, usage);
-        finish.raw = super::call_extras(self.calls.iter_mut().map(|c| c.extra.take()).collect());
+        let extras = (self.calls.iter_mut().enumerate())
+            .map(|(position, call)| (call.id_at(position), call.extra.take()))
+            .collect();
+        finish.raw = super::call_extras(extras);
         out.push_back(ModelEvent::Finished(finish));
         Ok(())
     }

@@ -86,8 +86,18 @@ impl Protocol for OpenAiResponses {
     }
 
     fn refuses_extras(&self, message: &str) -> bool {
-        // "Encrypted content is not supported with this model.", or `include` refused.
-        message.contains("ncrypted content") || message.contains("include")
+        // "Encrypted content is not supported with this model.", or `include` refused as an
+        // unknown parameter; not an echoed item's content that "could not be verified".
+        let about_it = message.contains("ncrypted content") || message.contains("include");
+        let refused = [
+            "not supported",
+            "nknown parameter",
+            "nrecognized",
+            "not allowed",
+        ]
+        .iter()
+        .any(|refusal| message.contains(refusal));
+        about_it && refused
     }
 
     /// `text.format` takes any object schema: strict when the schema allows it.

@@ -28,14 +28,33 @@ use crate::tool::ToolError;
 ///     json!({"type": "function_call_output", "call_id": "call_1", "output": "Cancelled"})
 /// );
 /// assert_eq!(input.len(), 4);
+///
+/// // An output saved before its call answers nothing: the call gets its own.
+/// let mut input = vec![
+///     json!({"type": "function_call_output", "call_id": "c", "output": "early"}),
+///     json!({"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"}),
+/// ];
+/// openai_responses::repair(&mut input);
+/// assert_eq!(input[0]["type"], "function_call");
+/// assert_eq!(input[1]["output"], "Cancelled");
 /// ```
 pub fn repair(input: &mut Vec<Value>) {
     let items = std::mem::take(input);
-    let mut answered: HashSet<String> = items
-        .iter()
-        .filter(|item| item["type"] == "function_call_output")
-        .filter_map(|item| item["call_id"].as_str().map(str::to_owned))
-        .collect();
+    // The calls an output answers somewhere after them.
+    let mut answered: HashSet<String> = HashSet::new();
+    let mut outputs_after: HashSet<&str> = HashSet::new();
+    for item in items.iter().rev() {
+        let call_id = item["call_id"].as_str().unwrap_or("");
+        match item["type"].as_str() {
+            Some("function_call_output") => {
+                outputs_after.insert(call_id);
+            }
+            Some("function_call") if outputs_after.contains(call_id) => {
+                answered.insert(call_id.to_owned());
+            }
+            _ => {}
+        }
+    }
     let mut open: Vec<String> = Vec::new();
     let mut called: HashSet<String> = HashSet::new();
     let mut answered_once: HashSet<String> = HashSet::new();

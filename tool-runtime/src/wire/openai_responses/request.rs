@@ -4,6 +4,7 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
+use super::response::{TEXT_PART_SEPARATOR, texts_of};
 use super::{FORMAT, OpenAiResponses};
 use crate::conversation::{AssistantMessage, ContentBlock, MediaSource, Message, ToolResult};
 use crate::model::ModelRequest;
@@ -100,7 +101,8 @@ pub(super) fn write(
     serde_json::to_writer(out, &body)
 }
 
-/// The id of the last response the server keeps, and the messages after it.
+/// The id of the last response the server kept, and the messages after it: all of them when
+/// none was kept (a conversation begun without `store`).
 fn after_stored(messages: &[Message]) -> (Option<&str>, &[Message]) {
     let last = messages
         .iter()
@@ -110,8 +112,11 @@ fn after_stored(messages: &[Message]) -> (Option<&str>, &[Message]) {
             let Message::Assistant(assistant) = message else {
                 return None;
             };
-            let id = raw_response(assistant)?.get("id")?.as_str()?;
-            Some((index, id))
+            let response = raw_response(assistant)?;
+            if response.get("store") != Some(&Value::Bool(true)) {
+                return None;
+            }
+            Some((index, response.get("id")?.as_str()?))
         });
     match last {
         Some((index, id)) => (Some(id), &messages[index + 1..]),
@@ -122,6 +127,21 @@ fn after_stored(messages: &[Message]) -> (Option<&str>, &[Message]) {
 /// The response kept beside a message that came from this API.
 fn raw_response(assistant: &AssistantMessage) -> Option<&Value> {
     assistant.raw_in(FORMAT)
+}
+
+/// The output items to send back for a message that came from this API: only while they still
+/// say what the message says (the same calls, in order, and the same text). A message edited
+/// since, or an output the stream left short, is sent from its neutral form instead.
+fn echoed_output(assistant: &AssistantMessage) -> Option<&Vec<Value>> {
+    let items = raw_response(assistant)?.get("output")?.as_array()?;
+    let call_ids = items
+        .iter()
+        .filter(|item| item["type"] == "function_call")
+        .map(|item| item["call_id"].as_str().unwrap_or_default());
+    let same_calls = call_ids.eq(assistant.tool_calls.iter().map(|call| call.id.as_str()));
+    let texts: Vec<&str> = items.iter().flat_map(texts_of).collect();
+    let text = (!texts.is_empty()).then(|| texts.join(TEXT_PART_SEPARATOR));
+    (same_calls && text == assistant.text).then_some(items)
 }
 
 #[derive(Serialize)]
@@ -202,12 +222,17 @@ impl Serialize for Input<'_> {
                     })?;
                 }
                 Message::Assistant(assistant) => {
-                    let echoed = raw_response(assistant)
-                        .and_then(|response| response.get("output"))
-                        .and_then(Value::as_array);
-                    match echoed {
+                    match echoed_output(assistant) {
                         Some(items) => {
                             for item in items {
+                                // Reasoning without its encrypted content cannot be sent back
+                                // to a server that kept nothing.
+                                if !self.keep_ids
+                                    && item["type"] == "reasoning"
+                                    && !item["encrypted_content"].is_string()
+                                {
+                                    continue;
+                                }
                                 seq.serialize_element(&Echoed {
                                     item,
                                     keep_id: self.keep_ids,
@@ -335,6 +360,7 @@ impl Serialize for Part<'_> {
             Self::Media(ContentBlock::Image(media)) => {
                 map.serialize_entry("type", "input_image")?;
                 map.serialize_entry("image_url", &media.to_url())?;
+                map.serialize_entry("detail", "auto")?;
             }
             Self::Media(ContentBlock::Document(media)) => {
                 map.serialize_entry("type", "input_file")?;

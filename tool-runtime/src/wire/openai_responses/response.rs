@@ -17,6 +17,9 @@ pub(super) struct WireResponse {
     id: Option<String>,
     #[serde(default)]
     status: Option<String>,
+    /// Whether the server kept the response (a later request may then name it).
+    #[serde(default)]
+    store: Option<bool>,
     /// Absent from what is not a response (an error body sent with 200).
     #[serde(default)]
     pub(super) output: Option<Vec<Value>>,
@@ -164,6 +167,9 @@ pub(super) fn finish(
     let mut kept = Map::new();
     if let Some(id) = response.id {
         kept.insert("id".to_owned(), Value::String(id));
+    }
+    if response.store == Some(true) {
+        kept.insert("store".to_owned(), Value::Bool(true));
     }
     kept.insert(
         "output".to_owned(),

@@ -33,6 +33,10 @@ pub struct ResponsesStream {
     calls: BTreeMap<u64, Call>,
     /// The text parts begun, as (output index, content index).
     parts: BTreeSet<(u64, u64)>,
+    /// Output indexes given to items by their id, for servers that leave `output_index` out.
+    by_item_id: BTreeMap<String, u64>,
+    /// The `call_id`s of the calls handed on: none is handed on twice.
+    handed_on: BTreeSet<String>,
 }
 
 impl StreamDecoder for ResponsesStream {
@@ -40,7 +44,7 @@ impl StreamDecoder for ResponsesStream {
         let data: Value = serde_json::from_str(&event.data)
             .map_err(|error| Error::unreadable(PROVIDER, error).with_body(&*event.data))?;
         let kind = data["type"].as_str().unwrap_or(event.event.as_str());
-        let output_index = data["output_index"].as_u64().unwrap_or_default();
+        let output_index = self.output_index(&data);
         match kind {
             "response.output_item.added" => self.item_added(output_index, &data["item"], out),
             "response.content_part.added" if text_of_part(&data["part"]).is_some() => {
@@ -106,6 +110,19 @@ impl StreamDecoder for ResponsesStream {
 }
 
 impl ResponsesStream {
+    /// The output index an event is about: its own, or one given by its item's id.
+    fn output_index(&mut self, data: &Value) -> u64 {
+        if let Some(index) = data["output_index"].as_u64() {
+            return index;
+        }
+        let item_id = data["item_id"].as_str().or(data["item"]["id"].as_str());
+        let Some(item_id) = item_id else {
+            return 0;
+        };
+        let next = self.by_item_id.len() as u64 + (1 << 32);
+        *self.by_item_id.entry(item_id.to_owned()).or_insert(next)
+    }
+
     fn item_added(&mut self, output_index: u64, item: &Value, out: &mut VecDeque<ModelEvent>) {
         if item["type"] != "function_call" {
             return;
@@ -158,6 +175,7 @@ impl ResponsesStream {
             }
             if let Some(state) = self.calls.get_mut(&output_index)
                 && !std::mem::replace(&mut state.done, true)
+                && self.handed_on.insert(call.id.clone())
             {
                 out.push_back(ModelEvent::ToolCall(call));
             }
@@ -180,7 +198,11 @@ impl ResponsesStream {
         let output = response.output.as_deref().unwrap_or_default();
         for (output_index, item) in output.iter().enumerate() {
             let output_index = output_index as u64;
+            let handed_on = item["call_id"]
+                .as_str()
+                .is_some_and(|id| self.handed_on.contains(id));
             if item["type"] == "function_call"
+                && !handed_on
                 && self.calls.get(&output_index).is_none_or(|call| !call.done)
             {
                 self.item_done(output_index, item, out)?;
@@ -196,7 +218,8 @@ impl ResponsesStream {
                 }
             }
         }
-        let has_calls = !self.calls.is_empty();
+        // The calls handed on, not those begun and never finished (as when read whole).
+        let has_calls = !self.handed_on.is_empty();
         let (stop_reason, usage, raw) = finish(response, has_calls)?;
         let mut finish = Finish::new(stop_reason, usage);
         finish.raw = Some(raw);
