@@ -3,7 +3,7 @@
 use proc_macro2::Span;
 use syn::{Ident, ItemFn, Path, Type};
 
-use crate::attr::{ApprovalKey, DefaultValue};
+use crate::attr::{ApprovalKey, DefaultValue, Hints};
 
 /// What is known of a tool even when its signature is wrong: enough to emit the function and the
 /// items the rest of the program names.
@@ -25,6 +25,9 @@ pub(crate) struct ToolFn {
     pub(crate) timeout_ms: Option<u64>,
     pub(crate) sequential: bool,
     pub(crate) approval: Option<ApprovalKey>,
+    pub(crate) hints: Hints,
+    /// The returned value's type, for the output schema.
+    pub(crate) value: ValueType,
 }
 
 /// Where a `#[tool]` function is.
@@ -74,6 +77,10 @@ pub(crate) enum Output {
     /// `-> Result<T, E>` (any path ending in `Result`): `Ok` is output, `Err` an error result.
     Result(Span),
 }
+
+/// The type of the value a tool returns (`T` of `-> T` or `-> Result<T, E>`), when it can be
+/// named outside the function: its JSON Schema, if it has one, is the tool's output schema.
+pub(crate) type ValueType = Option<syn::Type>;
 
 /// The identifier `expand` gives the `i`-th parameter inside generated code.
 pub(crate) fn param_ident(index: usize) -> Ident {

@@ -6,8 +6,8 @@ use syn::{Attribute, Expr, LitStr, Path};
 
 use crate::errors::Errors;
 use crate::symbol::{
-    self, ARG_KEYS, CRATE, DEFAULT, DESCRIPTION, NAME, NEEDS_APPROVAL, RENAME, SEQUENTIAL, Symbol,
-    TIMEOUT, TOOL_KEYS, TOOLSET_KEYS,
+    self, ARG_KEYS, CRATE, DEFAULT, DESCRIPTION, DESTRUCTIVE, IDEMPOTENT, NAME, NEEDS_APPROVAL,
+    OPEN_WORLD, READ_ONLY, RENAME, SEQUENTIAL, Symbol, TIMEOUT, TITLE, TOOL_KEYS, TOOLSET_KEYS,
 };
 
 /// One `key = value` seen once, with the span of its key for "duplicate key" errors.
@@ -42,6 +42,18 @@ pub(crate) struct ToolArgs {
     pub(crate) timeout: Option<(LitStr, u64)>,
     pub(crate) sequential: bool,
     pub(crate) approval: Option<ApprovalKey>,
+    pub(crate) hints: Hints,
+}
+
+/// What MCP clients are told of a tool beyond its schema: a title, and hints about what it does
+/// (`None`: not said).
+#[derive(Default)]
+pub(crate) struct Hints {
+    pub(crate) title: Option<LitStr>,
+    pub(crate) read_only: Option<bool>,
+    pub(crate) destructive: Option<bool>,
+    pub(crate) idempotent: Option<bool>,
+    pub(crate) open_world: Option<bool>,
 }
 
 /// `needs_approval`: for every call, or when a predicate on the arguments says so.
@@ -58,6 +70,13 @@ impl ToolArgs {
         let mut timeout = Once::new(TIMEOUT);
         let mut sequential = Once::new(SEQUENTIAL);
         let mut approval = Once::new(NEEDS_APPROVAL);
+        let mut title = Once::new(TITLE);
+        let mut flags = [
+            Once::new(READ_ONLY),
+            Once::new(DESTRUCTIVE),
+            Once::new(IDEMPOTENT),
+            Once::new(OPEN_WORLD),
+        ];
         let parser = syn::meta::parser(|meta| {
             let span = meta.path.span_of_key();
             if meta.path == NAME {
@@ -84,6 +103,18 @@ impl ToolArgs {
                     ApprovalKey::Always
                 };
                 approval.set(span, key, errors);
+            } else if meta.path == TITLE {
+                title.set(span, meta.value()?.parse::<LitStr>()?, errors);
+            } else if let Some(flag) = [READ_ONLY, DESTRUCTIVE, IDEMPOTENT, OPEN_WORLD]
+                .iter()
+                .position(|key| meta.path == *key)
+            {
+                let value = if meta.input.peek(syn::Token![=]) {
+                    meta.value()?.parse::<syn::LitBool>()?.value
+                } else {
+                    true
+                };
+                flags[flag].set(span, value, errors);
             } else {
                 errors.push(
                     span,
@@ -107,6 +138,17 @@ impl ToolArgs {
             timeout: timeout.get().map(|(_, v)| v),
             sequential: sequential.get().is_some(),
             approval: approval.get().map(|(_, v)| v),
+            hints: {
+                let [read_only, destructive, idempotent, open_world] =
+                    flags.map(|flag| flag.get().map(|(_, v)| v));
+                Hints {
+                    title: title.get().map(|(_, v)| v),
+                    read_only,
+                    destructive,
+                    idempotent,
+                    open_world,
+                }
+            },
         }
     }
 }

@@ -198,6 +198,7 @@ pub(crate) fn check(
         .krate
         .or_else(|| krate.cloned())
         .unwrap_or_else(|| syn::parse_quote!(::tool_runtime));
+    let value = value_type(&item.sig.output);
     let outline = Outline { item, name, krate };
     match description {
         Some(description) if errors.is_empty() => Ok(ToolFn {
@@ -208,6 +209,8 @@ pub(crate) fn check(
             timeout_ms: args.timeout.map(|(_, ms)| ms),
             sequential: args.sequential,
             approval: args.approval,
+            hints: args.hints,
+            value,
         }),
         _ => Err(Box::new(outline)),
     }
@@ -443,6 +446,41 @@ fn compact_tokens(tokens: &impl ToTokens) -> String {
 }
 
 /// Whether the return type is a `Result` by name (`Result<T, E>`, `io::Result<T>`, `anyhow::Result<T>`…).
+/// `T` of `-> T` or `-> Result<T, …>`, unless it mentions `Self` or `impl` (it is named in
+/// code outside the function).
+pub(crate) fn value_type(output: &ReturnType) -> Option<Type> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let value = if is_result(ty) {
+        let Type::Path(path) = strip(ty) else {
+            return None;
+        };
+        let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty.clone()),
+            _ => None,
+        })?
+    } else {
+        (**ty).clone()
+    };
+    let text = quote::ToTokens::to_token_stream(&value).to_string();
+    let nameable = !text
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .any(|word| word == "Self" || word == "impl" || word == "dyn");
+    nameable.then_some(value)
+}
+
+fn strip(ty: &Type) -> &Type {
+    match ty {
+        Type::Paren(inner) => strip(&inner.elem),
+        Type::Group(inner) => strip(&inner.elem),
+        other => other,
+    }
+}
+
 fn is_result(ty: &Type) -> bool {
     match ty {
         Type::Path(path) => path

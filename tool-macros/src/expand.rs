@@ -69,6 +69,8 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
         timeout_ms,
         sequential,
         approval,
+        hints,
+        value,
     } = tool;
     let fn_ident = &item.sig.ident;
 
@@ -218,6 +220,31 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
             quote!(.with_approval(#when))
         }
     });
+    let title = hints
+        .title
+        .as_ref()
+        .map(|title| quote!(.with_title(#title)));
+    let hint = |name: &str, value: Option<bool>| {
+        let setter = Ident::new(name, Span::call_site());
+        value.map(|value| quote!(.#setter(#value)))
+    };
+    let hints = [
+        hint("read_only", hints.read_only),
+        hint("destructive", hints.destructive),
+        hint("idempotent", hints.idempotent),
+        hint("open_world", hints.open_world),
+    ];
+    let has_hints = hints.iter().any(Option::is_some);
+    let hints = has_hints.then(|| quote!(.with_hints(#krate::ToolHints::new() #( #hints )*)));
+    // The returned value's JSON Schema, when its type has one (`&&` picks the impl that needs
+    // `JsonSchema` when it applies, the one that gives none otherwise).
+    let output_schema = value.as_ref().map(|ty| {
+        quote!(.with_output_schema({
+            #[allow(unused_imports)]
+            use __tr::{WithSchema as _, WithoutSchema as _};
+            (&&__tr::OutputSchema::<#ty>::new()).output_schema()
+        }))
+    });
     let tool_ident = match target {
         Target::Free => fn_ident,
         Target::Method { tool, .. } => *tool,
@@ -234,6 +261,9 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
                     #timeout
                     #sequential
                     #approval
+                    #title
+                    #hints
+                    #output_schema
                     #( #run_data_needs )*
             })
         }

@@ -56,6 +56,8 @@ use errors::Errors;
 /// | `timeout = "5s"` | a time limit per call (`ms`, `s`, `m`, `h`), overriding the toolbox's |
 /// | `sequential` | calls of this tool run one at a time, in the order the model made them (within a turn: runs at the same time each have their own) |
 /// | `needs_approval` / `needs_approval = f` | calls wait for a person's decision: every one, or those for which `f(&Arguments) -> bool` is true (see `Agent::resume`) |
+/// | `title = "…"` | a human-readable title, sent to MCP clients (the LLM APIs get the name) |
+/// | `read_only`, `destructive`, `idempotent`, `open_world` (each a flag or `= bool`) | MCP's hints about what the tool does |
 /// | `crate = "…"` | where `tool_runtime` is, for crates that re-export it |
 ///
 /// A tool without a description is a compile error: models choose tools by their descriptions.
@@ -88,6 +90,10 @@ use errors::Errors;
 /// model sees. A return type counts as a `Result` when its last path segment is `Result`
 /// (`Result<T, E>`, `io::Result<T>`, `anyhow::Result<T>`, a local `Result` alias). Synchronous
 /// functions run on tokio's blocking pool; the future of an `async fn` must be `Send`.
+/// A `ContentBlock`, `Vec<ContentBlock>` or `ToolOutput` is sent as content (text, images,
+/// documents). When the returned value's type (`T`) is `JsonSchema` with an object schema (a
+/// struct), that schema is the tool's output schema (`ToolDefinition::output_schema`: MCP's
+/// `outputSchema`).
 ///
 /// # What the runtime gives: extractors
 ///

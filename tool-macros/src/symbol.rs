@@ -36,6 +36,15 @@ pub(crate) const RENAME: Symbol = Symbol("rename");
 /// `#[arg(default)]` and `#[arg(default = expr)]`.
 pub(crate) const DEFAULT: Symbol = Symbol("default");
 
+/// `#[tool(title = "…")]`: a human-readable name (MCP).
+pub(crate) const TITLE: Symbol = Symbol("title");
+/// `#[tool(read_only)]`, `destructive`, `idempotent`, `open_world`: MCP's hints, each a flag or
+/// `= bool`.
+pub(crate) const READ_ONLY: Symbol = Symbol("read_only");
+pub(crate) const DESTRUCTIVE: Symbol = Symbol("destructive");
+pub(crate) const IDEMPOTENT: Symbol = Symbol("idempotent");
+pub(crate) const OPEN_WORLD: Symbol = Symbol("open_world");
+
 /// The keys `#[tool(...)]` takes.
 pub(crate) const TOOL_KEYS: &[Symbol] = &[
     NAME,
@@ -44,6 +53,11 @@ pub(crate) const TOOL_KEYS: &[Symbol] = &[
     TIMEOUT,
     SEQUENTIAL,
     NEEDS_APPROVAL,
+    TITLE,
+    READ_ONLY,
+    DESTRUCTIVE,
+    IDEMPOTENT,
+    OPEN_WORLD,
 ];
 /// The keys `#[toolset(...)]` takes.
 pub(crate) const TOOLSET_KEYS: &[Symbol] = &[CRATE];

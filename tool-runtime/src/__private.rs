@@ -30,6 +30,45 @@ pub fn fail(error: impl Into<ToolError>) -> ToolFuture {
     ToolFuture::ready(Err(error.into()))
 }
 
+/// The output schema of a tool returning `T`, through `(&&OutputSchema::<T>::new())
+/// .output_schema()`: `T`'s JSON Schema when `T: JsonSchema`, `None` otherwise.
+pub struct OutputSchema<T: ?Sized>(std::marker::PhantomData<fn() -> Box<T>>);
+
+impl<T: ?Sized> OutputSchema<T> {
+    /// The probe.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+/// Picked when `T: JsonSchema` (the receiver matches without autoderef).
+pub trait WithSchema {
+    /// `T`'s schema.
+    fn output_schema(&self) -> Option<serde_json::Value>;
+}
+
+impl<T: schemars::JsonSchema + ?Sized> WithSchema for &OutputSchema<T> {
+    fn output_schema(&self) -> Option<serde_json::Value> {
+        let schema = schemars::generate::SchemaSettings::draft2020_12()
+            .into_generator()
+            .into_root_schema_for::<T>();
+        Some(schema.to_value())
+    }
+}
+
+/// Picked otherwise.
+pub trait WithoutSchema {
+    /// None.
+    fn output_schema(&self) -> Option<serde_json::Value>;
+}
+
+impl<T: ?Sized> WithoutSchema for OutputSchema<T> {
+    fn output_schema(&self) -> Option<serde_json::Value> {
+        None
+    }
+}
+
 /// Turns a tool's plain return value into its output.
 ///
 /// Strings are moved into the output as they are; anything else is serialized.

@@ -101,7 +101,7 @@ struct ReadmeDoctests;
 // Tools.
 pub use tool::{
     Approval, Arguments, CallContext, FieldIssue, InvalidArguments, Tool, ToolDefinition,
-    ToolError, ToolFuture, ToolOutput, is_valid_tool_name,
+    ToolError, ToolFuture, ToolHints, ToolOutput, is_valid_tool_name,
 };
 
 // State and extractors.

@@ -499,3 +499,59 @@ fn enums_nested_structs_options_defaults_and_renames_in_the_strict_flavour() {
         })
     );
 }
+
+/// A forecast.
+#[derive(Serialize, JsonSchema)]
+struct Forecast {
+    /// °C.
+    high: f64,
+    low: f64,
+}
+
+/// The forecast for a city.
+#[tool(title = "Weather forecast", read_only, open_world = false)]
+fn forecast(city: String) -> Result<Forecast, String> {
+    let _ = city;
+    Ok(Forecast {
+        high: 21.0,
+        low: 9.0,
+    })
+}
+
+/// Delete a file.
+#[tool(destructive, idempotent = true)]
+fn delete_file(path: String) -> String {
+    path
+}
+
+/// The title, the hints, and the output schema of a struct return type (none for a string).
+#[test]
+fn titles_hints_and_output_schemas() {
+    let toolbox = tools![forecast, delete_file];
+    let forecast = toolbox.get("forecast").unwrap().definition().clone();
+    assert_eq!(forecast.title(), Some("Weather forecast"));
+    let hints = forecast.hints();
+    assert_eq!(
+        (
+            hints.read_only,
+            hints.destructive,
+            hints.idempotent,
+            hints.open_world
+        ),
+        (Some(true), None, None, Some(false))
+    );
+    let schema = forecast.output_schema().unwrap();
+    assert_eq!(schema["type"], "object");
+    assert_eq!(schema["properties"]["high"]["description"], "°C.");
+    assert_eq!(schema["required"], json!(["high", "low"]));
+
+    let delete = toolbox.get("delete_file").unwrap().definition().clone();
+    assert_eq!(delete.title(), None);
+    assert_eq!(delete.hints().destructive, Some(true));
+    assert_eq!(delete.hints().idempotent, Some(true));
+    // A string is no object: no output schema.
+    assert!(delete.output_schema().is_none());
+    // The LLM wires are not sent any of it.
+    let entry = &wire::openai_chat::tools([&forecast], true)[0];
+    assert!(entry["function"].get("title").is_none());
+}

@@ -32,6 +32,68 @@ pub struct ToolDefinition {
     sequential: bool,
     run_data_needs: Vec<RunDataNeed>,
     approval: Approval,
+    title: Option<Cow<'static, str>>,
+    hints: ToolHints,
+    output_schema: Option<Value>,
+}
+
+/// What a tool does to the world, as MCP clients are told (`readOnlyHint`, `destructiveHint`,
+/// `idempotentHint`, `openWorldHint`): hints, not guarantees; `None` is "not said". The LLM
+/// APIs are not sent them.
+///
+/// ```
+/// use tool_runtime::ToolHints;
+///
+/// let hints = ToolHints::new().read_only(true).open_world(false);
+/// assert_eq!(hints.read_only, Some(true));
+/// assert_eq!(hints.destructive, None);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ToolHints {
+    /// It changes nothing.
+    pub read_only: Option<bool>,
+    /// What it changes, it may destroy (meaningful when not read-only).
+    pub destructive: Option<bool>,
+    /// Calling it again with the same arguments changes nothing more.
+    pub idempotent: Option<bool>,
+    /// It reaches outside (the web, other systems), not only a closed domain.
+    pub open_world: Option<bool>,
+}
+
+impl ToolHints {
+    /// No hints.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether it changes nothing.
+    #[must_use]
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = Some(read_only);
+        self
+    }
+
+    /// Whether what it changes, it may destroy.
+    #[must_use]
+    pub fn destructive(mut self, destructive: bool) -> Self {
+        self.destructive = Some(destructive);
+        self
+    }
+
+    /// Whether calling it again with the same arguments changes nothing more.
+    #[must_use]
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
+        self
+    }
+
+    /// Whether it reaches outside a closed domain.
+    #[must_use]
+    pub fn open_world(mut self, open_world: bool) -> Self {
+        self.open_world = Some(open_world);
+        self
+    }
 }
 
 /// Whether a tool's calls wait for a person's decision before they run (see
@@ -113,6 +175,9 @@ impl ToolDefinition {
             sequential: false,
             run_data_needs: Vec::new(),
             approval: Approval::Never,
+            title: None,
+            hints: ToolHints::default(),
+            output_schema: None,
         }
     }
 
@@ -150,6 +215,45 @@ impl ToolDefinition {
     pub fn with_approval(mut self, approval: Approval) -> Self {
         self.approval = approval;
         self
+    }
+
+    /// This definition with a human-readable title (sent to MCP clients; the LLM APIs are
+    /// sent the name).
+    #[must_use]
+    pub fn with_title(mut self, title: impl Into<Cow<'static, str>>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// This definition with hints about what the tool does (sent to MCP clients).
+    #[must_use]
+    pub fn with_hints(mut self, hints: ToolHints) -> Self {
+        self.hints = hints;
+        self
+    }
+
+    /// This definition with the JSON Schema of its output, an object schema (MCP's
+    /// `outputSchema`: the results then carry the output as `structuredContent` too). `None`,
+    /// or a schema that is not of an object, declares none.
+    #[must_use]
+    pub fn with_output_schema(mut self, schema: Option<Value>) -> Self {
+        self.output_schema = schema.filter(|schema| schema["type"] == "object");
+        self
+    }
+
+    /// The human-readable title, if it has one.
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+
+    /// The hints about what the tool does.
+    pub fn hints(&self) -> ToolHints {
+        self.hints
+    }
+
+    /// The JSON Schema of the tool's output, when it declares one (an object).
+    pub fn output_schema(&self) -> Option<&Value> {
+        self.output_schema.as_ref()
     }
 
     /// Whether a call with these arguments waits for a person's decision.
@@ -266,6 +370,9 @@ impl Clone for ToolDefinition {
             sequential: self.sequential,
             run_data_needs: self.run_data_needs.clone(),
             approval: self.approval.clone(),
+            title: self.title.clone(),
+            hints: self.hints,
+            output_schema: self.output_schema.clone(),
         }
     }
 }
@@ -280,6 +387,9 @@ impl fmt::Debug for ToolDefinition {
             .field("sequential", &self.sequential)
             .field("run_data_needs", &self.run_data_needs)
             .field("approval", &self.approval)
+            .field("title", &self.title)
+            .field("hints", &self.hints)
+            .field("output_schema", &self.output_schema)
             .finish_non_exhaustive()
     }
 }

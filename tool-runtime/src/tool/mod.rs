@@ -16,7 +16,7 @@ pub use arguments::Arguments;
 pub use bind::{ToolFor, ToolSet};
 pub(crate) use context::Hold;
 pub use context::{CallContext, PlaceGuard, RunData};
-pub use definition::{Approval, ToolDefinition};
+pub use definition::{Approval, ToolDefinition, ToolHints};
 pub(crate) use error::DisplayDuration;
 pub use error::{FieldIssue, InvalidArguments, ToolError};
 pub use extract::{FromCall, FromRef, Run, RunDataNeed, State};
