@@ -68,6 +68,8 @@
 //!   a typed final answer. Without it, serde's checks alone apply.
 //! - `rustls` (default): HTTPS through rustls, verifying servers against the platform's trust
 //!   store. Without it, only plain HTTP (a local OpenAI-compatible server) works.
+//! - `mcp`: the `mcp` module — a toolbox served to MCP clients over stdio or Streamable HTTP
+//!   (`mcp::McpServer`), through rmcp.
 
 #![forbid(unsafe_code)]
 
@@ -82,6 +84,9 @@ mod endpoint;
 mod error;
 mod http;
 mod json;
+#[cfg(feature = "mcp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mcp")))]
+pub mod mcp;
 mod model;
 mod offline;
 mod schema;
