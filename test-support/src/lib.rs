@@ -21,6 +21,7 @@
 
 pub mod anthropic;
 mod api;
+pub mod mcp;
 mod model;
 pub mod openai;
 mod protocol;

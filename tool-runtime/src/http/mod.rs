@@ -73,13 +73,18 @@ enum Unread {
     Stalled(Vec<u8>),
 }
 
+/// A reqwest client with this crate's TLS set up (rustls with the platform's roots).
+pub(crate) fn reqwest_client() -> Result<reqwest::Client, String> {
+    let builder = reqwest::Client::builder();
+    #[cfg(feature = "rustls")]
+    let builder = builder.tls_backend_preconfigured(tls::config());
+    builder.build().map_err(|error| error.to_string())
+}
+
 impl HttpClient {
     pub(crate) fn new() -> Self {
-        let builder = reqwest::Client::builder();
-        #[cfg(feature = "rustls")]
-        let builder = builder.tls_backend_preconfigured(tls::config());
         Self {
-            client: builder.build().map_err(|error| error.to_string()),
+            client: reqwest_client(),
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(600),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,

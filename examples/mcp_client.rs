@@ -1,0 +1,70 @@
+//! Any MCP server's tools in the loop: the example starts an MCP server as a child process
+//! (itself, serving a small toolbox, unless you name another) and lets the model call its tools
+//! like any other.
+//!
+//! ```sh
+//! cargo run --features mcp --example mcp_client                         # offline, its own server
+//! cargo run --features mcp --example mcp_client -- npx -y @modelcontextprotocol/server-everything stdio
+//! OPENAI_API_KEY=sk-… cargo run --features mcp --example mcp_client       # a real model
+//! ```
+
+use std::error::Error;
+
+use tool_runtime::mcp::{McpClient, McpServer};
+use tool_runtime::{Agent, Model, OfflineModel, OpenAi, Toolbox, tool, tools};
+
+/// Look up a word in the dictionary.
+#[tool(read_only)]
+fn define(
+    /// The word.
+    word: String,
+) -> String {
+    match word.to_lowercase().as_str() {
+        "tool" => "A device used to carry out a particular function.".to_owned(),
+        other => format!("No entry for {other:?}."),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--serve") {
+        // The child: a small MCP server over stdio.
+        McpServer::new(tools![define])
+            .named("dictionary", "1.0")
+            .serve_stdio()
+            .await?;
+        return Ok(());
+    }
+    let command = match args.split_first() {
+        Some((program, rest)) => {
+            let mut command = tokio::process::Command::new(program);
+            command.args(rest);
+            command
+        }
+        None => {
+            let mut command = tokio::process::Command::new(std::env::current_exe()?);
+            command.arg("--serve");
+            command
+        }
+    };
+    let server = McpClient::spawn(command).await?;
+    let toolbox = server.add_tools(Toolbox::new()).await?;
+    let names: Vec<&str> = toolbox.definitions().map(|d| d.name()).collect();
+    println!(
+        "MCP server `{}` offers: {}",
+        server.server_name(),
+        names.join(", ")
+    );
+
+    let model: Box<dyn Model> = match OpenAi::from_env() {
+        Ok(openai) => Box::new(openai),
+        Err(_) => Box::new(OfflineModel::new()),
+    };
+    let agent = Agent::new(model, toolbox);
+    let prompt = "What does the word tool mean?";
+    println!("> {prompt}");
+    let output = agent.run(prompt).await?;
+    println!("{}", output.text);
+    Ok(())
+}

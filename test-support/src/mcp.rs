@@ -1,0 +1,121 @@
+//! The MCP software the interop tests drive, installed by `.ci/mcp-tools.sh`, and the example
+//! MCP server (`examples/mcp_server`), over stdio or Streamable HTTP.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+
+/// The installed clients, by the names `.ci/mcp-tools.sh` prints (`INSPECTOR_CLI`, …).
+pub fn clients() -> &'static HashMap<String, String> {
+    static CLIENTS: OnceLock<HashMap<String, String>> = OnceLock::new();
+    CLIENTS.get_or_init(|| {
+        let script = workspace().join(".ci/mcp-tools.sh");
+        let output = Command::new("bash")
+            .arg(&script)
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("bash runs");
+        assert!(output.status.success(), "{} failed", script.display());
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .filter_map(|line| {
+                let (key, value) = line.split_once('=')?;
+                // The script quotes with bash's %q; the paths it prints have no spaces.
+                Some((key.to_owned(), value.trim_matches('\'').to_owned()))
+            })
+            .collect()
+    })
+}
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The example server's binary, built if this run did not build it.
+pub fn server() -> &'static PathBuf {
+    static SERVER: OnceLock<PathBuf> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let path = exe
+            .parent()
+            .and_then(|deps| deps.parent())
+            .unwrap()
+            .join("examples/mcp_server");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "--features",
+                "mcp",
+                "--example",
+                "mcp_server",
+            ])
+            .args(["-p", "tool-runtime-examples"])
+            .current_dir(workspace())
+            .status()
+            .unwrap();
+        assert!(status.success(), "the example server builds");
+        assert!(path.exists(), "{}", path.display());
+        path
+    })
+}
+
+/// The Inspector CLI's JSON answer to `args` against `target` (a command or a URL), and its
+/// exit code.
+pub fn inspector(args: &[&str], target: &[&str]) -> (Value, Option<i32>) {
+    let output: Output = Command::new(&clients()["INSPECTOR_CLI"])
+        .args(["--format", "json"])
+        .args(args)
+        .arg("--")
+        .args(target)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let value = serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        json!({"stdout": stdout, "stderr": stderr})
+    });
+    (value, output.status.code())
+}
+
+/// The example served over Streamable HTTP on a free port; killed when dropped.
+pub struct HttpServer {
+    child: Child,
+    /// The endpoint, `http://127.0.0.1:PORT/mcp`.
+    pub url: String,
+}
+
+impl HttpServer {
+    /// Starts it.
+    pub fn start() -> Self {
+        let mut child = Command::new(server())
+            .args(["--http", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stderr).read_line(&mut line).unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        Self { child, url }
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

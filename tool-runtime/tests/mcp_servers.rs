@@ -1,0 +1,139 @@
+//! MCP servers' tools in the loop: the reference server (`@modelcontextprotocol/server-everything`)
+//! over stdio, and `examples/mcp_server` over Streamable HTTP, called by a scripted offline model
+//! like any other tools; a server that dies mid-run; names and schemas as the LLM APIs take them.
+
+use serde_json::json;
+use support::mcp::{HttpServer, clients};
+use tool_runtime::mcp::McpClient;
+use tool_runtime::{Agent, AssistantMessage, OfflineModel, ToolCall, Toolbox, tool, tools};
+
+async fn everything() -> McpClient {
+    let mut command = tokio::process::Command::new(&clients()["EVERYTHING_SERVER"]);
+    command.arg("stdio");
+    McpClient::spawn(command).await.unwrap()
+}
+
+/// The reference server's tools, called in one turn: text, a sum, an image, a tool error.
+#[tokio::test]
+async fn the_loop_calls_the_reference_servers_tools_over_stdio() {
+    let server = everything().await;
+    let toolbox = server.add_tools(Toolbox::new()).await.unwrap();
+    for name in ["echo", "get-sum", "get-tiny-image"] {
+        assert!(toolbox.get(name).is_some(), "{name}");
+    }
+    let model = OfflineModel::scripted([
+        AssistantMessage::calls([
+            ToolCall::new("a", "echo", json!({"message": "hi"})),
+            ToolCall::new("b", "get-sum", json!({"a": 2, "b": 3})),
+            ToolCall::new("c", "get-tiny-image", json!({})),
+            ToolCall::new("d", "get-sum", json!({"a": "two"})),
+        ]),
+        AssistantMessage::text("Done."),
+    ]);
+    let output = Agent::new(model, toolbox).run("Go.").await.unwrap();
+    let results = output.messages[2].tool_results();
+    assert_eq!(results[0].content(), "Echo: hi");
+    assert!(
+        results[1].content().contains('5'),
+        "{}",
+        results[1].content()
+    );
+    let image = results[2].outcome.as_ref().unwrap();
+    assert!(image.has_media(), "{image:?}");
+    assert!(results[3].is_error(), "{:?}", results[3]);
+}
+
+/// Names already taken get a number; the server is still called by its own name. Schemas go
+/// through the strict transforms when they can, and say why when they cannot.
+#[tokio::test]
+async fn names_are_kept_apart_and_schemas_made_strict_where_they_can() {
+    /// Our own echo.
+    #[tool]
+    fn echo(message: String) -> String {
+        message
+    }
+    let server = everything().await;
+    let toolbox = server.add_tools(tools![echo]).await.unwrap();
+    assert_eq!(toolbox.get("echo_2").unwrap().definition().name(), "echo_2");
+    let model = OfflineModel::scripted([
+        AssistantMessage::calls([
+            ToolCall::new("a", "echo", json!({"message": "ours"})),
+            ToolCall::new("b", "echo_2", json!({"message": "theirs"})),
+        ]),
+        AssistantMessage::text("Done."),
+    ]);
+    let output = Agent::new(model, toolbox.clone()).run("Go.").await.unwrap();
+    let results = output.messages[2].tool_results();
+    assert_eq!(results[0].content(), "ours");
+    assert_eq!(results[1].content(), "Echo: theirs");
+
+    let mut strict = 0;
+    for definition in toolbox.definitions() {
+        match definition.strict_parameters() {
+            Ok(parameters) => {
+                strict += 1;
+                assert_eq!(
+                    parameters["additionalProperties"],
+                    false,
+                    "{}",
+                    definition.name()
+                );
+            }
+            Err(why) => assert!(!why.to_string().is_empty()),
+        }
+    }
+    assert!(strict >= 5, "{strict} strict");
+    // A tool without arguments is an empty object, strict.
+    let bare = toolbox.get("get-tiny-image").unwrap().definition();
+    assert!(bare.strict_parameters().is_ok(), "{:?}", bare.parameters());
+}
+
+/// Our example server over HTTP: a structured result, a tool's error; then the server dies and
+/// the next call is an error result, not a lost id.
+#[tokio::test]
+async fn the_loop_calls_the_example_server_over_http_and_survives_its_death() {
+    let http = HttpServer::start();
+    let client = McpClient::connect(http.url.clone()).await.unwrap();
+    assert_eq!(client.server_name(), "weather-example");
+    let toolbox = client.add_tools(Toolbox::new()).await.unwrap();
+    let forecast = toolbox.get("forecast").unwrap().definition();
+    assert_eq!(forecast.output_schema().unwrap()["type"], "object");
+    assert_eq!(
+        toolbox.get("get_weather").unwrap().definition().title(),
+        Some("Current weather")
+    );
+
+    let model = OfflineModel::scripted([
+        AssistantMessage::calls([
+            ToolCall::new("a", "forecast", json!({"city": "Oslo"})),
+            ToolCall::new(
+                "b",
+                "get_exchange_rate",
+                json!({"from_currency": "EUR", "to_currency": "XYZ"}),
+            ),
+        ]),
+        AssistantMessage::calls([ToolCall::new("c", "get_weather", json!({"city": "Rome"}))]),
+        AssistantMessage::text("Done."),
+    ]);
+    let agent = Agent::new(model, toolbox).max_turns(3);
+    let http = std::sync::Mutex::new(Some(http));
+    let agent = agent.on_event(move |event| {
+        // Once the first turn's results are in, the server goes away.
+        if let tool_runtime::AgentEvent::TurnStarted { turn: 2 } = event {
+            drop(http.lock().unwrap().take());
+        }
+    });
+    let output = agent.run("Go.").await.unwrap();
+    let first = output.messages[2].tool_results();
+    let forecast: serde_json::Value = serde_json::from_str(&first[0].content()).unwrap();
+    assert_eq!(forecast["city"], "Oslo");
+    assert!(first[1].is_error());
+    assert_eq!(first[1].content(), "No rate for EUR to XYZ.");
+    let second = output.messages[4].tool_results();
+    assert!(second[0].is_error(), "{second:?}");
+    assert!(
+        second[0].content().contains("did not answer"),
+        "{}",
+        second[0].content()
+    );
+}
