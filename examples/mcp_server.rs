@@ -9,7 +9,7 @@
 
 use std::error::Error;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -80,14 +80,25 @@ fn temperature_chart() -> Vec<ContentBlock> {
     ]
 }
 
-/// How many visits were counted: the server's own state, shared by every client.
+/// How many visits were counted, and whether a count is under way: the server's own state,
+/// shared by every client.
 #[derive(Clone, Default)]
-struct Visits(Arc<AtomicU64>);
+struct Visits {
+    count: Arc<AtomicU64>,
+    busy: Arc<AtomicBool>,
+}
 
-/// Count a visit and say how many there have been.
+/// Count a visit and say how many there have been. (Sequential: one count at a time, whatever
+/// the clients send at once; a count that found another under way would say so.)
 #[tool(sequential, destructive = false)]
 fn count_visit(State(visits): State<Visits>) -> String {
-    let count = visits.0.fetch_add(1, Ordering::SeqCst) + 1;
+    if visits.busy.swap(true, Ordering::SeqCst) {
+        return "overlapped: another count was under way".to_owned();
+    }
+    // The visit book takes a moment to write in.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let count = visits.count.fetch_add(1, Ordering::SeqCst) + 1;
+    visits.busy.store(false, Ordering::SeqCst);
     format!("{count} visits so far")
 }
 

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -36,7 +37,8 @@ fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The example server's binary, built if this run did not build it.
+/// The example server's binary: the one `cargo test --workspace --all-features` built beside
+/// this test, or built now (with `cargo build`) when this run did not build it.
 pub fn server() -> &'static PathBuf {
     static SERVER: OnceLock<PathBuf> = OnceLock::new();
     SERVER.get_or_init(|| {
@@ -46,6 +48,9 @@ pub fn server() -> &'static PathBuf {
             .and_then(|deps| deps.parent())
             .unwrap()
             .join("examples/mcp_server");
+        if path.exists() {
+            return path;
+        }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
             .args([
@@ -66,16 +71,54 @@ pub fn server() -> &'static PathBuf {
     })
 }
 
+/// How long a client process may take before the test gives up on it.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// `command`'s output, or a panic when it takes longer than [`PATIENCE`] (it is killed).
+pub fn output_within(command: &mut Command) -> Output {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let read = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let (stdout, stderr) = (read(Box::new(stdout)), read(Box::new(stderr)));
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{command:?} took longer than {PATIENCE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
 /// The Inspector CLI's JSON answer to `args` against `target` (a command or a URL), and its
 /// exit code.
 pub fn inspector(args: &[&str], target: &[&str]) -> (Value, Option<i32>) {
-    let output: Output = Command::new(&clients()["INSPECTOR_CLI"])
-        .args(["--format", "json"])
-        .args(args)
-        .arg("--")
-        .args(target)
-        .output()
-        .unwrap();
+    let output = output_within(
+        Command::new(&clients()["INSPECTOR_CLI"])
+            .args(["--format", "json"])
+            .args(args)
+            .arg("--")
+            .args(target),
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let value = serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -102,8 +145,17 @@ impl HttpServer {
             .spawn()
             .unwrap();
         let stderr = child.stderr.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stderr).read_line(&mut line).unwrap();
+        // The first line says where it listens; what it writes later is read and dropped (a
+        // closed pipe would fail its writes).
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stderr).lines();
+            let _ = tx.send(lines.next().and_then(Result::ok).unwrap_or_default());
+            for _ in lines {}
+        });
+        let line = rx
+            .recv_timeout(PATIENCE)
+            .expect("the server says where it listens");
         let url = line
             .trim()
             .strip_prefix("listening on ")

@@ -445,7 +445,6 @@ fn compact_tokens(tokens: &impl ToTokens) -> String {
         .replace(" ,", ",")
 }
 
-/// Whether the return type is a `Result` by name (`Result<T, E>`, `io::Result<T>`, `anyhow::Result<T>`…).
 /// `T` of `-> T` or `-> Result<T, …>`, unless it mentions `Self` or `impl` (it is named in
 /// code outside the function).
 pub(crate) fn value_type(output: &ReturnType) -> Option<Type> {
@@ -481,6 +480,7 @@ fn strip(ty: &Type) -> &Type {
     }
 }
 
+/// Whether the return type is a `Result` by name (`Result<T, E>`, `io::Result<T>`, `anyhow::Result<T>`…).
 fn is_result(ty: &Type) -> bool {
     match ty {
         Type::Path(path) => path

@@ -50,10 +50,19 @@ pub trait WithSchema {
 
 impl<T: schemars::JsonSchema + ?Sized> WithSchema for &OutputSchema<T> {
     fn output_schema(&self) -> Option<serde_json::Value> {
-        let schema = schemars::generate::SchemaSettings::draft2020_12()
+        // What the value serializes to (skipped fields, `into`, renames), which is what the
+        // output is; the root's title and description are the type's, not the output's.
+        let mut schema = schemars::generate::SchemaSettings::draft2020_12()
+            .for_serialize()
             .into_generator()
-            .into_root_schema_for::<T>();
-        Some(schema.to_value())
+            .into_root_schema_for::<T>()
+            .to_value();
+        if let Some(root) = schema.as_object_mut() {
+            for key in ["title", "description", "$schema"] {
+                root.remove(key);
+            }
+        }
+        Some(schema)
     }
 }
 

@@ -68,8 +68,9 @@
 //!   a typed final answer. Without it, serde's checks alone apply.
 //! - `rustls` (default): HTTPS through rustls, verifying servers against the platform's trust
 //!   store. Without it, only plain HTTP (a local OpenAI-compatible server) works.
-//! - `mcp`: the `mcp` module — a toolbox served to MCP clients over stdio or Streamable HTTP
-//!   (`mcp::McpServer`), through rmcp.
+//! - `mcp`: the `mcp` module, through rmcp — a toolbox served to MCP clients over stdio or
+//!   Streamable HTTP (`mcp::McpServer`), and an MCP server's tools in a toolbox
+//!   (`mcp::McpClient`).
 
 #![forbid(unsafe_code)]
 

@@ -145,7 +145,8 @@ impl McpClient {
         Ok(tools)
     }
 
-    /// `toolbox` with every tool of the server added (see [`tools`](Self::tools)).
+    /// `toolbox` with every tool of the server added (see [`tools`](Self::tools)); a tool whose
+    /// parameter names the LLM APIs refuse is left out, with a warning logged.
     ///
     /// # Errors
     ///
@@ -156,7 +157,8 @@ impl McpClient {
     ) -> Result<Toolbox<S>, McpClientError> {
         let tools = self.tools(|name| toolbox.get(name).is_some()).await?;
         for tool in tools {
-            // Names are made valid and unique above: this cannot refuse one.
+            // Names are made valid and unique above; a parameter name the providers refuse
+            // (`$filter`) still keeps a tool out: said, and the others added.
             if let Err(error) = toolbox.try_add(tool) {
                 tracing::warn!(%error, "an MCP tool was not added");
             }
@@ -240,14 +242,36 @@ fn output(result: CallToolResult) -> Result<ToolOutput, ToolError> {
     Ok(output)
 }
 
-fn block(content: McpContent) -> ContentBlock {
-    let base64 = |media_type: String, data: String| Media {
-        source: MediaSource::Base64 { media_type, data },
-        name: None,
+/// The image types every LLM API takes.
+const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// Bytes as what the LLM APIs take for their type: an image, a PDF, text; anything else as a
+/// line saying what was left out (one unsupported part would fail the whole request).
+fn media(media_type: String, data: String, name: Option<String>) -> ContentBlock {
+    let base64 = |media_type: String| Media {
+        source: MediaSource::Base64 {
+            media_type,
+            data: data.clone(),
+        },
+        name: name.clone(),
     };
+    if IMAGE_TYPES.contains(&media_type.as_str()) {
+        ContentBlock::Image(base64(media_type))
+    } else if media_type == "application/pdf" {
+        ContentBlock::Document(base64(media_type))
+    } else if media_type.starts_with("text/") {
+        let bytes = base64(media_type).decode().unwrap_or_default();
+        ContentBlock::text(String::from_utf8_lossy(&bytes).into_owned())
+    } else {
+        let what = name.map_or_else(String::new, |name| format!(" `{name}`"));
+        ContentBlock::text(format!("(A file{what} of type {media_type}, not shown.)"))
+    }
+}
+
+fn block(content: McpContent) -> ContentBlock {
     match content {
         McpContent::Text(text) => ContentBlock::text(text.text),
-        McpContent::Image(image) => ContentBlock::Image(base64(image.mime_type, image.data)),
+        McpContent::Image(image) => media(image.mime_type, image.data, None),
         McpContent::Resource(resource) => match resource.resource {
             ResourceContents::TextResourceContents { text, .. } => ContentBlock::text(text),
             ResourceContents::BlobResourceContents {
@@ -257,9 +281,7 @@ fn block(content: McpContent) -> ContentBlock {
                 ..
             } => {
                 let media_type = mime_type.unwrap_or_else(|| "application/octet-stream".into());
-                let mut media = base64(media_type, blob);
-                media.name = uri.rsplit('/').next().map(str::to_owned);
-                ContentBlock::Document(media)
+                media(media_type, blob, uri.rsplit('/').next().map(str::to_owned))
             }
             _ => ContentBlock::text("(A resource of a kind this client does not show.)"),
         },
@@ -278,12 +300,15 @@ fn definition(name: String, tool: &rmcp::model::Tool) -> ToolDefinition {
         .as_deref()
         .filter(|text| !text.trim().is_empty())
         .map_or_else(|| format!("The MCP tool `{}`.", tool.name), str::to_owned);
-    let parameters = Value::Object((*tool.input_schema).clone());
-    let mut definition = ToolDefinition::new(name, description, parameters).with_output_schema(
-        tool.output_schema
-            .as_ref()
-            .map(|schema| Value::Object((**schema).clone())),
-    );
+    // An object schema, as the LLM APIs require, whatever a lax server sent.
+    let mut parameters = (*tool.input_schema).clone();
+    parameters.insert("type".to_owned(), Value::from("object"));
+    parameters
+        .entry("properties")
+        .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    // (Its output schema is not kept: the output is the content's text, which a server need not
+    // make the structured value, so this tool served again could not keep the promise.)
+    let mut definition = ToolDefinition::new(name, description, Value::Object(parameters));
     if let Some(title) = &tool.title {
         definition = definition.with_title(title.clone());
     }

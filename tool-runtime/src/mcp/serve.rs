@@ -129,11 +129,24 @@ impl<S: Send + Sync + 'static> McpServer<S> {
     /// The Streamable HTTP endpoint, as a tower service to mount where the program serves HTTP
     /// (e.g. `axum::Router::new().nest_service("/mcp", server.http_service())`). Each client
     /// session is served by this server.
+    ///
+    /// rmcp's defaults apply: requests whose `Host` is not a loopback name are refused (DNS
+    /// rebinding protection). A server reached by another name says which hosts it answers to
+    /// with [`http_service_with`](Self::http_service_with).
     pub fn http_service(self) -> StreamableHttpService<Self, LocalSessionManager> {
+        self.http_service_with(StreamableHttpServerConfig::default())
+    }
+
+    /// [`http_service`](Self::http_service) with rmcp's settings: allowed hosts, stateless mode,
+    /// keep-alives, a cancellation token that ends every session.
+    pub fn http_service_with(
+        self,
+        config: StreamableHttpServerConfig,
+    ) -> StreamableHttpService<Self, LocalSessionManager> {
         StreamableHttpService::new(
             move || Ok(self.clone()),
             Arc::new(LocalSessionManager::default()),
-            StreamableHttpServerConfig::default(),
+            config,
         )
     }
 
@@ -151,8 +164,15 @@ impl<S: Send + Sync + 'static> McpServer<S> {
             ));
         };
         let definition = tool.definition().clone();
+        // A sequential tool waits its turn, unless the client gives up first.
         let _one_at_a_time = match definition.is_sequential() {
-            true => Some(inner.sequential.lock().await),
+            true => tokio::select! {
+                guard = inner.sequential.lock() => Some(guard),
+                () = ct.cancelled() => {
+                    let error = crate::tool::ToolError::Cancelled;
+                    return Ok(CallToolResult::error(vec![McpContent::text(error.to_string())]));
+                }
+            },
             false => None,
         };
         let arguments = Value::Object(request.arguments.unwrap_or_default());
