@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use schemars::JsonSchema;
 use serde::Serialize;
 use tool_runtime::mcp::McpServer;
-use tool_runtime::{ContentBlock, State, tool, tools};
+use tool_runtime::{CallContext, ContentBlock, State, tool, tools};
 
 /// Get the current weather for a city.
 #[tool(title = "Current weather", read_only, open_world = false)]
@@ -86,6 +86,8 @@ fn temperature_chart() -> Vec<ContentBlock> {
 struct Visits {
     count: Arc<AtomicU64>,
     busy: Arc<AtomicBool>,
+    /// Calls the clients gave up on.
+    given_up: Arc<AtomicU64>,
 }
 
 /// Count a visit and say how many there have been. (Sequential: one count at a time, whatever
@@ -102,11 +104,31 @@ fn count_visit(State(visits): State<Visits>) -> String {
     format!("{count} visits so far")
 }
 
+/// Prepare the yearly report. It takes ten seconds, unless the client gives up first.
+#[tool(read_only)]
+async fn yearly_report(State(visits): State<Visits>, ctx: CallContext) -> String {
+    tokio::select! {
+        () = tokio::time::sleep(std::time::Duration::from_secs(10)) => "The report is ready.".to_owned(),
+        () = ctx.cancellation().cancelled() => {
+            // The client cancelled: its token fired here.
+            visits.given_up.fetch_add(1, Ordering::SeqCst);
+            "Given up.".to_owned()
+        }
+    }
+}
+
+/// How many calls the clients gave up on.
+#[tool(read_only)]
+fn given_up(State(visits): State<Visits>) -> String {
+    format!("{} calls given up", visits.given_up.load(Ordering::SeqCst))
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let toolbox = tools![
         state = Visits::default();
-        get_weather, get_exchange_rate, forecast, temperature_chart, count_visit
+        get_weather, get_exchange_rate, forecast, temperature_chart, count_visit, yearly_report,
+        given_up
     ];
     let server = McpServer::new(toolbox).named("weather-example", env!("CARGO_PKG_VERSION"));
     let http = std::env::args().skip_while(|arg| arg != "--http").nth(1);

@@ -24,7 +24,9 @@ fn check_listing(listing: &Value) {
             "get_exchange_rate",
             "forecast",
             "temperature_chart",
-            "count_visit"
+            "count_visit",
+            "yearly_report",
+            "given_up"
         ]
     );
     assert_eq!(tools[0]["title"], "Current weather");
@@ -137,6 +139,11 @@ async def session_work(session):
     async with anyio.create_task_group() as group:
         for _ in range(8):
             group.start_soon(visit)
+    # A call given up on: the client cancels it, the tool's token fires.
+    with anyio.move_on_after(0.5):
+        await session.call_tool("yearly_report", {})
+    await anyio.sleep(0.3)
+    given_up = await session.call_tool("given_up", {})
     # The protocol's error, not a result.
     unknown = None
     try:
@@ -152,6 +159,7 @@ async def session_work(session):
         "bad": [bad.is_error, bad.content[0].text],
         "counts": sorted(counts),
         "unknown": unknown,
+        "given_up": given_up.content[0].text,
     }))
 
 async def main(kind, target):
@@ -184,7 +192,8 @@ fn python(kind: &str, target: &str) -> Value {
 }
 
 fn check_python(report: &Value) {
-    assert_eq!(report["tools"].as_array().unwrap().len(), 5, "{report}");
+    assert_eq!(report["tools"].as_array().unwrap().len(), 7, "{report}");
+    assert_eq!(report["given_up"], "1 calls given up", "{report}");
     assert_eq!(report["titles"][0], "Current weather");
     assert_eq!(report["weather"], json!([false, "Sunny, 22°C in Oslo"]));
     assert_eq!(

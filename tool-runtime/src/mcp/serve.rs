@@ -17,6 +17,9 @@ use crate::conversation::{ContentBlock, MediaSource, ToolCall};
 use crate::tool::{Arguments, RunData, ToolDefinition, ToolOutput};
 use crate::toolbox::Toolbox;
 
+/// How long a cancelled call has to end on its own before it is stopped.
+const CANCEL_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A [`Toolbox`] served to MCP clients (Claude, ChatGPT, Cursor, the MCP Inspector, any agent
 /// framework): `tools/list` from the tools' definitions, `tools/call` run as a turn of one call.
 ///
@@ -26,8 +29,9 @@ use crate::toolbox::Toolbox;
 /// - `tools/call`: the output as content blocks (text, images, documents as embedded
 ///   resources); bad arguments, a tool's `Err`, a panic or a timeout as an error result
 ///   (`isError: true`) with the text a model would read; an unknown tool as the protocol's
-///   error. A client's cancellation fires the call's token. Sequential tools run one at a time
-///   across all requests; a tool that needs approval is not run.
+///   error. A client's cancellation fires the call's token (a tool that does not end within a
+///   second of it is stopped). Sequential tools run one at a time across all requests; a tool
+///   that needs approval is not run.
 ///
 /// ```no_run
 /// use tool_runtime::{mcp::McpServer, tool, tools};
@@ -183,14 +187,20 @@ impl<S: Send + Sync + 'static> McpServer<S> {
             .with_run_data(inner.run_data.clone())
             .with_cancellation(&ct);
         turn.start(&call);
-        let cancelled = tokio::select! {
-            _ = turn.next() => false,
-            () = ct.cancelled() => true,
+        let done = tokio::select! {
+            _ = turn.next() => true,
+            () = ct.cancelled() => false,
         };
-        let mut results = if cancelled {
-            turn.cancel()
-        } else {
+        // Cancelled: the tool's token has fired; a tool that heeds it ends on its own, within
+        // a moment, and one that does not is stopped.
+        let done = done
+            || tokio::time::timeout(CANCEL_GRACE, turn.next())
+                .await
+                .is_ok();
+        let mut results = if done {
             turn.finish().await
+        } else {
+            turn.cancel()
         };
         let result = results.pop().expect("one result for the one call");
         Ok(match result.outcome {
