@@ -1,5 +1,6 @@
 //! `examples/mcp_server` driven by MCP clients nobody here wrote: the official MCP Inspector
-//! CLI and the Python `mcp` package's client, over stdio and Streamable HTTP.
+//! CLI and the Python `mcp` package's client, over stdio and Streamable HTTP, and the official
+//! conformance suite's general scenarios.
 //!
 //! The clients are installed into a cache by `.ci/mcp-tools.sh` (npm and PyPI), which this test
 //! runs once; the server is the example, built with `--features mcp`.
@@ -236,4 +237,30 @@ fn the_python_client_uses_the_tools_over_stdio() {
 fn the_python_client_uses_the_tools_over_http() {
     let http = HttpServer::start();
     check_python(&python("http", &http.url));
+}
+
+/// The official conformance suite's scenarios that ask for no test tools of their own (the
+/// others want `test_error_handling`, `test_image_content`…): the opening, ping, the listing,
+/// DNS rebinding protection, several SSE streams.
+#[test]
+fn the_conformance_suite_passes_its_general_scenarios() {
+    let http = HttpServer::start();
+    let results = std::env::temp_dir().join(format!("mcp-conformance-{}", std::process::id()));
+    for scenario in [
+        "server-initialize",
+        "ping",
+        "tools-list",
+        "dns-rebinding-protection",
+        "server-sse-multiple-streams",
+    ] {
+        let output = output_within(
+            Command::new(&clients()["CONFORMANCE"])
+                .args(["server", "--url", &http.url, "--scenario", scenario, "-o"])
+                .arg(&results),
+        );
+        let report = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{scenario}:\n{report}");
+        assert!(report.contains("0 failed"), "{scenario}:\n{report}");
+    }
+    let _ = std::fs::remove_dir_all(results);
 }
