@@ -146,3 +146,98 @@ async fn the_loop_calls_the_example_server_over_http_and_survives_its_death() {
         second[0].content()
     );
 }
+
+/// A server whose tools change says so; the client notes it, and lists them again for the next
+/// run.
+#[tokio::test]
+async fn a_changed_tool_list_is_picked_up_for_the_next_run() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use tool_runtime::mcp::rmcp::model::{
+        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ListToolsResult,
+        PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    };
+    use tool_runtime::mcp::rmcp::service::RequestContext;
+    use tool_runtime::mcp::rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
+    };
+    use tool_runtime::mcp::rmcp::{ErrorData, RoleServer, ServerHandler};
+
+    /// `unlock` adds a second tool, and says the list changed.
+    #[derive(Clone, Default)]
+    struct Growing(Arc<AtomicBool>);
+
+    impl ServerHandler for Growing {
+        fn get_info(&self) -> ServerConfig {
+            ServerConfig::new(
+                ServerCapabilities::builder()
+                    .enable_tools()
+                    .enable_tool_list_changed()
+                    .build(),
+            )
+        }
+
+        async fn list_tools(
+            &self,
+            _: Option<PaginatedRequestParams>,
+            _: RequestContext<RoleServer>,
+        ) -> Result<ListToolsResult, ErrorData> {
+            let schema = json!({"type": "object", "properties": {}});
+            let object = Arc::new(schema.as_object().unwrap().clone());
+            let mut tools = vec![Tool::new(
+                "unlock",
+                "Unlock the secret tool.",
+                object.clone(),
+            )];
+            if self.0.load(Ordering::SeqCst) {
+                tools.push(Tool::new("secret", "The secret tool.", object));
+            }
+            Ok(ListToolsResult::with_all_items(tools))
+        }
+
+        async fn call_tool(
+            &self,
+            request: CallToolRequestParams,
+            context: RequestContext<RoleServer>,
+        ) -> Result<CallToolResponse, ErrorData> {
+            if request.name == "unlock" {
+                self.0.store(true, Ordering::SeqCst);
+                let _ = context.peer.notify_tool_list_changed().await;
+            }
+            let text = format!("{} done", request.name);
+            Ok(CallToolResult::success(vec![ContentBlock::text(text)]).into())
+        }
+    }
+
+    let service = StreamableHttpService::new(
+        || Ok(Growing::default()),
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default(),
+    );
+    let router = axum::Router::new().nest_service("/mcp", service);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let client = McpClient::connect(url).await.unwrap();
+    let toolbox = client.add_tools(Toolbox::new()).await.unwrap();
+    assert!(toolbox.get("secret").is_none());
+    assert!(!client.tools_changed());
+    let results = toolbox
+        .run(&[ToolCall::new("a", "unlock", json!({}))])
+        .await;
+    assert_eq!(results[0].content(), "unlock done");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !client.tools_changed() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no list_changed came"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let toolbox = client.add_tools(Toolbox::new()).await.unwrap();
+    assert!(toolbox.get("secret").is_some());
+    assert!(!client.tools_changed(), "listed again");
+    server.abort();
+}

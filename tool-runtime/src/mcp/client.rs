@@ -1,14 +1,15 @@
 //! [`McpClient`]: an MCP server's tools, as tools of a [`Toolbox`] the loop calls like any other.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ContentBlock as McpContent, ResourceContents,
 };
-use rmcp::service::{Peer, RunningService, ServiceError};
+use rmcp::service::{NotificationContext, Peer, RunningService, ServiceError};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
-use rmcp::{RoleClient, ServiceExt};
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::Value;
 
 use crate::conversation::{ContentBlock, Media, MediaSource};
@@ -41,7 +42,9 @@ pub enum McpClientError {
 /// the parameters (sent strict when the strict transforms allow, plain with the reason logged
 /// when not), its title, hints and `outputSchema` kept. A result's text and images are the
 /// output (a result with only `structuredContent` gives its JSON); `isError` gives an error
-/// result; a server that is gone gives an error result too, never a lost call.
+/// result; a server that is gone gives an error result too, never a lost call. A server whose
+/// tools change says so: [`tools_changed`](Self::tools_changed) tells, and
+/// [`add_tools`](Self::add_tools) again gives the next run the new list.
 ///
 /// ```no_run
 /// use tool_runtime::{Agent, OfflineModel, Toolbox, mcp::McpClient};
@@ -61,9 +64,23 @@ pub struct McpClient {
 }
 
 struct Connection {
-    service: RunningService<RoleClient, ()>,
+    service: RunningService<RoleClient, Watcher>,
     /// The server's name, for the messages the model reads.
     server: String,
+    /// Set when the server says its tools changed.
+    changed: Arc<AtomicBool>,
+}
+
+/// The client's side of the session: it notes when the server's tool list changes.
+#[derive(Clone, Default)]
+struct Watcher {
+    changed: Arc<AtomicBool>,
+}
+
+impl ClientHandler for Watcher {
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.changed.store(true, Ordering::SeqCst);
+    }
 }
 
 impl McpClient {
@@ -74,7 +91,7 @@ impl McpClient {
     /// The process could not start, or the session could not open.
     pub async fn spawn(command: tokio::process::Command) -> Result<Self, McpClientError> {
         let transport = TokioChildProcess::new(command).map_err(McpClientError::Spawn)?;
-        let service = ()
+        let service = Watcher::default()
             .serve(transport)
             .await
             .map_err(|error| McpClientError::Open(error.to_string()))?;
@@ -92,21 +109,33 @@ impl McpClient {
         let client = crate::http::reqwest_client().map_err(McpClientError::Open)?;
         let config = StreamableHttpClientTransportConfig::with_uri(url);
         let transport = StreamableHttpClientTransport::with_client(client, config);
-        let service = ()
+        let service = Watcher::default()
             .serve(transport)
             .await
             .map_err(|error| McpClientError::Open(error.to_string()))?;
         Ok(Self::from_service(service))
     }
 
-    fn from_service(service: RunningService<RoleClient, ()>) -> Self {
+    fn from_service(service: RunningService<RoleClient, Watcher>) -> Self {
         let server = service
             .peer_info()
             .and_then(|info| info.server_info.as_ref().map(|server| server.name.clone()))
             .unwrap_or_else(|| "mcp".to_owned());
+        let changed = Arc::clone(&service.service().changed);
         Self {
-            connection: Arc::new(Connection { service, server }),
+            connection: Arc::new(Connection {
+                service,
+                server,
+                changed,
+            }),
         }
+    }
+
+    /// Whether the server said its tools changed (`notifications/tools/list_changed`) since
+    /// they were last listed: a program that builds each run's toolbox with
+    /// [`add_tools`](Self::add_tools) asks before the run, and lists them again.
+    pub fn tools_changed(&self) -> bool {
+        self.connection.changed.load(Ordering::SeqCst)
     }
 
     /// The server's name, as it gave it.
@@ -125,6 +154,8 @@ impl McpClient {
         taken: impl Fn(&str) -> bool,
     ) -> Result<Vec<McpTool>, McpClientError> {
         let peer = self.connection.service.peer().clone();
+        // Listed now: what changed before is in this list.
+        self.connection.changed.store(false, Ordering::SeqCst);
         let listed = peer.list_all_tools().await.map_err(McpClientError::List)?;
         let mut names: Vec<String> = Vec::new();
         let tools = listed
