@@ -241,3 +241,48 @@ async fn a_changed_tool_list_is_picked_up_for_the_next_run() {
     assert!(!client.tools_changed(), "listed again");
     server.abort();
 }
+
+/// Our server and our client, in one process over HTTP: per-run data reaches the tool through
+/// the same extractor as in a run; hints and titles go across.
+#[tokio::test]
+async fn our_client_uses_our_server_with_per_run_data() {
+    use tool_runtime::mcp::McpServer;
+    use tool_runtime::{Run, RunData};
+
+    struct User(&'static str);
+
+    /// Greet the user of this server.
+    #[tool(title = "Greeting", idempotent)]
+    fn greet(user: Run<User>, punctuation: String) -> String {
+        format!("Hello, {}{punctuation}", user.0.0)
+    }
+
+    let server = McpServer::new(tools![greet]).with_run_data(RunData::new().with(User("Ada")));
+    let router = axum::Router::new().nest_service("/mcp", server.http_service());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let serving = tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let client = McpClient::connect(url).await.unwrap();
+    assert_eq!(client.server_name(), "tool-runtime");
+    let toolbox = client.add_tools(Toolbox::new()).await.unwrap();
+    let definition = toolbox.get("greet").unwrap().definition();
+    assert_eq!(definition.title(), Some("Greeting"));
+    assert_eq!(definition.hints().idempotent, Some(true));
+    let results = toolbox
+        .run(&[
+            ToolCall::new("a", "greet", json!({"punctuation": "!"})),
+            ToolCall::new("b", "greet", json!({})),
+        ])
+        .await;
+    assert_eq!(results[0].content(), "Hello, Ada!");
+    assert!(results[1].is_error());
+    assert!(
+        results[1]
+            .content()
+            .contains("- `punctuation`: missing required field"),
+        "{}",
+        results[1].content()
+    );
+    serving.abort();
+}

@@ -393,7 +393,60 @@ pub(crate) fn alias(name: &str, taken: impl Fn(&str) -> bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::alias;
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::{alias, definition};
+
+    /// Real MCP schemas: a `uri` format, a `oneOf`, no arguments at all, no `type`.
+    #[test]
+    fn mcp_schemas_become_definitions_the_llm_apis_take() {
+        let tool = |schema: serde_json::Value| {
+            let object = Arc::new(schema.as_object().unwrap().clone());
+            rmcp::model::Tool::new("t", "A tool.", object)
+        };
+        let fetch = definition(
+            "fetch".into(),
+            &tool(json!({"type": "object", "properties": {
+                "url": {"type": "string", "format": "uri"},
+                "mode": {"oneOf": [{"const": "text"}, {"const": "raw"}]}
+            }, "required": ["url", "mode"]})),
+        );
+        let strict = fetch.strict_parameters().unwrap();
+        // OpenAI's strict mode has no `uri` format: it moves into the description.
+        assert!(
+            strict["properties"]["url"].get("format").is_none(),
+            "{strict}"
+        );
+        assert!(
+            strict["properties"]["mode"].get("anyOf").is_some(),
+            "{strict}"
+        );
+        let anthropic = fetch.anthropic_strict_parameters().unwrap();
+        assert_eq!(anthropic["properties"]["url"]["format"], "uri");
+
+        let bare = definition("now".into(), &tool(json!({})));
+        assert_eq!(
+            bare.parameters(),
+            &json!({"type": "object", "properties": {}})
+        );
+        assert!(bare.strict_parameters().is_ok());
+
+        // A schema strict mode cannot take is sent plain, and says why.
+        let open = definition(
+            "map".into(),
+            &tool(json!({"type": "object", "properties": {
+                "tags": {"type": "object", "additionalProperties": {"type": "string"}}
+            }})),
+        );
+        assert!(
+            open.strict_parameters()
+                .unwrap_err()
+                .to_string()
+                .contains("additionalProperties")
+        );
+    }
 
     #[test]
     fn names_the_llm_apis_refuse_are_aliased() {
