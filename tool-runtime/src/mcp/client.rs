@@ -14,8 +14,8 @@ use serde_json::Value;
 
 use crate::conversation::{ContentBlock, Media, MediaSource};
 use crate::tool::{
-    Arguments, CallContext, Tool, ToolDefinition, ToolError, ToolFuture, ToolHints, ToolOutput,
-    is_valid_tool_name,
+    Arguments, CallContext, InvalidArguments, Tool, ToolDefinition, ToolError, ToolFuture,
+    ToolHints, ToolOutput, is_valid_tool_name,
 };
 use crate::toolbox::Toolbox;
 
@@ -222,14 +222,16 @@ impl Tool for McpTool {
     }
 
     fn call(&self, args: &Arguments, ctx: &CallContext) -> ToolFuture {
+        let name = self.definition.name();
         let arguments = match args.to_value() {
             Ok(Value::Object(arguments)) => arguments,
             Ok(Value::Null) => serde_json::Map::new(),
-            Ok(_) | Err(_) => {
-                let error = crate::tool::InvalidArguments::not_an_object(
-                    self.definition.name(),
-                    &args.to_value().unwrap_or(Value::Null),
-                );
+            Ok(other) => {
+                let error = InvalidArguments::not_an_object(name, &other);
+                return ToolFuture::ready(Err(ToolError::InvalidArguments(error)));
+            }
+            Err(error) => {
+                let error = InvalidArguments::syntax(name, &error, &args.to_json_string());
                 return ToolFuture::ready(Err(ToolError::InvalidArguments(error)));
             }
         };

@@ -158,6 +158,7 @@ impl<S: Send + Sync + 'static> McpServer<S> {
     async fn call(
         &self,
         request: CallToolRequestParams,
+        call_id: String,
         ct: tokio_util::sync::CancellationToken,
     ) -> Result<CallToolResult, McpError> {
         let inner = &*self.inner;
@@ -167,7 +168,7 @@ impl<S: Send + Sync + 'static> McpServer<S> {
                 None,
             ));
         };
-        let definition = tool.definition().clone();
+        let definition = tool.definition();
         // A sequential tool waits its turn, unless the client gives up first.
         let _one_at_a_time = match definition.is_sequential() {
             true => tokio::select! {
@@ -180,7 +181,8 @@ impl<S: Send + Sync + 'static> McpServer<S> {
             false => None,
         };
         let arguments = Value::Object(request.arguments.unwrap_or_default());
-        let call = ToolCall::new("mcp", request.name, Arguments::Json(arguments));
+        // The request's id is the call's: what a tool logs names the request it answers.
+        let call = ToolCall::new(call_id, request.name, Arguments::Json(arguments));
         let mut turn = inner
             .toolbox
             .turn()
@@ -202,9 +204,11 @@ impl<S: Send + Sync + 'static> McpServer<S> {
         } else {
             turn.cancel()
         };
-        let result = results.pop().expect("one result for the one call");
+        let Some(result) = results.pop() else {
+            return Err(McpError::internal_error("the call gave no result", None));
+        };
         Ok(match result.outcome {
-            Ok(output) => success(&definition, &output),
+            Ok(output) => success(definition, &output),
             Err(error) => CallToolResult::error(vec![McpContent::text(error.to_string())]),
         })
     }
@@ -311,7 +315,8 @@ impl<S: Send + Sync + 'static> ServerHandler for McpServer<S> {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        self.call(request, context.ct)
+        let call_id = format!("mcp-{}", context.id);
+        self.call(request, call_id, context.ct)
             .await
             .map(CallToolResponse::from)
     }
