@@ -80,42 +80,54 @@ impl<T: ?Sized> WithoutSchema for OutputSchema<T> {
 
 /// Turns a tool's plain return value into its output.
 ///
-/// Strings are moved into the output as they are; anything else is serialized.
+/// Strings are moved into the output as they are; content (a [`ToolOutput`], a
+/// [`ContentBlock`], a `Vec` of them) is sent as content; anything else is serialized. Which
+/// one is decided by `T` alone: the checks fold away when the function is made for a type.
 pub fn output<T: Serialize + 'static>(
     tool: &'static str,
     value: T,
 ) -> Result<ToolOutput, ToolError> {
-    let mut slot = Some(value);
-    let any: &mut dyn Any = &mut slot;
-    if let Some(text) = any.downcast_mut::<Option<String>>().and_then(Option::take) {
-        return Ok(ToolOutput::text(text));
+    fn is<T: 'static, U: 'static>() -> bool {
+        std::any::TypeId::of::<T>() == std::any::TypeId::of::<U>()
     }
-    if let Some(text) = any
-        .downcast_mut::<Option<&'static str>>()
-        .and_then(Option::take)
-    {
-        return Ok(ToolOutput::text(text));
+    /// `value` as a `U`, when `T` is `U`.
+    fn take<T: 'static, U: 'static>(value: T) -> Option<U> {
+        let mut slot = Some(value);
+        let any: &mut dyn Any = &mut slot;
+        any.downcast_mut::<Option<U>>().and_then(Option::take)
     }
-    // Content: sent as blocks, not as their JSON.
-    if let Some(output) = any
-        .downcast_mut::<Option<ToolOutput>>()
-        .and_then(Option::take)
-    {
-        return Ok(output);
+    if is::<T, String>() {
+        return Ok(ToolOutput::text(
+            take::<T, String>(value).unwrap_or_default(),
+        ));
     }
-    if let Some(block) = any
-        .downcast_mut::<Option<ContentBlock>>()
-        .and_then(Option::take)
-    {
-        return Ok(ToolOutput::from(block));
+    if is::<T, &'static str>() {
+        return Ok(ToolOutput::text(
+            take::<T, &'static str>(value).unwrap_or_default(),
+        ));
     }
-    if let Some(blocks) = any
-        .downcast_mut::<Option<Vec<ContentBlock>>>()
-        .and_then(Option::take)
-    {
-        return Ok(ToolOutput::from(blocks));
+    if is::<T, ToolOutput>() {
+        return take::<T, ToolOutput>(value).ok_or_else(|| unreachable_type(tool));
     }
-    ToolOutput::from_serialize(&slot).map_err(|error| name_output_error(tool, error))
+    if is::<T, ContentBlock>() {
+        return take::<T, ContentBlock>(value)
+            .map(ToolOutput::from)
+            .ok_or_else(|| unreachable_type(tool));
+    }
+    if is::<T, Vec<ContentBlock>>() {
+        return take::<T, Vec<ContentBlock>>(value)
+            .map(ToolOutput::from)
+            .ok_or_else(|| unreachable_type(tool));
+    }
+    ToolOutput::from_serialize(&value).map_err(|error| name_output_error(tool, error))
+}
+
+/// (Never made: `take` succeeds whenever `is` said the types are the same.)
+fn unreachable_type(tool: &str) -> ToolError {
+    ToolError::Output {
+        tool: tool.to_owned(),
+        message: "the output's type could not be read".to_owned(),
+    }
 }
 
 /// Turns a tool's `Result` into its output or its error result.
