@@ -28,6 +28,16 @@ use tool_runtime::{
 
 const PROMPT: &str = "What's the weather in Tokyo and London, and what's the USD to JPY rate?";
 const BATCHES: usize = 7;
+/// The turn of 3 calls, as both OpenAI APIs carry them: `(call id, tool, arguments text)`.
+const OPENAI_CALLS: [(&str, &str, &str); 3] = [
+    ("call_1", "get_weather", r#"{"city": "Tokyo"}"#),
+    ("call_2", "get_weather", r#"{"city": "London"}"#),
+    (
+        "call_3",
+        "get_exchange_rate",
+        r#"{"from_currency": "USD", "to_currency": "JPY"}"#,
+    ),
+];
 const RUNS_PER_BATCH: usize = 200;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -50,19 +60,7 @@ impl Wire {
     fn replies(self) -> (Value, Value) {
         match self {
             Wire::OpenAi => (
-                openai::tool_calls(
-                    &[
-                        ("call_1", "get_weather", r#"{"city": "Tokyo"}"#),
-                        ("call_2", "get_weather", r#"{"city": "London"}"#),
-                        (
-                            "call_3",
-                            "get_exchange_rate",
-                            r#"{"from_currency": "USD", "to_currency": "JPY"}"#,
-                        ),
-                    ],
-                    259,
-                    78,
-                ),
+                openai::tool_calls(&OPENAI_CALLS, 259, 78),
                 openai::text("Sunny in both; 1 USD = 151.25 JPY.", 377, 85),
             ),
             Wire::Anthropic => (
@@ -83,19 +81,7 @@ impl Wire {
                 anthropic::text("Sunny in both; 1 USD = 151.25 JPY.", 771, 77),
             ),
             Wire::Responses => (
-                responses::tool_calls(
-                    &[
-                        ("call_1", "get_weather", r#"{"city": "Tokyo"}"#),
-                        ("call_2", "get_weather", r#"{"city": "London"}"#),
-                        (
-                            "call_3",
-                            "get_exchange_rate",
-                            r#"{"from_currency": "USD", "to_currency": "JPY"}"#,
-                        ),
-                    ],
-                    259,
-                    78,
-                ),
+                responses::tool_calls(&OPENAI_CALLS, 259, 78),
                 responses::text("Sunny in both; 1 USD = 151.25 JPY.", 377, 85),
             ),
         }
