@@ -15,10 +15,11 @@
 use std::error::Error;
 use std::io::{BufRead, IsTerminal, Write};
 
-use tool_runtime::{
-    Agent, AgentEvent, Anthropic, Arguments, AssistantMessage, Decision, Message, Model,
-    OfflineModel, OpenAi, PausedRun, ToolCall, tool, tools,
-};
+use tool_runtime::agent::{AgentEvent, Decision, PausedRun};
+use tool_runtime::conversation::{AssistantMessage, ToolCall};
+use tool_runtime::model::Model;
+use tool_runtime::tool::Arguments;
+use tool_runtime::{Agent, Anthropic, Message, OfflineModel, OpenAi, tool, tools};
 
 /// Above this, a payment waits for a person.
 const LIMIT_EUR: f64 = 100.0;

@@ -9,7 +9,8 @@
 
 use std::time::{Duration, Instant};
 
-use tool_runtime::{ToolCall, tool, tools};
+use tool_runtime::conversation::ToolCall;
+use tool_runtime::{tool, tools};
 
 /// Fetch the current weather for a city (simulated 100 ms network call).
 #[tool]

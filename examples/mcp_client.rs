@@ -11,7 +11,8 @@
 use std::error::Error;
 
 use tool_runtime::mcp::{McpClient, McpServer};
-use tool_runtime::{Agent, Model, OfflineModel, OpenAi, Toolbox, tool, tools};
+use tool_runtime::model::Model;
+use tool_runtime::{Agent, OfflineModel, OpenAi, Toolbox, tool, tools};
 
 /// Look up a word in the dictionary.
 #[tool(read_only)]

@@ -13,8 +13,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use schemars::JsonSchema;
 use serde::Serialize;
+use tool_runtime::conversation::ContentBlock;
 use tool_runtime::mcp::McpServer;
-use tool_runtime::{CallContext, ContentBlock, State, tool, tools};
+use tool_runtime::{CallContext, State, tool, tools};
 
 /// Get the current weather for a city.
 #[tool(title = "Current weather", read_only, open_world = false)]

@@ -9,10 +9,10 @@
 
 use std::error::Error;
 
-use tool_runtime::{
-    Agent, AgentEvent, Anthropic, AssistantMessage, Message, Model, OfflineModel, OpenAi, ToolCall,
-    tool, tools,
-};
+use tool_runtime::agent::AgentEvent;
+use tool_runtime::conversation::{AssistantMessage, ToolCall};
+use tool_runtime::model::Model;
+use tool_runtime::{Agent, Anthropic, Message, OfflineModel, OpenAi, tool, tools};
 
 /// Look up a customer's id from their email address.
 #[tool]

@@ -13,9 +13,13 @@ use std::collections::BTreeMap;
 use std::error::Error;
 use std::sync::{Arc, Mutex};
 
+use tool_runtime::PerRun;
+use tool_runtime::agent::RunOutput;
+use tool_runtime::conversation::{AssistantMessage, ToolCall};
+use tool_runtime::model::{Model, ModelRequest};
 use tool_runtime::{
-    Agent, Anthropic, AssistantMessage, CallContext, Message, Model, ModelRequest, OfflineModel,
-    OpenAi, Run, RunData, RunOutput, State, ToolCall, Toolbox, tool, toolset,
+    Agent, Anthropic, CallContext, Message, OfflineModel, OpenAi, RunData, State, Toolbox, tool,
+    toolset,
 };
 
 /// An item of the shop.
@@ -65,7 +69,7 @@ impl Inventory {
         sku: String,
         /// How many to reserve.
         quantity: u32,
-        Run(customer): Run<Customer>,
+        PerRun(customer): PerRun<Customer>,
         ctx: CallContext,
     ) -> Result<String, String> {
         let mut items = self.items.lock().unwrap();

@@ -13,7 +13,9 @@ use std::error::Error;
 use std::io::Write;
 use std::time::Duration;
 
-use tool_runtime::{Agent, AgentEvent, Anthropic, Model, OfflineModel, OpenAi, tool, tools};
+use tool_runtime::agent::AgentEvent;
+use tool_runtime::model::Model;
+use tool_runtime::{Agent, Anthropic, OfflineModel, OpenAi, tool, tools};
 
 /// Get the current weather for a city.
 #[tool]

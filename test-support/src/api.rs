@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use tool_runtime::{
-    Agent, Anthropic, Error, Model, OpenAi, RetryPolicy, RunError, RunFailure, ToolError,
-    ToolOutput, ToolResult, Toolbox, Usage,
-};
+use tool_runtime::agent::RunFailure;
+use tool_runtime::conversation::{ToolResult, Usage};
+use tool_runtime::model::{Model, RetryPolicy};
+use tool_runtime::tool::{ToolError, ToolOutput};
+use tool_runtime::{Agent, Anthropic, Error, OpenAi, RunError, Toolbox};
 
 use crate::{MockServer, Recorded, anthropic, openai, responses, weather_tools};
 

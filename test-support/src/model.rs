@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::future::poll_fn;
 
-use tool_runtime::{Model, ModelFuture, ModelRequest, ModelStream};
+use tool_runtime::model::{Model, ModelFuture, ModelRequest, ModelStream};
 
 /// Hands on a model's streamed events only once the whole message has arrived: what a loop
 /// without eager tool starts amounts to, for comparisons with the real thing.

@@ -51,7 +51,7 @@ pub(crate) enum ParamKind {
     Argument(Argument),
     /// `State<T>`: a part of the toolbox's state, `T: FromRef<S>`; holds `T`.
     State(Type),
-    /// `CallContext`, `Run<T>` or an `#[extract]` type: from the call, through `FromCall`.
+    /// `CallContext`, `PerRun<T>` or an `#[extract]` type: from the call, through `FromCall`.
     FromCall,
 }
 

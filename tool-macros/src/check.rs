@@ -237,7 +237,7 @@ fn check_receiver(receiver: &syn::Receiver, site: Site, errors: &mut Errors) {
 }
 
 /// What the runtime gives a parameter, if it is not an argument: `State<T>`, `CallContext`,
-/// `Run<T>`, or a type marked `#[extract]`. `#[arg]` makes any type an argument.
+/// `PerRun<T>`, or a type marked `#[extract]`. `#[arg]` makes any type an argument.
 fn extractor(
     ty: &Type,
     extract: Option<&Attribute>,
@@ -271,7 +271,7 @@ fn extractor(
     };
     match (last.ident.to_string().as_str(), single_type) {
         ("State", Some(inner)) if path.qself.is_none() => Some(ParamKind::State(inner.clone())),
-        ("Run", Some(_)) => Some(ParamKind::FromCall),
+        ("PerRun", Some(_)) => Some(ParamKind::FromCall),
         ("CallContext", None) if last.arguments.is_none() => Some(ParamKind::FromCall),
         _ => extract.map(|_| ParamKind::FromCall),
     }

@@ -51,7 +51,7 @@ pub(crate) fn state_bounds(tool: &ToolFn) -> Vec<TokenStream> {
         .iter()
         .filter_map(|param| match &param.kind {
             ParamKind::State(inner) => {
-                Some(quote_spanned!(param.ty.span()=> #inner: #krate::FromRef<__S>))
+                Some(quote_spanned!(param.ty.span()=> #inner: #krate::tool::FromRef<__S>))
             }
             ParamKind::Argument(_) | ParamKind::FromCall => None,
         })
@@ -188,7 +188,7 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
                 quote!(let #value: #ty = #take(__state);)
             }
             ParamKind::FromCall => {
-                let from = quote_spanned!(ty.span()=> <#ty as #krate::FromCall>::from_call);
+                let from = quote_spanned!(ty.span()=> <#ty as #krate::tool::FromCall>::from_call);
                 quote! {
                     let #value = match #from(__context) {
                         ::core::result::Result::Ok(value) => value,
@@ -200,8 +200,9 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
     });
     let run_data_needs = params.iter().filter_map(|param| {
         let ty = &param.ty;
-        matches!(param.kind, ParamKind::FromCall)
-            .then(|| quote!(.with_run_data_need(<#ty as #krate::FromCall>::run_data_needed())))
+        matches!(param.kind, ParamKind::FromCall).then(
+            || quote!(.with_run_data_need(<#ty as #krate::tool::FromCall>::run_data_needed())),
+        )
     });
 
     let convert = match output {
@@ -213,10 +214,10 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
         timeout_ms.map(|ms| quote!(.with_timeout(::core::time::Duration::from_millis(#ms))));
     let sequential = sequential.then(|| quote!(.with_sequential(true)));
     let approval = approval.as_ref().map(|approval| match approval {
-        ApprovalKey::Always => quote!(.with_approval(#krate::Approval::Always)),
+        ApprovalKey::Always => quote!(.with_approval(#krate::tool::Approval::Always)),
         ApprovalKey::When(predicate) => {
             // Spanned at the predicate: one that is not `Fn(&Arguments) -> bool` says so there.
-            let when = quote_spanned!(predicate.span()=> #krate::Approval::when(#predicate));
+            let when = quote_spanned!(predicate.span()=> #krate::tool::Approval::when(#predicate));
             quote!(.with_approval(#when))
         }
     });
@@ -235,7 +236,7 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
         hint("open_world", hints.open_world),
     ];
     let has_hints = hints.iter().any(Option::is_some);
-    let hints = has_hints.then(|| quote!(.with_hints(#krate::ToolHints::new() #( #hints )*)));
+    let hints = has_hints.then(|| quote!(.with_hints(#krate::tool::ToolHints::new() #( #hints )*)));
     // The returned value's JSON Schema, when its type has one (`&&` picks the impl that needs
     // `JsonSchema` when it applies, the one that gives none otherwise).
     let output_schema = value.as_ref().map(|ty| {
@@ -251,20 +252,23 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
     };
     let definition_fn = quote! {
         /// The tool's definition, made once.
-        fn __definition() -> &'static #krate::ToolDefinition {
-            static DEFINITION: ::std::sync::OnceLock<#krate::ToolDefinition> =
+        fn __definition() -> &'static #krate::tool::ToolDefinition {
+            static DEFINITION: ::std::sync::OnceLock<#krate::tool::ToolDefinition> =
                 ::std::sync::OnceLock::new();
             DEFINITION.get_or_init(|| {
                 let mut __builder = __tr::SchemaBuilder::new();
                 #( #schema_params )*
-                #krate::ToolDefinition::new(#name, #description, __builder.finish(__tr::required_fields::<__Args>()))
-                    #timeout
-                    #sequential
-                    #approval
+                #krate::tool::ToolDefinition::new(#name, #description, __builder.finish(__tr::required_fields::<__Args>()))
+                    .with_policy(
+                        #krate::tool::ToolPolicy::new()
+                            #timeout
+                            #sequential
+                            #approval
+                            #hints
+                            #( #run_data_needs )*
+                    )
                     #title
-                    #hints
                     #output_schema
-                    #( #run_data_needs )*
             })
         }
     };
@@ -280,36 +284,36 @@ pub(crate) fn tool_impl(tool: &ToolFn, target: &Target<'_>) -> TokenStream {
     let bounds = state_bounds(tool);
     let tool_trait_impl = if bounds.is_empty() {
         quote! {
-            impl #krate::Tool for #tool_ident {
-                fn definition(&self) -> &#krate::ToolDefinition {
+            impl #krate::tool::Tool for #tool_ident {
+                fn definition(&self) -> &#krate::tool::ToolDefinition {
                     #definition
                 }
 
                 fn call(
                     &self,
-                    arguments: &#krate::Arguments,
-                    __context: &#krate::CallContext,
-                ) -> #krate::ToolFuture {
+                    arguments: &#krate::tool::Arguments,
+                    __context: &#krate::tool::CallContext,
+                ) -> #krate::tool::ToolFuture {
                     #body
                 }
             }
         }
     } else {
         quote! {
-            impl<__S: ::core::marker::Send + ::core::marker::Sync + 'static> #krate::ToolFor<__S> for #tool_ident
+            impl<__S: ::core::marker::Send + ::core::marker::Sync + 'static> #krate::tool::ToolFor<__S> for #tool_ident
             where
                 #( #bounds, )*
             {
-                fn describe(&self) -> &#krate::ToolDefinition {
+                fn describe(&self) -> &#krate::tool::ToolDefinition {
                     #definition
                 }
 
                 fn call_with(
                     &self,
-                    arguments: &#krate::Arguments,
-                    __context: &#krate::CallContext,
+                    arguments: &#krate::tool::Arguments,
+                    __context: &#krate::tool::CallContext,
                     __state: &__S,
-                ) -> #krate::ToolFuture {
+                ) -> #krate::tool::ToolFuture {
                     #body
                 }
             }
@@ -504,7 +508,7 @@ fn run(tool: &ToolFn, target: &Target<'_>, values: &[Ident], convert: &TokenStre
         quote! {
             #this
             let __future = #future;
-            #krate::ToolFuture::new(async move {
+            #krate::tool::ToolFuture::new(async move {
                 let __ret = __future.await;
                 #convert
             })

@@ -29,16 +29,16 @@ pub(crate) fn fallback(outline: &Outline, errors: TokenStream) -> TokenStream {
                 const NAME: &'static str = #name;
             }
 
-            impl #krate::Tool for #twin_ident {
-                fn definition(&self) -> &#krate::ToolDefinition {
+            impl #krate::tool::Tool for #twin_ident {
+                fn definition(&self) -> &#krate::tool::ToolDefinition {
                     ::core::unreachable!("a tool whose signature does not compile")
                 }
 
                 fn call(
                     &self,
-                    _: &#krate::Arguments,
-                    _: &#krate::CallContext,
-                ) -> #krate::ToolFuture {
+                    _: &#krate::tool::Arguments,
+                    _: &#krate::tool::CallContext,
+                ) -> #krate::tool::ToolFuture {
                     ::core::unreachable!("a tool whose signature does not compile")
                 }
             }

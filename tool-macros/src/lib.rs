@@ -104,10 +104,10 @@ use errors::Errors;
 /// | --- | --- |
 /// | `State<T>` | a part of the toolbox's state (`Toolbox::with_state`, `tools![state = …; …]`), through `T: FromRef<S>`; a toolbox whose state gives no `T` does not compile |
 /// | `CallContext` | the call's id, the tool's name, its cancellation token, the run's data |
-/// | `Run<T>` | per-run data given with `agent.run(…).with_run_data(…)`; an agent refuses to start a run without it |
+/// | `PerRun<T>` | per-run data given with `agent.run(…).with_run_data(…)`; an agent refuses to start a run without it |
 /// | `#[extract] x: T` | a type of yours implementing `FromCall` |
 ///
-/// Extractors are recognised by their names, `State<…>`, `CallContext` and `Run<…>` (with or
+/// Extractors are recognised by their names, `State<…>`, `CallContext` and `PerRun<…>` (with or
 /// without a path, but not renamed by `use … as`), and by `#[extract]`. An extractor may be
 /// destructured (`State(db): State<Db>`). A parameter whose type only looks like one (your own
 /// generic `State<T>`) is made an argument with a bare `#[arg]`.

@@ -128,11 +128,11 @@ pub(crate) fn toolset(args: TokenStream, mut item: ItemImpl) -> TokenStream {
         let dummy = concrete.then(|| {
             quote! {
                 const _: () = {
-                    impl<__S: ::core::marker::Send + ::core::marker::Sync + 'static> #krate::ToolSet<__S> for #self_ty {
+                    impl<__S: ::core::marker::Send + ::core::marker::Sync + 'static> #krate::tool::ToolSet<__S> for #self_ty {
                         fn tools(
                             self: ::std::sync::Arc<Self>,
                             _: &::std::sync::Arc<__S>,
-                        ) -> ::std::vec::Vec<::std::sync::Arc<dyn #krate::Tool>> {
+                        ) -> ::std::vec::Vec<::std::sync::Arc<dyn #krate::tool::Tool>> {
                             ::core::unreachable!("a toolset whose methods do not compile")
                         }
                     }
@@ -172,7 +172,7 @@ pub(crate) fn toolset(args: TokenStream, mut item: ItemImpl) -> TokenStream {
         let cfgs = cfg_attrs(&tool.outline.item);
         quote! {
             #(#cfgs)*
-            __tools.push(#krate::ToolFor::<__S>::bind(
+            __tools.push(#krate::tool::ToolFor::<__S>::bind(
                 #ident { this: ::std::sync::Arc::clone(&self) },
                 __state,
             ));
@@ -192,14 +192,14 @@ pub(crate) fn toolset(args: TokenStream, mut item: ItemImpl) -> TokenStream {
             #( #impls )*
             #( #aliases )*
 
-            impl<__S: ::core::marker::Send + ::core::marker::Sync + 'static> #krate::ToolSet<__S> for #self_ty
+            impl<__S: ::core::marker::Send + ::core::marker::Sync + 'static> #krate::tool::ToolSet<__S> for #self_ty
             where
                 #( #bounds, )*
             {
                 fn tools(
                     self: ::std::sync::Arc<Self>,
                     __state: &::std::sync::Arc<__S>,
-                ) -> ::std::vec::Vec<::std::sync::Arc<dyn #krate::Tool>> {
+                ) -> ::std::vec::Vec<::std::sync::Arc<dyn #krate::tool::Tool>> {
                     let mut __tools = ::std::vec::Vec::with_capacity(#count);
                     #( #pushes )*
                     __tools
@@ -246,7 +246,7 @@ fn conditional_bounds(
                 #[cfg(not(all(#(#conditions),*)))]
                 type #alias = #krate::__private::NoState;
             };
-            (items, quote!(#alias: #krate::FromRef<__S>))
+            (items, quote!(#alias: #krate::tool::FromRef<__S>))
         })
         .collect()
 }

@@ -6,7 +6,8 @@
 
 use std::task::{Context, Poll, Waker};
 
-use tool_runtime::{Arguments, CallContext, tool, tools};
+use tool_runtime::tool::Arguments;
+use tool_runtime::{CallContext, tool, tools};
 
 /// Scale a number.
 #[tool]

@@ -16,7 +16,9 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-use tool_runtime::{Arguments, CallContext, State, ToolCall, Toolbox, tool, tools};
+use tool_runtime::conversation::ToolCall;
+use tool_runtime::tool::Arguments;
+use tool_runtime::{CallContext, State, Toolbox, tool, tools};
 
 /// Sleep 100 ms, like a network call.
 #[tool]

@@ -11,10 +11,10 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use support::{MockServer, Reply, anthropic, get_exchange_rate, get_weather, openai};
-use tool_runtime::{
-    Anthropic, AssistantMessage, Message, Model, ModelRequest, OpenAi, RetryPolicy, ToolCall,
-    ToolDefinition, ToolOutput, ToolResult, Toolbox, tools,
-};
+use tool_runtime::conversation::{AssistantMessage, ToolCall, ToolResult};
+use tool_runtime::model::{Model, ModelRequest, RetryPolicy};
+use tool_runtime::tool::{ToolDefinition, ToolOutput};
+use tool_runtime::{Anthropic, Message, OpenAi, Toolbox, tools};
 
 /// A realistic history: `exchanges` × (user, assistant with 2 calls, 2 results, assistant text),
 /// then the new question.

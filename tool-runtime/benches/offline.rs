@@ -10,7 +10,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tool_runtime::{Agent, AssistantMessage, OfflineModel, ToolCall, tool, tools};
+use tool_runtime::conversation::{AssistantMessage, ToolCall};
+use tool_runtime::{Agent, OfflineModel, tool, tools};
 
 /// Add two numbers.
 #[tool]

@@ -22,9 +22,9 @@ use support::{
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tool_runtime::{
-    Agent, Anthropic, Model, ModelRequest, OpenAi, RetryPolicy, ToolDefinition, Toolbox, tools,
-};
+use tool_runtime::model::{Model, ModelRequest, RetryPolicy};
+use tool_runtime::tool::ToolDefinition;
+use tool_runtime::{Agent, Anthropic, OpenAi, Toolbox, tools};
 
 const PROMPT: &str = "What's the weather in Tokyo and London, and what's the USD to JPY rate?";
 const BATCHES: usize = 7;

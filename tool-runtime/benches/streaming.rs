@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::{MockServer, Reply, WholeMessage, openai};
-use tool_runtime::{Agent, Model, OpenAi, tool, tools};
+use tool_runtime::model::Model;
+use tool_runtime::{Agent, OpenAi, tool, tools};
 
 const EVENT_EVERY: Duration = Duration::from_millis(8);
 const RUNS: usize = 7;

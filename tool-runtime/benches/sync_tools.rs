@@ -8,7 +8,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use tool_runtime::{Arguments, CallContext, ToolCall, Toolbox, tool, tools};
+use tool_runtime::conversation::ToolCall;
+use tool_runtime::tool::Arguments;
+use tool_runtime::{CallContext, Toolbox, tool, tools};
 
 /// Add two numbers.
 #[tool]

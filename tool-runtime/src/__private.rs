@@ -8,7 +8,7 @@ pub use crate::decode::{
     ArgsStruct, Captured, Issues, Key, Param, Source, capture, decode, deserialize, doubt,
     fast_absent, fast_value, required_fields,
 };
-pub use crate::schema::{SchemaBuilder, default_json, param_schema};
+pub use crate::schema::build::{SchemaBuilder, default_json, param_schema};
 pub use serde::de::IgnoredAny;
 
 use std::any::Any;
@@ -16,7 +16,8 @@ use std::fmt::Display;
 
 use serde::Serialize;
 
-use crate::{ContentBlock, ToolError, ToolFuture, ToolOutput};
+use crate::content::ContentBlock;
+use crate::tool::{FromRef, State, ToolError, ToolFuture, ToolOutput};
 
 /// Implemented by the type-namespace twin `#[tool]` emits for each tool function (a
 /// [`Tool`](crate::Tool), or a [`ToolFor`](crate::ToolFor) of the states it can use).
@@ -50,17 +51,10 @@ pub trait WithSchema {
 
 impl<T: schemars::JsonSchema + ?Sized> WithSchema for &OutputSchema<T> {
     fn output_schema(&self) -> Option<serde_json::Value> {
-        // What the value serializes to (skipped fields, `into`, renames), which is what the
-        // output is; the root's title and description are the type's, not the output's.
-        let mut schema = schemars::generate::SchemaSettings::draft2020_12()
-            .for_serialize()
-            .into_generator()
-            .into_root_schema_for::<T>()
-            .to_value();
+        // The root's description is the type's, not the output's.
+        let mut schema = crate::schema::of_type::<T>(true);
         if let Some(root) = schema.as_object_mut() {
-            for key in ["title", "description", "$schema"] {
-                root.remove(key);
-            }
+            root.remove("description");
         }
         Some(schema)
     }
@@ -172,15 +166,15 @@ pub fn send_method_future<F: std::future::Future + Send>(future: F) -> F {
 /// What a `#[toolset]` tool compiled out by `#[cfg]` takes from any state: nothing.
 pub struct NoState;
 
-impl<S> crate::FromRef<S> for NoState {
+impl<S> FromRef<S> for NoState {
     fn from_ref(_: &S) -> Self {
         NoState
     }
 }
 
 /// The part of the toolbox's state a `State<T>` parameter takes.
-pub fn state<T: crate::FromRef<S>, S>(state: &S) -> crate::State<T> {
-    crate::State(T::from_ref(state))
+pub fn state<T: FromRef<S>, S>(state: &S) -> State<T> {
+    State(T::from_ref(state))
 }
 
 /// The call of a synchronous tool: its body runs on tokio's blocking pool (see [`ToolFuture`]).

@@ -277,7 +277,7 @@ pub fn decode<A: ArgsStruct>(
     args: &Arguments,
 ) -> Result<A::Output, InvalidArguments> {
     let tool = definition.name();
-    if let Some(checks) = definition.checks() {
+    if let Some(checks) = definition.schema().checks() {
         return decode_checked::<A>(definition, checks, args);
     }
     let text = match args {

@@ -3,10 +3,12 @@
 //! Write ordinary Rust functions, mark them `#[tool]`, and this crate gives each one a JSON-schema
 //! definition for OpenAI and Anthropic (from the signature and the doc comments) plus a typed
 //! argument decoder whose errors a model can act on. The function itself stays callable as
-//! written.
+//! written. An [`Agent`] runs the loop: it asks the model, runs every call it makes —
+//! concurrently, each call answered whatever happens — sends the results back, and repeats
+//! until the model answers.
 //!
 //! ```
-//! use tool_runtime::{Arguments, CallContext, tool, tools};
+//! use tool_runtime::{Agent, OfflineModel, tool, tools};
 //!
 //! /// Get the current weather for a city.
 //! #[tool]
@@ -18,48 +20,44 @@
 //! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
+//! # async fn main() -> Result<(), tool_runtime::RunError> {
 //! // Still an ordinary async fn:
 //! assert_eq!(get_weather("Oslo".into()).await, "Sunny in Oslo");
 //!
-//! // And a tool:
-//! let toolbox = tools![get_weather];
-//! let out = toolbox
-//!     .call("get_weather", &Arguments::from(r#"{"city":"Tokyo"}"#), &CallContext::new("call_1"))
-//!     .await
-//!     .unwrap();
-//! assert_eq!(out.as_str(), "Sunny in Tokyo");
-//! # }
+//! // And a tool, in the loop with a model (`tool_runtime::model::from_env()` picks a real one
+//! // when an API key is set).
+//! let agent = Agent::new(OfflineModel::new(), tools![get_weather]);
+//! let output = agent.run("Weather in Tokyo?").await?;
+//! assert!(output.text.contains("Sunny in Tokyo"));
+//! # Ok(()) }
 //! ```
 //!
-//! # The pieces
+//! # The pieces, by module
 //!
-//! - [`tool`] (the attribute) and [`tools!`]: definitions, schemas and decoders from functions;
-//!   [`Tool`] for tools written by hand.
-//! - [`Toolbox`]: the tools by name, the state they share, and the limits their calls run under.
-//! - Tools with state: [`State<T>`] (a part of the toolbox's state, through [`FromRef`]),
-//!   [`CallContext`] (call id, tool name, cancellation token), [`Run<T>`] (per-run data,
-//!   [`RunData`]), extractors of your own ([`FromCall`]), and `&self` methods of a
-//!   [`toolset`] ([`ToolSet`]).
-//! - [`Turn`]: the calls of one model turn, each started the moment it is known, run
-//!   concurrently, every call id answered (errors, panics and timeouts included);
-//!   [`Toolbox::run`] for a turn whose calls are all known.
-//! - [`Model`]: one request in, one response (or a stream of [`ModelEvent`]s) out.
-//!   [`OpenAi`] (Chat Completions, and OpenAI-compatible servers; [`OpenAi::responses`] for the
-//!   Responses API) and [`Anthropic`] are [`HttpModel`]s speaking a [`wire`] protocol;
-//!   [`OfflineModel`] plays the model locally for first runs and tests.
-//! - [`Agent`]: the loop — ask the model, run its calls, send the results, repeat until it answers;
-//!   answers streamed by default, each call started the moment its arguments are complete;
-//!   [`Agent::stream`] for the [`AgentEvent`]s of a run as they happen.
-//! - Control of a run ([`RunRequest`]): per-run data, cancellation that keeps the transcript,
-//!   typed final answers ([`RunRequest::output`], [`Answer`]), approvals that pause a run
-//!   ([`PausedRun`], [`Agent::resume`], [`Decision`]) and hooks around every call
-//!   ([`Agent::before_call`], [`Agent::after_call`], [`CallHooks`], [`Verdict`]).
-//! - [`Message`] and friends: the provider-neutral transcript; [`repair_messages`] and each wire's
-//!   `repair` make a saved transcript sendable again.
-//! - [`Error`]: what went wrong talking to a model; [`RunError`]: a run that ended without an
-//!   answer, with its transcript.
-//! - [`strict`]: OpenAI's and Anthropic's strict schema flavours, for any schema.
+//! The names a first program uses are at the root: the [`tool`](macro@tool) and
+//! [`toolset`] attributes, [`tools!`], [`Agent`], [`Toolbox`], the extractors [`State`],
+//! [`CallContext`] and [`PerRun`] with [`RunData`], the models [`OpenAi`], [`Anthropic`] and
+//! [`OfflineModel`], [`Message`], and the errors [`Error`] and [`RunError`]. Everything else
+//! lives under its noun:
+//!
+//! - [`mod@tool`]: what a tool is — the [`Tool`](tool::Tool) trait for tools written by hand
+//!   (or [`FnTool`](tool::FnTool) for one known only at run time), its
+//!   [`ToolDefinition`](tool::ToolDefinition) (what the model reads) and
+//!   [`ToolPolicy`](tool::ToolPolicy) (how its calls run), arguments, outputs, errors and
+//!   extractors.
+//! - [`turn`]: the calls of one model message, each started the moment it is known, run
+//!   concurrently, every call answered ([`Turn`](turn::Turn)), and hooks around every call.
+//! - [`agent`]: the loop and a run's control — per-run data, cancellation that keeps the
+//!   transcript, typed final answers, approvals that pause a run
+//!   ([`PausedRun`](agent::PausedRun)), the events of a run as they happen.
+//! - [`model`]: one request in, one response (or a stream of events) out; the HTTP models,
+//!   the offline one, and [`model::from_env`] to pick one from the environment.
+//! - [`conversation`]: the provider-neutral transcript, content blocks, usage, and the repair
+//!   that makes a saved transcript sendable again.
+//! - [`schema`]: a tool's schema with its strict flavours, for OpenAI and Anthropic.
+//! - [`wire`]: the wire protocols — OpenAI Chat Completions, OpenAI Responses, Anthropic
+//!   Messages.
+//! - `mcp` (feature): tools served to MCP clients, and an MCP server's tools in a toolbox.
 //!
 //! # Features
 //!
@@ -78,23 +76,21 @@
 #[cfg(test)]
 extern crate self as tool_runtime;
 
-mod agent;
-mod conversation;
+pub mod agent;
+mod content;
+pub mod conversation;
 mod decode;
-mod endpoint;
 mod error;
 mod http;
 mod json;
 #[cfg(feature = "mcp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mcp")))]
 pub mod mcp;
-mod model;
-mod offline;
-mod schema;
-mod tool;
-mod toolbox;
-mod turn;
-pub mod wire;
+pub mod model;
+mod run;
+pub mod schema;
+pub mod tool;
+pub mod turn;
 
 #[doc(hidden)]
 pub mod __private;
@@ -104,51 +100,18 @@ pub mod __private;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-// Tools.
-pub use tool::{
-    Approval, Arguments, CallContext, FieldIssue, InvalidArguments, Tool, ToolDefinition,
-    ToolError, ToolFuture, ToolHints, ToolOutput, is_valid_tool_name,
-};
-
-// State and extractors.
-/// The token that tells a tool its call is no longer wanted ([`CallContext::cancellation`]),
-/// from `tokio-util`.
-pub use tokio_util::sync::CancellationToken;
-pub use tool::{FromCall, FromRef, PlaceGuard, Run, RunData, RunDataNeed, State, ToolFor, ToolSet};
-pub use toolbox::{RegisterError, Toolbox};
-pub use turn::{CallHooks, Outcome, Turn, Verdict, complete_turn};
-
-// The conversation.
-pub use conversation::{
-    AssistantMessage, ContentBlock, Media, MediaSource, Message, RawMessage, StopReason, ToolCall,
-    ToolResult, Usage, repair_messages,
-};
-
-// Models.
-pub use endpoint::{Anthropic, HttpModel, OpenAi};
-pub use http::RetryPolicy;
-pub use model::{
-    Finish, Model, ModelEvent, ModelFuture, ModelRequest, ModelResponse, ModelStream,
-    ToolCallDelta, ToolChoice,
-};
-pub use offline::{OfflineModel, RecordedRequest};
-
-// The loop.
-pub use agent::{
-    Agent, AgentEvent, Answer, Decision, PausedRun, RunError, RunFailure, RunOutput, RunRequest,
-    RunStream, TypedRun,
-};
-
-// Errors.
+pub use agent::Agent;
+pub use conversation::Message;
 pub use error::{Error, Result};
-
-// Schemas.
-pub use schema::strict;
+pub use model::{Anthropic, OfflineModel, OpenAi, wire};
+pub use run::RunError;
+pub use tool::{CallContext, PerRun, RunData, State, Toolbox};
 
 /// Turns a function into a tool. See the crate docs of `tool-runtime-macros` for the full reference.
 pub use tool_runtime_macros::tool;
-/// Makes the `#[tool]` methods of an `impl` block tools of its type: a [`ToolSet`]. See the
-/// crate docs of `tool-runtime-macros` for the full reference.
+/// Makes the `#[tool]` methods of an `impl` block tools of its type: a
+/// [`ToolSet`](tool::ToolSet). See the crate docs of `tool-runtime-macros` for the full
+/// reference.
 pub use tool_runtime_macros::toolset;
 
 /// Builds a [`Toolbox`] from `#[tool]` functions, one token per tool, with an optional state

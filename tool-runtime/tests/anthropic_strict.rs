@@ -2,7 +2,7 @@
 //! Anthropic SDK's `transform_schema`).
 
 use serde_json::{Value, json};
-use tool_runtime::strict::to_anthropic_strict;
+use tool_runtime::schema::strict::to_anthropic_strict;
 
 fn strict(schema: Value) -> Value {
     to_anthropic_strict(&schema).unwrap_or_else(|error| panic!("{schema}: {error}"))
@@ -183,7 +183,7 @@ fn openai_size_limits_do_not_apply() {
         .map(|i| (format!("p{i}"), json!({"type": "string"})))
         .collect();
     let schema = json!({"type": "object", "properties": properties});
-    assert!(tool_runtime::strict::to_strict(&schema).is_err());
+    assert!(tool_runtime::schema::strict::to_strict(&schema).is_err());
     assert!(to_anthropic_strict(&schema).is_ok());
 }
 
@@ -198,7 +198,7 @@ fn recursive_schemas_are_refused_with_the_definition_named() {
             "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}
         }, "required": ["children"]}}
     });
-    assert!(tool_runtime::strict::to_strict(&tree).is_ok());
+    assert!(tool_runtime::schema::strict::to_strict(&tree).is_ok());
     let error = to_anthropic_strict(&tree).unwrap_err();
     assert_eq!(error.path(), "/$defs/Node");
     assert!(error.to_string().contains("recursive"), "{error}");

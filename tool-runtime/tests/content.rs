@@ -4,9 +4,9 @@
 
 use serde_json::{Value, json};
 use support::{Api, MockServer, Reply, both};
-use tool_runtime::{
-    Agent, ContentBlock, Message, OfflineModel, ToolCall, ToolOutput, ToolResult, tool, tools,
-};
+use tool_runtime::conversation::{ContentBlock, ToolCall, ToolResult};
+use tool_runtime::tool::ToolOutput;
+use tool_runtime::{Agent, Message, OfflineModel, tool, tools};
 
 /// The PNG signature: enough bytes to stand for an image.
 const PNG: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
@@ -210,11 +210,9 @@ fn saved_results_load_as_text_or_blocks() {
 /// The offline model reads what the tools returned, images included, and counts them.
 #[tokio::test]
 async fn the_offline_model_sees_the_images() {
-    let model = OfflineModel::scripted([tool_runtime::AssistantMessage::calls([ToolCall::new(
-        "a",
-        "screenshot",
-        json!({"url": "https://example.com"}),
-    )])]);
+    let model = OfflineModel::scripted([tool_runtime::conversation::AssistantMessage::calls([
+        ToolCall::new("a", "screenshot", json!({"url": "https://example.com"})),
+    ])]);
     let agent = Agent::new(model.clone(), tools![screenshot]);
     let error = agent.run("Look.").await.unwrap_err();
     // The script ran out after the call: the results were read all the same.

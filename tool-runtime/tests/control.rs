@@ -10,11 +10,13 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use support::{Api, MockServer, Reply, Seen, both, fast_retries};
+use tool_runtime::agent::{AgentEvent, CancellationToken, Decision, PausedRun, RunFailure};
+use tool_runtime::conversation::{AssistantMessage, ToolCall};
+use tool_runtime::model::{Model, ModelFuture, ModelRequest, OutputFormat};
+use tool_runtime::tool::{Arguments, ToolError, ToolOutput};
+use tool_runtime::turn::Verdict;
 use tool_runtime::{
-    Agent, AgentEvent, Anthropic, Arguments, AssistantMessage, CallContext, CancellationToken,
-    Decision, Message, Model, ModelFuture, ModelRequest, OfflineModel, OpenAi, PausedRun,
-    RunFailure, State, ToolCall, ToolDefinition, ToolError, ToolOutput, Toolbox, Verdict, tool,
-    tools,
+    Agent, Anthropic, CallContext, Message, OfflineModel, OpenAi, State, Toolbox, tool, tools,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -221,7 +223,7 @@ async fn a_turn_does_not_run_a_call_that_needs_approval() {
 
     let mut turn = toolbox.turn();
     turn.start_approved(&large);
-    assert_eq!(turn.finish().await[0].content(), "paid 250 EUR to Bob");
+    assert_eq!(turn.join_all().await[0].content(), "paid 250 EUR to Bob");
     assert_eq!(bank.paid.load(Ordering::SeqCst), 2);
 }
 
@@ -324,14 +326,14 @@ async fn the_approval_predicate_is_asked_once_per_call() {
 #[tokio::test]
 async fn arguments_a_hook_gives_are_asked_for_approval_again() {
     let bank = Bank::default();
-    let hooks = tool_runtime::CallHooks::new().before(|_call, _ctx| async {
+    let hooks = tool_runtime::turn::CallHooks::new().before(|_call, _ctx| async {
         Verdict::Replace(json!({"to": "Mallory", "amount": 5000}).into())
     });
     let toolbox = bank_tools(&bank);
     let small = ToolCall::new("a", "pay", json!({"to": "Bob", "amount": 5}));
     let mut turn = toolbox.turn().with_hooks(&hooks);
     turn.start(&small);
-    let results = turn.finish().await;
+    let results = turn.join_all().await;
     assert!(
         results[0].content().contains("needs a person's approval"),
         "{results:?}"
@@ -340,7 +342,10 @@ async fn arguments_a_hook_gives_are_asked_for_approval_again() {
 
     let mut turn = toolbox.turn().with_hooks(&hooks);
     turn.start_approved(&small);
-    assert_eq!(turn.finish().await[0].content(), "paid 5000 EUR to Mallory");
+    assert_eq!(
+        turn.join_all().await[0].content(),
+        "paid 5000 EUR to Mallory"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -916,7 +921,7 @@ impl Model for WithoutNativeOutput {
         self.0.complete(request)
     }
 
-    fn native_output(&self, _output: &ToolDefinition) -> bool {
+    fn native_output(&self, _output: &OutputFormat) -> bool {
         false
     }
 }

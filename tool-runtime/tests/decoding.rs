@@ -4,7 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tool_runtime::{Arguments, CallContext, ToolError, Toolbox, tool, tools};
+use tool_runtime::tool::{Arguments, ToolError};
+use tool_runtime::{CallContext, Toolbox, tool, tools};
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "lowercase")]

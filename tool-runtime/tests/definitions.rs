@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tool_runtime::{Tool, tool, tools, wire};
+use tool_runtime::tool::Tool;
+use tool_runtime::{tool, tools, wire};
 
 /// Get the current weather for a city.
 #[tool]
@@ -328,7 +329,7 @@ fn schemas_are_computed_once() {
 fn a_schema_that_cannot_be_strict_falls_back_with_a_reason() {
     let toolbox = tools![tag];
     let definition = toolbox.get("tag").unwrap().definition();
-    let reason = definition.strict_parameters().unwrap_err();
+    let reason = definition.schema().strict().unwrap_err();
     assert!(reason.to_string().contains("labels"), "{reason}");
     let sent = &wire::openai_chat::tools(toolbox.definitions(), true)[0]["function"];
     assert_eq!(sent.get("strict"), None);
@@ -341,7 +342,7 @@ fn every_schema_is_valid_json_schema_2020_12() {
     for tool in toolbox.iter() {
         let definition = tool.definition();
         let mut flavours = vec![definition.parameters().clone()];
-        if let Ok(strict) = definition.strict_parameters() {
+        if let Ok(strict) = definition.schema().strict() {
             flavours.push(strict.clone());
         }
         for schema in flavours {
@@ -380,7 +381,7 @@ fn sample_arguments_validate_against_the_tools_own_schemas() {
         let validator = jsonschema::validator_for(definition.parameters()).unwrap();
         assert!(validator.is_valid(&sample), "{name}: {sample}");
         // A strict model fills every optional field with null; that must validate too.
-        if let Ok(strict) = definition.strict_parameters() {
+        if let Ok(strict) = definition.schema().strict() {
             let strict_validator = jsonschema::validator_for(strict).unwrap();
             let mut filled = sample.clone();
             for key in strict["properties"].as_object().unwrap().keys() {
@@ -416,7 +417,8 @@ fn enums_nested_structs_options_defaults_and_renames_in_the_strict_flavour() {
         .get("plan_delivery")
         .unwrap()
         .definition()
-        .strict_parameters()
+        .schema()
+        .strict()
         .unwrap()
         .clone();
     let address = json!({
@@ -530,7 +532,7 @@ fn titles_hints_and_output_schemas() {
     let toolbox = tools![forecast, delete_file];
     let forecast = toolbox.get("forecast").unwrap().definition().clone();
     assert_eq!(forecast.title(), Some("Weather forecast"));
-    let hints = forecast.hints();
+    let hints = forecast.policy().hints();
     assert_eq!(
         (
             hints.read_only,
@@ -547,8 +549,8 @@ fn titles_hints_and_output_schemas() {
 
     let delete = toolbox.get("delete_file").unwrap().definition().clone();
     assert_eq!(delete.title(), None);
-    assert_eq!(delete.hints().destructive, Some(true));
-    assert_eq!(delete.hints().idempotent, Some(true));
+    assert_eq!(delete.policy().hints().destructive, Some(true));
+    assert_eq!(delete.policy().hints().idempotent, Some(true));
     // A string is no object: no output schema.
     assert!(delete.output_schema().is_none());
     // The LLM wires are not sent any of it.

@@ -4,8 +4,9 @@
 
 use serde_json::json;
 use support::mcp::{HttpServer, clients};
+use tool_runtime::conversation::{AssistantMessage, ToolCall};
 use tool_runtime::mcp::McpClient;
-use tool_runtime::{Agent, AssistantMessage, OfflineModel, ToolCall, Toolbox, tool, tools};
+use tool_runtime::{Agent, OfflineModel, Toolbox, tool, tools};
 
 async fn everything() -> McpClient {
     let mut command = tokio::process::Command::new(&clients()["EVERYTHING_SERVER"]);
@@ -69,7 +70,7 @@ async fn names_are_kept_apart_and_schemas_made_strict_where_they_can() {
 
     let mut strict = 0;
     for definition in toolbox.definitions() {
-        match definition.strict_parameters() {
+        match definition.schema().strict() {
             Ok(parameters) => {
                 strict += 1;
                 assert_eq!(
@@ -85,7 +86,7 @@ async fn names_are_kept_apart_and_schemas_made_strict_where_they_can() {
     assert!(strict >= 5, "{strict} strict");
     // A tool without arguments is an empty object, strict.
     let bare = toolbox.get("get-tiny-image").unwrap().definition();
-    assert!(bare.strict_parameters().is_ok(), "{:?}", bare.parameters());
+    assert!(bare.schema().strict().is_ok(), "{:?}", bare.parameters());
 }
 
 /// Our example server over HTTP: a structured result, a tool's error; then the server dies and
@@ -98,7 +99,7 @@ async fn the_loop_calls_the_example_server_over_http_and_survives_its_death() {
     let toolbox = client.add_tools(Toolbox::new()).await.unwrap();
     let weather = toolbox.get("get_weather").unwrap().definition();
     assert_eq!(weather.title(), Some("Current weather"));
-    assert_eq!(weather.hints().read_only, Some(true));
+    assert_eq!(weather.policy().hints().read_only, Some(true));
     // Not promised again: the output is the content's text.
     assert!(
         toolbox
@@ -125,7 +126,7 @@ async fn the_loop_calls_the_example_server_over_http_and_survives_its_death() {
     let http = std::sync::Mutex::new(Some(http));
     let agent = agent.on_event(move |event| {
         // Once the first turn's results are in, the server goes away.
-        if let tool_runtime::AgentEvent::TurnStarted { turn: 2 } = event {
+        if let tool_runtime::agent::AgentEvent::TurnStarted { turn: 2 } = event {
             drop(http.lock().unwrap().take());
         }
     });
@@ -247,13 +248,13 @@ async fn a_changed_tool_list_is_picked_up_for_the_next_run() {
 #[tokio::test]
 async fn our_client_uses_our_server_with_per_run_data() {
     use tool_runtime::mcp::McpServer;
-    use tool_runtime::{Run, RunData};
+    use tool_runtime::{PerRun, RunData};
 
     struct User(&'static str);
 
     /// Greet the user of this server.
     #[tool(title = "Greeting", idempotent)]
-    fn greet(user: Run<User>, punctuation: String) -> String {
+    fn greet(user: PerRun<User>, punctuation: String) -> String {
         format!("Hello, {}{punctuation}", user.0.0)
     }
 
@@ -268,7 +269,7 @@ async fn our_client_uses_our_server_with_per_run_data() {
     let toolbox = client.add_tools(Toolbox::new()).await.unwrap();
     let definition = toolbox.get("greet").unwrap().definition();
     assert_eq!(definition.title(), Some("Greeting"));
-    assert_eq!(definition.hints().idempotent, Some(true));
+    assert_eq!(definition.policy().hints().idempotent, Some(true));
     let results = toolbox
         .run(&[
             ToolCall::new("a", "greet", json!({"punctuation": "!"})),

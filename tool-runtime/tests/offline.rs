@@ -4,9 +4,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tool_runtime::{
-    Agent, AssistantMessage, Message, OfflineModel, ToolCall, ToolOutput, ToolResult, tool, tools,
-};
+use tool_runtime::conversation::{AssistantMessage, ToolCall, ToolResult};
+use tool_runtime::tool::ToolOutput;
+use tool_runtime::{Agent, Message, OfflineModel, tool, tools};
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]

@@ -8,7 +8,9 @@ use support::{
     Api, MockServer, Reply, anthropic, both, fast_retries, min_wait, model_error, openai,
     responses, weather_tools,
 };
-use tool_runtime::{Agent, Anthropic, Message, Model, OpenAi, Usage};
+use tool_runtime::conversation::Usage;
+use tool_runtime::model::Model;
+use tool_runtime::{Agent, Anthropic, Message, OpenAi};
 
 // ---------------------------------------------------------------------------------------------
 // Faults and retries, as the server sees them.

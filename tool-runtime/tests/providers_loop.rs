@@ -13,10 +13,10 @@ use support::{
     ANTHROPIC_KEY, Api, MockServer, OPENAI_KEY, PROMPT, Reply, Seen, anthropic, both, fast_retries,
     openai, reply, responses, usage, weather_tools,
 };
-use tool_runtime::{
-    Agent, AgentEvent, Anthropic, AssistantMessage, Message, OpenAi, RawMessage, RunError,
-    RunFailure, ToolCall, ToolChoice, tool, tools,
-};
+use tool_runtime::agent::{AgentEvent, RunFailure};
+use tool_runtime::conversation::{AssistantMessage, RawMessage, ToolCall};
+use tool_runtime::model::ToolChoice;
+use tool_runtime::{Agent, Anthropic, Message, OpenAi, RunError, tool, tools};
 
 /// Find a user's id by name.
 #[tool]

@@ -3,10 +3,10 @@
 
 use serde_json::{Value, json};
 use support::{reply, usage};
-use tool_runtime::{
-    Anthropic, Message, ModelRequest, OpenAi, StopReason, ToolCall, ToolDefinition, ToolResult,
-    tool, tools,
-};
+use tool_runtime::conversation::{StopReason, ToolCall, ToolResult};
+use tool_runtime::model::ModelRequest;
+use tool_runtime::tool::ToolDefinition;
+use tool_runtime::{Anthropic, Message, OpenAi, tool, tools};
 
 // ---------------------------------------------------------------------------------------------
 // Recorded real traffic.

@@ -2,10 +2,10 @@
 //! `Cancelled` error result, orphan results are dropped, and sound histories are left alone.
 
 use serde_json::{Value, json};
+use tool_runtime::Message;
+use tool_runtime::conversation::{AssistantMessage, ToolCall, ToolResult, repair_messages};
+use tool_runtime::tool::{ToolError, ToolOutput};
 use tool_runtime::wire::{anthropic, openai_chat};
-use tool_runtime::{
-    AssistantMessage, Message, ToolCall, ToolError, ToolOutput, ToolResult, repair_messages,
-};
 
 fn assistant(calls: &[&str]) -> Message {
     Message::Assistant(AssistantMessage::calls(

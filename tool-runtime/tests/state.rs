@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::{Barrier, Semaphore};
+use tool_runtime::agent::{CancellationToken, RunFailure};
+use tool_runtime::conversation::{AssistantMessage, ToolCall};
+use tool_runtime::model::ModelRequest;
+use tool_runtime::tool::{FromCall, FromRef, PerRun, RegisterError, ToolError};
 use tool_runtime::{
-    Agent, AssistantMessage, CallContext, CancellationToken, FromCall, FromRef, Message,
-    ModelRequest, OfflineModel, RegisterError, Run, RunData, RunFailure, State, ToolCall,
-    ToolError, Toolbox, tool, tools, toolset,
+    Agent, CallContext, Message, OfflineModel, RunData, State, Toolbox, tool, tools, toolset,
 };
 
 fn call(id: &str, name: &str, arguments: Value) -> ToolCall {
@@ -233,7 +235,14 @@ async fn the_methods_of_a_toolset_are_tools_sharing_one_value() {
         "The item's SKU."
     );
     assert_eq!(schema["required"], json!(["sku", "quantity"]));
-    assert!(toolbox.get("reserve").unwrap().definition().is_sequential());
+    assert!(
+        toolbox
+            .get("reserve")
+            .unwrap()
+            .definition()
+            .policy()
+            .is_sequential()
+    );
     assert_eq!(
         toolbox.get("lookup").unwrap().definition().description(),
         "How many of an item are in stock."
@@ -356,7 +365,7 @@ struct UserId(u64);
 /// Who is asking. Waits at the gate for the other run, so that both runs are inside the tool at
 /// once.
 #[tool]
-async fn whoami(Run(user): Run<UserId>, gate: State<Arc<Barrier>>) -> String {
+async fn whoami(PerRun(user): PerRun<UserId>, gate: State<Arc<Barrier>>) -> String {
     gate.wait().await;
     format!("You are user {}.", user.0)
 }
@@ -437,6 +446,7 @@ async fn extractors_of_ones_own_read_the_call_and_can_refuse_it() {
             .get("hello")
             .unwrap()
             .definition()
+            .policy()
             .run_data_needs()
             .is_empty()
     );
@@ -445,7 +455,7 @@ async fn extractors_of_ones_own_read_the_call_and_can_refuse_it() {
         .turn()
         .with_run_data(RunData::new().with("Ada".to_owned()));
     turn.start(&call("c1", "hello", json!({})));
-    assert_eq!(turn.finish().await[0].content(), "Hello, Ada (c1)!");
+    assert_eq!(turn.join_all().await[0].content(), "Hello, Ada (c1)!");
 
     let results = toolbox.run(&[call("c2", "hello", json!({}))]).await;
     assert!(results[0].is_error());
@@ -456,7 +466,12 @@ async fn extractors_of_ones_own_read_the_call_and_can_refuse_it() {
 async fn a_turn_without_the_run_data_a_tool_takes_answers_with_an_error() {
     let toolbox = tools![state = Arc::new(Barrier::new(1)); whoami];
     assert_eq!(
-        toolbox.get("whoami").unwrap().definition().run_data_needs()[0]
+        toolbox
+            .get("whoami")
+            .unwrap()
+            .definition()
+            .policy()
+            .run_data_needs()[0]
             .type_name()
             .rsplit("::")
             .next(),

@@ -10,10 +10,10 @@ use support::{
     Api, MockServer, PROMPT, Reply, StreamEnd, WholeMessage, both, fast_retries, model_error,
     openai, weather_tools,
 };
-use tool_runtime::{
-    Agent, AgentEvent, Anthropic, AssistantMessage, Message, Model, ModelEvent, ModelRequest,
-    ModelResponse, OfflineModel, OpenAi, RunOutput, ToolCall, tool, tools,
-};
+use tool_runtime::agent::{AgentEvent, RunOutput};
+use tool_runtime::conversation::{AssistantMessage, ToolCall};
+use tool_runtime::model::{Model, ModelEvent, ModelRequest, ModelResponse};
+use tool_runtime::{Agent, Anthropic, Message, OfflineModel, OpenAi, tool, tools};
 
 const FINAL: &str = "Tokyo and London are sunny at 22°C; 1 USD = 151.25 JPY.";
 

@@ -5,7 +5,7 @@
 //! in one pass that reports every failing row at once.
 
 use serde_json::{Map, Value, json};
-use tool_runtime::strict::to_strict;
+use tool_runtime::schema::strict::to_strict;
 
 // OpenAI's documented limits.
 const MAX_NESTING_DEPTH: usize = 10;

@@ -6,10 +6,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use proptest::prelude::*;
-use tool_runtime::{
-    Arguments, CallContext, Tool, ToolCall, ToolDefinition, ToolError, ToolFuture, ToolOutput,
-    Toolbox, complete_turn, tool, tools,
+use tool_runtime::conversation::ToolCall;
+use tool_runtime::tool::{
+    Arguments, Tool, ToolDefinition, ToolError, ToolFuture, ToolOutput, ToolPolicy,
 };
+use tool_runtime::turn::complete_turn;
+use tool_runtime::{CallContext, Toolbox, tool, tools};
 
 /// Sleep for `ms` milliseconds, then answer with the number.
 #[tool]
@@ -92,7 +94,7 @@ impl Probe {
                 "Record the call.",
                 serde_json::json!({"type": "object", "properties": {"tag": {"type": "string"}}}),
             )
-            .with_sequential(sequential),
+            .with_policy(ToolPolicy::new().with_sequential(sequential)),
             in_flight: Arc::default(),
             max_in_flight: Arc::default(),
             log: Arc::default(),

@@ -1,10 +1,10 @@
 //! Edge cases of the wire formats that the APIs are known to reject, and how requests avoid them.
 
 use serde_json::json;
-use tool_runtime::{
-    Anthropic, Arguments, AssistantMessage, Message, ModelRequest, OpenAi, ToolCall, ToolError,
-    ToolResult, tool, tools,
-};
+use tool_runtime::conversation::{AssistantMessage, ToolCall, ToolResult};
+use tool_runtime::model::ModelRequest;
+use tool_runtime::tool::{Arguments, ToolError};
+use tool_runtime::{Anthropic, Message, OpenAi, tool, tools};
 
 /// Fail without saying why.
 #[tool]

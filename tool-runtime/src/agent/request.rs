@@ -9,10 +9,12 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
-use super::pause::{Decisions, PausedRun};
-use super::typed::{OutputSpec, TypedRun};
+use super::typed::TypedRun;
 use super::{Agent, RunError, RunOutput, RunStream};
 use crate::conversation::Message;
+use crate::run::PausedRun;
+use crate::run::answer::AnswerSpec;
+use crate::run::pause::Decisions;
 use crate::tool::RunData;
 
 /// A run of an [`Agent`], about to start: made by [`Agent::run`],
@@ -32,7 +34,8 @@ use crate::tool::RunData;
 ///   [`RunFailure::Paused`](crate::RunFailure::Paused) and the state to resume it with.
 ///
 /// ```
-/// use tool_runtime::{Agent, CancellationToken, OfflineModel, RunData, tool, tools};
+/// use tool_runtime::agent::CancellationToken;
+/// use tool_runtime::{Agent, OfflineModel, RunData, tool, tools};
 ///
 /// /// Get the current weather for a city.
 /// #[tool]
@@ -63,7 +66,8 @@ pub(super) struct Job {
     pub(super) start: Start,
     pub(super) data: RunData,
     pub(super) cancel: Option<CancellationToken>,
-    pub(super) output: Option<OutputSpec>,
+    /// The typed answer asked for, if any.
+    pub(super) answer: Option<AnswerSpec>,
 }
 
 /// Where a run starts.
@@ -82,26 +86,27 @@ impl<'a, S: Send + Sync + 'static> RunRequest<'a, S> {
                 start,
                 data: RunData::new(),
                 cancel: None,
-                output: None,
+                answer: None,
             },
         }
     }
 
     /// Gives this run's tools `data` (a user id, an auth token, a request-scoped client), which
-    /// they take as [`Run<T>`](crate::Run) parameters or read from their
+    /// they take as [`PerRun<T>`](crate::PerRun) parameters or read from their
     /// [`CallContext`](crate::CallContext). Other runs of the same agent, at the same time or
     /// later, never see it. A run whose tools take a type of data it was not given ends at once
     /// with [`RunFailure::MissingRunData`](crate::RunFailure::MissingRunData), before the
     /// model is asked anything.
     ///
     /// ```
-    /// use tool_runtime::{Agent, OfflineModel, Run, RunData, tool, tools};
+    /// use tool_runtime::PerRun;
+    /// use tool_runtime::{Agent, OfflineModel, RunData, tool, tools};
     ///
     /// struct UserId(u64);
     ///
     /// /// The asking user's open orders.
     /// #[tool]
-    /// fn my_orders(Run(user): Run<UserId>) -> String {
+    /// fn my_orders(PerRun(user): PerRun<UserId>) -> String {
     ///     format!("user {} has 2 open orders", user.0)
     /// }
     ///
@@ -156,8 +161,8 @@ impl<'a, S: Send + Sync + 'static> RunRequest<'a, S> {
         TypedRun::new(self)
     }
 
-    pub(super) fn with_output(mut self, spec: OutputSpec) -> Self {
-        self.job.output = Some(spec);
+    pub(super) fn with_answer(mut self, answer: AnswerSpec) -> Self {
+        self.job.answer = Some(answer);
         self
     }
 
@@ -165,7 +170,10 @@ impl<'a, S: Send + Sync + 'static> RunRequest<'a, S> {
     pub fn stream(self) -> RunStream<'a> {
         let Self { agent, job } = self;
         RunStream::new(Box::new(move |queue| {
-            Box::pin(async move { agent.run_loop(job, Some(queue)).await })
+            Box::pin(async move {
+                let (output, _) = agent.execute(job, Some(queue)).await?;
+                Ok(output)
+            })
         }))
     }
 }
@@ -176,7 +184,10 @@ impl<'a, S: Send + Sync + 'static> IntoFuture for RunRequest<'a, S> {
 
     fn into_future(self) -> Self::IntoFuture {
         let Self { agent, job } = self;
-        Box::pin(async move { agent.run_loop(job, None).await })
+        Box::pin(async move {
+            let (output, _) = agent.execute(job, None).await?;
+            Ok(output)
+        })
     }
 }
 

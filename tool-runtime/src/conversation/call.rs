@@ -23,7 +23,7 @@ impl ToolCall {
     /// A call from its id, tool name and arguments.
     ///
     /// ```
-    /// use tool_runtime::ToolCall;
+    /// use tool_runtime::conversation::ToolCall;
     /// let call = ToolCall::new("call_1", "get_weather", r#"{"city":"Tokyo"}"#);
     /// assert_eq!(call.name, "get_weather");
     /// ```
@@ -52,7 +52,8 @@ impl ToolCall {
 /// text, do not count.
 ///
 /// ```
-/// use tool_runtime::{ToolError, ToolOutput, ToolResult};
+/// use tool_runtime::conversation::ToolResult;
+/// use tool_runtime::tool::{ToolError, ToolOutput};
 ///
 /// let ok = ToolResult::new("call_1", "get_weather", Ok(ToolOutput::text("Sunny")));
 /// assert_eq!(ok.content(), "Sunny");
@@ -200,4 +201,23 @@ impl<'de> Deserialize<'de> for ToolResult {
         };
         Ok(Self::new(saved.call_id, saved.name, outcome))
     }
+}
+
+/// One result per call, in the calls' order: each call's own result where it has one (by
+/// place), the error result `Cancelled` where it has none. Every transcript this crate hands on
+/// is completed here, so that no call goes unanswered.
+pub(crate) fn answer_every_call(
+    calls: &[ToolCall],
+    results: impl IntoIterator<Item = Option<ToolResult>>,
+) -> Vec<ToolResult> {
+    let mut results = results.into_iter();
+    calls
+        .iter()
+        .map(|call| {
+            results
+                .next()
+                .flatten()
+                .unwrap_or_else(|| ToolResult::cancelled(call))
+        })
+        .collect()
 }

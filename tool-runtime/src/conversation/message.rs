@@ -39,7 +39,8 @@ impl Message {
     /// A user message with images or documents attached.
     ///
     /// ```
-    /// use tool_runtime::{ContentBlock, Message};
+    /// use tool_runtime::conversation::ContentBlock;
+    /// use tool_runtime::Message;
     ///
     /// let message = Message::user_with(
     ///     "What does this receipt say?",
@@ -72,7 +73,9 @@ impl Message {
     /// [`OfflineModel::responder`](crate::OfflineModel::responder):
     ///
     /// ```
-    /// use tool_runtime::{Message, ToolOutput, ToolResult};
+    /// use tool_runtime::conversation::ToolResult;
+    /// use tool_runtime::tool::ToolOutput;
+    /// use tool_runtime::Message;
     ///
     /// let answer = ToolResult::new("call_1", "answer", Ok(ToolOutput::text("42")));
     /// let messages = vec![
@@ -93,7 +96,7 @@ impl Message {
 /// The model's side of a turn.
 ///
 /// ```
-/// use tool_runtime::{AssistantMessage, ToolCall};
+/// use tool_runtime::conversation::{AssistantMessage, ToolCall};
 ///
 /// let answer = AssistantMessage::text("It is sunny in Tokyo.");
 /// let calls = AssistantMessage::calls([ToolCall::new("call_1", "get_weather", r#"{"city":"Tokyo"}"#)]);

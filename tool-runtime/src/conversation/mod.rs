@@ -2,13 +2,13 @@
 //! repair that makes a saved transcript sendable again.
 
 mod call;
-mod content;
 mod message;
 mod repair;
 mod usage;
 
+pub use crate::content::{ContentBlock, Media, MediaSource};
+pub(crate) use call::answer_every_call;
 pub use call::{ToolCall, ToolResult};
-pub use content::{ContentBlock, Media, MediaSource};
 pub use message::{AssistantMessage, Message, RawMessage};
 pub use repair::repair_messages;
 pub use usage::{StopReason, Usage};

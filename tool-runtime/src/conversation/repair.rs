@@ -4,9 +4,9 @@
 //! [`repair_messages`] fixes both in a neutral transcript: a call without a result gets a
 //! `Cancelled` error result, and a result without a call is dropped. Each wire module has the same
 //! repair for transcripts saved in its own shape (e.g.
-//! [`wire::anthropic::repair`](crate::wire::anthropic::repair)).
+//! [`wire::anthropic::repair`](crate::model::wire::anthropic::repair)).
 
-use super::{Message, ToolResult};
+use super::{Message, answer_every_call};
 
 /// Repairs a neutral transcript in place.
 ///
@@ -14,7 +14,8 @@ use super::{Message, ToolResult};
 /// holding one reply per call, in call order; replies to calls that do not exist are dropped.
 ///
 /// ```
-/// use tool_runtime::{AssistantMessage, Message, ToolCall, repair_messages};
+/// use tool_runtime::conversation::{AssistantMessage, ToolCall, repair_messages};
+/// use tool_runtime::Message;
 ///
 /// let mut messages = vec![
 ///     Message::user("Weather in Oslo?"),
@@ -48,17 +49,13 @@ pub fn repair_messages(messages: &mut Vec<Message>) {
                         replies.extend(results.into_iter().map(Some));
                     }
                 }
-                let answered = assistant
-                    .tool_calls
-                    .iter()
-                    .map(|call| {
-                        replies
-                            .iter_mut()
-                            .find(|reply| reply.as_ref().is_some_and(|r| r.call_id == call.id))
-                            .and_then(Option::take)
-                            .unwrap_or_else(|| ToolResult::cancelled(call))
-                    })
-                    .collect();
+                let found = assistant.tool_calls.iter().map(|call| {
+                    replies
+                        .iter_mut()
+                        .find(|reply| reply.as_ref().is_some_and(|r| r.call_id == call.id))
+                        .and_then(Option::take)
+                });
+                let answered = answer_every_call(&assistant.tool_calls, found);
                 messages.push(Message::Assistant(assistant));
                 messages.push(Message::ToolResults { results: answered });
             }

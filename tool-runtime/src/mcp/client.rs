@@ -15,9 +15,8 @@ use serde_json::Value;
 use crate::conversation::{ContentBlock, Media, MediaSource};
 use crate::tool::{
     Arguments, CallContext, InvalidArguments, Tool, ToolDefinition, ToolError, ToolFuture,
-    ToolHints, ToolOutput, is_valid_tool_name,
+    ToolHints, ToolOutput, ToolPolicy, Toolbox, is_valid_tool_name,
 };
-use crate::toolbox::Toolbox;
 
 /// Why an MCP server could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +46,8 @@ pub enum McpClientError {
 /// [`add_tools`](Self::add_tools) again gives the next run the new list.
 ///
 /// ```no_run
-/// use tool_runtime::{Agent, OfflineModel, Toolbox, mcp::McpClient};
+/// use tool_runtime::mcp::McpClient;
+/// use tool_runtime::{Agent, OfflineModel, Toolbox};
 ///
 /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let mut command = tokio::process::Command::new("npx");
@@ -351,7 +351,7 @@ fn definition(name: String, tool: &rmcp::model::Tool) -> ToolDefinition {
         hints.destructive = annotations.destructive_hint;
         hints.idempotent = annotations.idempotent_hint;
         hints.open_world = annotations.open_world_hint;
-        definition = definition.with_hints(hints);
+        definition = definition.with_policy(ToolPolicy::new().with_hints(hints));
     }
     definition
 }
@@ -415,7 +415,7 @@ mod tests {
                 "mode": {"oneOf": [{"const": "text"}, {"const": "raw"}]}
             }, "required": ["url", "mode"]})),
         );
-        let strict = fetch.strict_parameters().unwrap();
+        let strict = fetch.schema().strict().unwrap();
         // OpenAI's strict mode has no `uri` format: it moves into the description.
         assert!(
             strict["properties"]["url"].get("format").is_none(),
@@ -425,7 +425,7 @@ mod tests {
             strict["properties"]["mode"].get("anyOf").is_some(),
             "{strict}"
         );
-        let anthropic = fetch.anthropic_strict_parameters().unwrap();
+        let anthropic = fetch.schema().anthropic_strict().unwrap();
         assert_eq!(anthropic["properties"]["url"]["format"], "uri");
 
         let bare = definition("now".into(), &tool(json!({})));
@@ -433,7 +433,7 @@ mod tests {
             bare.parameters(),
             &json!({"type": "object", "properties": {}})
         );
-        assert!(bare.strict_parameters().is_ok());
+        assert!(bare.schema().strict().is_ok());
 
         // A schema strict mode cannot take is sent plain, and says why.
         let open = definition(
@@ -443,7 +443,8 @@ mod tests {
             }})),
         );
         assert!(
-            open.strict_parameters()
+            open.schema()
+                .strict()
                 .unwrap_err()
                 .to_string()
                 .contains("additionalProperties")

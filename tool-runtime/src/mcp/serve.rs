@@ -14,8 +14,9 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use serde_json::Value;
 
 use crate::conversation::{ContentBlock, MediaSource, ToolCall};
+use crate::tool::Toolbox;
 use crate::tool::{Arguments, RunData, ToolDefinition, ToolOutput};
-use crate::toolbox::Toolbox;
+use crate::turn::Sequence;
 
 /// How long a cancelled call has to end on its own before it is stopped.
 const CANCEL_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -34,7 +35,8 @@ const CANCEL_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 ///   that needs approval is not run.
 ///
 /// ```no_run
-/// use tool_runtime::{mcp::McpServer, tool, tools};
+/// use tool_runtime::mcp::McpServer;
+/// use tool_runtime::{tool, tools};
 ///
 /// /// Get the current weather for a city.
 /// #[tool(read_only)]
@@ -57,8 +59,8 @@ struct Inner<S> {
     toolbox: Toolbox<S>,
     run_data: RunData,
     info: Implementation,
-    /// Held while a sequential tool runs: one at a time, across requests.
-    sequential: tokio::sync::Mutex<()>,
+    /// Where sequential tools wait their turn: one at a time, across requests.
+    sequence: Sequence,
 }
 
 impl<S> Clone for McpServer<S> {
@@ -77,7 +79,7 @@ impl<S: Send + Sync + 'static> McpServer<S> {
                 toolbox,
                 run_data: RunData::new(),
                 info: Implementation::new("tool-runtime", env!("CARGO_PKG_VERSION")),
-                sequential: tokio::sync::Mutex::new(()),
+                sequence: Sequence::default(),
             }),
         }
     }
@@ -88,7 +90,7 @@ impl<S: Send + Sync + 'static> McpServer<S> {
         self.rebuild(|inner| inner.info = Implementation::new(name, version))
     }
 
-    /// The per-run data ([`Run<T>`](crate::Run)) every call gets.
+    /// The per-run data ([`PerRun<T>`](crate::PerRun)) every call gets.
     #[must_use]
     pub fn with_run_data(self, run_data: RunData) -> Self {
         self.rebuild(|inner| inner.run_data = run_data)
@@ -105,7 +107,7 @@ impl<S: Send + Sync + 'static> McpServer<S> {
                     toolbox: shared.toolbox.clone(),
                     run_data: shared.run_data.clone(),
                     info: shared.info.clone(),
-                    sequential: tokio::sync::Mutex::new(()),
+                    sequence: Sequence::default(),
                 };
                 change(&mut inner);
                 inner
@@ -169,17 +171,6 @@ impl<S: Send + Sync + 'static> McpServer<S> {
             ));
         };
         let definition = tool.definition();
-        // A sequential tool waits its turn, unless the client gives up first.
-        let _one_at_a_time = match definition.is_sequential() {
-            true => tokio::select! {
-                guard = inner.sequential.lock() => Some(guard),
-                () = ct.cancelled() => {
-                    let error = crate::tool::ToolError::Cancelled;
-                    return Ok(CallToolResult::error(vec![McpContent::text(error.to_string())]));
-                }
-            },
-            false => None,
-        };
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         // The request's id is the call's: what a tool logs names the request it answers.
         let call = ToolCall::new(call_id, request.name, Arguments::Json(arguments));
@@ -187,6 +178,7 @@ impl<S: Send + Sync + 'static> McpServer<S> {
             .toolbox
             .turn()
             .with_run_data(inner.run_data.clone())
+            .with_sequence(&inner.sequence)
             .with_cancellation(&ct);
         turn.start(&call);
         let done = tokio::select! {
@@ -200,7 +192,7 @@ impl<S: Send + Sync + 'static> McpServer<S> {
                 .await
                 .is_ok();
         let mut results = if done {
-            turn.finish().await
+            turn.join_all().await
         } else {
             turn.cancel()
         };
@@ -283,7 +275,7 @@ fn listed(definition: &ToolDefinition) -> McpTool {
     if let Some(Value::Object(schema)) = definition.output_schema() {
         tool = tool.with_raw_output_schema(Arc::new(schema.clone()));
     }
-    let hints = definition.hints();
+    let hints = definition.policy().hints();
     let mut annotations = ToolAnnotations::new();
     annotations.read_only_hint = hints.read_only;
     annotations.destructive_hint = hints.destructive;

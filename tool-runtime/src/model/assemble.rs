@@ -28,7 +28,7 @@ impl Assembler {
     }
 
     /// Whether the response's last event arrived.
-    pub(crate) fn is_finished(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.finish.is_some()
     }
 
@@ -40,7 +40,7 @@ impl Assembler {
     }
 
     /// The response, or an error naming `model` when the events stopped before its end.
-    pub(crate) fn finish(self, model: &str) -> Result<ModelResponse, Error> {
+    pub(crate) fn into_response(self, model: &str) -> Result<ModelResponse, Error> {
         let Some(finish) = self.finish else {
             return Err(Error::stream_incomplete(model.to_owned()));
         };
@@ -67,7 +67,7 @@ mod tests {
         for event in response.clone().into_events() {
             assembler.push(event);
         }
-        assembler.finish("test").unwrap()
+        assembler.into_response("test").unwrap()
     }
 
     #[test]
@@ -109,7 +109,7 @@ mod tests {
         let mut assembler = Assembler::default();
         assembler.push(ModelEvent::TextDelta("Hel".into()));
         assembler.push(ModelEvent::TextDelta("lo".into()));
-        let error = assembler.finish("m").unwrap_err();
+        let error = assembler.into_response("m").unwrap_err();
         assert!(error.is_decode());
         let mut assembler = Assembler::default();
         assembler.push(ModelEvent::TextDelta("Hel".into()));
@@ -118,7 +118,7 @@ mod tests {
             StopReason::EndTurn,
             Usage::default(),
         )));
-        let response = assembler.finish("m").unwrap();
+        let response = assembler.into_response("m").unwrap();
         assert_eq!(response.message.text.as_deref(), Some("Hello"));
     }
 }

@@ -5,7 +5,10 @@
 //! them through the same loop.
 
 mod assemble;
+mod endpoint;
 mod event;
+mod offline;
+pub mod wire;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,10 +18,15 @@ use futures_core::Stream;
 
 use crate::conversation::{AssistantMessage, Message, StopReason, Usage};
 use crate::error::Error;
+use crate::schema::Schema;
 use crate::tool::ToolDefinition;
 
 pub(crate) use assemble::Assembler;
+pub use endpoint::{Anthropic, HttpModel, OpenAi};
 pub use event::{Finish, ModelEvent, ToolCallDelta};
+pub use offline::{OfflineModel, RecordedRequest};
+
+pub use crate::http::RetryPolicy;
 use event::{ResponseEvents, StreamOf};
 
 /// The future [`Model::complete`] returns.
@@ -36,7 +44,8 @@ pub type ModelStream<'a> = Pin<Box<dyn Stream<Item = Result<ModelEvent, Error>> 
 /// emits the whole response as events once it has arrived.
 ///
 /// ```
-/// use tool_runtime::{AssistantMessage, Model, ModelFuture, ModelRequest, ModelResponse, StopReason, Usage};
+/// use tool_runtime::conversation::{AssistantMessage, StopReason, Usage};
+/// use tool_runtime::model::{Model, ModelFuture, ModelRequest, ModelResponse};
 ///
 /// /// Always answers "pong".
 /// struct Pong;
@@ -78,9 +87,9 @@ pub trait Model: Send + Sync {
     /// ([`ModelRequest::output`]: OpenAI's `response_format`, Anthropic's
     /// `output_config.format`), its text then being that JSON.
     ///
-    /// The default is `false`: a typed run then offers the model a final tool with `output` as
-    /// its parameters instead, which every model with tools can call.
-    fn native_output(&self, output: &ToolDefinition) -> bool {
+    /// The default is `false`: a typed run then offers the model a final tool with `output`'s
+    /// schema as its parameters instead, which every model with tools can call.
+    fn native_output(&self, output: &OutputFormat) -> bool {
         let _ = output;
         false
     }
@@ -99,7 +108,7 @@ impl<M: Model + ?Sized> Model for Box<M> {
         (**self).stream(request)
     }
 
-    fn native_output(&self, output: &ToolDefinition) -> bool {
+    fn native_output(&self, output: &OutputFormat) -> bool {
         (**self).native_output(output)
     }
 }
@@ -117,7 +126,7 @@ impl<M: Model + ?Sized> Model for Arc<M> {
         (**self).stream(request)
     }
 
-    fn native_output(&self, output: &ToolDefinition) -> bool {
+    fn native_output(&self, output: &OutputFormat) -> bool {
         (**self).native_output(output)
     }
 }
@@ -147,7 +156,8 @@ static AUTO: ToolChoice = ToolChoice::Auto;
 /// Everything a [`Model`] needs for one request, borrowed from the caller.
 ///
 /// ```
-/// use tool_runtime::{Message, ModelRequest, ToolChoice, tool, tools};
+/// use tool_runtime::model::{ModelRequest, ToolChoice};
+/// use tool_runtime::{Message, tool, tools};
 ///
 /// /// Add two numbers.
 /// #[tool]
@@ -177,9 +187,8 @@ pub struct ModelRequest<'a> {
     /// Whether it may ask for several calls in one response.
     pub parallel_tool_calls: bool,
     /// The shape the final answer must have, when the model answers in JSON natively (see
-    /// [`Model::native_output`]): the definition's name and parameters are the format's name
-    /// and schema.
-    pub output: Option<&'a ToolDefinition>,
+    /// [`Model::native_output`]).
+    pub output: Option<&'a OutputFormat>,
 }
 
 impl<'a> ModelRequest<'a> {
@@ -225,9 +234,62 @@ impl<'a> ModelRequest<'a> {
 
     /// The shape the final answer must have (see [`Model::native_output`]).
     #[must_use]
-    pub fn output(mut self, output: &'a ToolDefinition) -> Self {
+    pub fn output(mut self, output: &'a OutputFormat) -> Self {
         self.output = Some(output);
         self
+    }
+}
+
+/// The shape a final answer must have, for a model held to it natively (see
+/// [`Model::native_output`]): a name, a description and the JSON Schema of an object, which
+/// the answer's text must be.
+///
+/// ```
+/// use serde_json::json;
+/// use tool_runtime::model::OutputFormat;
+///
+/// let format = OutputFormat::new(
+///     "weather",
+///     "A city's weather.",
+///     json!({"type": "object", "properties": {"celsius": {"type": "number"}}, "required": ["celsius"]}),
+/// );
+/// assert_eq!(format.name(), "weather");
+/// assert!(format.schema().strict().is_ok());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputFormat {
+    name: String,
+    description: String,
+    schema: Schema,
+}
+
+impl OutputFormat {
+    /// A format from its name, its description and its schema.
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        schema: impl Into<Schema>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            description: description.into(),
+            schema: schema.into(),
+        }
+    }
+
+    /// The format's name (OpenAI's `json_schema.name`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What the answer is, for the model.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The answer's schema, with its strict flavours.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
     }
 }
 

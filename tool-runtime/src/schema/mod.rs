@@ -1,77 +1,34 @@
-//! Schemas: a tool's parameter schema built one property at a time, and OpenAI's strict flavour.
+//! Schemas: a tool's JSON Schema with its strict flavours derived once ([`Schema`]), and the
+//! strict flavours of OpenAI and Anthropic for any schema ([`strict`]).
 
+pub(crate) mod build;
 pub(crate) mod check;
+mod flavours;
 pub mod strict;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
-use serde::Serialize;
-use serde_json::{Map, Value};
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde_json::Value;
 
-/// Assembles the JSON Schema of a tool's arguments object. Used by `#[tool]`; not public API.
-pub struct SchemaBuilder {
-    generator: SchemaGenerator,
-    properties: Map<String, Value>,
-}
+pub use flavours::Schema;
 
-impl Default for SchemaBuilder {
-    fn default() -> Self {
-        Self::new()
+/// The JSON Schema (2020-12) of `T`: what it deserializes from, or what it `serializes` to
+/// (skipped fields, `into`, renames). The root's `$schema` and `title` are left out: the schema
+/// describes a tool's output or a typed answer, not the type.
+pub(crate) fn of_type<T: JsonSchema + ?Sized>(serializes: bool) -> Value {
+    let settings = SchemaSettings::draft2020_12();
+    let settings = if serializes {
+        settings.for_serialize()
+    } else {
+        settings
+    };
+    let mut schema = settings
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value();
+    if let Some(root) = schema.as_object_mut() {
+        root.remove("$schema");
+        root.remove("title");
     }
-}
-
-impl SchemaBuilder {
-    /// An empty builder with JSON Schema 2020-12 settings.
-    pub fn new() -> Self {
-        Self {
-            generator: SchemaSettings::draft2020_12().into_generator(),
-            properties: Map::new(),
-        }
-    }
-
-    /// Adds one parameter. `schema` is `param_schema::<T>`, so the `JsonSchema` bound is checked
-    /// (and reported) exactly once, at the parameter's type.
-    pub fn param(
-        &mut self,
-        name: &str,
-        description: Option<&str>,
-        schema: fn(&mut SchemaGenerator) -> Schema,
-        default: Option<Value>,
-    ) {
-        let mut schema = schema(&mut self.generator).to_value();
-        if let Value::Object(object) = &mut schema {
-            if let Some(description) = description {
-                object.insert("description".into(), description.into());
-            }
-            if let Some(default) = default {
-                object.insert("default".into(), default);
-            }
-        }
-        self.properties.insert(name.to_owned(), schema);
-    }
-
-    /// The finished schema, with these parameters required.
-    pub fn finish(mut self, required: Vec<&str>) -> Value {
-        let mut root = Map::new();
-        root.insert("type".into(), "object".into());
-        root.insert("properties".into(), Value::Object(self.properties));
-        if !required.is_empty() {
-            root.insert("required".into(), required.into());
-        }
-        root.insert("additionalProperties".into(), false.into());
-        let definitions = self.generator.take_definitions(true);
-        if !definitions.is_empty() {
-            root.insert("$defs".into(), Value::Object(definitions));
-        }
-        Value::Object(root)
-    }
-}
-
-/// The schema of one parameter type.
-pub fn param_schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
-    generator.subschema_for::<T>()
-}
-
-/// A parameter's default value, as JSON for the schema's `default` keyword.
-pub fn default_json<T: Serialize>(default: impl FnOnce() -> T) -> Option<Value> {
-    serde_json::to_value(default()).ok()
+    schema
 }

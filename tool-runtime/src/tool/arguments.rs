@@ -22,7 +22,7 @@ impl Arguments {
     /// The arguments as a JSON value; empty text counts as `{}`.
     ///
     /// ```
-    /// use tool_runtime::Arguments;
+    /// use tool_runtime::tool::Arguments;
     /// assert_eq!(Arguments::from("").to_value().unwrap(), serde_json::json!({}));
     /// assert!(Arguments::from("{oops").to_value().is_err());
     /// ```
@@ -38,7 +38,7 @@ impl Arguments {
     /// which every chat template can parse); borrowed when they arrived as text.
     ///
     /// ```
-    /// use tool_runtime::Arguments;
+    /// use tool_runtime::tool::Arguments;
     /// assert_eq!(Arguments::from(" ").json_text(), "{}");
     /// assert_eq!(Arguments::from(serde_json::json!({"a": 1})).json_text(), r#"{"a":1}"#);
     /// ```
@@ -54,7 +54,7 @@ impl Arguments {
     /// at a call before it runs (an approval above an amount).
     ///
     /// ```
-    /// use tool_runtime::Arguments;
+    /// use tool_runtime::tool::Arguments;
     ///
     /// let args = Arguments::from(r#"{"amount": 250.0, "to": "ACME"}"#);
     /// assert_eq!(args.get::<f64>("amount"), Some(250.0));

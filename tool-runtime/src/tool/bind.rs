@@ -16,7 +16,8 @@ use super::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture};
 ///
 /// ```
 /// use serde_json::json;
-/// use tool_runtime::{Arguments, CallContext, ToolDefinition, ToolFor, ToolFuture, ToolOutput, Toolbox};
+/// use tool_runtime::tool::{Arguments, ToolDefinition, ToolFor, ToolFuture, ToolOutput};
+/// use tool_runtime::{CallContext, Toolbox};
 ///
 /// struct Greeting(String);
 ///

@@ -286,7 +286,8 @@ impl CallContext {
     /// A guard taken outside a turn, or after the call has ended, keeps nothing.
     ///
     /// ```
-    /// use tool_runtime::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture, ToolOutput};
+    /// use tool_runtime::tool::{Arguments, Tool, ToolDefinition, ToolFuture, ToolOutput};
+    /// use tool_runtime::CallContext;
     ///
     /// /// Runs a blocking job on a thread of its own.
     /// struct Job(ToolDefinition);
@@ -336,7 +337,7 @@ impl fmt::Debug for CallContext {
 }
 
 /// Data given to one run (or one turn): a user id, an auth token, a request-scoped client — one
-/// value per type. Its tools read it with the [`Run<T>`](crate::Run) extractor or
+/// value per type. Its tools read it with the [`PerRun<T>`](crate::PerRun) extractor or
 /// [`CallContext::run_data`]. Cloning is cheap.
 ///
 /// ```

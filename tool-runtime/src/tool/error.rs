@@ -14,7 +14,7 @@ use crate::json;
 /// fix its arguments, pick another tool or give up gracefully.
 ///
 /// ```
-/// use tool_runtime::ToolError;
+/// use tool_runtime::tool::ToolError;
 ///
 /// let err = ToolError::Failed("city not found".into());
 /// assert_eq!(err.to_string(), "city not found");
@@ -76,7 +76,7 @@ impl ToolError {
     /// Wraps any displayable error as [`ToolError::Failed`].
     ///
     /// ```
-    /// use tool_runtime::ToolError;
+    /// use tool_runtime::tool::ToolError;
     /// let err = ToolError::failed(std::fmt::Error);
     /// assert!(matches!(err, ToolError::Failed(_)));
     /// ```

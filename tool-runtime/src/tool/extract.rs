@@ -1,5 +1,5 @@
 //! Extractors: tool parameters the runtime fills in, never in the schema. [`State<T>`] takes a
-//! part of the toolbox's state ([`FromRef`]); [`CallContext`] and [`Run<T>`] come from the call
+//! part of the toolbox's state ([`FromRef`]); [`CallContext`] and [`PerRun<T>`] come from the call
 //! ([`FromCall`]), and so do extractors of your own.
 
 use std::any::{TypeId, type_name};
@@ -10,13 +10,14 @@ use std::sync::Arc;
 use super::{CallContext, RunData, ToolError};
 
 /// Something the runtime gives a tool from the call it is serving: its [`CallContext`], per-run
-/// data ([`Run<T>`]), or a type of yours.
+/// data ([`PerRun<T>`]), or a type of yours.
 ///
-/// A `#[tool]` parameter marked `#[extract]` is filled by `FromCall` (`CallContext` and `Run<T>`
+/// A `#[tool]` parameter marked `#[extract]` is filled by `FromCall` (`CallContext` and `PerRun<T>`
 /// need no mark). An `Err` becomes the call's error result without running the tool.
 ///
 /// ```
-/// use tool_runtime::{CallContext, FromCall, RunData, ToolError, tool, tools};
+/// use tool_runtime::tool::{FromCall, ToolError};
+/// use tool_runtime::{CallContext, RunData, tool, tools};
 ///
 /// /// Who is asking, from the run's data.
 /// struct Caller(String);
@@ -38,7 +39,7 @@ use super::{CallContext, RunData, ToolError};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not something the runtime can give a tool",
     label = "marked `#[extract]`, so it must implement `FromCall`",
-    note = "the runtime fills `CallContext`, `Run<T>` (per-run data), `State<T>` (the toolbox's state) and types implementing `FromCall`; arguments the model sends are plain parameters of `Deserialize + JsonSchema` types"
+    note = "the runtime fills `CallContext`, `PerRun<T>` (per-run data), `State<T>` (the toolbox's state) and types implementing `FromCall`; arguments the model sends are plain parameters of `Deserialize + JsonSchema` types"
 )]
 pub trait FromCall: Sized {
     /// The value for this call.
@@ -54,7 +55,8 @@ pub trait FromCall: Sized {
 /// A type of per-run data a tool needs (see [`FromCall::run_data_needed`]).
 ///
 /// ```
-/// use tool_runtime::{RunData, RunDataNeed};
+/// use tool_runtime::tool::RunDataNeed;
+/// use tool_runtime::RunData;
 ///
 /// struct UserId(u64);
 ///
@@ -107,7 +109,7 @@ impl FromCall for CallContext {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use tool_runtime::FromRef;
+/// use tool_runtime::tool::FromRef;
 ///
 /// #[derive(Clone)]
 /// struct Db(Arc<Vec<String>>);
@@ -185,26 +187,26 @@ impl<T> DerefMut for State<T> {
     }
 }
 
-/// Per-run data of type `T`, given when a run starts ([`RunData`](crate::RunData)) and seen by
+/// Per-run data of type `T`, given when a run starts ([`RunData`](super::RunData)) and seen by
 /// that run's tools only.
 ///
 /// An agent checks, when a run starts, that the run has a `T` for every tool that takes
-/// `Run<T>`; outside an agent, a call without one is answered with an error result.
+/// `PerRun<T>`; outside an agent, a call without one is answered with an error result.
 ///
 /// ```
-/// use tool_runtime::{Run, tool};
+/// use tool_runtime::{PerRun, tool};
 ///
 /// struct UserId(u64);
 ///
 /// /// The asking user's orders.
 /// #[tool]
-/// fn my_orders(Run(user): Run<UserId>) -> Vec<String> {
+/// fn my_orders(PerRun(user): PerRun<UserId>) -> Vec<String> {
 ///     vec![format!("order of user {}", user.0)]
 /// }
 /// ```
-pub struct Run<T>(pub Arc<T>);
+pub struct PerRun<T>(pub Arc<T>);
 
-impl<T> Deref for Run<T> {
+impl<T> Deref for PerRun<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -212,22 +214,22 @@ impl<T> Deref for Run<T> {
     }
 }
 
-impl<T> Clone for Run<T> {
+impl<T> Clone for PerRun<T> {
     fn clone(&self) -> Self {
         Self(self.0.clone())
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Run<T> {
+impl<T: fmt::Debug> fmt::Debug for PerRun<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Run").field(&self.0).finish()
+        f.debug_tuple("PerRun").field(&self.0).finish()
     }
 }
 
-impl<T: Send + Sync + 'static> FromCall for Run<T> {
+impl<T: Send + Sync + 'static> FromCall for PerRun<T> {
     fn from_call(call: &CallContext) -> Result<Self, ToolError> {
         match call.run_data().get_arc::<T>() {
-            Some(value) => Ok(Run(value)),
+            Some(value) => Ok(PerRun(value)),
             None => Err(ToolError::Unavailable {
                 tool: call.tool_name().to_owned(),
                 reason: format!("this run has no data of type `{}`", type_name::<T>()),

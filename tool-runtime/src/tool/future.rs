@@ -23,7 +23,7 @@ pub(crate) type Body = Box<dyn FnOnce() -> Outcome + Send + 'static>;
 /// does.
 ///
 /// ```
-/// use tool_runtime::{ToolError, ToolFuture, ToolOutput};
+/// use tool_runtime::tool::{ToolError, ToolFuture, ToolOutput};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {

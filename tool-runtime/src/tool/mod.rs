@@ -1,4 +1,6 @@
-//! Tools: the object-safe [`Tool`] trait and the values that flow through a call.
+//! Tools: the object-safe [`Tool`] trait, what a model reads of a tool
+//! ([`ToolDefinition`]) and how its calls run ([`ToolPolicy`]), the values that flow through a
+//! call, the extractors a tool takes its state from, and the [`Toolbox`] that holds tools.
 
 mod arguments;
 mod bind;
@@ -9,6 +11,8 @@ mod extract;
 mod future;
 mod name;
 mod output;
+mod policy;
+mod toolbox;
 
 use std::sync::Arc;
 
@@ -16,14 +20,21 @@ pub use arguments::Arguments;
 pub use bind::{ToolFor, ToolSet};
 pub(crate) use context::Hold;
 pub use context::{CallContext, PlaceGuard, RunData};
-pub use definition::{Approval, ToolDefinition, ToolHints};
+pub use definition::ToolDefinition;
 pub(crate) use error::DisplayDuration;
 pub use error::{FieldIssue, InvalidArguments, ToolError};
-pub use extract::{FromCall, FromRef, Run, RunDataNeed, State};
+pub use extract::{FromCall, FromRef, PerRun, RunDataNeed, State};
 pub(crate) use future::Body;
 pub use future::ToolFuture;
 pub(crate) use name::{check_parameter_name, check_tool_name};
 pub use output::ToolOutput;
+pub use policy::{Approval, ToolHints, ToolPolicy};
+/// The token that tells a tool its call is no longer wanted ([`CallContext::cancellation`]),
+/// from `tokio-util`.
+pub use tokio_util::sync::CancellationToken;
+
+pub(crate) use toolbox::Registry;
+pub use toolbox::{RegisterError, Toolbox};
 
 /// Something a model can call.
 ///
@@ -36,7 +47,8 @@ pub use output::ToolOutput;
 ///
 /// ```
 /// use serde_json::json;
-/// use tool_runtime::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture, ToolOutput};
+/// use tool_runtime::tool::{Arguments, Tool, ToolDefinition, ToolFuture, ToolOutput};
+/// use tool_runtime::CallContext;
 ///
 /// /// Echoes its `text` argument.
 /// struct Echo(ToolDefinition);
@@ -94,8 +106,8 @@ impl<T: Tool + ?Sized> Tool for Box<T> {
 /// Whether `name` is a tool name OpenAI and Anthropic accept: `^[a-zA-Z0-9_-]{1,64}$`.
 ///
 /// ```
-/// assert!(tool_runtime::is_valid_tool_name("get_weather"));
-/// assert!(!tool_runtime::is_valid_tool_name("get weather"));
+/// assert!(tool_runtime::tool::is_valid_tool_name("get_weather"));
+/// assert!(!tool_runtime::tool::is_valid_tool_name("get weather"));
 /// ```
 pub fn is_valid_tool_name(name: &str) -> bool {
     check_tool_name(name).is_ok()

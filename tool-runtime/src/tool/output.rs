@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::conversation::ContentBlock;
+use crate::content::ContentBlock;
 use crate::tool::ToolError;
 
 /// The successful output of a tool call: the text sent back to the model, and any images and
@@ -17,8 +17,8 @@ use crate::tool::ToolError;
 /// ([`content`](Self::content)).
 ///
 /// ```
-/// use tool_runtime::ToolOutput;
-/// # fn main() -> Result<(), tool_runtime::ToolError> {
+/// use tool_runtime::tool::ToolOutput;
+/// # fn main() -> Result<(), tool_runtime::tool::ToolError> {
 /// assert_eq!(ToolOutput::from_serialize(&"sunny")?.as_str(), "sunny");
 /// assert_eq!(ToolOutput::from_serialize(&serde_json::json!({"temp": 21}))?.as_str(), r#"{"temp":21}"#);
 /// assert_eq!(ToolOutput::from_serialize(&())?.as_str(), "null");
@@ -44,7 +44,8 @@ impl ToolOutput {
     /// Output made of these blocks: text, images, documents, in order.
     ///
     /// ```
-    /// use tool_runtime::{ContentBlock, ToolOutput};
+    /// use tool_runtime::conversation::ContentBlock;
+    /// use tool_runtime::tool::ToolOutput;
     ///
     /// let output = ToolOutput::content([
     ///     ContentBlock::text("The login page:"),

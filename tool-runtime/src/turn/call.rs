@@ -4,20 +4,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, oneshot};
+use futures_util::future::{self, Either};
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use super::sequence::Place;
 use crate::conversation::ToolCall;
 use crate::tool::{Body, CallContext, DisplayDuration, Hold, ToolError, ToolFuture, ToolOutput};
 
 /// What a call waits for before it runs, and what it holds while it runs.
 pub(super) struct Schedule {
-    /// The previous sequential call's sender: dropped (finished, failed, panicked or aborted)
-    /// means this call's turn.
-    pub(super) after: Option<oneshot::Receiver<()>>,
-    /// Held while this call runs; the next sequential call waits for it.
-    pub(super) done: Option<oneshot::Sender<()>>,
+    /// The call's place in the sequential chain, for a sequential tool.
+    pub(super) place: Option<Place>,
     /// The turn's concurrency cap.
     pub(super) permits: Option<Arc<Semaphore>>,
     /// The call's time limit.
@@ -25,7 +24,7 @@ pub(super) struct Schedule {
     /// The call's context: cancelled when its time is up.
     pub(super) context: CallContext,
     /// Where the chain place and the permit are kept: released when the task AND every
-    /// [`PlaceGuard`](crate::PlaceGuard) of the call (a sync body still running) are done.
+    /// [`PlaceGuard`](crate::tool::PlaceGuard) of the call (a sync body still running) are done.
     pub(super) hold: Arc<Hold>,
 }
 
@@ -33,10 +32,7 @@ impl Schedule {
     /// Whether the call can start at once and run to its end unwatched: not sequential, no
     /// concurrency cap, no time limit.
     pub(super) fn is_free(&self) -> bool {
-        self.after.is_none()
-            && self.done.is_none()
-            && self.permits.is_none()
-            && self.timeout.is_none()
+        self.place.is_none() && self.permits.is_none() && self.timeout.is_none()
     }
 }
 
@@ -53,24 +49,33 @@ pub(super) fn task(
 ) -> impl Future<Output = Finished> + Send + 'static {
     let span = span(call);
     let Schedule {
-        after,
-        done,
+        place,
         permits,
         timeout,
         context,
         hold,
     } = schedule;
     async move {
-        if let Some(previous) = after {
-            let _ = previous.await;
+        if let Some(Place { after, done }) = place {
+            if let Some(mut previous) = after {
+                // A call cancelled while it waits ends at once; the next still waits for the
+                // one before it.
+                let cancelled = std::pin::pin!(context.cancelled());
+                if let Either::Right(_) = future::select(&mut previous, cancelled).await {
+                    Place {
+                        after: Some(previous),
+                        done,
+                    }
+                    .pass_on();
+                    return (index, Err(ToolError::Cancelled), Duration::ZERO);
+                }
+            }
+            hold.keep(done);
         }
         if let Some(permits) = permits
             && let Ok(permit) = permits.acquire_owned().await
         {
             hold.keep(permit);
-        }
-        if let Some(done) = done {
-            hold.keep(done);
         }
         let started = Instant::now();
         let outcome = match timeout {

@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::conversation::ToolCall;
+use crate::run::pause::not_approved;
 use crate::tool::{Arguments, CallContext, Tool, ToolError, ToolFuture, ToolOutput};
 
 /// What a hook before a call decides.
@@ -37,7 +38,10 @@ type After = Arc<dyn Fn(&ToolCall, &CallContext, Outcome) -> HookFuture<Outcome>
 /// ([`with_hooks`](crate::Turn::with_hooks)). Cloning is cheap.
 ///
 /// ```
-/// use tool_runtime::{Arguments, CallHooks, ToolCall, ToolError, Verdict, tool, tools};
+/// use tool_runtime::conversation::ToolCall;
+/// use tool_runtime::tool::{Arguments, ToolError};
+/// use tool_runtime::turn::{CallHooks, Verdict};
+/// use tool_runtime::{tool, tools};
 ///
 /// /// Delete a file.
 /// #[tool]
@@ -58,13 +62,13 @@ type After = Arc<dyn Fn(&ToolCall, &CallContext, Outcome) -> HookFuture<Outcome>
 ///         async move { verdict }
 ///     })
 ///     .after(|_call, _ctx, outcome| async move {
-///         outcome.map(|output| tool_runtime::ToolOutput::text(format!("{} (logged)", output.as_str())))
+///         outcome.map(|output| tool_runtime::tool::ToolOutput::text(format!("{} (logged)", output.as_str())))
 ///     });
 /// let toolbox = tools![delete];
 /// let mut turn = toolbox.turn().with_hooks(&hooks);
 /// turn.start(&ToolCall::new("a", "delete", r#"{"path": "/tmp/x"}"#));
 /// turn.start(&ToolCall::new("b", "delete", r#"{"path": "/etc/passwd"}"#));
-/// let results = turn.finish().await;
+/// let results = turn.join_all().await;
 /// assert_eq!(results[0].content(), "deleted /tmp/x (logged)");
 /// assert_eq!(results[1].content(), "Only files under /tmp may be deleted.");
 /// assert!(results[1].is_error());
@@ -144,7 +148,7 @@ impl CallHooks {
             let outcome = match verdict {
                 Verdict::Run => tool.call(&call.arguments, &context).await,
                 Verdict::Replace(arguments)
-                    if !approved && tool.definition().needs_approval(&arguments) =>
+                    if !approved && tool.definition().policy().needs_approval(&arguments) =>
                 {
                     Err(not_approved())
                 }
@@ -157,13 +161,6 @@ impl CallHooks {
             }
         })
     }
-}
-
-/// The error result of a call that needs a person's approval and was not given it.
-pub(crate) fn not_approved() -> ToolError {
-    ToolError::Denied(
-        "Not run: this call needs a person's approval, and none was given.".to_owned(),
-    )
 }
 
 impl fmt::Debug for CallHooks {

@@ -1,29 +1,33 @@
-//! [`Turn`]: the calls of one model turn, each started the moment it is known, all answered.
+//! [`Turn`]: the calls of one model message, each started the moment it is known, every one
+//! answered exactly once.
 
 mod call;
 mod hooks;
+mod sequence;
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::Semaphore;
 use tokio::task::{self, JoinSet};
 use tokio_util::sync::CancellationToken;
 
-use crate::conversation::{ToolCall, ToolResult};
-use crate::tool::{CallContext, Hold, RunData, ToolError, ToolOutput};
-use crate::toolbox::{Registry, Toolbox};
-use call::Schedule;
+use crate::conversation::{ToolCall, ToolResult, answer_every_call};
+use crate::run::pause::{Admission, Gate};
+use crate::tool::{CallContext, Hold, Registry, RunData, ToolError, Toolbox};
 pub use hooks::{CallHooks, Outcome, Verdict};
+pub(crate) use sequence::Sequence;
 
-/// The calls of one model turn, run concurrently; every call started gets exactly one result.
+/// The calls of one model message, run concurrently; each call gets exactly one result.
 ///
-/// [`start`](Self::start) a call the moment it is known (with streaming, the moment its
-/// arguments are complete), [`next`](Self::next) to see results as they arrive,
-/// [`finish`](Self::finish) for one result per call in call order, or [`cancel`](Self::cancel)
-/// to stop what is still running and answer it `Cancelled`.
+/// Every call of the message takes a place, in the model's order: [`start`](Self::start) runs
+/// it the moment it is known (with streaming, the moment its arguments are complete),
+/// [`hold`](Self::hold) keeps its place for a result you give later with
+/// [`answer`](Self::answer). [`next`](Self::next) shows results as they arrive,
+/// [`join_all`](Self::join_all) gives one result per place, in order, and [`cancel`](Self::cancel)
+/// stops what is still running and answers it `Cancelled`. A call's index is its place.
 ///
 /// Each call runs on its own tokio task (so CPU-heavy tools use every worker of a multi-thread
 /// runtime), up to the toolbox's concurrency cap; synchronous tools run on the blocking pool.
@@ -41,7 +45,8 @@ pub use hooks::{CallHooks, Outcome, Verdict};
 /// still holding its place in the sequential chain, unless it sees its token and returns early).
 ///
 /// ```
-/// use tool_runtime::{ToolCall, tool, tools};
+/// use tool_runtime::conversation::ToolCall;
+/// use tool_runtime::{tool, tools};
 ///
 /// /// Double a number.
 /// #[tool]
@@ -59,7 +64,7 @@ pub use hooks::{CallHooks, Outcome, Verdict};
 /// while let Some((index, result)) = turn.next().await {
 ///     println!("call {index} done: {}", result.content());
 /// }
-/// let results = turn.finish().await;
+/// let results = turn.join_all().await;
 /// assert_eq!(results[1].content(), "42");
 /// # }
 /// ```
@@ -71,50 +76,57 @@ pub struct Turn<'t> {
     run_data: RunData,
     /// Around every call.
     hooks: CallHooks,
-    /// One per call started, in order.
+    /// What becomes of a call that needs a person's approval.
+    gate: Gate,
+    /// One per place, in the model's order.
     slots: Vec<Slot>,
-    /// Calls that finished without a task (unknown tool, a panic while decoding), not yet seen
+    /// Places answered without a task (an unknown tool, a panic while decoding), not yet seen
     /// by `next`.
     ready: VecDeque<usize>,
     tasks: JoinSet<call::Finished>,
     task_index: HashMap<task::Id, usize>,
     permits: Option<Arc<Semaphore>>,
-    /// The sequential chain: the next sequential call waits for this sender to drop.
-    chain: Option<oneshot::Receiver<()>>,
+    /// Where sequential calls wait their turn.
+    sequence: Sequence,
 }
 
-/// Where a call stands on approval when it starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Clearance {
-    /// Ask its tool's predicate: a call that needs approval is not run.
-    Check,
-    /// The predicate was asked: none is needed.
-    NotNeeded,
-    /// A person approved it.
-    Approved,
-}
-
-/// A started call: still running, or answered.
+/// A place of the message: its call running, held, or answered.
 enum Slot {
-    Running { call_id: String, name: String },
+    Running {
+        call_id: String,
+        name: String,
+    },
+    /// Not run: its result is given later ([`Turn::answer`]), or it has none.
+    Held {
+        call_id: String,
+        name: String,
+    },
     Answered(ToolResult),
 }
 
 impl Slot {
     fn name(&self) -> &str {
         match self {
-            Self::Running { name, .. } => name,
+            Self::Running { name, .. } | Self::Held { name, .. } => name,
             Self::Answered(result) => &result.name,
         }
     }
 
-    /// The call's result, `Cancelled` if it has none.
-    fn into_result(self) -> ToolResult {
+    /// The call's result, if it has one.
+    fn into_result(self) -> Option<ToolResult> {
         match self {
-            Self::Running { call_id, name } => {
+            Self::Answered(result) => Some(result),
+            Self::Running { .. } | Self::Held { .. } => None,
+        }
+    }
+
+    /// The call's result, `Cancelled` if it has none.
+    fn into_answer(self) -> ToolResult {
+        match self {
+            Self::Answered(result) => result,
+            Self::Running { call_id, name } | Self::Held { call_id, name } => {
                 ToolResult::new(call_id, name, Err(ToolError::Cancelled))
             }
-            Self::Answered(result) => result,
         }
     }
 }
@@ -129,6 +141,7 @@ impl<S> Toolbox<S> {
             token: Arc::new(CancellationToken::new()),
             run_data: RunData::new(),
             hooks: CallHooks::new(),
+            gate: Gate::Deny,
             slots: Vec::new(),
             ready: VecDeque::new(),
             tasks: JoinSet::new(),
@@ -136,18 +149,19 @@ impl<S> Toolbox<S> {
             permits: registry
                 .max_concurrency()
                 .map(|max| Arc::new(Semaphore::new(max))),
-            chain: None,
+            sequence: Sequence::default(),
         }
     }
 
     /// Runs every call of a turn and returns one result per call, in the calls' order.
     ///
-    /// Sugar for a [`Turn`] that starts every call, then finishes. Dropping the returned future
+    /// Sugar for a [`Turn`] that starts every call, then joins them all. Dropping the returned future
     /// aborts every call still running; to keep the results that arrived before an
     /// interruption, drive a [`Turn`] yourself, or finish with [`complete_turn`].
     ///
     /// ```
-    /// use tool_runtime::{ToolCall, tool, tools};
+    /// use tool_runtime::conversation::ToolCall;
+    /// use tool_runtime::{tool, tools};
     ///
     /// /// Double a number.
     /// #[tool]
@@ -173,22 +187,24 @@ impl<S> Toolbox<S> {
         for call in calls {
             turn.start(call);
         }
-        turn.finish().await
+        turn.join_all().await
     }
 }
 
-impl Turn<'_> {
-    /// This turn, giving its calls the data of a run ([`Run<T>`](crate::Run),
+impl<'t> Turn<'t> {
+    /// This turn, giving its calls the data of a run ([`PerRun<T>`](crate::tool::PerRun),
     /// [`CallContext::run_data`]).
     ///
     /// ```
-    /// use tool_runtime::{Run, RunData, ToolCall, tool, tools};
+    /// use tool_runtime::conversation::ToolCall;
+    /// use tool_runtime::tool::{PerRun, RunData};
+    /// use tool_runtime::{tool, tools};
     ///
     /// struct UserId(u64);
     ///
     /// /// Who is asking.
     /// #[tool]
-    /// fn whoami(Run(user): Run<UserId>) -> u64 {
+    /// fn whoami(PerRun(user): PerRun<UserId>) -> u64 {
     ///     user.0
     /// }
     ///
@@ -197,7 +213,7 @@ impl Turn<'_> {
     /// let toolbox = tools![whoami];
     /// let mut turn = toolbox.turn().with_run_data(RunData::new().with(UserId(7)));
     /// turn.start(&ToolCall::new("call_1", "whoami", "{}"));
-    /// assert_eq!(turn.finish().await[0].content(), "7");
+    /// assert_eq!(turn.join_all().await[0].content(), "7");
     /// # }
     /// ```
     ///
@@ -232,34 +248,105 @@ impl Turn<'_> {
         self
     }
 
-    /// Starts `call` and returns its index in the turn (0 for the first call started).
+    /// This turn, holding the calls that need a person's approval instead of denying them.
+    pub(crate) fn with_gate(mut self, gate: Gate) -> Self {
+        self.gate = gate;
+        self
+    }
+
+    /// This turn, whose sequential calls wait behind those of every turn given `sequence`.
+    #[cfg_attr(not(feature = "mcp"), allow(dead_code))]
+    pub(crate) fn with_sequence(mut self, sequence: &Sequence) -> Self {
+        self.sequence = sequence.clone();
+        self
+    }
+
+    /// Takes the next place for `call` and starts it; returns the place.
     ///
     /// The call's arguments are decoded here, on the caller's task; the tool then runs on a task
     /// of its own. A call that cannot run (an unknown tool, a decoder that panicked) has its
     /// error result at once.
     ///
-    /// A call that [needs approval](crate::ToolDefinition::needs_approval) is not run: it is
+    /// A call that [needs approval](crate::tool::ToolPolicy::needs_approval) is not run: it is
     /// answered with a [`ToolError::Denied`] saying so. The [`Agent`](crate::Agent) pauses for
-    /// such calls instead; a loop of your own asks a person, then starts the approved ones with
+    /// such calls instead; a loop of your own asks a person ([`hold`](Self::hold) keeps the
+    /// call's place meanwhile), then starts the approved ones with
     /// [`start_approved`](Self::start_approved).
     pub fn start(&mut self, call: &ToolCall) -> usize {
-        self.launch(call, Clearance::Check)
+        self.launch(call, false)
     }
 
-    /// Starts `call`, which a person approved: as [`start`](Self::start) does, but run even when
-    /// its tool needs approval. (A [before hook](CallHooks::before) that replaces the arguments
-    /// of an approved call is trusted with them.)
+    /// Takes the next place for `call`, which a person approved, and starts it: as
+    /// [`start`](Self::start) does, but run even when its tool needs approval. (A
+    /// [before hook](CallHooks::before) that replaces the arguments of an approved call is
+    /// trusted with them.)
     pub fn start_approved(&mut self, call: &ToolCall) -> usize {
-        self.launch(call, Clearance::Approved)
+        self.launch(call, true)
     }
 
-    /// Starts `call`, whose tool's approval predicate the caller has asked already and found
-    /// it does not need one.
-    pub(crate) fn start_cleared(&mut self, call: &ToolCall) -> usize {
-        self.launch(call, Clearance::NotNeeded)
+    /// Takes the next place for `call` without running it: its result is the one given to
+    /// [`answer`](Self::answer), or `Cancelled` if none is given.
+    ///
+    /// ```
+    /// use tool_runtime::conversation::ToolCall;
+    /// use tool_runtime::tool::ToolError;
+    /// use tool_runtime::{tool, tools};
+    ///
+    /// /// Delete a file.
+    /// #[tool]
+    /// fn delete(path: String) -> String {
+    ///     format!("deleted {path}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let toolbox = tools![delete];
+    /// let mut turn = toolbox.turn();
+    /// let asked = turn.hold(&ToolCall::new("a", "delete", r#"{"path": "/etc"}"#));
+    /// turn.start(&ToolCall::new("b", "delete", r#"{"path": "/tmp/x"}"#));
+    /// turn.answer(asked, Err(ToolError::Denied("Not /etc.".into())));
+    /// let results = turn.join_all().await;
+    /// assert_eq!(results[0].content(), "Not /etc.");
+    /// assert_eq!(results[1].content(), "deleted /tmp/x");
+    /// # }
+    /// ```
+    pub fn hold(&mut self, call: &ToolCall) -> usize {
+        self.slots.push(Slot::Held {
+            call_id: call.id.clone(),
+            name: call.name.clone(),
+        });
+        self.slots.len() - 1
     }
 
-    fn launch(&mut self, call: &ToolCall, clearance: Clearance) -> usize {
+    /// Answers the held call at `index` (see [`hold`](Self::hold)); `false`, and nothing
+    /// changes, when that place holds no call waiting for its result.
+    pub fn answer(&mut self, index: usize, outcome: Outcome) -> bool {
+        let Some(slot) = self.slots.get_mut(index) else {
+            return false;
+        };
+        let Slot::Held { call_id, name } = slot else {
+            return false;
+        };
+        let result = ToolResult::new(std::mem::take(call_id), std::mem::take(name), outcome);
+        *slot = Slot::Answered(result);
+        true
+    }
+
+    /// The places held without a result yet, in order.
+    pub fn held(&self) -> impl Iterator<Item = usize> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| matches!(slot, Slot::Held { .. }))
+            .map(|(index, _)| index)
+    }
+
+    /// Whether the call at `index` is held (see [`hold`](Self::hold)).
+    pub fn is_held(&self, index: usize) -> bool {
+        matches!(self.slots.get(index), Some(Slot::Held { .. }))
+    }
+
+    fn launch(&mut self, call: &ToolCall, approved: bool) -> usize {
         let index = self.slots.len();
         let Some((tool, name)) = self.registry.get(&call.name) else {
             let error = self.registry.unknown_tool(&call.name);
@@ -267,17 +354,16 @@ impl Turn<'_> {
             return index;
         };
         let definition = tool.definition();
-        if clearance == Clearance::Check && definition.needs_approval(&call.arguments) {
-            self.settle(ToolResult::error(call, hooks::not_approved()));
-            return index;
+        let policy = definition.policy();
+        match self.gate.admit(policy, call, approved) {
+            Admission::Run => {}
+            Admission::Hold => return self.hold(call),
+            Admission::Deny(error) => {
+                self.settle(ToolResult::error(call, error));
+                return index;
+            }
         }
-        let (after, done) = if definition.is_sequential() {
-            let (done, next) = oneshot::channel();
-            (self.chain.replace(next), Some(done))
-        } else {
-            (None, None)
-        };
-        let timeout = definition.timeout().or(self.registry.default_timeout());
+        let timeout = policy.timeout().or(self.registry.default_timeout());
         let hold = Arc::new(Hold::default());
         let context = CallContext::for_turn(
             &call.id,
@@ -291,7 +377,6 @@ impl Turn<'_> {
             if self.hooks.is_empty() {
                 tool.call(&call.arguments, &context)
             } else {
-                let approved = clearance == Clearance::Approved;
                 self.hooks.around(tool.clone(), call, &context, approved)
             }
         };
@@ -303,9 +388,9 @@ impl Turn<'_> {
                 return index;
             }
         };
-        let schedule = Schedule {
-            after,
-            done,
+        let place = policy.is_sequential().then(|| self.sequence.join());
+        let schedule = call::Schedule {
+            place,
             permits: self.permits.clone(),
             timeout,
             context,
@@ -332,8 +417,8 @@ impl Turn<'_> {
         index
     }
 
-    /// Waits for the next call to finish and returns its index and result; `None` once every
-    /// call started so far has its result.
+    /// Waits for the next call to finish and returns its place and result; `None` once every
+    /// call started so far has its result (held calls are not started).
     pub async fn next(&mut self) -> Option<(usize, &ToolResult)> {
         let index = match self.ready.pop_front() {
             Some(index) => index,
@@ -358,7 +443,7 @@ impl Turn<'_> {
         self.answered(index)
     }
 
-    /// Records how a call's task ended and returns the call's index.
+    /// Records how a call's task ended and returns the call's place.
     fn joined(&mut self, joined: Result<(task::Id, call::Finished), task::JoinError>) -> usize {
         let (index, outcome, duration) = match joined {
             Ok((_, finished)) => finished,
@@ -372,41 +457,73 @@ impl Turn<'_> {
                 (index, Err(reason), Duration::ZERO)
             }
         };
-        self.answer(index, outcome, duration);
+        let slot = &mut self.slots[index];
+        if let Slot::Running { call_id, name } = slot {
+            let result = ToolResult::new(std::mem::take(call_id), std::mem::take(name), outcome);
+            *slot = Slot::Answered(result.with_duration(duration));
+        }
         index
     }
 
     fn answered(&self, index: usize) -> Option<(usize, &ToolResult)> {
         match &self.slots[index] {
             Slot::Answered(result) => Some((index, result)),
-            Slot::Running { .. } => None,
+            Slot::Running { .. } | Slot::Held { .. } => None,
         }
     }
 
-    /// Waits for every call and returns one result per call, in the order they were started.
-    pub async fn finish(mut self) -> Vec<ToolResult> {
+    /// Waits for every call started and returns one result per place, in order (a call held
+    /// and never answered: `Cancelled`).
+    pub async fn join_all(mut self) -> Vec<ToolResult> {
         while self.next().await.is_some() {}
-        self.into_results()
+        self.take_slots().map(Slot::into_answer).collect()
     }
 
-    /// Stops every call still running and returns one result per call, in the order they were
-    /// started: the results that arrived are kept, every other call is answered `Cancelled`.
+    /// The old name of [`join_all`](Self::join_all).
+    #[deprecated(note = "renamed `join_all`")]
+    #[doc(hidden)]
+    pub async fn finish(self) -> Vec<ToolResult> {
+        self.join_all().await
+    }
+
+    /// Stops every call still running and returns one result per place, in order: the results
+    /// that arrived are kept, every other call is answered `Cancelled`.
     pub fn cancel(mut self) -> Vec<ToolResult> {
+        self.stop();
+        self.take_slots().map(Slot::into_answer).collect()
+    }
+
+    /// Stops every call still running, keeping the results that are in.
+    fn stop(&mut self) {
         // Results that are in but were not asked for yet are kept.
         while let Some(joined) = self.tasks.try_join_next_with_id() {
             self.joined(joined);
         }
         self.token.cancel();
         self.tasks.abort_all();
-        self.into_results()
     }
 
-    /// How many calls were started.
+    /// One slot per place once every call started has its result (or, when `cancel`, once
+    /// those still running are stopped): `None` for a call without one.
+    pub(crate) async fn into_slots(mut self, cancel: bool) -> Vec<Option<ToolResult>> {
+        if cancel {
+            self.stop();
+        } else {
+            while self.next().await.is_some() {}
+        }
+        self.take_slots().map(Slot::into_result).collect()
+    }
+
+    fn take_slots(&mut self) -> std::vec::IntoIter<Slot> {
+        std::mem::take(&mut self.slots).into_iter()
+    }
+
+    /// How many places were taken.
     pub fn len(&self) -> usize {
         self.slots.len()
     }
 
-    /// Whether no call was started.
+    /// Whether no place was taken.
     pub fn is_empty(&self) -> bool {
         self.slots.is_empty()
     }
@@ -415,22 +532,6 @@ impl Turn<'_> {
     fn settle(&mut self, result: ToolResult) {
         self.ready.push_back(self.slots.len());
         self.slots.push(Slot::Answered(result));
-    }
-
-    /// Answers a call whose task ended.
-    fn answer(&mut self, index: usize, outcome: Result<ToolOutput, ToolError>, duration: Duration) {
-        let slot = &mut self.slots[index];
-        if let Slot::Running { call_id, name } = slot {
-            let result = ToolResult::new(std::mem::take(call_id), std::mem::take(name), outcome);
-            *slot = Slot::Answered(result.with_duration(duration));
-        }
-    }
-
-    fn into_results(mut self) -> Vec<ToolResult> {
-        std::mem::take(&mut self.slots)
-            .into_iter()
-            .map(Slot::into_result)
-            .collect()
     }
 }
 
@@ -445,7 +546,7 @@ impl Drop for Turn<'_> {
 impl std::fmt::Debug for Turn<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Turn")
-            .field("started", &self.slots.len())
+            .field("places", &self.slots.len())
             .field("running", &self.tasks.len())
             .finish_non_exhaustive()
     }
@@ -456,7 +557,8 @@ impl std::fmt::Debug for Turn<'_> {
 /// per call, in call order, so the turn can be sent to the model as complete.
 ///
 /// ```
-/// use tool_runtime::{ToolCall, complete_turn};
+/// use tool_runtime::conversation::ToolCall;
+/// use tool_runtime::turn::complete_turn;
 ///
 /// let calls = [ToolCall::new("a", "t", "{}"), ToolCall::new("b", "t", "{}")];
 /// let results = complete_turn(&calls, Vec::new());
@@ -475,9 +577,5 @@ pub fn complete_turn(
             *slot = Some(result);
         }
     }
-    slots
-        .into_iter()
-        .zip(calls)
-        .map(|(slot, call)| slot.unwrap_or_else(|| ToolResult::cancelled(call)))
-        .collect()
+    answer_every_call(calls, slots)
 }

@@ -205,5 +205,5 @@ fn main() {
     ];
     assert_eq!(toolbox.len(), 16);
     assert!(toolbox.get("configured").is_some());
-    assert!(toolbox.get("careful").unwrap().definition().is_sequential());
+    assert!(toolbox.get("careful").unwrap().definition().policy().is_sequential());
 }

@@ -1,13 +1,12 @@
 //! Every form of state compiles, stays callable, and registers: `State<T>` (spelled any way,
-//! destructured or not), `CallContext`, `Run<T>`, `#[extract]` types, `#[toolset]` methods, and
+//! destructured or not), `CallContext`, `PerRun<T>`, `#[extract]` types, `#[toolset]` methods, and
 //! types merely named like an extractor that are arguments.
 use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tool_runtime::{
-    CallContext, FromCall, FromRef, Run, State, ToolError, Toolbox, tool, toolset, tools,
-};
+use tool_runtime::tool::{FromCall, FromRef, PerRun, ToolError};
+use tool_runtime::{CallContext, State, Toolbox, tool, tools, toolset};
 
 #[derive(Clone, Default)]
 struct Db(u32);
@@ -57,7 +56,7 @@ async fn everything(
     weather: Weather,
     State(db): State<Db>,
     ctx: CallContext,
-    Run(user): Run<UserId>,
+    PerRun(user): PerRun<UserId>,
     #[extract] _caller: Caller,
     /// An argument after the extractors.
     #[arg(default)]
@@ -162,7 +161,7 @@ fn main() {
     assert_eq!(toolbox.names().collect::<Vec<_>>(), ["name", "greet_customer"]);
     let _ = Toolbox::with_state(Db(2)).with_method(shop.clone(), "name");
     // Still plain functions and methods.
-    let _ = everything(Weather::Rainy, State(Db(0)), CallContext::new("c"), Run(Arc::new(UserId(1))), Caller, 1);
+    let _ = everything(Weather::Rainy, State(Db(0)), CallContext::new("c"), PerRun(Arc::new(UserId(1))), Caller, 1);
     let _ = shop.greet("Ada".into(), State(Db(0)), CallContext::new("c"));
     let _ = shop.helper();
     let _ = Weather::Sunny;

@@ -100,7 +100,7 @@ pub fn to_strict(schema: &Value) -> Result<Value, StrictError> {
 ///
 /// ```
 /// use serde_json::json;
-/// use tool_runtime::strict::to_anthropic_strict;
+/// use tool_runtime::schema::strict::to_anthropic_strict;
 ///
 /// let schema = json!({
 ///     "type": "object",

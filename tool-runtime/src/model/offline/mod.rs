@@ -1,0 +1,255 @@
+//! [`OfflineModel`]: a model that runs locally, for first runs, demos and tests.
+
+mod automatic;
+mod log;
+mod rng;
+mod sample;
+mod stream;
+mod words;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+pub use log::RecordedRequest;
+
+use crate::conversation::{AssistantMessage, StopReason, Usage};
+use crate::error::Error;
+use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse, ModelStream};
+
+/// A model that plays its part locally, with no network and no API key.
+///
+/// It goes through the same [`Agent`](crate::Agent) loop, toolbox and message history as the real
+/// models, so what works offline works online. Three modes:
+///
+/// - **Automatic** ([`OfflineModel::new`]): on the first turn after the user speaks it calls
+///   every tool in one parallel batch (one tool per turn when parallel calls are off), with
+///   arguments generated from each tool's JSON Schema — valid for the schema: enums pick a
+///   variant, numbers respect their bounds, tuples get one value per position, optional fields
+///   are sometimes left out (a string `pattern` is not followed). String arguments come from the
+///   capitalized words of the prompt when it has some (ALL-CAPS words for parameters named like
+///   codes or currencies), so demos read naturally. On the next turn it answers with a text that
+///   quotes every result it received, or, asked for a typed answer
+///   ([`RunRequest::output`](crate::RunRequest::output)), with a value of the answer's schema.
+///   Deterministic for a given seed.
+/// - **Scripted** ([`OfflineModel::scripted`]): it returns exactly the turns you give it, for
+///   tests of your own code.
+/// - **Responder** ([`OfflineModel::responder`]): a function of yours computes each turn from
+///   the request, for conversations whose next step depends on earlier results.
+///
+/// In every mode it records the requests it receives ([`requests`](Self::requests)), and counts
+/// tokens as a quarter of the characters read and written. It streams like a real model: the
+/// text in word-sized pieces, each tool call's arguments in fragments
+/// ([`ModelEvent::ToolCallDelta`](crate::ModelEvent::ToolCallDelta)) followed by the call, with
+/// [`pacing`](Self::pacing) between pieces, so that eager tool starts and event streams can be
+/// seen and tested offline.
+///
+/// ```
+/// use tool_runtime::{Agent, OfflineModel, tool, tools};
+///
+/// /// Get the current weather for a city.
+/// #[tool]
+/// async fn get_weather(city: String) -> String {
+///     format!("Sunny in {city}")
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let agent = Agent::new(OfflineModel::new(), tools![get_weather]);
+/// let output = agent.run("What's the weather in Tokyo?").await.unwrap();
+/// assert_eq!(output.turns, 2);
+/// assert!(output.text.contains("Sunny in Tokyo"));
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct OfflineModel {
+    mode: Mode,
+    seed: u64,
+    pacing: Duration,
+    log: Arc<Mutex<log::Log>>,
+}
+
+type Responder = Arc<dyn Fn(&ModelRequest<'_>) -> AssistantMessage + Send + Sync>;
+
+#[derive(Clone)]
+enum Mode {
+    Automatic,
+    Scripted(Arc<Mutex<VecDeque<AssistantMessage>>>),
+    Responder(Responder),
+}
+
+impl Default for OfflineModel {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl OfflineModel {
+    fn with_mode(mode: Mode) -> Self {
+        Self {
+            mode,
+            seed: 0,
+            pacing: Duration::ZERO,
+            log: Arc::default(),
+        }
+    }
+
+    /// The automatic model, with seed 0.
+    pub fn new() -> Self {
+        Self::with_mode(Mode::Automatic)
+    }
+
+    /// The automatic model with another seed (other argument values, the same shape).
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The time between the pieces of a streamed answer (default: none): each piece of text,
+    /// each tool call (its argument fragments, then the call), and the end. The first piece
+    /// comes at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tool_runtime::OfflineModel;
+    ///
+    /// // Writes like a quick typist: a word every 20 ms.
+    /// let model = OfflineModel::new().pacing(Duration::from_millis(20));
+    /// ```
+    #[must_use]
+    pub fn pacing(mut self, pacing: Duration) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// A model that answers with these turns, in order; one request past the end is an error.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use tool_runtime::conversation::{AssistantMessage, ToolCall};
+    /// use tool_runtime::{Agent, OfflineModel, tool, tools};
+    ///
+    /// /// Add two numbers.
+    /// #[tool]
+    /// fn add(a: i64, b: i64) -> i64 {
+    ///     a + b
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let model = OfflineModel::scripted([
+    ///     AssistantMessage::calls([ToolCall::new("call_1", "add", json!({"a": 2, "b": 3}))]),
+    ///     AssistantMessage::text("2 + 3 = 5"),
+    /// ]);
+    /// let output = Agent::new(model.clone(), tools![add]).run("2+3?").await.unwrap();
+    /// assert_eq!(output.text, "2 + 3 = 5");
+    /// // What the model was sent on its second turn: the result of `add`.
+    /// let second = &model.requests()[1];
+    /// assert_eq!(second.messages.len(), 3);
+    /// # }
+    /// ```
+    pub fn scripted(turns: impl IntoIterator<Item = AssistantMessage>) -> Self {
+        Self::with_mode(Mode::Scripted(Arc::new(Mutex::new(
+            turns.into_iter().collect(),
+        ))))
+    }
+
+    /// A model whose every answer is computed by `respond` from the request.
+    ///
+    /// ```
+    /// use tool_runtime::conversation::AssistantMessage;
+    /// use tool_runtime::OfflineModel;
+    ///
+    /// let echo = OfflineModel::responder(|request| {
+    ///     let said = request.messages.len();
+    ///     AssistantMessage::text(format!("{said} message(s) so far"))
+    /// });
+    /// ```
+    pub fn responder(
+        respond: impl Fn(&ModelRequest<'_>) -> AssistantMessage + Send + Sync + 'static,
+    ) -> Self {
+        Self::with_mode(Mode::Responder(Arc::new(respond)))
+    }
+
+    /// Every request received so far, oldest first (clones share the log).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .requests()
+    }
+
+    fn respond(&self, request: &ModelRequest<'_>) -> Result<AssistantMessage, Error> {
+        match &self.mode {
+            Mode::Automatic => Ok(automatic::respond(request, self.seed)),
+            Mode::Scripted(turns) => turns
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop_front()
+                .ok_or_else(Error::script_exhausted),
+            Mode::Responder(respond) => Ok(respond(request)),
+        }
+    }
+}
+
+impl Model for OfflineModel {
+    fn name(&self) -> String {
+        match self.mode {
+            Mode::Automatic => "offline".to_owned(),
+            Mode::Scripted(_) => "offline/scripted".to_owned(),
+            Mode::Responder(_) => "offline/responder".to_owned(),
+        }
+    }
+
+    fn complete<'a>(&'a self, request: ModelRequest<'a>) -> ModelFuture<'a> {
+        let read = self
+            .log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .record(&request);
+        let response = self.respond(&request).map(|message| {
+            let stop_reason = if message.tool_calls.is_empty() {
+                StopReason::EndTurn
+            } else {
+                StopReason::ToolUse
+            };
+            let usage = Usage {
+                input_tokens: read as u64,
+                output_tokens: log::assistant_tokens(&message) as u64,
+                ..Usage::default()
+            };
+            ModelResponse::new(message, stop_reason, usage)
+        });
+        Box::pin(async move { response })
+    }
+
+    fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
+        stream::paced(self.complete(request), self.pacing)
+    }
+
+    /// Always: the automatic model answers with a value of the schema; scripted and responder
+    /// models answer what they are given.
+    fn native_output(&self, _output: &crate::model::OutputFormat) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for OfflineModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mode = match &self.mode {
+            Mode::Automatic => "automatic".to_owned(),
+            Mode::Scripted(turns) => format!(
+                "scripted ({} turns left)",
+                turns.lock().unwrap_or_else(PoisonError::into_inner).len()
+            ),
+            Mode::Responder(_) => "responder".to_owned(),
+        };
+        f.debug_struct("OfflineModel")
+            .field("mode", &mode)
+            .field("seed", &self.seed)
+            .field("pacing", &self.pacing)
+            .finish_non_exhaustive()
+    }
+}
