@@ -1,6 +1,6 @@
-//! One HTTP client for every wire protocol: sending with retries until a response head is
-//! accepted, reading whole bodies under a size limit, and reading streams of server-sent events
-//! under a limit per event and per wait.
+//! One HTTP client for every wire protocol: one attempt at an exchange at a time, its failure
+//! classified for [the one retry loop](retry), whole bodies read under a size limit, streams of
+//! server-sent events under a limit per event and per wait.
 
 mod events;
 mod key;
@@ -18,6 +18,7 @@ use serde_json::Value;
 pub(crate) use events::EventStream;
 pub(crate) use key::ApiKey;
 pub use retry::RetryPolicy;
+pub(crate) use retry::{Advice, Attempt, Failure, retrying};
 #[cfg(test)]
 pub(crate) use sse::SseDecoder;
 pub(crate) use sse::SseEvent;
@@ -55,14 +56,6 @@ pub(crate) enum Opened {
     Whole(u16, Vec<u8>),
 }
 
-/// What became of reading a whole body.
-enum Whole {
-    /// The status and the body.
-    Body(u16, Vec<u8>),
-    /// It broke off, and may be asked for again.
-    Retry,
-}
-
 /// A body that could not be read whole.
 enum Unread {
     /// The connection broke, or the time ran out, after this much had arrived.
@@ -91,198 +84,132 @@ impl HttpClient {
         }
     }
 
-    /// One JSON exchange: POSTs the body and returns the response's status and whole body.
+    /// One attempt at a JSON exchange: POSTs the body and returns the response's status and
+    /// whole body, or the failure classified (see [`retrying`], which runs the attempts).
     ///
-    /// Failures before the response head and retryable statuses are retried by
-    /// [`send`](Self::send); a body cut off mid-way is a transport failure too, and is retried
-    /// like one (nothing of it was used). An error status is an [`Error`] with the provider's
-    /// message and the body as received.
-    pub(crate) async fn post_json(&self, post: &Post) -> Result<(u16, Vec<u8>), Error> {
-        let mut attempt = 0;
-        loop {
-            let response = self.send(post, &mut attempt, false).await?;
-            if let Whole::Body(status, body) = self.whole(post, response, attempt, false).await? {
-                return Ok((status, body));
-            }
-        }
+    /// An error status is an [`Error`] with the provider's message and the body as received;
+    /// a retryable one (429, 5xx, 529) is transient, after the wait the server asks for. A
+    /// failure before the response head, or a body cut off or stalled mid-way, is transient
+    /// too (nothing of it was used). The time limit covers the whole exchange, body included.
+    pub(crate) async fn attempt_json(&self, post: &Post) -> Result<(u16, Vec<u8>), Failure> {
+        let response = self.send(post, false).await?;
+        self.whole(post, response, false).await
     }
 
-    /// A request for a stream of events: retried as [`post_json`](Self::post_json) is until a
-    /// success arrives, whose events are then read as they come. The time limit applies to the
-    /// response head, then to each wait for more of the stream. A server that answers with a
-    /// whole body instead (not `text/event-stream`: it does not stream, or it is an error page)
-    /// is read as one.
-    pub(crate) async fn open_stream(
-        &self,
-        post: &Post,
-        attempt: &mut u32,
-    ) -> Result<Opened, Error> {
-        loop {
-            let response = self.send(post, attempt, true).await?;
-            let events = response
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|value| value.to_str().ok())
-                .is_some_and(|value| value.contains("event-stream"));
-            if response.status().is_success() && events {
-                return Ok(Opened::Events(Box::new(EventStream::new(
-                    response,
-                    post.provider,
-                    self.timeout,
-                    self.max_response_bytes,
-                ))));
-            }
-            if let Whole::Body(status, body) = self.whole(post, response, *attempt, true).await? {
-                return Ok(Opened::Whole(status, body));
-            }
+    /// One attempt at a request for a stream of events: the events, read as they come, once a
+    /// success arrives; failures as [`attempt_json`](Self::attempt_json) classifies them. The
+    /// time limit applies to the response head, then to each wait for more of the stream. A
+    /// server that answers with a whole body instead (not `text/event-stream`: it does not
+    /// stream, or it is an error page) is read as one.
+    pub(crate) async fn attempt_stream(&self, post: &Post) -> Result<Opened, Failure> {
+        let response = self.send(post, true).await?;
+        let events = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.contains("event-stream"));
+        if response.status().is_success() && events {
+            return Ok(Opened::Events(Box::new(EventStream::new(
+                response,
+                post.provider,
+                self.timeout,
+                self.max_response_bytes,
+            ))));
         }
+        let (status, body) = self.whole(post, response, true).await?;
+        Ok(Opened::Whole(status, body))
+    }
+
+    /// Sends the request and returns the response head: a success, or an error status (a
+    /// retryable one already read into a transient failure).
+    async fn send(&self, post: &Post, stream: bool) -> Result<reqwest::Response, Failure> {
+        let client = self
+            .client
+            .as_ref()
+            .map_err(|reason| Failure::fatal(Error::client_unavailable(post.provider, reason)))?;
+        let request = client
+            .post(&post.url)
+            .headers(post.headers.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(post.body.clone());
+        let sent = if stream {
+            // A stream has no time limit of its own: the wait for its head has one.
+            match tokio::time::timeout(self.timeout, request.send()).await {
+                Ok(sent) => sent,
+                Err(_) => {
+                    let error = Error::timed_out(post.provider, "response", self.timeout);
+                    return Err(Failure::transient(error, None));
+                }
+            }
+        } else {
+            request.timeout(self.timeout).send().await
+        };
+        let response = match sent {
+            Ok(response) => response,
+            Err(error) => {
+                let transient = error.is_timeout() || error.is_connect() || error.is_request();
+                let error = Error::transport(post.provider, error);
+                return Err(match transient {
+                    true => Failure::transient(error, None),
+                    false => Failure::fatal(error),
+                });
+            }
+        };
+        if response.status().is_success() || !retryable(response.status()) {
+            return Ok(response);
+        }
+        // Read whole, so the connection goes back to the pool and the error has the
+        // provider's message.
+        let told = retry_after(response.headers());
+        let failure = match self.whole(post, response, stream).await {
+            Err(failure) => failure,
+            Ok((status, body)) => Failure::fatal(Error::from_status(
+                post.provider,
+                status,
+                None,
+                String::from_utf8_lossy(&body).into_owned(),
+            )),
+        };
+        Err(Failure::transient(failure.error, told))
     }
 
     /// Reads a whole body: a success's, or an error status's (then an [`Error`] with the
-    /// provider's message). A body cut off is asked for again while retries are left. For a
-    /// `stream` request (which has no time limit of its own), each wait for more of the body is
-    /// limited.
+    /// provider's message). For a `stream` request (which has no time limit of its own), each
+    /// wait for more of the body is limited.
     async fn whole(
         &self,
         post: &Post,
         response: reqwest::Response,
-        attempt: u32,
         stream: bool,
-    ) -> Result<Whole, Error> {
+    ) -> Result<(u16, Vec<u8>), Failure> {
         let status = response.status();
         let body = match self.read(response, stream).await {
             Ok(body) => body,
             Err(Unread::Stalled(partial)) => {
-                if attempt <= self.retry.max_retries {
-                    let wait = self.retry.wait(attempt - 1, None);
-                    tracing::warn!(
-                        provider = post.provider,
-                        attempt,
-                        ?wait,
-                        "response body stalled; retrying"
-                    );
-                    tokio::time::sleep(wait).await;
-                    return Ok(Whole::Retry);
-                }
-                return Err(
-                    Error::timed_out(post.provider, "response body", self.timeout)
-                        .with_status(status.as_u16())
-                        .with_body(String::from_utf8_lossy(&partial).into_owned())
-                        .with_attempts(attempt),
-                );
+                let error = Error::timed_out(post.provider, "response body", self.timeout)
+                    .with_status(status.as_u16())
+                    .with_body(String::from_utf8_lossy(&partial).into_owned());
+                return Err(Failure::transient(error, None));
             }
             Err(Unread::Cut(error, partial)) => {
-                if attempt <= self.retry.max_retries {
-                    let wait = self.retry.wait(attempt - 1, None);
-                    tracing::warn!(provider = post.provider, attempt, ?wait, %error, "response cut off; retrying");
-                    tokio::time::sleep(wait).await;
-                    return Ok(Whole::Retry);
-                }
                 let partial = String::from_utf8_lossy(&partial).into_owned();
-                return Err(
-                    Error::body_cut(post.provider, status.as_u16(), partial, error)
-                        .with_attempts(attempt),
-                );
+                let error = Error::body_cut(post.provider, status.as_u16(), partial, error);
+                return Err(Failure::transient(error, None));
             }
             Err(Unread::TooLarge(partial)) if !status.is_success() => partial,
             Err(Unread::TooLarge(_)) => {
-                return Err(Error::body_too_large(
-                    post.provider,
-                    status.as_u16(),
-                    self.max_response_bytes,
-                )
-                .with_attempts(attempt));
+                let limit = self.max_response_bytes;
+                let error = Error::body_too_large(post.provider, status.as_u16(), limit);
+                return Err(Failure::fatal(error));
             }
         };
         if !status.is_success() {
             let text = String::from_utf8_lossy(&body).into_owned();
             let message = provider_message(&text);
-            return Err(
-                Error::from_status(post.provider, status.as_u16(), message, text)
-                    .with_attempts(attempt),
-            );
+            let error = Error::from_status(post.provider, status.as_u16(), message, text);
+            return Err(Failure::fatal(error));
         }
-        Ok(Whole::Body(status.as_u16(), body))
-    }
-
-    /// Sends the request, retrying until a response head arrives that is worth reading: a
-    /// success, or an error status that is final. `attempt` counts every request sent.
-    ///
-    /// The time limit covers the whole exchange, body included; for a `stream`, only the wait
-    /// for the response head (the stream's reader limits each wait after it).
-    pub(crate) async fn send(
-        &self,
-        post: &Post,
-        attempt: &mut u32,
-        stream: bool,
-    ) -> Result<reqwest::Response, Error> {
-        let client = self
-            .client
-            .as_ref()
-            .map_err(|reason| Error::client_unavailable(post.provider, reason))?;
-        loop {
-            *attempt += 1;
-            let may_retry = *attempt <= self.retry.max_retries;
-            let request = client
-                .post(&post.url)
-                .headers(post.headers.clone())
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(post.body.clone());
-            let sent = if stream {
-                match tokio::time::timeout(self.timeout, request.send()).await {
-                    Ok(sent) => sent,
-                    Err(_) if may_retry => {
-                        let wait = self.retry.wait(*attempt - 1, None);
-                        tracing::warn!(
-                            provider = post.provider,
-                            attempt = *attempt,
-                            ?wait,
-                            "no response head in time; retrying"
-                        );
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    Err(_) => {
-                        return Err(Error::timed_out(post.provider, "response", self.timeout)
-                            .with_attempts(*attempt));
-                    }
-                }
-            } else {
-                request.timeout(self.timeout).send().await
-            };
-            match sent {
-                Ok(response) => {
-                    let status = response.status();
-                    if status.is_success() || !retryable(status) || !may_retry {
-                        return Ok(response);
-                    }
-                    let wait = self
-                        .retry
-                        .wait(*attempt - 1, retry_after(response.headers()));
-                    tracing::warn!(
-                        provider = post.provider,
-                        attempt = *attempt,
-                        status = status.as_u16(),
-                        ?wait,
-                        "retrying"
-                    );
-                    // Read the body so the connection goes back to the pool.
-                    let _ = self.read(response, stream).await;
-                    tokio::time::sleep(wait).await;
-                }
-                Err(error)
-                    if may_retry
-                        && (error.is_timeout() || error.is_connect() || error.is_request()) =>
-                {
-                    let wait = self.retry.wait(*attempt - 1, None);
-                    tracing::warn!(provider = post.provider, attempt = *attempt, ?wait, %error, "request failed; retrying");
-                    tokio::time::sleep(wait).await;
-                }
-                Err(error) => {
-                    return Err(Error::transport(post.provider, error).with_attempts(*attempt));
-                }
-            }
-        }
+        Ok((status.as_u16(), body))
     }
 
     /// The whole body, up to the size limit; each wait for more of it limited when `idle`.

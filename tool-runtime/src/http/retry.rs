@@ -1,4 +1,7 @@
-//! [`RetryPolicy`]: which failures are tried again, and how long to wait before each retry.
+//! [`RetryPolicy`] and the one retry loop: each failed attempt is classified where it fails
+//! ([`Failure`]: final, transient, or a refusal of an optional part of the request), the policy
+//! turns that into an action (retry after a wait, resend without the optional part, give up),
+//! and [`retrying`] performs it.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -6,6 +9,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+
+use crate::error::Error;
 
 /// When and how often a failed request is tried again.
 ///
@@ -58,6 +63,126 @@ impl RetryPolicy {
     }
 }
 
+/// A failed attempt, and what trying again could do about it.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) error: Error,
+    pub(crate) advice: Advice,
+}
+
+/// What the place an attempt failed says about trying again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Advice {
+    /// Trying again would fail the same way.
+    Final,
+    /// It may work next time: after the policy's wait, or the one the server asked for.
+    Transient(Option<Duration>),
+    /// The server refuses an optional part of the request: send it again at once, without.
+    WithoutOptional,
+}
+
+/// What the retry loop does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Send the request again after this wait.
+    Retry(Duration),
+    /// Send it again at once, without its optional parts, with a fresh budget of retries.
+    Resend,
+    /// The failure is the answer.
+    GiveUp,
+}
+
+impl Failure {
+    /// A failure trying again would not mend.
+    pub(crate) fn fatal(error: Error) -> Self {
+        Self {
+            error,
+            advice: Advice::Final,
+        }
+    }
+
+    /// A failure that may pass: retried after the policy's wait, or `told`.
+    pub(crate) fn transient(error: Error, told: Option<Duration>) -> Self {
+        Self {
+            error,
+            advice: Advice::Transient(told),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    /// A failure classified by the error alone: transient when it says it is retryable.
+    fn from(error: Error) -> Self {
+        if error.is_retryable() {
+            Self::transient(error, None)
+        } else {
+            Self::fatal(error)
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// What to do after attempt number `attempt` (counting from 1) failed as `advice` says.
+    pub(crate) fn action(&self, attempt: u32, advice: Advice) -> Action {
+        match advice {
+            Advice::WithoutOptional => Action::Resend,
+            Advice::Transient(told) if attempt <= self.max_retries => {
+                Action::Retry(self.wait(attempt - 1, told))
+            }
+            Advice::Transient(_) | Advice::Final => Action::GiveUp,
+        }
+    }
+
+    /// Whether the attempt with this number may be followed by a retry.
+    pub(crate) fn may_retry(&self, attempt: u32) -> bool {
+        attempt <= self.max_retries
+    }
+}
+
+/// One attempt at a request that may be sent again: what the [retry loop](retrying) runs.
+pub(crate) trait Attempt {
+    /// What a successful attempt gives.
+    type Output;
+
+    /// Attempt number `number` (counting from 1).
+    fn attempt(
+        &mut self,
+        number: u32,
+    ) -> impl Future<Output = Result<Self::Output, Failure>> + Send;
+}
+
+/// The retry loop: runs `attempt` until it succeeds or a failure is final, doing what the
+/// policy says between attempts. The error given up on says how many requests were sent.
+pub(crate) async fn retrying<A: Attempt>(
+    policy: &RetryPolicy,
+    provider: &'static str,
+    mut attempt: A,
+) -> Result<A::Output, Error> {
+    let mut sent = 0;
+    loop {
+        sent += 1;
+        let Failure { error, advice } = match attempt.attempt(sent).await {
+            Ok(value) => return Ok(value),
+            Err(failure) => failure,
+        };
+        match policy.action(sent, advice) {
+            Action::Retry(wait) => {
+                tracing::warn!(provider, attempt = sent, ?wait, %error, "request failed; retrying");
+                tokio::time::sleep(wait).await;
+            }
+            Action::Resend => {
+                tracing::warn!(
+                    provider,
+                    %error,
+                    "the server refuses an optional part of the request; sending it without"
+                );
+                sent = 0;
+            }
+            Action::GiveUp => return Err(error.with_attempts(sent)),
+        }
+    }
+}
+
 pub(super) fn retryable(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504 | 529)
 }
@@ -99,6 +224,30 @@ mod tests {
             policy.wait(0, Some(Duration::from_secs(999))),
             RETRY_AFTER_CAP
         );
+    }
+
+    #[test]
+    fn actions_follow_the_advice_and_the_budget() {
+        let policy = RetryPolicy {
+            max_retries: 2,
+            base: Duration::from_millis(100),
+            max: Duration::from_secs(1),
+        };
+        assert_eq!(policy.action(1, Advice::Final), Action::GiveUp);
+        assert!(matches!(
+            policy.action(1, Advice::Transient(None)),
+            Action::Retry(wait) if wait <= Duration::from_millis(100)
+        ));
+        let told = Some(Duration::from_secs(3));
+        assert_eq!(
+            policy.action(2, Advice::Transient(told)),
+            Action::Retry(Duration::from_secs(3))
+        );
+        // The budget is two retries: the third attempt's failure is the answer.
+        assert_eq!(policy.action(3, Advice::Transient(told)), Action::GiveUp);
+        // A refusal of optional parts is sent again at once, whatever the budget.
+        assert_eq!(policy.action(9, Advice::WithoutOptional), Action::Resend);
+        assert!(RetryPolicy::none().action(1, Advice::Transient(None)) == Action::GiveUp);
     }
 
     #[test]

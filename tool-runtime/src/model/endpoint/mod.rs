@@ -16,7 +16,7 @@ pub use anthropic::Anthropic;
 pub use openai::OpenAi;
 
 use crate::error::{Error, Result};
-use crate::http::{ApiKey, HttpClient, Post, RetryPolicy};
+use crate::http::{ApiKey, Attempt, Failure, HttpClient, Post, RetryPolicy, retrying};
 use crate::model::wire::Wire;
 use crate::model::wire::sealed::Options;
 use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse, ModelStream};
@@ -51,7 +51,7 @@ pub struct HttpModel<W: Wire> {
     options: Options,
     /// Whether the server refused a request's optional parts (OpenAI's `stream_options`,
     /// Anthropic's strict tools): sent without them since (shared by clones).
-    lean: Arc<AtomicBool>,
+    optional_refused: Arc<AtomicBool>,
     /// Whether typed answers are asked for with the API's structured output.
     structured_output: bool,
 }
@@ -68,7 +68,7 @@ impl<W: Wire> HttpModel<W> {
                 max_tokens: None,
                 temperature: None,
             },
-            lean: Arc::default(),
+            optional_refused: Arc::default(),
             structured_output: true,
         }
     }
@@ -81,7 +81,7 @@ impl<W: Wire> HttpModel<W> {
             base_url: self.base_url,
             api_key: self.api_key,
             options: self.options,
-            lean: Arc::default(),
+            optional_refused: Arc::default(),
             structured_output: self.structured_output,
         }
     }
@@ -222,47 +222,45 @@ impl<W: Wire> HttpModel<W> {
 
     /// The POST for `request`: without the optional parts once the server refused them.
     fn post(&self, request: &ModelRequest<'_>, stream: bool) -> Result<Post> {
-        match self.lean_wire() {
-            Some(lean) if self.lean.load(Ordering::Relaxed) => {
-                self.post_with(&lean, request, stream)
-            }
-            _ => self.post_with(&self.wire, request, stream),
-        }
-    }
-
-    fn post_with(&self, wire: &W, request: &ModelRequest<'_>, stream: bool) -> Result<Post> {
+        let wire = self.wire_now();
         Ok(Post {
             provider: W::PROVIDER,
             url: self.url(),
             headers: wire.headers(self.api_key.as_ref())?,
-            body: Bytes::from(self.write_with(wire, request, stream)?),
+            body: Bytes::from(self.write_with(&wire, request, stream)?),
         })
     }
 
-    /// The wire without the optional parts of requests, if it sends some.
-    fn lean_wire(&self) -> Option<W> {
-        self.wire.lean()
+    /// The wire as requests are written now: without the optional parts once the server
+    /// refused them.
+    fn wire_now(&self) -> std::borrow::Cow<'_, W> {
+        match self.wire.without_optional() {
+            Some(bare) if self.optional_refused.load(Ordering::Relaxed) => {
+                std::borrow::Cow::Owned(bare)
+            }
+            _ => std::borrow::Cow::Borrowed(&self.wire),
+        }
     }
 
-    /// Whether `error` is the server refusing a request's optional parts; if so, they are left
-    /// out from now on.
-    fn refused_extras(&self, error: &Error) -> bool {
+    /// `failure`, told apart as the server refusing the request's optional parts when it is
+    /// one (they are left out from now on).
+    fn optional_refusal(&self, failure: Failure) -> Failure {
+        let error = &failure.error;
         let refused = matches!(error.status(), Some(400 | 422))
-            && self.lean_wire().is_some()
-            && !self.lean.load(Ordering::Relaxed)
+            && self.wire.without_optional().is_some()
+            && !self.optional_refused.load(Ordering::Relaxed)
             && [Some(error.message()), error.raw_body()]
                 .into_iter()
                 .flatten()
-                .any(|text| self.wire.refuses_extras(text));
-        if refused {
-            tracing::warn!(
-                provider = W::PROVIDER,
-                %error,
-                "the server refuses an optional part of the request; sending it without"
-            );
-            self.lean.store(true, Ordering::Relaxed);
+                .any(|text| self.wire.refuses_optional(text));
+        if !refused {
+            return failure;
         }
-        refused
+        self.optional_refused.store(true, Ordering::Relaxed);
+        Failure {
+            advice: crate::http::Advice::WithoutOptional,
+            ..failure
+        }
     }
 
     fn url(&self) -> String {
@@ -277,13 +275,11 @@ impl<W: Wire> Model for HttpModel<W> {
 
     fn complete<'a>(&'a self, request: ModelRequest<'a>) -> ModelFuture<'a> {
         Box::pin(async move {
-            let post = self.post(&request, false)?;
-            let (status, body) = match self.http.post_json(&post).await {
-                Err(error) if self.refused_extras(&error) => {
-                    self.http.post_json(&self.post(&request, false)?).await?
-                }
-                answer => answer?,
+            let whole = Whole {
+                model: self,
+                request: &request,
             };
+            let (status, body) = retrying(&self.http.retry, W::PROVIDER, whole).await?;
             self.parse_response(&body)
                 .map_err(|error| error.with_status(status))
         })
@@ -303,10 +299,24 @@ impl<W: Wire> Model for HttpModel<W> {
         if !self.structured_output {
             return false;
         }
-        match self.lean_wire() {
-            Some(lean) if self.lean.load(Ordering::Relaxed) => lean.native_output(output),
-            _ => self.wire.native_output(output),
-        }
+        self.wire_now().native_output(output)
+    }
+}
+
+/// One attempt at a whole answer.
+struct Whole<'a, W: Wire> {
+    model: &'a HttpModel<W>,
+    request: &'a ModelRequest<'a>,
+}
+
+impl<W: Wire> Attempt for Whole<'_, W> {
+    type Output = (u16, Vec<u8>);
+
+    async fn attempt(&mut self, _: u32) -> std::result::Result<(u16, Vec<u8>), Failure> {
+        let model = self.model;
+        let post = model.post(self.request, false).map_err(Failure::fatal)?;
+        let answer = model.http.attempt_json(&post).await;
+        answer.map_err(|failure| model.optional_refusal(failure))
     }
 }
 

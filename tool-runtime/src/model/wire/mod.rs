@@ -81,12 +81,12 @@ pub(crate) mod sealed {
         /// This protocol without the optional parts of a request that some servers or models
         /// refuse (`None` when it sends none): OpenAI's `stream_options`, Anthropic's strict
         /// tools.
-        fn lean(&self) -> Option<Self>
+        fn without_optional(&self) -> Option<Self>
         where
             Self: Sized;
 
         /// Whether an error status's text says the server refuses those parts.
-        fn refuses_extras(&self, message: &str) -> bool;
+        fn refuses_optional(&self, message: &str) -> bool;
 
         /// Whether requests can ask for a final answer in the shape of `output` natively.
         fn native_output(&self, output: &crate::model::OutputFormat) -> bool;

@@ -77,11 +77,11 @@ impl Protocol for AnthropicMessages {
         stream::MessagesStream::default()
     }
 
-    fn lean(&self) -> Option<Self> {
+    fn without_optional(&self) -> Option<Self> {
         self.strict.then_some(Self { strict: false })
     }
 
-    fn refuses_extras(&self, message: &str) -> bool {
+    fn refuses_optional(&self, message: &str) -> bool {
         // "The compiled grammar is too large…", or a model without strict tools or structured
         // output.
         message.contains("grammar")

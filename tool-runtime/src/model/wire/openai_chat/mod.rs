@@ -102,14 +102,14 @@ impl Protocol for OpenAiChat {
         stream::ChatStream::default()
     }
 
-    fn lean(&self) -> Option<Self> {
+    fn without_optional(&self) -> Option<Self> {
         self.stream_usage.then(|| Self {
             stream_usage: false,
             ..self.clone()
         })
     }
 
-    fn refuses_extras(&self, message: &str) -> bool {
+    fn refuses_optional(&self, message: &str) -> bool {
         message.contains("stream_options")
     }
 

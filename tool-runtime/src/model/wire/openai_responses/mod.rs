@@ -78,14 +78,14 @@ impl Protocol for OpenAiResponses {
         stream::ResponsesStream::default()
     }
 
-    fn lean(&self) -> Option<Self> {
+    fn without_optional(&self) -> Option<Self> {
         (self.encrypted_reasoning && !self.store).then(|| Self {
             encrypted_reasoning: false,
             ..self.clone()
         })
     }
 
-    fn refuses_extras(&self, message: &str) -> bool {
+    fn refuses_optional(&self, message: &str) -> bool {
         // "Encrypted content is not supported with this model.", or `include` refused as an
         // unknown parameter; not an echoed item's content that "could not be verified".
         let about_it = message.contains("ncrypted content") || message.contains("include");
