@@ -19,7 +19,7 @@ use tool_runtime::agent::{AgentEvent, Decision, PausedRun};
 use tool_runtime::conversation::{AssistantMessage, ToolCall};
 use tool_runtime::model::Model;
 use tool_runtime::tool::Arguments;
-use tool_runtime::{Agent, Anthropic, Message, OfflineModel, OpenAi, tool, tools};
+use tool_runtime::{Agent, Message, OfflineModel, model, tool, tools};
 
 /// Above this, a payment waits for a person.
 const LIMIT_EUR: f64 = 100.0;
@@ -115,17 +115,6 @@ fn offline_clerk() -> OfflineModel {
     })
 }
 
-fn model() -> Result<Box<dyn Model>, Box<dyn Error>> {
-    let has = |var: &str| std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
-    Ok(if has("OPENAI_API_KEY") {
-        Box::new(OpenAi::from_env()?)
-    } else if has("ANTHROPIC_API_KEY") {
-        Box::new(Anthropic::from_env()?)
-    } else {
-        Box::new(offline_clerk())
-    })
-}
-
 /// How waiting calls are decided: asked on the terminal, or one answer for all.
 #[derive(Clone, Copy)]
 enum Decider {
@@ -188,7 +177,7 @@ impl Decider {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let model = model()?;
+    let model = model::from_env_or(offline_clerk())?;
     println!(
         "Using {}. Payments above {LIMIT_EUR} EUR need approval.",
         model.name()

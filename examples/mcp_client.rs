@@ -11,8 +11,7 @@
 use std::error::Error;
 
 use tool_runtime::mcp::{McpClient, McpServer};
-use tool_runtime::model::Model;
-use tool_runtime::{Agent, OfflineModel, OpenAi, Toolbox, tool, tools};
+use tool_runtime::{Agent, Toolbox, model, tool, tools};
 
 /// Look up a word in the dictionary.
 #[tool(read_only)]
@@ -58,11 +57,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         names.join(", ")
     );
 
-    let model: Box<dyn Model> = match OpenAi::from_env() {
-        Ok(openai) => Box::new(openai),
-        Err(_) => Box::new(OfflineModel::new()),
-    };
-    let agent = Agent::new(model, toolbox);
+    let agent = Agent::new(model::from_env()?, toolbox);
     let prompt = "What does the word tool mean?";
     println!("> {prompt}");
     let output = agent.run(prompt).await?;

@@ -12,7 +12,7 @@ use std::error::Error;
 use tool_runtime::agent::AgentEvent;
 use tool_runtime::conversation::{AssistantMessage, ToolCall};
 use tool_runtime::model::Model;
-use tool_runtime::{Agent, Anthropic, Message, OfflineModel, OpenAi, tool, tools};
+use tool_runtime::{Agent, Message, OfflineModel, model, tool, tools};
 
 /// Look up a customer's id from their email address.
 #[tool]
@@ -84,20 +84,9 @@ fn offline_planner() -> OfflineModel {
     })
 }
 
-fn model() -> Result<Box<dyn Model>, Box<dyn Error>> {
-    let has = |var: &str| std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
-    Ok(if has("OPENAI_API_KEY") {
-        Box::new(OpenAi::from_env()?)
-    } else if has("ANTHROPIC_API_KEY") {
-        Box::new(Anthropic::from_env()?)
-    } else {
-        Box::new(offline_planner())
-    })
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let model = model()?;
+    let model = model::from_env_or(offline_planner())?;
     println!("Using {}.", model.name());
     println!("> {PROMPT}");
     let agent = Agent::new(model, tools![find_customer, charge, send_receipt])

@@ -18,8 +18,7 @@ use tool_runtime::agent::RunOutput;
 use tool_runtime::conversation::{AssistantMessage, ToolCall};
 use tool_runtime::model::{Model, ModelRequest};
 use tool_runtime::{
-    Agent, Anthropic, CallContext, Message, OfflineModel, OpenAi, RunData, State, Toolbox, tool,
-    toolset,
+    Agent, CallContext, Message, OfflineModel, RunData, State, Toolbox, model, tool, toolset,
 };
 
 /// An item of the shop.
@@ -202,17 +201,6 @@ fn offline_clerk() -> OfflineModel {
     })
 }
 
-fn model() -> Result<Box<dyn Model>, Box<dyn Error>> {
-    let has = |var: &str| std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
-    Ok(if has("OPENAI_API_KEY") {
-        Box::new(OpenAi::from_env()?)
-    } else if has("ANTHROPIC_API_KEY") {
-        Box::new(Anthropic::from_env()?)
-    } else {
-        Box::new(offline_clerk())
-    })
-}
-
 /// One run's tool calls and results, then its answer.
 fn print_run(customer: &str, prompt: &str, output: &RunOutput) {
     println!("\n[{customer}] > {prompt}");
@@ -236,7 +224,7 @@ fn print_run(customer: &str, prompt: &str, output: &RunOutput) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let model = model()?;
+    let model = model::from_env_or(offline_clerk())?;
     println!("Using {}.", model.name());
 
     let inventory = Arc::new(Inventory::demo());

@@ -6,7 +6,7 @@
 //! OPENAI_API_KEY=sk-… cargo run --example weather  # OpenAI
 //! ANTHROPIC_API_KEY=sk-ant-… cargo run --example weather
 //! TOOL_PROVIDER=anthropic cargo run --example weather   # pick one when both keys are set
-//! OPENAI_API=responses cargo run --example weather      # OpenAI's Responses API (or --api responses)
+//! OPENAI_API=responses cargo run --example weather      # OpenAI's Responses API
 //! ```
 
 use std::error::Error;
@@ -14,8 +14,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use tool_runtime::agent::AgentEvent;
-use tool_runtime::model::Model;
-use tool_runtime::{Agent, Anthropic, OfflineModel, OpenAi, tool, tools};
+use tool_runtime::{Agent, OfflineModel, model, tool, tools};
 
 /// Get the current weather for a city.
 #[tool]
@@ -62,51 +61,12 @@ async fn get_exchange_rate(
 
 const PROMPT: &str = "What's the weather in Tokyo and London, and what's the USD to JPY rate?";
 
-/// The value of `--flag`, or else of the environment variable `var`.
-fn setting(flag: &str, var: &str) -> Option<String> {
-    std::env::args()
-        .skip_while(|arg| arg != flag)
-        .nth(1)
-        .or_else(|| std::env::var(var).ok())
-}
-
-/// OpenAI or Anthropic when a key is set (`TOOL_PROVIDER` or `--provider` picks when both are;
-/// `OPENAI_API` or `--api` picks OpenAI's `chat` or `responses` API), the offline model
-/// otherwise.
-fn model() -> Result<Box<dyn Model>, Box<dyn Error>> {
-    let has = |var: &str| std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
-    let flag = setting("--provider", "TOOL_PROVIDER");
-    let choice = match flag.as_deref() {
-        Some(choice) => choice.to_owned(),
-        None if has("OPENAI_API_KEY") => "openai".to_owned(),
-        None if has("ANTHROPIC_API_KEY") => "anthropic".to_owned(),
-        None => "offline".to_owned(),
-    };
-    Ok(match choice.as_str() {
-        "openai" => {
-            let openai = OpenAi::from_env()?;
-            match setting("--api", "OPENAI_API").as_deref() {
-                None | Some("chat") => Box::new(openai),
-                Some("responses") => Box::new(openai.responses()),
-                Some(other) => {
-                    return Err(format!("unknown API {other:?}: use chat or responses").into());
-                }
-            }
-        }
-        "anthropic" => Box::new(Anthropic::from_env()?),
-        // Paced like a model writing, so that the streaming shows.
-        "offline" => Box::new(OfflineModel::new().pacing(Duration::from_millis(15))),
-        other => {
-            return Err(
-                format!("unknown provider {other:?}: use openai, anthropic or offline").into(),
-            );
-        }
-    })
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let model = model()?;
+    // OpenAI or Anthropic when a key is set (TOOL_PROVIDER picks when both are; OPENAI_API
+    // picks OpenAI's `chat` or `responses` API), else the offline model, paced like a model
+    // writing so that the streaming shows.
+    let model = model::from_env_or(OfflineModel::new().pacing(Duration::from_millis(15)))?;
     let name = model.name();
     if name.starts_with("offline") {
         println!(

@@ -77,10 +77,7 @@ impl<T: ?Sized> WithoutSchema for OutputSchema<T> {
 /// Strings are moved into the output as they are; content (a [`ToolOutput`], a
 /// [`ContentBlock`], a `Vec` of them) is sent as content; anything else is serialized. Which
 /// one is decided by `T` alone: the checks fold away when the function is made for a type.
-pub fn output<T: Serialize + 'static>(
-    tool: &'static str,
-    value: T,
-) -> Result<ToolOutput, ToolError> {
+pub fn output<T: Serialize + 'static>(tool: &str, value: T) -> Result<ToolOutput, ToolError> {
     fn is<T: 'static, U: 'static>() -> bool {
         std::any::TypeId::of::<T>() == std::any::TypeId::of::<U>()
     }
@@ -126,7 +123,7 @@ fn unreachable_type(tool: &str) -> ToolError {
 
 /// Turns a tool's `Result` into its output or its error result.
 pub fn result_output<T: Serialize + 'static, E: Display>(
-    tool: &'static str,
+    tool: &str,
     result: Result<T, E>,
 ) -> Result<ToolOutput, ToolError> {
     match result {

@@ -319,13 +319,30 @@ fn decode_checked<A: ArgsStruct>(
     args: &Arguments,
 ) -> Result<A::Output, InvalidArguments> {
     let tool = definition.name();
-    let parsed;
+    let value = checked_value(tool, definition.parameters(), Some(checks), A::FIELDS, args)?;
+    if let Ok(output) = A::fast(&*value) {
+        return Ok(output);
+    }
+    decode_value::<A>(tool, &value)
+}
+
+/// The arguments as a JSON object that passed every one of the schema's `checks` (`fields` are
+/// its top-level properties, for "expected one of"; optional parameters given as `null` are
+/// taken as absent), or every violation at once.
+pub(crate) fn checked_value<'a>(
+    tool: &str,
+    schema: &Value,
+    checks: Option<&Checks>,
+    fields: &[&str],
+    args: &'a Arguments,
+) -> Result<Cow<'a, Value>, InvalidArguments> {
     let value = match args {
         Arguments::Json(value) => {
+            // Built by a program, not parsed from text: nothing has bounded its depth yet.
             if crate::json::nested_deeper_than(value, MAX_DEPTH) {
                 return Err(InvalidArguments::too_deep(tool, MAX_DEPTH));
             }
-            value
+            Cow::Borrowed(value)
         }
         Arguments::Text(text) => {
             let text = if text.trim().is_empty() {
@@ -333,31 +350,31 @@ fn decode_checked<A: ArgsStruct>(
             } else {
                 text.as_str()
             };
-            parsed = serde_json::from_str::<Value>(text)
+            let parsed = serde_json::from_str::<Value>(text)
                 .map_err(|error| InvalidArguments::syntax(tool, &error, text))?;
-            &parsed
+            Cow::Owned(parsed)
         }
     };
     if !value.is_object() {
-        return Err(InvalidArguments::not_an_object(tool, value));
+        return Err(InvalidArguments::not_an_object(tool, &value));
     }
-    let violations = match without_null_options(definition.parameters(), value) {
+    let Some(checks) = checks else {
+        return Ok(value);
+    };
+    let violations = match without_null_options(schema, &value) {
         Some(checked) => checks.violations(&checked),
-        None => checks.violations(value),
+        None => checks.violations(&value),
     };
     if !violations.is_empty() {
-        let issues = schema_issues(violations, A::FIELDS);
+        let issues = schema_issues(violations, fields);
         return Err(InvalidArguments::fields(tool, issues));
     }
-    if let Ok(output) = A::fast(value) {
-        return Ok(output);
-    }
-    decode_value::<A>(tool, value)
+    Ok(value)
 }
 
 /// The arguments without the optional parameters given as `null`, if there are any: the
 /// decoder reads `null` there as absent (the default, or `None`), so the schema is not asked.
-fn without_null_options(schema: &Value, value: &Value) -> Option<Value> {
+pub(crate) fn without_null_options(schema: &Value, value: &Value) -> Option<Value> {
     let arguments = value.as_object()?;
     if !arguments.values().any(Value::is_null) {
         return None;

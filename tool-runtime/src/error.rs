@@ -117,6 +117,12 @@ impl Error {
         Self::new(Kind::Config, provider, format!("{variable} is not set"))
     }
 
+    /// An environment variable has a value this crate does not know.
+    pub(crate) fn bad_env(variable: &str, value: &str, known: &str) -> Self {
+        let message = format!("{variable} is {value:?}; use one of: {known}");
+        Self::new(Kind::Config, "environment", message)
+    }
+
     /// The API key cannot be sent as a header (never quoted).
     pub(crate) fn unusable_key(provider: &'static str) -> Self {
         Self::new(

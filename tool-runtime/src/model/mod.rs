@@ -5,6 +5,7 @@
 //! them through the same loop.
 
 mod assemble;
+mod choose;
 mod endpoint;
 mod event;
 mod offline;
@@ -22,6 +23,7 @@ use crate::schema::Schema;
 use crate::tool::ToolDefinition;
 
 pub(crate) use assemble::Assembler;
+pub use choose::{OPENAI_API_VAR, PROVIDER_VAR, from_env, from_env_or};
 pub use endpoint::{Anthropic, HttpModel, OpenAi};
 pub use event::{Finish, ModelEvent, ToolCallDelta};
 pub use offline::{OfflineModel, RecordedRequest};
