@@ -2,7 +2,8 @@
 //!
 //! `cargo bench --bench sync_tools` prints the time of a whole one-call turn for both (the turn
 //! hands a sync body to tokio's blocking pool at once: one thread hop, as an async call's task
-//! makes one), then of one call awaited directly inside a worker task, where the async call runs
+//! makes one), then of a turn of 1,000 calls (where the blocking pool must take them all), then
+//! of one call awaited directly inside a worker task, where the async call runs
 //! in place and the sync one still has to leave the worker.
 
 use std::hint::black_box;
@@ -67,6 +68,26 @@ fn call_in_a_worker(
         .expect("rounds")
 }
 
+/// How many calls the wide turn has.
+const WIDE: usize = 1_000;
+
+/// A turn of [`WIDE`] calls, run from the runtime's own thread: the median of 21 rounds, per
+/// call.
+fn wide_turn(runtime: &tokio::runtime::Runtime, toolbox: &Toolbox, name: &str) -> Duration {
+    let calls: Vec<ToolCall> = (0..WIDE)
+        .map(|i| ToolCall::new(format!("call_{i}"), name, ARGS))
+        .collect();
+    let mut rounds: Vec<Duration> = (0..21)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(runtime.block_on(toolbox.run(&calls)));
+            start.elapsed() / WIDE as u32
+        })
+        .collect();
+    rounds.sort();
+    rounds[rounds.len() / 2]
+}
+
 /// A turn of one call, run from the runtime's own thread: the best of 5 rounds, per turn.
 fn one_call_turn(runtime: &tokio::runtime::Runtime, toolbox: &Toolbox, name: &str) -> Duration {
     let calls = [ToolCall::new("call_1", name, ARGS)];
@@ -99,6 +120,14 @@ fn main() {
     println!(
         "  sync tool, time limit   {l:>10.2?}  = {:.2} x (an async task watches the limit)",
         ratio(l)
+    );
+    let a = wide_turn(&runtime, &asynchronous, "add");
+    let s = wide_turn(&runtime, &synchronous, "add_sync");
+    println!("a turn of {WIDE} calls, per call (2 workers):");
+    println!("  async tool              {a:>10.2?}  (baseline)");
+    println!(
+        "  sync tool               {s:>10.2?}  = {:.2} x",
+        s.as_secs_f64() / a.as_secs_f64()
     );
     let a = call_in_a_worker(&runtime, &asynchronous, "add");
     let s = call_in_a_worker(&runtime, &synchronous, "add_sync");

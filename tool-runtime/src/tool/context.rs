@@ -46,13 +46,49 @@ pub struct CallContext {
 }
 
 struct Inner {
-    call_id: Arc<str>,
-    tool: Arc<str>,
+    call_id: CallId,
+    /// The tool's name: given when the context is made, or by the first call it serves.
+    tool: OnceLock<Arc<str>>,
     cancel: Cancel,
     run_data: RunData,
     /// Where the turn keeps the call's place in the chain and its permit, while the call's task
     /// or a [`PlaceGuard`] holds it.
     place: Weak<Hold>,
+}
+
+/// A call's id, kept inside its context when it is as short as providers' ids are (no
+/// allocation of its own), shared otherwise.
+#[derive(Clone)]
+enum CallId {
+    Inline { bytes: [u8; INLINE_ID], len: u8 },
+    Shared(Arc<str>),
+}
+
+/// The longest id kept inline: OpenAI's `call_…` ids have 29 bytes, Anthropic's `toolu_…` 30.
+const INLINE_ID: usize = 46;
+
+impl CallId {
+    fn new(id: &str) -> Self {
+        let Some(len) = u8::try_from(id.len())
+            .ok()
+            .filter(|&len| usize::from(len) <= INLINE_ID)
+        else {
+            return Self::Shared(id.into());
+        };
+        let mut bytes = [0; INLINE_ID];
+        bytes[..id.len()].copy_from_slice(id.as_bytes());
+        Self::Inline { bytes, len }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Copied whole from a `str`: always UTF-8.
+            Self::Inline { bytes, len } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Self::Shared(id) => id,
+        }
+    }
 }
 
 /// Things released when the call's task and every [`PlaceGuard`] of the call have let go.
@@ -83,81 +119,102 @@ impl Hold {
 
 /// A call's cancellation: its token is made the first time someone asks for it (most tools never
 /// do), as a child of its turn's token, already cancelled if the call was.
-struct Cancel {
-    /// The turn's token, whose cancellation is the call's.
-    parent: Option<Arc<CancellationToken>>,
-    token: OnceLock<CancellationToken>,
-    /// Whether the call itself was cancelled (its time is up). Held while the token is made, so
-    /// that a cancellation is never lost between the two.
-    cancelled: Mutex<bool>,
+enum Cancel {
+    /// The call's own.
+    Own {
+        /// The turn's token, whose cancellation is the call's.
+        parent: Option<Arc<CancellationToken>>,
+        token: OnceLock<CancellationToken>,
+        /// Whether the call itself was cancelled (its time is up). Held while the token is
+        /// made, so that a cancellation is never lost between the two.
+        cancelled: Mutex<bool>,
+    },
+    /// The context's this one was made from, with other parts: the same cancellation.
+    Of(Arc<Inner>),
+    /// A token given.
+    Given(CancellationToken),
 }
 
 impl Cancel {
     fn new(parent: Option<Arc<CancellationToken>>) -> Self {
-        Self {
+        Self::Own {
             parent,
             token: OnceLock::new(),
             cancelled: Mutex::new(false),
         }
     }
 
-    fn given(token: CancellationToken) -> Self {
-        Self {
-            parent: None,
-            token: OnceLock::from(token),
-            cancelled: Mutex::new(false),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, bool> {
-        self.cancelled
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
     fn token(&self) -> &CancellationToken {
-        if let Some(token) = self.token.get() {
-            return token;
-        }
-        let cancelled = self.lock();
-        self.token.get_or_init(|| {
-            let token = match &self.parent {
-                Some(parent) => parent.child_token(),
-                None => CancellationToken::new(),
-            };
-            if *cancelled {
-                token.cancel();
+        match self {
+            Self::Own {
+                parent,
+                token,
+                cancelled,
+            } => {
+                if let Some(token) = token.get() {
+                    return token;
+                }
+                let cancelled = lock(cancelled);
+                token.get_or_init(|| {
+                    let token = match parent {
+                        Some(parent) => parent.child_token(),
+                        None => CancellationToken::new(),
+                    };
+                    if *cancelled {
+                        token.cancel();
+                    }
+                    token
+                })
             }
-            token
-        })
+            Self::Of(other) => other.cancel.token(),
+            Self::Given(token) => token,
+        }
     }
 
     fn cancel(&self) {
-        let mut cancelled = self.lock();
-        *cancelled = true;
-        if let Some(token) = self.token.get() {
-            token.cancel();
+        match self {
+            Self::Own {
+                token, cancelled, ..
+            } => {
+                let mut cancelled = lock(cancelled);
+                *cancelled = true;
+                if let Some(token) = token.get() {
+                    token.cancel();
+                }
+            }
+            Self::Of(other) => other.cancel.cancel(),
+            Self::Given(token) => token.cancel(),
         }
     }
 
     fn is_cancelled(&self) -> bool {
-        if let Some(token) = self.token.get() {
-            return token.is_cancelled();
+        match self {
+            Self::Own {
+                parent,
+                token,
+                cancelled,
+            } => {
+                if let Some(token) = token.get() {
+                    return token.is_cancelled();
+                }
+                *lock(cancelled) || parent.as_ref().is_some_and(|parent| parent.is_cancelled())
+            }
+            Self::Of(other) => other.cancel.is_cancelled(),
+            Self::Given(token) => token.is_cancelled(),
         }
-        *self.lock()
-            || self
-                .parent
-                .as_ref()
-                .is_some_and(|parent| parent.is_cancelled())
     }
+}
+
+fn lock(cancelled: &Mutex<bool>) -> std::sync::MutexGuard<'_, bool> {
+    cancelled.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl CallContext {
     /// A context for the call with this id: no tool name yet, a token of its own, no run data.
-    pub fn new(call_id: impl Into<Arc<str>>) -> Self {
+    pub fn new(call_id: impl AsRef<str>) -> Self {
         Self::from_parts(
-            call_id.into(),
-            Arc::from(""),
+            CallId::new(call_id.as_ref()),
+            OnceLock::new(),
             Cancel::new(None),
             RunData::new(),
             Weak::new(),
@@ -170,20 +227,20 @@ impl CallContext {
         tool: Arc<str>,
         turn: Arc<CancellationToken>,
         run_data: RunData,
-        place: &Arc<Hold>,
+        place: Option<&Arc<Hold>>,
     ) -> Self {
         Self::from_parts(
-            call_id.into(),
-            tool,
+            CallId::new(call_id),
+            OnceLock::from(tool),
             Cancel::new(Some(turn)),
             run_data,
-            Arc::downgrade(place),
+            place.map_or_else(Weak::new, Arc::downgrade),
         )
     }
 
     fn from_parts(
-        call_id: Arc<str>,
-        tool: Arc<str>,
+        call_id: CallId,
+        tool: OnceLock<Arc<str>>,
         cancel: Cancel,
         run_data: RunData,
         place: Weak<Hold>,
@@ -201,7 +258,7 @@ impl CallContext {
 
     /// The same cancellation, for a context with other parts.
     fn same_cancel(&self) -> Cancel {
-        Cancel::given(self.inner.cancel.token().clone())
+        Cancel::Of(self.inner.clone())
     }
 
     /// This context, for the tool with this name.
@@ -210,7 +267,7 @@ impl CallContext {
         let inner = &self.inner;
         Self::from_parts(
             inner.call_id.clone(),
-            tool.into(),
+            OnceLock::from(tool.into()),
             self.same_cancel(),
             inner.run_data.clone(),
             inner.place.clone(),
@@ -221,14 +278,14 @@ impl CallContext {
     /// turn): [`cancellation`](Self::cancellation) gives `token` itself. For contexts made by
     /// hand, e.g. to call a tool with [`Toolbox::call`](crate::Toolbox::call) under a token of
     /// yours; to tie a turn's calls to a token, see
-    /// [`Turn::with_cancellation`](crate::Turn::with_cancellation).
+    /// [`Turn::with_cancellation`](crate::turn::Turn::with_cancellation).
     #[must_use]
     pub fn with_cancellation(self, token: CancellationToken) -> Self {
         let inner = &self.inner;
         Self::from_parts(
             inner.call_id.clone(),
             inner.tool.clone(),
-            Cancel::given(token),
+            Cancel::Given(token),
             inner.run_data.clone(),
             inner.place.clone(),
         )
@@ -249,12 +306,19 @@ impl CallContext {
 
     /// The provider's id for this call (`call_…` on OpenAI, `toolu_…` on Anthropic).
     pub fn call_id(&self) -> &str {
-        &self.inner.call_id
+        self.inner.call_id.as_str()
     }
 
-    /// The name of the tool called (empty for a context made by hand without one).
+    /// The name of the tool called (empty for a context made by hand without one, until it
+    /// serves a call).
     pub fn tool_name(&self) -> &str {
-        &self.inner.tool
+        self.inner.tool.get().map_or("", |tool| tool)
+    }
+
+    /// Whether this is a context for the tool `tool`: one without a tool name is given it
+    /// (a context serves one call, of one tool).
+    pub(crate) fn is_for(&self, tool: &Arc<str>) -> bool {
+        **self.inner.tool.get_or_init(|| tool.clone()) == **tool
     }
 
     /// The call's cancellation token: hand it to work the tool starts (a spawned task, a
@@ -352,7 +416,8 @@ impl fmt::Debug for CallContext {
 /// ```
 #[derive(Clone, Default)]
 pub struct RunData {
-    values: Arc<HashMap<TypeId, Entry>>,
+    /// `None` while there is none: most runs have no data, and make none.
+    values: Option<Arc<HashMap<TypeId, Entry>>>,
 }
 
 #[derive(Clone)]
@@ -374,23 +439,19 @@ impl RunData {
             name: type_name::<T>(),
             value: Arc::new(value),
         };
-        Arc::make_mut(&mut self.values).insert(TypeId::of::<T>(), entry);
+        let values = self.values.get_or_insert_with(Arc::default);
+        Arc::make_mut(values).insert(TypeId::of::<T>(), entry);
         self
     }
 
     /// The value of type `T`, if there is one.
     pub fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.values.get(&TypeId::of::<T>())?.value.downcast_ref()
+        self.entry(TypeId::of::<T>())?.value.downcast_ref()
     }
 
     /// The value of type `T`, shared, if there is one.
     pub fn get_arc<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        self.values
-            .get(&TypeId::of::<T>())?
-            .value
-            .clone()
-            .downcast()
-            .ok()
+        self.entry(TypeId::of::<T>())?.value.clone().downcast().ok()
     }
 
     /// Whether there is a value of type `T`.
@@ -399,17 +460,21 @@ impl RunData {
     }
 
     pub(crate) fn contains_id(&self, type_id: TypeId) -> bool {
-        self.values.contains_key(&type_id)
+        self.entry(type_id).is_some()
+    }
+
+    fn entry(&self, type_id: TypeId) -> Option<&Entry> {
+        self.values.as_ref()?.get(&type_id)
     }
 
     /// How many values there are.
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.values.as_ref().map_or(0, |values| values.len())
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.len() == 0
     }
 }
 
@@ -417,7 +482,64 @@ impl fmt::Debug for RunData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The types only: the values may be secrets (an auth token).
         f.debug_set()
-            .entries(self.values.values().map(|entry| entry.name))
+            .entries(
+                self.values
+                    .iter()
+                    .flat_map(|values| values.values())
+                    .map(|entry| entry.name),
+            )
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_of_every_length_read_back() {
+        let long = "x".repeat(INLINE_ID + 1);
+        let edge = "y".repeat(INLINE_ID);
+        for id in [
+            "",
+            "call_1",
+            "toolu_01A09q90qw90lq917835lq9",
+            "ü…",
+            &edge,
+            &long,
+        ] {
+            assert_eq!(CallContext::new(id).call_id(), id);
+        }
+        assert!(matches!(CallId::new(&edge), CallId::Inline { .. }));
+        assert!(matches!(CallId::new(&long), CallId::Shared(_)));
+    }
+
+    #[test]
+    fn a_context_made_by_hand_serves_one_tool() {
+        let (a, b): (Arc<str>, Arc<str>) = ("a".into(), "b".into());
+        let context = CallContext::new("call_1");
+        assert_eq!(context.tool_name(), "");
+        assert!(context.is_for(&a));
+        assert_eq!(context.tool_name(), "a");
+        assert!(!context.is_for(&b));
+        assert!(context.is_for(&a));
+    }
+
+    #[test]
+    fn contexts_made_from_one_share_its_cancellation() {
+        let context = CallContext::new("call_1");
+        let named = context.clone().with_tool("t");
+        let with_data = named.clone().with_run_data(RunData::new().with(7_u8));
+        assert_eq!(with_data.tool_name(), "t");
+        assert_eq!(with_data.run_data().get::<u8>(), Some(&7));
+        with_data.cancel();
+        assert!(context.is_cancelled() && named.is_cancelled());
+        // A token asked for after the cancellation is born cancelled.
+        assert!(named.cancellation().is_cancelled());
+
+        let given = CancellationToken::new();
+        let own = CallContext::new("call_2").with_cancellation(given.clone());
+        given.cancel();
+        assert!(own.is_cancelled());
     }
 }

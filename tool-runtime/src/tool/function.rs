@@ -107,10 +107,10 @@ impl FnTool {
             .as_object()
             .map(|properties| properties.keys().cloned().collect())
             .unwrap_or_default();
+        let name: Arc<str> = definition.name().into();
         let call: Call = Arc::new(move |arguments, ctx: CallContext| {
-            let tool = ctx.tool_name().to_owned();
-            let running = call(arguments, ctx);
-            ToolFuture::new(async move { crate::__private::result_output(&tool, running.await) })
+            let (name, running) = (name.clone(), call(arguments, ctx));
+            ToolFuture::new(async move { crate::__private::result_output(&name, running.await) })
         });
         Self {
             definition,

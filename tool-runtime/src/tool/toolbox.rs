@@ -63,7 +63,8 @@ use super::{
 /// assert_eq!(toolbox.len(), 1);
 /// ```
 pub struct Toolbox<S = ()> {
-    registry: Registry,
+    /// Shared by clones: cloning a toolbox is O(1); adding to a clone copies the list once.
+    registry: Arc<Registry>,
     state: Arc<S>,
 }
 
@@ -127,7 +128,7 @@ impl<S: Send + Sync + 'static> Toolbox<S> {
     /// An empty toolbox whose tools share `state` (see [State](#state)).
     pub fn with_state(state: S) -> Self {
         Self {
-            registry: Registry::default(),
+            registry: Arc::default(),
             state: Arc::new(state),
         }
     }
@@ -171,7 +172,7 @@ impl<S: Send + Sync + 'static> Toolbox<S> {
     /// assert_eq!(toolbox.try_add(hand("look up")).unwrap_err(), RegisterError::InvalidName("look up".into()));
     /// ```
     pub fn try_add(&mut self, tool: impl ToolFor<S>) -> Result<&mut Self, RegisterError> {
-        self.registry.insert(tool.bind(&self.state))?;
+        Arc::make_mut(&mut self.registry).insert(tool.bind(&self.state))?;
         Ok(self)
     }
 
@@ -225,7 +226,7 @@ impl<S: Send + Sync + 'static> Toolbox<S> {
     /// before it stay).
     pub fn try_add_all<T: ToolSet<S>>(&mut self, set: Arc<T>) -> Result<&mut Self, RegisterError> {
         for tool in set.tools(&self.state) {
-            self.registry.insert(tool)?;
+            Arc::make_mut(&mut self.registry).insert(tool)?;
         }
         Ok(self)
     }
@@ -282,7 +283,7 @@ impl<S: Send + Sync + 'static> Toolbox<S> {
             .position(|tool| tool.definition().name() == name)
         {
             Some(index) => {
-                self.registry.insert(tools[index].clone())?;
+                Arc::make_mut(&mut self.registry).insert(tools[index].clone())?;
                 Ok(self)
             }
             None => Err(RegisterError::NoSuchMethod {
@@ -305,8 +306,8 @@ impl<S> Toolbox<S> {
     /// Adds every tool of `other`, failing on the first name clash (tools added before it stay).
     /// The tools keep the state of the toolbox they came from; `other`'s limits are not taken.
     pub fn merge<S2>(&mut self, other: Toolbox<S2>) -> Result<&mut Self, RegisterError> {
-        for tool in other.registry.tools {
-            self.registry.insert(tool)?;
+        for tool in other.registry.tools.iter() {
+            Arc::make_mut(&mut self.registry).insert(tool.clone())?;
         }
         Ok(self)
     }
@@ -348,14 +349,14 @@ impl<S> Toolbox<S> {
     #[must_use]
     pub fn with_max_concurrency(mut self, max: usize) -> Self {
         assert!(max > 0, "max_concurrency must be at least 1");
-        self.registry.max_concurrency = Some(max);
+        Arc::make_mut(&mut self.registry).max_concurrency = Some(max);
         self
     }
 
     /// Sets the time limit for each call of a tool that has none of its own (default: none).
     #[must_use]
     pub fn with_default_timeout(mut self, timeout: Duration) -> Self {
-        self.registry.default_timeout = Some(timeout);
+        Arc::make_mut(&mut self.registry).default_timeout = Some(timeout);
         self
     }
 
@@ -369,15 +370,16 @@ impl<S> Toolbox<S> {
         self.registry.default_timeout
     }
 
-    /// Starts one call of the tool named `name`, with `ctx` as its context (given the tool's
-    /// name when it has none).
+    /// Starts one call of the tool named `name`, with `ctx` as its context: a context made
+    /// without a tool name is given this one (as a context serves one call), a context made for
+    /// another tool is lent a copy with this name.
     ///
     /// An unknown name resolves to [`ToolError::UnknownTool`], listing the tools that exist.
     /// Runs on the caller's task: a panic in an async tool propagates to the caller (the
     /// fan-out runs each call on its own task and turns panics into error results).
     pub fn call(&self, name: &str, args: &Arguments, ctx: &CallContext) -> ToolFuture {
         match self.registry.get(name) {
-            Some((tool, _)) if !ctx.tool_name().is_empty() => tool.call(args, ctx),
+            Some((tool, name)) if ctx.is_for(name) => tool.call(args, ctx),
             Some((tool, name)) => tool.call(args, &ctx.clone().with_tool(name.clone())),
             None => ToolFuture::ready(Err(self.registry.unknown_tool(name))),
         }
@@ -543,6 +545,16 @@ mod tests {
                 name: "from currency".into()
             }
         );
+    }
+
+    #[test]
+    fn clones_share_their_tools_until_one_changes() {
+        let toolbox = tools![hello];
+        let clone = toolbox.clone();
+        assert!(Arc::ptr_eq(&toolbox.registry, &clone.registry));
+        let grown = clone.with(named("second"));
+        assert_eq!(toolbox.names().collect::<Vec<_>>(), ["hello"]);
+        assert_eq!(grown.names().collect::<Vec<_>>(), ["hello", "second"]);
     }
 
     #[test]

@@ -25,7 +25,8 @@ pub(super) struct Schedule {
     pub(super) context: CallContext,
     /// Where the chain place and the permit are kept: released when the task AND every
     /// [`PlaceGuard`](crate::tool::PlaceGuard) of the call (a sync body still running) are done.
-    pub(super) hold: Arc<Hold>,
+    /// (A call without either keeps nothing: `None`.)
+    pub(super) hold: Option<Arc<Hold>>,
 }
 
 impl Schedule {
@@ -70,12 +71,12 @@ pub(super) fn task(
                     return (index, Err(ToolError::Cancelled), Duration::ZERO);
                 }
             }
-            hold.keep(done);
+            keep(&hold, done);
         }
         if let Some(permits) = permits
             && let Ok(permit) = permits.acquire_owned().await
         {
-            hold.keep(permit);
+            keep(&hold, permit);
         }
         let started = Instant::now();
         let outcome = match timeout {
@@ -97,6 +98,13 @@ pub(super) fn task(
         (index, outcome, duration)
     }
     .instrument(span)
+}
+
+/// Keeps `thing` in the call's hold, if it has one.
+fn keep(hold: &Option<Arc<Hold>>, thing: impl std::any::Any + Send) {
+    if let Some(hold) = hold {
+        hold.keep(thing);
+    }
 }
 
 /// The task of a synchronous call that is free to run at once (see [`Schedule::is_free`]), run

@@ -364,13 +364,16 @@ impl<'t> Turn<'t> {
             }
         }
         let timeout = policy.timeout().or(self.registry.default_timeout());
-        let hold = Arc::new(Hold::default());
+        // What a call holds while it runs (its place in the chain, its permit): only a call
+        // that waits for one of them, or may outlive its time limit, needs somewhere to keep it.
+        let free = !policy.is_sequential() && self.permits.is_none() && timeout.is_none();
+        let hold = (!free).then(Arc::<Hold>::default);
         let context = CallContext::for_turn(
             &call.id,
             name.clone(),
             self.token.clone(),
             self.run_data.clone(),
-            &hold,
+            hold.as_ref(),
         );
         // A panic in a `Deserialize` impl or a hand-written `call` must not take the turn down.
         let start = || {
