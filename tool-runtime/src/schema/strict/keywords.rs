@@ -1,21 +1,9 @@
-//! What strict mode accepts of single keywords: types, `required`, formats and patterns.
+//! What strict mode accepts of single keywords: types, `required` and patterns (the formats
+//! each flavour takes are in `flavor`).
 
 use serde_json::{Map, Value, json};
 
 use super::error::StrictError;
-
-/// The string formats OpenAI strict mode supports.
-pub(super) const SUPPORTED_FORMATS: &[&str] = &[
-    "date-time",
-    "time",
-    "date",
-    "duration",
-    "email",
-    "hostname",
-    "ipv4",
-    "ipv6",
-    "uuid",
-];
 
 /// The type names JSON Schema defines.
 pub(super) const TYPE_NAMES: &[&str] = &[

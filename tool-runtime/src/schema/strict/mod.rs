@@ -48,6 +48,7 @@
 
 mod convert;
 mod error;
+mod flavor;
 mod keywords;
 mod limits;
 mod merge;
@@ -59,8 +60,9 @@ use serde_json::Value;
 pub use error::StrictError;
 
 use crate::json::nested_deeper_than;
-use convert::{Converter, Flavor};
+use convert::Converter;
 use error::{describe_value, root_error};
+use flavor::{ANTHROPIC, Flavor, OPENAI};
 use limits::{MAX_VALUE_DEPTH, check_limits, check_root};
 
 /// Rewrites `schema` into OpenAI's strict flavour.
@@ -83,9 +85,7 @@ use limits::{MAX_VALUE_DEPTH, check_limits, check_root};
 /// that do not point at a `#/$defs/...` entry, malformed keywords, or a schema
 /// beyond OpenAI's documented size limits.
 pub fn to_strict(schema: &Value) -> Result<Value, StrictError> {
-    let out = convert(Flavor::OpenAi, schema)?;
-    check_limits(&out)?;
-    Ok(out)
+    convert(&OPENAI, schema)
 }
 
 /// Rewrites `schema` into Anthropic's strict flavour (`"strict": true` on a tool).
@@ -122,10 +122,10 @@ pub fn to_strict(schema: &Value) -> Result<Value, StrictError> {
 /// maps, tuples, any-value schemas, intersections, conditionals; OpenAI's size limits do not
 /// apply.
 pub fn to_anthropic_strict(schema: &Value) -> Result<Value, StrictError> {
-    convert(Flavor::Anthropic, schema)
+    convert(&ANTHROPIC, schema)
 }
 
-fn convert(flavor: Flavor, schema: &Value) -> Result<Value, StrictError> {
+fn convert(flavor: &'static Flavor, schema: &Value) -> Result<Value, StrictError> {
     if nested_deeper_than(schema, MAX_VALUE_DEPTH) {
         return Err(StrictError::new(
             "",
@@ -151,7 +151,7 @@ fn convert(flavor: Flavor, schema: &Value) -> Result<Value, StrictError> {
     let mut out = converter.schema(schema, "", 0)?;
     check_root(&out)?;
     drop_unreferenced_definitions(&mut out);
-    if flavor == Flavor::Anthropic
+    if flavor.refuses_recursion
         && let Some(path) = recursion(&out)
     {
         return Err(StrictError::new(
@@ -159,6 +159,9 @@ fn convert(flavor: Flavor, schema: &Value) -> Result<Value, StrictError> {
             "a recursive schema (a definition that refers to itself, or to the root): \
              Anthropic's strict mode does not take one",
         ));
+    }
+    if flavor.size_limits {
+        check_limits(&out)?;
     }
     Ok(out)
 }

@@ -5,9 +5,8 @@ use serde_json::{Map, Value, json};
 use super::error::{
     StrictError, any_value_error, describe_value, map_error, nesting_error, tuple_error,
 };
-use super::keywords::{
-    SUPPORTED_FORMATS, infer_type, is_supported_pattern, parse_required, parse_types,
-};
+use super::flavor::Flavor;
+use super::keywords::{infer_type, is_supported_pattern, parse_required, parse_types};
 use super::limits::MAX_NESTING_DEPTH;
 use super::merge::{flatten_all_of, merge_over, without_key};
 use super::nullable::make_nullable;
@@ -28,32 +27,6 @@ pub(super) const ARRAY_TYPES: &[&str] = &["array"];
 pub(super) const TYPE_BEARING_KEYWORDS: &[&str] =
     &["type", "enum", "const", "anyOf", "oneOf", "properties"];
 
-/// Which provider's strict flavour a conversion makes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Flavor {
-    /// OpenAI: every property required (optional ones nullable), narrowing keywords kept where
-    /// supported.
-    OpenAi,
-    /// Anthropic: `required` as written; of the narrowing keywords only the supported string
-    /// formats and `minItems` 0 or 1 kept, every other one moved into the description; `const`
-    /// stated as a one-value `enum`.
-    Anthropic,
-}
-
-/// The string formats Anthropic's strict mode supports.
-const ANTHROPIC_FORMATS: &[&str] = &[
-    "date-time",
-    "time",
-    "date",
-    "duration",
-    "email",
-    "hostname",
-    "uri",
-    "ipv4",
-    "ipv6",
-    "uuid",
-];
-
 /// Where a `$ref` points.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Target {
@@ -65,7 +38,7 @@ pub(super) enum Target {
 
 /// The state of one conversion.
 pub(super) struct Converter<'a> {
-    flavor: Flavor,
+    flavor: &'static Flavor,
     root: &'a Value,
     root_map: &'a Map<String, Value>,
     /// The converted `$defs` and `definitions`, moved into the output root.
@@ -79,7 +52,11 @@ pub(super) struct Converter<'a> {
 }
 
 impl<'a> Converter<'a> {
-    pub(super) fn new(flavor: Flavor, root: &'a Value, root_map: &'a Map<String, Value>) -> Self {
+    pub(super) fn new(
+        flavor: &'static Flavor,
+        root: &'a Value,
+        root_map: &'a Map<String, Value>,
+    ) -> Self {
         Self {
             flavor,
             root,
@@ -265,7 +242,7 @@ impl<'a> Converter<'a> {
         depth: usize,
     ) -> Result<Value, StrictError> {
         let is_root = path.is_empty();
-        let openai = self.flavor == Flavor::OpenAi;
+        let flavor = self.flavor;
         let types = parse_types(map.get("type"), path)?;
         if !TYPE_BEARING_KEYWORDS.iter().any(|k| map.contains_key(*k)) {
             return Err(any_value_error(path));
@@ -329,11 +306,11 @@ impl<'a> Converter<'a> {
                 "type" => {
                     out.insert(key.clone(), value.clone());
                 }
-                "const" if openai => {
-                    out.insert(key.clone(), value.clone());
+                "const" if flavor.const_as_enum => {
+                    out.insert("enum".to_owned(), Value::Array(vec![value.clone()]));
                 }
                 "const" => {
-                    out.insert("enum".to_owned(), Value::Array(vec![value.clone()]));
+                    out.insert(key.clone(), value.clone());
                 }
                 "enum" => {
                     if value.as_array().is_none_or(Vec::is_empty) {
@@ -376,14 +353,17 @@ impl<'a> Converter<'a> {
                         let has_default = schema
                             .get("default")
                             .is_some_and(|default| !default.is_null());
-                        if openai && !required.contains(&name.as_str()) && !has_default {
+                        if flavor.every_property_required
+                            && !required.contains(&name.as_str())
+                            && !has_default
+                        {
                             property = make_nullable(property);
                         }
                         converted.insert(name.clone(), property);
                     }
                     out.insert(key.clone(), Value::Object(converted));
                 }
-                "required" if is_object && openai => {
+                "required" if is_object && flavor.every_property_required => {
                     out.insert(key.clone(), Value::Array(property_names.clone()));
                 }
                 "required" if is_object => {
@@ -406,14 +386,14 @@ impl<'a> Converter<'a> {
                     out.insert(key.clone(), items);
                 }
                 "prefixItems" | "additionalItems" => return Err(tuple_error(path)),
-                "minItems" | "maxItems" if openai && applies(ARRAY_TYPES) && value.is_u64() => {
+                "minItems" if applies(ARRAY_TYPES) && flavor.min_items.keeps(value) => {
                     out.insert(key.clone(), value.clone());
                 }
-                "minItems" if applies(ARRAY_TYPES) && matches!(value.as_u64(), Some(0 | 1)) => {
+                "maxItems" if applies(ARRAY_TYPES) && flavor.max_items.keeps(value) => {
                     out.insert(key.clone(), value.clone());
                 }
                 "pattern"
-                    if openai
+                    if flavor.patterns
                         && applies(STRING_TYPES)
                         && value.as_str().is_some_and(is_supported_pattern) =>
                 {
@@ -421,14 +401,7 @@ impl<'a> Converter<'a> {
                 }
                 "format"
                     if applies(STRING_TYPES)
-                        && value.as_str().is_some_and(|f| {
-                            let formats = if openai {
-                                SUPPORTED_FORMATS
-                            } else {
-                                ANTHROPIC_FORMATS
-                            };
-                            formats.contains(&f)
-                        }) =>
+                        && value.as_str().is_some_and(|f| flavor.formats.contains(&f)) =>
                 {
                     out.insert(key.clone(), value.clone());
                 }
@@ -439,7 +412,7 @@ impl<'a> Converter<'a> {
                         .as_str()
                         .is_some_and(|f| f == "double" || f == "float") => {}
                 "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "multipleOf"
-                    if openai && applies(NUMERIC_TYPES) && value.is_number() =>
+                    if flavor.number_bounds && applies(NUMERIC_TYPES) && value.is_number() =>
                 {
                     out.insert(key.clone(), value.clone());
                 }
@@ -484,7 +457,7 @@ impl<'a> Converter<'a> {
             if !out.contains_key("properties") {
                 out.insert("properties".to_owned(), Value::Object(Map::new()));
             }
-            if openai && !out.contains_key("required") {
+            if flavor.every_property_required && !out.contains_key("required") {
                 out.insert("required".to_owned(), Value::Array(property_names));
             }
             if !out.contains_key("additionalProperties") {
