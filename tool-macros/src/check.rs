@@ -4,7 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Attribute, FnArg, ItemFn, LitStr, Pat, ReturnType, Type};
+use syn::{Attribute, FnArg, Ident, ItemFn, LitStr, Pat, PatType, ReturnType, Signature, Type};
 
 use crate::ast::{Argument, Outline, Output, Param, ParamKind, Site, ToolFn};
 use crate::attr::{ArgOptions, ToolArgs};
@@ -26,7 +26,36 @@ pub(crate) fn check(
     errors: &mut Errors,
 ) -> Result<ToolFn, Box<Outline>> {
     let args = ToolArgs::parse(args, errors);
-    let sig = &item.sig;
+    check_signature(&item.sig, site, errors);
+    let params = params(&mut item.sig, site, errors);
+    let output = output(&item.sig, site, errors);
+    let name = tool_name(args.name.as_ref(), &item.sig.ident, errors);
+    let description = description(args.description.as_ref(), &item, &name, errors);
+
+    let krate = args
+        .krate
+        .or_else(|| krate.cloned())
+        .unwrap_or_else(|| syn::parse_quote!(::tool_runtime));
+    let value = value_type(&item.sig.output);
+    let outline = Outline { item, name, krate };
+    match description {
+        Some(description) if errors.is_empty() => Ok(ToolFn {
+            outline,
+            description,
+            params,
+            output,
+            timeout_ms: args.timeout.map(|(_, ms)| ms),
+            sequential: args.sequential,
+            approval: args.approval,
+            hints: args.hints,
+            value,
+        }),
+        _ => Err(Box::new(outline)),
+    }
+}
+
+/// What no tool can be: a method without `self`, `unsafe`, `extern`, generic or variadic.
+fn check_signature(sig: &Signature, site: Site, errors: &mut Errors) {
     if site == Site::Method && sig.receiver().is_none() {
         errors.push(
             sig.ident.span(),
@@ -60,11 +89,15 @@ pub(crate) fn check(
     if let Some(variadic) = &sig.variadic {
         errors.push_spanned(variadic, "a tool cannot be variadic");
     }
+}
 
+/// The parameters, each an argument the model sends or a value the runtime gives, with the
+/// attributes only we understand taken off them.
+fn params(sig: &mut Signature, site: Site, errors: &mut Errors) -> Vec<Param> {
     let mut params = Vec::new();
     let mut wire_names: Vec<(String, Span)> = Vec::new();
     let mut extractors: Vec<(String, String)> = Vec::new();
-    for input in item.sig.inputs.iter_mut() {
+    for input in sig.inputs.iter_mut() {
         let typed = match input {
             FnArg::Receiver(receiver) => {
                 check_receiver(receiver, site, errors);
@@ -99,50 +132,67 @@ pub(crate) fn check(
             });
             continue;
         }
-
-        let ident = match &*typed.pat {
-            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
-            other => {
-                errors.push_spanned(
-                    other,
-                    "a tool parameter must be a plain name (`city: String`): the name becomes the \
-                     argument's name in the schema; destructure inside the function instead",
-                );
-                continue;
-            }
-        };
-        check_type(&typed.ty, true, errors);
-
-        let wire_span = options.rename.as_ref().map_or(ident.span(), LitStr::span);
-        let wire = options
-            .rename
-            .as_ref()
-            .map_or_else(|| ident.unraw().to_string(), LitStr::value);
-        check_parameter_name(&wire, wire_span, errors);
-        if wire_names.iter().any(|(seen, _)| *seen == wire) {
-            errors.push(
-                wire_span,
-                format!("two parameters are both named `{wire}` in the tool's arguments; rename one with `#[arg(rename = \"…\")]`"),
-            );
+        if let Some(argument) = argument(typed, &ours, options, &mut wire_names, errors) {
+            params.push(Param {
+                ty: (*typed.ty).clone(),
+                kind: ParamKind::Argument(argument),
+            });
         }
-        wire_names.push((wire.clone(), wire_span));
-
-        let description = options
-            .description
-            .as_ref()
-            .map(LitStr::value)
-            .or_else(|| doc_text(&ours));
-        params.push(Param {
-            ty: (*typed.ty).clone(),
-            kind: ParamKind::Argument(Argument {
-                wire,
-                description,
-                default: options.default,
-            }),
-        });
     }
+    params
+}
 
-    if let (Site::Method, ReturnType::Type(_, ty)) = (site, &item.sig.output)
+/// A parameter the model sends: its name on the wire (unique among `wire_names`), its
+/// description and default. `None` when it is not a plain name.
+fn argument(
+    typed: &PatType,
+    ours: &[Attribute],
+    options: ArgOptions,
+    wire_names: &mut Vec<(String, Span)>,
+    errors: &mut Errors,
+) -> Option<Argument> {
+    let ident = match &*typed.pat {
+        Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
+        other => {
+            errors.push_spanned(
+                other,
+                "a tool parameter must be a plain name (`city: String`): the name becomes the \
+                 argument's name in the schema; destructure inside the function instead",
+            );
+            return None;
+        }
+    };
+    check_type(&typed.ty, true, errors);
+
+    let wire_span = options.rename.as_ref().map_or(ident.span(), LitStr::span);
+    let wire = options
+        .rename
+        .as_ref()
+        .map_or_else(|| ident.unraw().to_string(), LitStr::value);
+    check_parameter_name(&wire, wire_span, errors);
+    if wire_names.iter().any(|(seen, _)| *seen == wire) {
+        errors.push(
+            wire_span,
+            format!("two parameters are both named `{wire}` in the tool's arguments; rename one with `#[arg(rename = \"…\")]`"),
+        );
+    }
+    wire_names.push((wire.clone(), wire_span));
+
+    let description = options
+        .description
+        .as_ref()
+        .map(LitStr::value)
+        .or_else(|| doc_text(ours));
+    Some(Argument {
+        wire,
+        description,
+        default: options.default,
+    })
+}
+
+/// How the return value becomes the call's output; a method's must not borrow.
+fn output(sig: &Signature, site: Site, errors: &mut Errors) -> Output {
+    if let (Site::Method, ReturnType::Type(_, ty)) = (site, &sig.output)
         && let Some(borrowed) = borrowed_part(ty)
     {
         let owned = match borrowed {
@@ -157,8 +207,8 @@ pub(crate) fn check(
             ),
         );
     }
-    let output = match &item.sig.output {
-        ReturnType::Default => Output::Plain(item.sig.ident.span()),
+    match &sig.output {
+        ReturnType::Default => Output::Plain(sig.ident.span()),
         ReturnType::Type(_, ty) => {
             if is_result(ty) {
                 Output::Result(ty.span())
@@ -166,21 +216,26 @@ pub(crate) fn check(
                 Output::Plain(ty.span())
             }
         }
-    };
+    }
+}
 
-    let name_span = args
-        .name
-        .as_ref()
-        .map_or(item.sig.ident.span(), LitStr::span);
-    let name = args
-        .name
-        .as_ref()
-        .map_or_else(|| item.sig.ident.unraw().to_string(), LitStr::value);
+/// The tool's name: `#[tool(name = "…")]`, or the function's.
+fn tool_name(name: Option<&LitStr>, ident: &Ident, errors: &mut Errors) -> String {
+    let name_span = name.map_or(ident.span(), LitStr::span);
+    let name = name.map_or_else(|| ident.unraw().to_string(), LitStr::value);
     check_tool_name(&name, name_span, errors);
+    name
+}
 
-    let description = args
-        .description
-        .as_ref()
+/// The tool's description: `#[tool(description = "…")]`, or the function's `///` docs. Models
+/// choose tools by their descriptions, so none is an error.
+fn description(
+    description: Option<&LitStr>,
+    item: &ItemFn,
+    name: &str,
+    errors: &mut Errors,
+) -> Option<String> {
+    let description = description
         .map(LitStr::value)
         .or_else(|| doc_text(&item.attrs))
         .filter(|d| !d.trim().is_empty());
@@ -193,27 +248,7 @@ pub(crate) fn check(
             ),
         );
     }
-
-    let krate = args
-        .krate
-        .or_else(|| krate.cloned())
-        .unwrap_or_else(|| syn::parse_quote!(::tool_runtime));
-    let value = value_type(&item.sig.output);
-    let outline = Outline { item, name, krate };
-    match description {
-        Some(description) if errors.is_empty() => Ok(ToolFn {
-            outline,
-            description,
-            params,
-            output,
-            timeout_ms: args.timeout.map(|(_, ms)| ms),
-            sequential: args.sequential,
-            approval: args.approval,
-            hints: args.hints,
-            value,
-        }),
-        _ => Err(Box::new(outline)),
-    }
+    description
 }
 
 /// A method's receiver must be `&self`: the value is shared by every call, and calls run at the
