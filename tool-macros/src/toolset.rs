@@ -29,7 +29,28 @@ pub(crate) fn toolset(args: TokenStream, mut item: ItemImpl) -> TokenStream {
     let krate: Path = args
         .krate
         .unwrap_or_else(|| syn::parse_quote!(::tool_runtime));
-    // A dummy `ToolSet` impl (when something is wrong) only makes sense for one concrete type.
+    let concrete = check_impl(&item, &mut errors);
+    let tools = tools(&mut item, &krate, &mut errors);
+    if tools.is_empty() && errors.is_empty() {
+        errors.push(
+            item.impl_token.span,
+            "this `#[toolset]` block has no `#[tool]` methods: mark the methods the model may call \
+             with `#[tool]`",
+        );
+    }
+
+    if !errors.is_empty() {
+        let errors = errors.to_compile_errors();
+        // The type still is a `ToolSet`, so `with_all(…)` reports nothing more.
+        let dummy = concrete.then(|| dummy_tool_set(&item.self_ty, &krate));
+        return quote!(#item #dummy #errors);
+    }
+    expand(&item, &tools, &krate)
+}
+
+/// What no `#[toolset]` block can be: a trait impl, generic, or with a `where` clause. Returns
+/// whether the block is for one concrete type (a dummy `ToolSet` impl only makes sense for one).
+fn check_impl(item: &ItemImpl, errors: &mut Errors) -> bool {
     let mut concrete = true;
     if let Some((_, path, _)) = &item.trait_ {
         concrete = false;
@@ -52,7 +73,11 @@ pub(crate) fn toolset(args: TokenStream, mut item: ItemImpl) -> TokenStream {
             "a `#[toolset]` impl block cannot have a `where` clause",
         );
     }
+    concrete
+}
 
+/// The block's `#[tool]` methods, checked.
+fn tools(item: &mut ItemImpl, krate: &Path, errors: &mut Errors) -> Vec<ToolFn> {
     let mut tools: Vec<ToolFn> = Vec::new();
     for impl_item in &mut item.items {
         let ImplItem::Fn(method) = impl_item else {
@@ -82,27 +107,11 @@ pub(crate) fn toolset(args: TokenStream, mut item: ItemImpl) -> TokenStream {
             block: Box::new(method.block.clone()),
         };
         // The method goes back as written, minus the attributes only we understand.
-        let checked = check::check(tool_args, function, Site::Method, Some(&krate), &mut errors);
+        let checked = check::check(tool_args, function, Site::Method, Some(krate), errors);
         let function = match checked {
             Ok(mut tool) => {
                 resolve_self(&mut tool, &item.self_ty);
-                // Tools under `#[cfg]` may share a name: at most one of them may exist.
-                let unconditional = |tool: &ToolFn| cfg_attrs(&tool.outline.item).is_empty();
-                if let Some(first) = tools.iter().find(|seen| {
-                    seen.outline.name == tool.outline.name
-                        && unconditional(seen)
-                        && unconditional(&tool)
-                }) {
-                    errors.push(
-                        tool.outline.item.sig.ident.span(),
-                        format!(
-                            "two tools of this `#[toolset]` are named `{}` (the other is the method `{}`); \
-                             rename one with `#[tool(name = \"…\")]`",
-                            tool.outline.name,
-                            first.outline.item.sig.ident.unraw()
-                        ),
-                    );
-                }
+                check_unique_name(&tools, &tool, errors);
                 let function = tool.outline.item.clone();
                 tools.push(tool);
                 function
@@ -113,35 +122,48 @@ pub(crate) fn toolset(args: TokenStream, mut item: ItemImpl) -> TokenStream {
         method.attrs.insert(position.min(method.attrs.len()), done);
         method.sig = function.sig;
     }
-    if tools.is_empty() && errors.is_empty() {
+    tools
+}
+
+/// Two tools of one block may not share a name, unless one is under `#[cfg]` (at most one of
+/// them may exist then).
+fn check_unique_name(tools: &[ToolFn], tool: &ToolFn, errors: &mut Errors) {
+    let unconditional = |tool: &ToolFn| cfg_attrs(&tool.outline.item).is_empty();
+    if let Some(first) = tools.iter().find(|seen| {
+        seen.outline.name == tool.outline.name && unconditional(seen) && unconditional(tool)
+    }) {
         errors.push(
-            item.impl_token.span,
-            "this `#[toolset]` block has no `#[tool]` methods: mark the methods the model may call \
-             with `#[tool]`",
+            tool.outline.item.sig.ident.span(),
+            format!(
+                "two tools of this `#[toolset]` are named `{}` (the other is the method `{}`); \
+                 rename one with `#[tool(name = \"…\")]`",
+                tool.outline.name,
+                first.outline.item.sig.ident.unraw()
+            ),
         );
     }
+}
 
-    let self_ty = &item.self_ty;
-    if !errors.is_empty() {
-        let errors = errors.to_compile_errors();
-        // The type still is a `ToolSet`, so `with_all(…)` reports nothing more.
-        let dummy = concrete.then(|| {
-            quote! {
-                const _: () = {
-                    impl<__S: ::core::marker::Send + ::core::marker::Sync + 'static> #krate::tool::ToolSet<__S> for #self_ty {
-                        fn tools(
-                            self: ::std::sync::Arc<Self>,
-                            _: &::std::sync::Arc<__S>,
-                        ) -> ::std::vec::Vec<::std::sync::Arc<dyn #krate::tool::Tool>> {
-                            ::core::unreachable!("a toolset whose methods do not compile")
-                        }
-                    }
-                };
+/// A `ToolSet` impl whose body is never reached, for a block whose methods do not compile.
+fn dummy_tool_set(self_ty: &syn::Type, krate: &Path) -> TokenStream {
+    quote! {
+        const _: () = {
+            impl<__S: ::core::marker::Send + ::core::marker::Sync + 'static> #krate::tool::ToolSet<__S> for #self_ty {
+                fn tools(
+                    self: ::std::sync::Arc<Self>,
+                    _: &::std::sync::Arc<__S>,
+                ) -> ::std::vec::Vec<::std::sync::Arc<dyn #krate::tool::Tool>> {
+                    ::core::unreachable!("a toolset whose methods do not compile")
+                }
             }
-        });
-        return quote!(#item #dummy #errors);
+        };
     }
+}
 
+/// The block, unchanged but for its `#[tool]` attributes, followed by one tool type per method
+/// and the type's `ToolSet` impl.
+fn expand(item: &ItemImpl, tools: &[ToolFn], krate: &Path) -> TokenStream {
+    let self_ty = &item.self_ty;
     let idents: Vec<syn::Ident> = tools
         .iter()
         .map(|tool| format_ident!("__Tool_{}", tool.outline.item.sig.ident))
@@ -181,7 +203,7 @@ pub(crate) fn toolset(args: TokenStream, mut item: ItemImpl) -> TokenStream {
     let (aliases, bounds): (Vec<TokenStream>, Vec<TokenStream>) = tools
         .iter()
         .enumerate()
-        .flat_map(|(index, tool)| conditional_bounds(index, tool, &krate))
+        .flat_map(|(index, tool)| conditional_bounds(index, tool, krate))
         .unzip();
     let count = tools.len();
     quote! {
