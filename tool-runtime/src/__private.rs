@@ -11,13 +11,11 @@ pub use crate::decode::{
 pub use crate::schema::build::{SchemaBuilder, default_json, param_schema};
 pub use serde::de::IgnoredAny;
 
-use std::any::Any;
 use std::fmt::Display;
 
 use serde::Serialize;
 
-use crate::content::ContentBlock;
-use crate::tool::{FromRef, State, ToolError, ToolFuture, ToolOutput};
+use crate::tool::{FromRef, State, ToolDefinition, ToolError, ToolFuture, ToolOutput};
 
 /// Implemented by the type-namespace twin `#[tool]` emits for each tool function (a
 /// [`Tool`](crate::Tool), or a [`ToolFor`](crate::ToolFor) of the states it can use).
@@ -72,81 +70,28 @@ impl<T: ?Sized> WithoutSchema for OutputSchema<T> {
     }
 }
 
-/// Turns a tool's plain return value into its output.
-///
-/// Strings are moved into the output as they are; content (a [`ToolOutput`], a
-/// [`ContentBlock`], a `Vec` of them) is sent as content; anything else is serialized. Which
-/// one is decided by `T` alone: the checks fold away when the function is made for a type.
-pub fn output<T: Serialize + 'static>(tool: &str, value: T) -> Result<ToolOutput, ToolError> {
-    fn is<T: 'static, U: 'static>() -> bool {
-        std::any::TypeId::of::<T>() == std::any::TypeId::of::<U>()
-    }
-    /// `value` as a `U`, when `T` is `U`.
-    fn take<T: 'static, U: 'static>(value: T) -> Option<U> {
-        let mut slot = Some(value);
-        let any: &mut dyn Any = &mut slot;
-        any.downcast_mut::<Option<U>>().and_then(Option::take)
-    }
-    if is::<T, String>() {
-        return Ok(ToolOutput::text(
-            take::<T, String>(value).unwrap_or_default(),
-        ));
-    }
-    if is::<T, &'static str>() {
-        return Ok(ToolOutput::text(
-            take::<T, &'static str>(value).unwrap_or_default(),
-        ));
-    }
-    if is::<T, ToolOutput>() {
-        return take::<T, ToolOutput>(value).ok_or_else(|| unreachable_type(tool));
-    }
-    if is::<T, ContentBlock>() {
-        return take::<T, ContentBlock>(value)
-            .map(ToolOutput::from)
-            .ok_or_else(|| unreachable_type(tool));
-    }
-    if is::<T, Vec<ContentBlock>>() {
-        return take::<T, Vec<ContentBlock>>(value)
-            .map(ToolOutput::from)
-            .ok_or_else(|| unreachable_type(tool));
-    }
-    ToolOutput::from_serialize(&value).map_err(|error| name_output_error(tool, error))
+/// Turns a tool's plain return value into its output: see [`ToolOutput::of`].
+pub fn output<T: Serialize + 'static>(
+    definition: &ToolDefinition,
+    value: T,
+) -> Result<ToolOutput, ToolError> {
+    ToolOutput::of(
+        definition.name(),
+        definition.output_schema().is_some(),
+        value,
+    )
 }
 
-/// (Never made: `take` succeeds whenever `is` said the types are the same.)
-fn unreachable_type(tool: &str) -> ToolError {
-    ToolError::Output {
-        tool: tool.to_owned(),
-        message: "the output's type could not be read".to_owned(),
-    }
-}
-
-/// Turns a tool's `Result` into its output or its error result.
+/// Turns a tool's `Result` into its output or its error result: see [`ToolOutput::of_result`].
 pub fn result_output<T: Serialize + 'static, E: Display>(
-    tool: &str,
+    definition: &ToolDefinition,
     result: Result<T, E>,
 ) -> Result<ToolOutput, ToolError> {
-    match result {
-        Ok(value) => output(tool, value),
-        Err(error) => {
-            let message = error.to_string();
-            Err(ToolError::Failed(if message.trim().is_empty() {
-                format!("The tool `{tool}` failed without an error message.")
-            } else {
-                message
-            }))
-        }
-    }
-}
-
-fn name_output_error(tool: &str, error: ToolError) -> ToolError {
-    match error {
-        ToolError::Output { message, .. } => ToolError::Output {
-            tool: tool.to_owned(),
-            message,
-        },
-        other => other,
-    }
+    ToolOutput::of_result(
+        definition.name(),
+        definition.output_schema().is_some(),
+        result,
+    )
 }
 
 /// Requires a tool's future to be `Send + 'static`, so the runtime can spawn it.

@@ -109,9 +109,8 @@ fn run(tool: &ToolFn, target: &Target<'_>, values: &[Ident]) -> TokenStream {
 /// The return value `__ret` made the call's output: spanned at the return type, so a type that
 /// is not `Serialize` (or an error that is not `Display`) is reported there.
 fn convert(tool: &ToolFn) -> TokenStream {
-    let name = &tool.outline.name;
     match tool.output {
-        Output::Plain(span) => quote_spanned!(span=> __tr::output(#name, __ret)),
-        Output::Result(span) => quote_spanned!(span=> __tr::result_output(#name, __ret)),
+        Output::Plain(span) => quote_spanned!(span=> __tr::output(__definition(), __ret)),
+        Output::Result(span) => quote_spanned!(span=> __tr::result_output(__definition(), __ret)),
     }
 }

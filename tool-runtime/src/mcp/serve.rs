@@ -200,7 +200,7 @@ impl<S: Send + Sync + 'static> McpServer<S> {
             return Err(McpError::internal_error("the call gave no result", None));
         };
         Ok(match result.outcome {
-            Ok(output) => success(definition, &output),
+            Ok(output) => success(definition, output),
             Err(error) => CallToolResult::error(vec![McpContent::text(error.to_string())]),
         })
     }
@@ -208,11 +208,16 @@ impl<S: Send + Sync + 'static> McpServer<S> {
 
 /// A successful call's result: its content, and its structured form when the tool declares an
 /// output schema.
-fn success(definition: &ToolDefinition, output: &ToolOutput) -> CallToolResult {
-    let mut result = CallToolResult::success(content(output));
+fn success(definition: &ToolDefinition, output: ToolOutput) -> CallToolResult {
+    let mut result = CallToolResult::success(content(&output));
     if definition.output_schema().is_some() {
-        match serde_json::from_str::<Value>(output.as_str()) {
-            Ok(value @ Value::Object(_)) => result.structured_content = Some(value),
+        // A `#[tool]`'s output keeps its value; a hand-written tool's text is read.
+        let value = match output.into_structured() {
+            Ok(value) => Some(value),
+            Err(text) => serde_json::from_str::<Value>(&text).ok(),
+        };
+        match value {
+            Some(value @ Value::Object(_)) => result.structured_content = Some(value),
             _ => {
                 // Clients refuse a result without it once a schema is declared.
                 return CallToolResult::error(vec![McpContent::text(format!(

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture};
+use super::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture, ToolOutput};
 use crate::decode::{checked_value, without_null_options};
 use crate::schema::check::Checks;
 
@@ -108,9 +108,10 @@ impl FnTool {
             .map(|properties| properties.keys().cloned().collect())
             .unwrap_or_default();
         let name: Arc<str> = definition.name().into();
+        let structured = definition.output_schema().is_some();
         let call: Call = Arc::new(move |arguments, ctx: CallContext| {
             let (name, running) = (name.clone(), call(arguments, ctx));
-            ToolFuture::new(async move { crate::__private::result_output(&name, running.await) })
+            ToolFuture::new(async move { ToolOutput::of_result(&name, structured, running.await) })
         });
         Self {
             definition,

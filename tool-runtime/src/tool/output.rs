@@ -1,9 +1,12 @@
 //! [`ToolOutput`]: what a successful call sends back to the model.
 
+use std::any::{Any, TypeId};
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Display};
+use std::hash::{Hash, Hasher};
 
 use serde::{Serialize, Serializer};
+use serde_json::Value;
 
 use crate::content::ContentBlock;
 use crate::tool::ToolError;
@@ -24,12 +27,14 @@ use crate::tool::ToolError;
 /// assert_eq!(ToolOutput::from_serialize(&())?.as_str(), "null");
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct ToolOutput {
     /// The text: all of it, or the text blocks joined.
     text: String,
     /// The whole content in order, when it holds more than text (empty otherwise).
     blocks: Vec<ContentBlock>,
+    /// The value the text is the JSON of, kept for a tool that declares an output schema.
+    structured: Option<Value>,
 }
 
 impl ToolOutput {
@@ -38,6 +43,7 @@ impl ToolOutput {
         Self {
             text: text.into(),
             blocks: Vec::new(),
+            structured: None,
         }
     }
 
@@ -63,6 +69,7 @@ impl ToolOutput {
         Self {
             text,
             blocks: if has_media { blocks } else { Vec::new() },
+            structured: None,
         }
     }
 
@@ -99,6 +106,108 @@ impl ToolOutput {
         Ok(Self::text(json))
     }
 
+    /// The output as a JSON value, when its tool declares an output schema (the value the text
+    /// is the JSON of: MCP's `structuredContent`).
+    pub fn structured(&self) -> Option<&Value> {
+        self.structured.as_ref()
+    }
+
+    /// A tool's return value as its output: strings are moved in as they are, content (a
+    /// `ToolOutput`, a [`ContentBlock`], a `Vec` of them) is sent as content, anything else is
+    /// serialized — kept as a value too when the tool has an output schema (`structured`).
+    /// Which one is decided by `T` alone: the checks fold away when the function is made for a
+    /// type.
+    pub(crate) fn of<T: Serialize + 'static>(
+        tool: &str,
+        structured: bool,
+        value: T,
+    ) -> Result<Self, ToolError> {
+        fn is<T: 'static, U: 'static>() -> bool {
+            TypeId::of::<T>() == TypeId::of::<U>()
+        }
+        /// `value` as a `U`, when `T` is `U`.
+        fn take<T: 'static, U: 'static>(value: T) -> Option<U> {
+            let mut slot = Some(value);
+            let any: &mut dyn Any = &mut slot;
+            any.downcast_mut::<Option<U>>().and_then(Option::take)
+        }
+        // (`take` gives nothing only when `is` said no: never below.)
+        let unread = || ToolError::Output {
+            tool: tool.to_owned(),
+            message: "the output's type could not be read".to_owned(),
+        };
+        if is::<T, String>() {
+            return Ok(Self::text(take::<T, String>(value).unwrap_or_default()));
+        }
+        if is::<T, &'static str>() {
+            return Ok(Self::text(
+                take::<T, &'static str>(value).unwrap_or_default(),
+            ));
+        }
+        if is::<T, ToolOutput>() {
+            return take::<T, ToolOutput>(value).ok_or_else(unread);
+        }
+        if is::<T, ContentBlock>() {
+            return take::<T, ContentBlock>(value)
+                .map(Self::from)
+                .ok_or_else(unread);
+        }
+        if is::<T, Vec<ContentBlock>>() {
+            return take::<T, Vec<ContentBlock>>(value)
+                .map(Self::from)
+                .ok_or_else(unread);
+        }
+        let output = if structured {
+            Self::from_value(&value)
+        } else {
+            Self::from_serialize(&value)
+        };
+        output.map_err(|error| match error {
+            ToolError::Output { message, .. } => ToolError::Output {
+                tool: tool.to_owned(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// A tool's `Result` as its output ([`of`](Self::of)) or its error result (the error's
+    /// `Display`).
+    pub(crate) fn of_result<T: Serialize + 'static, E: Display>(
+        tool: &str,
+        structured: bool,
+        result: Result<T, E>,
+    ) -> Result<Self, ToolError> {
+        match result {
+            Ok(value) => Self::of(tool, structured, value),
+            Err(error) => {
+                let message = error.to_string();
+                Err(ToolError::Failed(if message.trim().is_empty() {
+                    format!("The tool `{tool}` failed without an error message.")
+                } else {
+                    message
+                }))
+            }
+        }
+    }
+
+    /// Output from a serializable value kept as a JSON value too: its text is the value's JSON
+    /// (a string's as it is).
+    fn from_value<T: Serialize + ?Sized>(value: &T) -> Result<Self, ToolError> {
+        let value = serde_json::to_value(value).map_err(|e| ToolError::Output {
+            tool: String::new(),
+            message: e.to_string(),
+        })?;
+        Ok(match value {
+            Value::String(text) => Self::text(text),
+            value => Self {
+                text: value.to_string(),
+                blocks: Vec::new(),
+                structured: Some(value),
+            },
+        })
+    }
+
     /// The text (without the images and documents).
     pub fn as_str(&self) -> &str {
         &self.text
@@ -107,6 +216,29 @@ impl ToolOutput {
     /// The text, owned.
     pub fn into_string(self) -> String {
         self.text
+    }
+
+    /// The value the text is the JSON of, when it was kept (see
+    /// [`structured`](Self::structured)); else the text.
+    #[cfg_attr(not(feature = "mcp"), allow(dead_code))]
+    pub(crate) fn into_structured(self) -> Result<Value, String> {
+        self.structured.ok_or(self.text)
+    }
+}
+
+/// Two outputs are equal when the model reads the same: the same text and blocks.
+impl PartialEq for ToolOutput {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text && self.blocks == other.blocks
+    }
+}
+
+impl Eq for ToolOutput {}
+
+impl Hash for ToolOutput {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+        self.blocks.hash(state);
     }
 }
 
@@ -136,5 +268,49 @@ impl From<Vec<ContentBlock>> for ToolOutput {
 impl fmt::Display for ToolOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Weather {
+        city: &'static str,
+        celsius: i32,
+    }
+
+    #[test]
+    fn values_become_text_and_keep_their_json_when_asked() {
+        let weather = || Weather {
+            city: "Oslo",
+            celsius: 3,
+        };
+        let plain = ToolOutput::of("w", false, weather()).unwrap();
+        let kept = ToolOutput::of("w", true, weather()).unwrap();
+        assert_eq!(plain.as_str(), r#"{"city":"Oslo","celsius":3}"#);
+        assert_eq!(kept.as_str(), plain.as_str());
+        assert_eq!(plain.structured(), None);
+        assert_eq!(
+            kept.structured(),
+            Some(&json!({"city": "Oslo", "celsius": 3}))
+        );
+        // What the model reads is what makes two outputs equal.
+        assert_eq!(plain, kept);
+        // Strings and content go as they are, kept or not.
+        for structured in [false, true] {
+            let text = ToolOutput::of("w", structured, "sunny".to_owned()).unwrap();
+            assert_eq!((text.as_str(), text.structured()), ("sunny", None));
+            let block = ToolOutput::of("w", structured, ContentBlock::text("hi")).unwrap();
+            assert_eq!(block.as_str(), "hi");
+        }
+        let failed = ToolOutput::of_result::<(), _>("w", true, Err("")).unwrap_err();
+        assert_eq!(
+            failed.to_string(),
+            "The tool `w` failed without an error message."
+        );
     }
 }
