@@ -34,6 +34,8 @@ type Call = Arc<dyn Fn(Value, CallContext) -> ToolFuture + Send + Sync>;
 /// use tool_runtime::tool::FnTool;
 /// use tool_runtime::Toolbox;
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 /// let lookup = FnTool::new(
 ///     "lookup",
 ///     "Look up a word in the glossary.",
@@ -51,8 +53,6 @@ type Call = Arc<dyn Fn(Value, CallContext) -> ToolFuture + Send + Sync>;
 ///     },
 /// );
 ///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
 /// let toolbox = Toolbox::new().with(lookup);
 /// let results = toolbox
 ///     .run(&[
