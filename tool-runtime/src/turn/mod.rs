@@ -350,7 +350,7 @@ impl<'t> Turn<'t> {
         let index = self.slots.len();
         let Some((tool, name)) = self.registry.get(&call.name) else {
             let error = self.registry.unknown_tool(&call.name);
-            self.settle(ToolResult::error(call, error));
+            self.answer_at_once(ToolResult::error(call, error));
             return index;
         };
         let definition = tool.definition();
@@ -359,7 +359,7 @@ impl<'t> Turn<'t> {
             Admission::Run => {}
             Admission::Hold => return self.hold(call),
             Admission::Deny(error) => {
-                self.settle(ToolResult::error(call, error));
+                self.answer_at_once(ToolResult::error(call, error));
                 return index;
             }
         }
@@ -387,7 +387,7 @@ impl<'t> Turn<'t> {
             Ok(future) => future,
             Err(payload) => {
                 let error = ToolError::panicked(&call.name, payload.as_ref());
-                self.settle(ToolResult::error(call, error));
+                self.answer_at_once(ToolResult::error(call, error));
                 return index;
             }
         };
@@ -532,7 +532,7 @@ impl<'t> Turn<'t> {
     }
 
     /// Answers a call that could not start.
-    fn settle(&mut self, result: ToolResult) {
+    fn answer_at_once(&mut self, result: ToolResult) {
         self.ready.push_back(self.slots.len());
         self.slots.push(Slot::Answered(result));
     }
