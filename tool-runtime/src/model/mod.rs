@@ -97,41 +97,30 @@ pub trait Model: Send + Sync {
     }
 }
 
-impl<M: Model + ?Sized> Model for Box<M> {
-    fn name(&self) -> String {
-        (**self).name()
-    }
+/// A model behind a pointer is the model it points to.
+macro_rules! forward_model {
+    ($($pointer:ident),*) => {$(
+        impl<M: Model + ?Sized> Model for $pointer<M> {
+            fn name(&self) -> String {
+                (**self).name()
+            }
 
-    fn complete<'a>(&'a self, request: ModelRequest<'a>) -> ModelFuture<'a> {
-        (**self).complete(request)
-    }
+            fn complete<'a>(&'a self, request: ModelRequest<'a>) -> ModelFuture<'a> {
+                (**self).complete(request)
+            }
 
-    fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
-        (**self).stream(request)
-    }
+            fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
+                (**self).stream(request)
+            }
 
-    fn native_output(&self, output: &OutputFormat) -> bool {
-        (**self).native_output(output)
-    }
+            fn native_output(&self, output: &OutputFormat) -> bool {
+                (**self).native_output(output)
+            }
+        }
+    )*};
 }
 
-impl<M: Model + ?Sized> Model for Arc<M> {
-    fn name(&self) -> String {
-        (**self).name()
-    }
-
-    fn complete<'a>(&'a self, request: ModelRequest<'a>) -> ModelFuture<'a> {
-        (**self).complete(request)
-    }
-
-    fn stream<'a>(&'a self, request: ModelRequest<'a>) -> ModelStream<'a> {
-        (**self).stream(request)
-    }
-
-    fn native_output(&self, output: &OutputFormat) -> bool {
-        (**self).native_output(output)
-    }
-}
+forward_model!(Box, Arc);
 
 /// A whole response, as the events a stream of it would carry.
 pub(crate) fn buffered(response: ModelFuture<'_>) -> ModelStream<'_> {

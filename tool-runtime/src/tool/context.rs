@@ -256,6 +256,13 @@ impl CallContext {
         }
     }
 
+    /// A context for the same call with other parts: a name, a cancellation, run data.
+    fn remade(&self, tool: OnceLock<Arc<str>>, cancel: Cancel, run_data: RunData) -> Self {
+        let inner = &self.inner;
+        let place = inner.place.clone();
+        Self::from_parts(inner.call_id.clone(), tool, cancel, run_data, place)
+    }
+
     /// The same cancellation, for a context with other parts.
     fn same_cancel(&self) -> Cancel {
         Cancel::Of(self.inner.clone())
@@ -264,14 +271,8 @@ impl CallContext {
     /// This context, for the tool with this name.
     #[must_use]
     pub fn with_tool(self, tool: impl Into<Arc<str>>) -> Self {
-        let inner = &self.inner;
-        Self::from_parts(
-            inner.call_id.clone(),
-            OnceLock::from(tool.into()),
-            self.same_cancel(),
-            inner.run_data.clone(),
-            inner.place.clone(),
-        )
+        let run_data = self.inner.run_data.clone();
+        self.remade(OnceLock::from(tool.into()), self.same_cancel(), run_data)
     }
 
     /// This context with `token` as its token, replacing the one it had (and its ties to a
@@ -281,27 +282,14 @@ impl CallContext {
     /// [`Turn::with_cancellation`](crate::turn::Turn::with_cancellation).
     #[must_use]
     pub fn with_cancellation(self, token: CancellationToken) -> Self {
-        let inner = &self.inner;
-        Self::from_parts(
-            inner.call_id.clone(),
-            inner.tool.clone(),
-            Cancel::Given(token),
-            inner.run_data.clone(),
-            inner.place.clone(),
-        )
+        let (tool, run_data) = (self.inner.tool.clone(), self.inner.run_data.clone());
+        self.remade(tool, Cancel::Given(token), run_data)
     }
 
     /// This context, with the data of a run.
     #[must_use]
     pub fn with_run_data(self, run_data: RunData) -> Self {
-        let inner = &self.inner;
-        Self::from_parts(
-            inner.call_id.clone(),
-            inner.tool.clone(),
-            self.same_cancel(),
-            run_data,
-            inner.place.clone(),
-        )
+        self.remade(self.inner.tool.clone(), self.same_cancel(), run_data)
     }
 
     /// The provider's id for this call (`call_…` on OpenAI, `toolu_…` on Anthropic).
