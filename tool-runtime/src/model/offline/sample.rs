@@ -77,30 +77,7 @@ pub(super) fn sample(
     };
     match ty {
         "object" => sample_object(object, root, rng, words, depth),
-        "array" => {
-            // A tuple (`prefixItems`, as schemars writes `(A, B)`): one value per position.
-            if let Some(positions) = object.get("prefixItems").and_then(Value::as_array) {
-                return positions
-                    .iter()
-                    .map(|position| sample(position, root, rng, words, property, depth + 1))
-                    .collect();
-            }
-            let min = object
-                .get("minItems")
-                .and_then(Value::as_u64)
-                .unwrap_or(1)
-                .min(MAX_ITEMS);
-            let max = object
-                .get("maxItems")
-                .and_then(Value::as_u64)
-                .unwrap_or(min.max(2))
-                .clamp(min, MAX_ITEMS);
-            let count = min + rng.below(max - min + 1);
-            let items = object.get("items").cloned().unwrap_or(Value::Bool(true));
-            (0..count)
-                .map(|_| sample(&items, root, rng, words, property, depth + 1))
-                .collect()
-        }
+        "array" => sample_array(object, root, rng, words, property, depth),
         "integer" => json!(sample_integer(object, rng)),
         "number" => {
             let value = sample_integer(object, rng) as f64 + 0.5;
@@ -114,6 +91,38 @@ pub(super) fn sample(
         "string" => json!(sample_string(object, rng, words, property)),
         _ => Value::Null,
     }
+}
+
+fn sample_array(
+    object: &Map<String, Value>,
+    root: &Value,
+    rng: &mut Rng,
+    words: &mut PromptWords,
+    property: &str,
+    depth: usize,
+) -> Value {
+    // A tuple (`prefixItems`, as schemars writes `(A, B)`): one value per position.
+    if let Some(positions) = object.get("prefixItems").and_then(Value::as_array) {
+        return positions
+            .iter()
+            .map(|position| sample(position, root, rng, words, property, depth + 1))
+            .collect();
+    }
+    let min = object
+        .get("minItems")
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .min(MAX_ITEMS);
+    let max = object
+        .get("maxItems")
+        .and_then(Value::as_u64)
+        .unwrap_or(min.max(2))
+        .clamp(min, MAX_ITEMS);
+    let count = min + rng.below(max - min + 1);
+    let items = object.get("items").cloned().unwrap_or(Value::Bool(true));
+    (0..count)
+        .map(|_| sample(&items, root, rng, words, property, depth + 1))
+        .collect()
 }
 
 fn sample_object(
