@@ -10,6 +10,7 @@
 //! - [`openai_responses`]: the OpenAI Responses API.
 
 pub mod anthropic;
+mod event;
 pub mod openai_chat;
 pub mod openai_responses;
 #[cfg(test)]

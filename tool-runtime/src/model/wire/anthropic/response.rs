@@ -23,13 +23,13 @@ struct WireResponse {
 #[derive(Deserialize, Default)]
 pub(super) struct WireUsage {
     #[serde(default)]
-    input_tokens: u64,
+    pub(super) input_tokens: u64,
     #[serde(default)]
-    output_tokens: u64,
+    pub(super) output_tokens: u64,
     #[serde(default)]
-    cache_read_input_tokens: Option<u64>,
+    pub(super) cache_read_input_tokens: Option<u64>,
     #[serde(default)]
-    cache_creation_input_tokens: Option<u64>,
+    pub(super) cache_creation_input_tokens: Option<u64>,
 }
 
 pub(super) const PROVIDER: &str = AnthropicMessages::PROVIDER;

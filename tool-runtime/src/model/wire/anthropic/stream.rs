@@ -4,10 +4,14 @@
 //! `ping`s anywhere and `error` ending it all.
 //!
 //! The blocks are rebuilt as they were sent, so that the message can be echoed back exactly as
-//! when it comes whole.
+//! when it comes whole. Each event is read into its own type ([`Event`]); only a block's start,
+//! which is echoed back, becomes a `Value`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 
+use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny};
 use serde_json::{Map, Value};
 
 use super::FORMAT;
@@ -15,9 +19,170 @@ use super::response::{PROVIDER, TEXT_BLOCK_SEPARATOR, WireUsage, stop_reason};
 use crate::conversation::{RawMessage, StopReason, ToolCall};
 use crate::error::{Damage, Error};
 use crate::http::SseEvent;
+use crate::model::wire::event::{self, Tagged};
 use crate::model::wire::sealed::StreamDecoder;
 use crate::model::{Finish, ModelEvent, ToolCallDelta};
 use crate::tool::Arguments;
+
+/// One event, by its `type`.
+enum Event<'a> {
+    MessageStart(MessageStart),
+    BlockStart(BlockStart),
+    BlockDelta(BlockDelta<'a>),
+    BlockStop(BlockStop),
+    MessageDelta(MessageDelta<'a>),
+    MessageStop,
+    Error(ErrorEvent<'a>),
+    /// `ping`, and events newer than this library.
+    Other,
+}
+
+impl<'de> Tagged<'de> for Event<'de> {
+    fn read<D: Deserializer<'de>>(kind: &str, fields: D) -> Result<Self, D::Error> {
+        Ok(match kind {
+            "message_start" => Self::MessageStart(Deserialize::deserialize(fields)?),
+            "content_block_start" => Self::BlockStart(Deserialize::deserialize(fields)?),
+            "content_block_delta" => Self::BlockDelta(Deserialize::deserialize(fields)?),
+            "content_block_stop" => Self::BlockStop(Deserialize::deserialize(fields)?),
+            "message_delta" => Self::MessageDelta(Deserialize::deserialize(fields)?),
+            "message_stop" => {
+                IgnoredAny::deserialize(fields)?;
+                Self::MessageStop
+            }
+            "error" => Self::Error(Deserialize::deserialize(fields)?),
+            _ => {
+                IgnoredAny::deserialize(fields)?;
+                Self::Other
+            }
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct MessageStart {
+    #[serde(default, deserialize_with = "event::object")]
+    message: Option<MessageHead>,
+}
+
+#[derive(Deserialize)]
+struct MessageHead {
+    #[serde(default, deserialize_with = "event::object")]
+    usage: Option<UsageUpdate>,
+}
+
+/// The usage a message reports so far: `message_start` gives it, `message_delta` updates it.
+#[derive(Deserialize, Default, Debug)]
+struct UsageUpdate {
+    #[serde(default, deserialize_with = "event::number")]
+    input_tokens: Option<u64>,
+    #[serde(default, deserialize_with = "event::number")]
+    output_tokens: Option<u64>,
+    #[serde(default, deserialize_with = "event::number")]
+    cache_read_input_tokens: Option<u64>,
+    #[serde(default, deserialize_with = "event::number")]
+    cache_creation_input_tokens: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct BlockStart {
+    #[serde(default, deserialize_with = "event::number")]
+    index: Option<u64>,
+    /// The block as it is echoed back, its deltas added to it.
+    #[serde(default)]
+    content_block: Value,
+}
+
+#[derive(Deserialize)]
+struct BlockDelta<'a> {
+    #[serde(default, deserialize_with = "event::number")]
+    index: Option<u64>,
+    #[serde(borrow, default, deserialize_with = "event::nested")]
+    delta: Delta<'a>,
+}
+
+/// A piece of a content block, by its `type`.
+#[derive(Default)]
+enum Delta<'a> {
+    Text(Cow<'a, str>),
+    Thinking(Cow<'a, str>),
+    /// Set as it came, whatever it is.
+    Signature(Option<Value>),
+    Citation(Option<Value>),
+    InputJson(Cow<'a, str>),
+    /// Deltas newer than this library.
+    #[default]
+    Other,
+}
+
+impl<'de> Tagged<'de> for Delta<'de> {
+    fn read<D: Deserializer<'de>>(kind: &str, fields: D) -> Result<Self, D::Error> {
+        Ok(match kind {
+            "text_delta" => Self::Text(DeltaFields::deserialize(fields)?.text.unwrap_or_default()),
+            "thinking_delta" => Self::Thinking(
+                DeltaFields::deserialize(fields)?
+                    .thinking
+                    .unwrap_or_default(),
+            ),
+            "signature_delta" => Self::Signature(DeltaFields::deserialize(fields)?.signature),
+            "citations_delta" => Self::Citation(DeltaFields::deserialize(fields)?.citation),
+            "input_json_delta" => Self::InputJson(
+                DeltaFields::deserialize(fields)?
+                    .partial_json
+                    .unwrap_or_default(),
+            ),
+            _ => {
+                IgnoredAny::deserialize(fields)?;
+                Self::Other
+            }
+        })
+    }
+}
+
+/// The fields of the deltas: each type has one of them.
+#[derive(Deserialize)]
+struct DeltaFields<'a> {
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    thinking: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "present")]
+    signature: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    citation: Option<Value>,
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    partial_json: Option<Cow<'a, str>>,
+}
+
+/// A member that is present, even as `null`.
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
+}
+
+#[derive(Deserialize)]
+struct BlockStop {
+    #[serde(default, deserialize_with = "event::number")]
+    index: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct MessageDelta<'a> {
+    #[serde(borrow, default, deserialize_with = "event::object")]
+    delta: Option<MessageDeltaFields<'a>>,
+    #[serde(default, deserialize_with = "event::object")]
+    usage: Option<UsageUpdate>,
+}
+
+#[derive(Deserialize)]
+struct MessageDeltaFields<'a> {
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    stop_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct ErrorEvent<'a> {
+    #[serde(borrow, default, deserialize_with = "event::object")]
+    error: Option<event::Failure<'a>>,
+}
 
 /// A `tool_use` block being written.
 #[derive(Debug)]
@@ -42,50 +207,49 @@ pub struct MessagesStream {
     text_seen: bool,
     stop_reason: Option<String>,
     /// Usage as `message_start` gave it, updated by `message_delta`.
-    usage: Map<String, Value>,
+    usage: UsageUpdate,
 }
 
 impl StreamDecoder for MessagesStream {
     fn event(&mut self, event: SseEvent, out: &mut VecDeque<ModelEvent>) -> Result<bool, Error> {
-        let data: Value = serde_json::from_str(&event.data)
+        let data = event::read::<Event<'_>>(&event.data, &event.event)
             .map_err(|error| Error::unreadable(PROVIDER, error).with_body(&*event.data))?;
-        let kind = data["type"].as_str().unwrap_or(event.event.as_str());
-        match kind {
-            "message_start" => {
-                if let Some(usage) = data["message"]["usage"].as_object() {
-                    self.usage.clone_from(usage);
+        match data {
+            Event::MessageStart(start) => {
+                if let Some(usage) = start.message.and_then(|message| message.usage) {
+                    self.usage = usage;
                 }
             }
-            "content_block_start" => self.block_start(&data, out)?,
-            "content_block_delta" => self.block_delta(&data, out),
-            "content_block_stop" => self.block_stop(&data, out),
-            "message_delta" => {
-                if let Some(reason) = data["delta"]["stop_reason"].as_str() {
-                    self.stop_reason = Some(reason.to_owned());
+            Event::BlockStart(start) => {
+                self.block_start(start.index.unwrap_or_default(), start.content_block, out)?
+            }
+            Event::BlockDelta(delta) => {
+                self.block_delta(delta.index.unwrap_or_default(), delta.delta, out)
+            }
+            Event::BlockStop(stop) => self.block_stop(stop.index.unwrap_or_default(), out),
+            Event::MessageDelta(delta) => {
+                if let Some(reason) = delta.delta.and_then(|delta| delta.stop_reason) {
+                    self.stop_reason = Some(reason.into_owned());
                 }
-                if let Some(usage) = data["usage"].as_object() {
-                    for (key, value) in usage {
-                        if !value.is_null() {
-                            self.usage.insert(key.clone(), value.clone());
-                        }
-                    }
+                if let Some(usage) = delta.usage {
+                    self.usage.update(usage);
                 }
             }
-            "message_stop" => {
+            Event::MessageStop => {
                 self.finish(out)?;
                 return Ok(true);
             }
-            "error" => {
-                let message = data["error"]["message"].as_str().map(str::to_owned);
-                let error = Error::stream_error(PROVIDER, message, &event.data);
+            Event::Error(error) => {
+                let error = error.error.unwrap_or_default();
+                let message = error.message.map(Cow::into_owned);
+                let failure = Error::stream_error(PROVIDER, message, &*event.data);
                 // The streamed forms of 529 and 500: sent again while nothing was used.
-                return Err(match data["error"]["type"].as_str() {
-                    Some("overloaded_error" | "api_error") => error.retryable(),
-                    _ => error,
+                return Err(match error.kind.as_deref() {
+                    Some("overloaded_error" | "api_error") => failure.retryable(),
+                    _ => failure,
                 });
             }
-            // `ping`, and events newer than this library.
-            _ => {}
+            Event::Other => {}
         }
         Ok(false)
     }
@@ -96,9 +260,12 @@ impl StreamDecoder for MessagesStream {
 }
 
 impl MessagesStream {
-    fn block_start(&mut self, data: &Value, out: &mut VecDeque<ModelEvent>) -> Result<(), Error> {
-        let index = data["index"].as_u64().unwrap_or_default();
-        let block = data["content_block"].clone();
+    fn block_start(
+        &mut self,
+        index: u64,
+        block: Value,
+        out: &mut VecDeque<ModelEvent>,
+    ) -> Result<(), Error> {
         match block["type"].as_str() {
             Some("text") => {
                 if std::mem::replace(&mut self.text_seen, true) {
@@ -132,9 +299,7 @@ impl MessagesStream {
         Ok(())
     }
 
-    fn block_delta(&mut self, data: &Value, out: &mut VecDeque<ModelEvent>) {
-        let index = data["index"].as_u64().unwrap_or_default();
-        let delta = &data["delta"];
+    fn block_delta(&mut self, index: u64, delta: Delta<'_>, out: &mut VecDeque<ModelEvent>) {
         let Some(block) = self.blocks.get_mut(&index) else {
             return;
         };
@@ -145,28 +310,21 @@ impl MessagesStream {
                 object.insert(field.to_owned(), Value::String(piece.to_owned()));
             }
         };
-        match delta["type"].as_str() {
-            Some("text_delta") => {
-                let text = delta["text"].as_str().unwrap_or_default();
-                append("text", text);
+        match delta {
+            Delta::Text(text) => {
+                append("text", &text);
                 if !text.is_empty() {
-                    out.push_back(ModelEvent::TextDelta(text.to_owned()));
+                    out.push_back(ModelEvent::TextDelta(text.into_owned()));
                 }
             }
-            Some("thinking_delta") => {
-                append("thinking", delta["thinking"].as_str().unwrap_or_default())
-            }
-            Some("signature_delta") => {
-                if let (Some(object), Some(signature)) =
-                    (block.as_object_mut(), delta.get("signature"))
-                {
-                    object.insert("signature".to_owned(), signature.clone());
+            Delta::Thinking(thinking) => append("thinking", &thinking),
+            Delta::Signature(signature) => {
+                if let (Some(object), Some(signature)) = (block.as_object_mut(), signature) {
+                    object.insert("signature".to_owned(), signature);
                 }
             }
-            Some("citations_delta") => {
-                if let (Some(object), Some(citation)) =
-                    (block.as_object_mut(), delta.get("citation"))
-                {
+            Delta::Citation(citation) => {
+                if let (Some(object), Some(citation)) = (block.as_object_mut(), citation) {
                     let citations = object
                         .entry("citations")
                         .or_insert_with(|| Value::Array(Vec::new()));
@@ -174,13 +332,12 @@ impl MessagesStream {
                         *citations = Value::Array(Vec::new());
                     }
                     if let Value::Array(citations) = citations {
-                        citations.push(citation.clone());
+                        citations.push(citation);
                     }
                 }
             }
-            Some("input_json_delta") => {
-                let piece = delta["partial_json"].as_str().unwrap_or_default();
-                self.inputs.entry(index).or_default().push_str(piece);
+            Delta::InputJson(piece) => {
+                self.inputs.entry(index).or_default().push_str(&piece);
                 if let Some(call) = self.calls.get(&index)
                     && !piece.is_empty()
                 {
@@ -191,13 +348,12 @@ impl MessagesStream {
                     )));
                 }
             }
-            _ => {}
+            Delta::Other => {}
         }
     }
 
     /// A block is complete: its input is whole, and a `tool_use` block's call can start.
-    fn block_stop(&mut self, data: &Value, out: &mut VecDeque<ModelEvent>) {
-        let index = data["index"].as_u64().unwrap_or_default();
+    fn block_stop(&mut self, index: u64, out: &mut VecDeque<ModelEvent>) {
         let input = self.inputs.remove(&index).map(|text| {
             if text.trim().is_empty() {
                 Ok(Value::Object(Map::new()))
@@ -235,16 +391,13 @@ impl MessagesStream {
         // A block left open (no stop before the message's): its call still counts.
         let open: Vec<u64> = self.calls.keys().copied().collect();
         for index in open {
-            self.block_stop(&serde_json::json!({ "index": index }), out);
+            self.block_stop(index, out);
         }
         let stop_reason = stop_reason(self.stop_reason.as_deref());
         if stop_reason == StopReason::ToolUse && self.call_count == 0 {
             return Err(Error::damaged(PROVIDER, Damage::ToolUseWithoutCalls));
         }
-        let usage =
-            serde_json::from_value::<WireUsage>(Value::Object(std::mem::take(&mut self.usage)))
-                .unwrap_or_default()
-                .into_usage();
+        let usage = std::mem::take(&mut self.usage).into_wire().into_usage();
         let mut finish = Finish::new(stop_reason, usage);
         finish.raw = Some(RawMessage {
             format: FORMAT.to_owned(),
@@ -252,5 +405,37 @@ impl MessagesStream {
         });
         out.push_back(ModelEvent::Finished(finish));
         Ok(())
+    }
+}
+
+impl UsageUpdate {
+    /// Takes what `update` reports.
+    fn update(&mut self, update: UsageUpdate) {
+        let fields = [
+            (&mut self.input_tokens, update.input_tokens),
+            (&mut self.output_tokens, update.output_tokens),
+            (
+                &mut self.cache_read_input_tokens,
+                update.cache_read_input_tokens,
+            ),
+            (
+                &mut self.cache_creation_input_tokens,
+                update.cache_creation_input_tokens,
+            ),
+        ];
+        for (field, value) in fields {
+            if value.is_some() {
+                *field = value;
+            }
+        }
+    }
+
+    fn into_wire(self) -> WireUsage {
+        WireUsage {
+            input_tokens: self.input_tokens.unwrap_or_default(),
+            output_tokens: self.output_tokens.unwrap_or_default(),
+            cache_read_input_tokens: self.cache_read_input_tokens,
+            cache_creation_input_tokens: self.cache_creation_input_tokens,
+        }
     }
 }
