@@ -98,19 +98,29 @@ pub(super) fn call_of(item: &Value) -> Result<Option<ToolCall>, Error> {
     if item["type"] != "function_call" {
         return Ok(None);
     }
-    let (Some(id), Some(name)) = (item["call_id"].as_str(), item["name"].as_str()) else {
+    let arguments = item["arguments"].clone();
+    call(item["call_id"].as_str(), item["name"].as_str(), arguments).map(Some)
+}
+
+/// The call of a `function_call` item with this `call_id`, `name` and `arguments`.
+pub(super) fn call(
+    id: Option<&str>,
+    name: Option<&str>,
+    arguments: Value,
+) -> Result<ToolCall, Error> {
+    let (Some(id), Some(name)) = (id, name) else {
         return Err(Error::damaged(
             PROVIDER,
             Damage::FunctionCallWithoutIdOrName,
         ));
     };
-    let arguments = match &item["arguments"] {
-        Value::String(text) => Arguments::Text(text.clone()),
+    let arguments = match arguments {
+        Value::String(text) => Arguments::Text(text),
         Value::Null => Arguments::Text(String::new()),
         // Some compatible servers send an object.
-        value => Arguments::Json(value.clone()),
+        value => Arguments::Json(value),
     };
-    Ok(Some(ToolCall::new(id, name, arguments)))
+    Ok(ToolCall::new(id, name, arguments))
 }
 
 /// Why the model stopped, the usage, and the response kept for the echo; a failed response is

@@ -4,15 +4,210 @@
 //! item's completes that call), then `response.completed` (or `response.incomplete`) with the
 //! whole response; `response.failed` and `error` end it all.
 
+//!
+//! Each event is read into its own type ([`Event`]): the items that are only kept in case the
+//! final response leaves its output out stay raw JSON text until then.
+
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use super::response::{PROVIDER, TEXT_PART_SEPARATOR, WireResponse, call_of, finish, text_of_part};
+use super::response::{
+    PROVIDER, TEXT_PART_SEPARATOR, WireResponse, call, call_of, finish, text_of_part,
+};
+use crate::conversation::ToolCall;
 use crate::error::Error;
 use crate::http::SseEvent;
+use crate::model::wire::event::{self, Failure, Tagged};
 use crate::model::wire::sealed::StreamDecoder;
 use crate::model::{Finish, ModelEvent, ToolCallDelta};
+
+/// One event, by its `type`.
+enum Event<'a> {
+    ItemAdded(ItemAdded<'a>),
+    PartAdded(PartAdded<'a>),
+    /// `response.output_text.delta` and `response.refusal.delta`.
+    TextDelta(Delta<'a>),
+    ArgumentsDelta(Delta<'a>),
+    ItemDone(ItemDone<'a>),
+    /// `response.completed`, `response.incomplete` and `response.failed`: the whole response.
+    Completed(Completed),
+    Error(ErrorEvent<'a>),
+    /// `response.created`, `response.in_progress`, `*.done` of parts and texts, and events
+    /// newer than this library.
+    Other,
+}
+
+impl<'de> Tagged<'de> for Event<'de> {
+    fn read<D: Deserializer<'de>>(kind: &str, fields: D) -> Result<Self, D::Error> {
+        Ok(match kind {
+            "response.output_item.added" => Self::ItemAdded(Deserialize::deserialize(fields)?),
+            "response.content_part.added" => Self::PartAdded(Deserialize::deserialize(fields)?),
+            "response.output_text.delta" | "response.refusal.delta" => {
+                Self::TextDelta(Deserialize::deserialize(fields)?)
+            }
+            "response.function_call_arguments.delta" => {
+                Self::ArgumentsDelta(Deserialize::deserialize(fields)?)
+            }
+            "response.output_item.done" => Self::ItemDone(Deserialize::deserialize(fields)?),
+            "response.completed" | "response.incomplete" | "response.failed" => {
+                Self::Completed(Deserialize::deserialize(fields)?)
+            }
+            "error" => Self::Error(Deserialize::deserialize(fields)?),
+            _ => {
+                IgnoredAny::deserialize(fields)?;
+                Self::Other
+            }
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct ItemAdded<'a> {
+    #[serde(default, deserialize_with = "event::number")]
+    output_index: Option<u64>,
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    item_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "event::nested")]
+    item: Item<'a>,
+}
+
+#[derive(Deserialize)]
+struct PartAdded<'a> {
+    #[serde(default, deserialize_with = "event::number")]
+    output_index: Option<u64>,
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    item_id: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "event::number")]
+    content_index: Option<u64>,
+    #[serde(borrow, default, deserialize_with = "event::nested")]
+    part: Part<'a>,
+}
+
+/// A piece of a text or of a call's arguments.
+#[derive(Deserialize)]
+struct Delta<'a> {
+    #[serde(default, deserialize_with = "event::number")]
+    output_index: Option<u64>,
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    item_id: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "event::number")]
+    content_index: Option<u64>,
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    delta: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct ItemDone<'a> {
+    #[serde(default, deserialize_with = "event::number")]
+    output_index: Option<u64>,
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    item_id: Option<Cow<'a, str>>,
+    /// Read as an [`Item`], and kept as it came.
+    #[serde(borrow, default)]
+    item: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Completed {
+    response: WireResponse,
+}
+
+/// An `error` event: its own `message` and `code`, or those of its `error` object.
+#[derive(Deserialize)]
+struct ErrorEvent<'a> {
+    #[serde(borrow, default, deserialize_with = "event::object")]
+    error: Option<Failure<'a>>,
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    message: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    code: Option<Cow<'a, str>>,
+}
+
+/// An output item, by its `type`: of the others, only the id is read.
+enum Item<'a> {
+    FunctionCall(CallItem<'a>),
+    Other(Option<Cow<'a, str>>),
+}
+
+impl Default for Item<'_> {
+    fn default() -> Self {
+        Self::Other(None)
+    }
+}
+
+impl<'de> Tagged<'de> for Item<'de> {
+    fn read<D: Deserializer<'de>>(kind: &str, fields: D) -> Result<Self, D::Error> {
+        Ok(match kind {
+            "function_call" => Self::FunctionCall(Deserialize::deserialize(fields)?),
+            _ => Self::Other(ItemId::deserialize(fields)?.id),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct CallItem<'a> {
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    call_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    name: Option<Cow<'a, str>>,
+    /// JSON text per the API; some compatible servers send an object.
+    #[serde(default)]
+    arguments: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct ItemId<'a> {
+    /// Not a string: no id (an item newer than this library reads whatever its fields).
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    id: Option<Cow<'a, str>>,
+}
+
+impl<'a> Item<'a> {
+    fn id(&self) -> Option<&str> {
+        match self {
+            Self::FunctionCall(call) => call.id.as_deref(),
+            Self::Other(id) => id.as_deref(),
+        }
+    }
+}
+
+/// A content part, by its `type`: only a text's is read.
+#[derive(Default)]
+enum Part<'a> {
+    /// An `output_text`'s text or a `refusal`'s refusal.
+    Text(Option<Cow<'a, str>>),
+    #[default]
+    Other,
+}
+
+impl<'de> Tagged<'de> for Part<'de> {
+    fn read<D: Deserializer<'de>>(kind: &str, fields: D) -> Result<Self, D::Error> {
+        Ok(match kind {
+            "output_text" => Self::Text(PartFields::deserialize(fields)?.text),
+            "refusal" => Self::Text(PartFields::deserialize(fields)?.refusal),
+            _ => {
+                IgnoredAny::deserialize(fields)?;
+                Self::Other
+            }
+        })
+    }
+}
+
+/// The fields of the text parts: each type has one of them.
+#[derive(Deserialize)]
+struct PartFields<'a> {
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "event::string")]
+    refusal: Option<Cow<'a, str>>,
+}
 
 /// A `function_call` item being written.
 #[derive(Debug)]
@@ -27,8 +222,8 @@ struct Call {
 /// The state of one streamed Responses answer.
 #[derive(Debug, Default)]
 pub struct ResponsesStream {
-    /// The output items completed so far, by output index.
-    items: BTreeMap<u64, Value>,
+    /// The output items completed so far, by output index, as they came (`None`: no item).
+    items: BTreeMap<u64, Option<Box<RawValue>>>,
     /// The `function_call` items, by output index.
     calls: BTreeMap<u64, Call>,
     /// The text parts begun, as (output index, content index).
@@ -41,33 +236,38 @@ pub struct ResponsesStream {
 
 impl StreamDecoder for ResponsesStream {
     fn event(&mut self, event: SseEvent, out: &mut VecDeque<ModelEvent>) -> Result<bool, Error> {
-        let data: Value = serde_json::from_str(&event.data)
-            .map_err(|error| Error::unreadable(PROVIDER, error).with_body(&*event.data))?;
-        let kind = data["type"].as_str().unwrap_or(event.event.as_str());
-        let output_index = self.output_index(&data);
-        match kind {
-            "response.output_item.added" => self.item_added(output_index, &data["item"], out),
-            "response.content_part.added" if text_of_part(&data["part"]).is_some() => {
-                let content_index = data["content_index"].as_u64().unwrap_or_default();
-                self.begin_part(output_index, content_index, out);
-                // Even an empty start: the message has a text, as when it comes whole.
-                let text = text_of_part(&data["part"]).unwrap_or_default();
-                out.push_back(ModelEvent::TextDelta(text.to_owned()));
+        let unreadable = |error| Error::unreadable(PROVIDER, error).with_body(&*event.data);
+        match event::read::<Event<'_>>(&event.data, &event.event).map_err(unreadable)? {
+            Event::ItemAdded(added) => {
+                let item_id = added.item_id.as_deref().or(added.item.id());
+                let output_index = self.output_index(added.output_index, item_id);
+                if let Item::FunctionCall(call) = &added.item {
+                    self.call_added(output_index, call.name.as_deref().unwrap_or_default(), out);
+                }
             }
-            "response.output_text.delta" | "response.refusal.delta" => {
-                let content_index = data["content_index"].as_u64().unwrap_or_default();
+            Event::PartAdded(added) => {
+                let output_index = self.output_index(added.output_index, added.item_id.as_deref());
+                if let Part::Text(Some(text)) = added.part {
+                    let content_index = added.content_index.unwrap_or_default();
+                    self.begin_part(output_index, content_index, out);
+                    // Even an empty start: the message has a text, as when it comes whole.
+                    out.push_back(ModelEvent::TextDelta(text.into_owned()));
+                }
+            }
+            Event::TextDelta(delta) => {
+                let output_index = self.output_index(delta.output_index, delta.item_id.as_deref());
+                let content_index = delta.content_index.unwrap_or_default();
                 if self.begin_part(output_index, content_index, out) {
                     out.push_back(ModelEvent::TextDelta(String::new()));
                 }
-                let delta = data["delta"].as_str().unwrap_or_default();
-                if !delta.is_empty() {
-                    out.push_back(ModelEvent::TextDelta(delta.to_owned()));
+                if let Some(delta) = delta.delta.filter(|delta| !delta.is_empty()) {
+                    out.push_back(ModelEvent::TextDelta(delta.into_owned()));
                 }
             }
-            "response.function_call_arguments.delta" => {
-                let delta = data["delta"].as_str().unwrap_or_default();
+            Event::ArgumentsDelta(delta) => {
+                let output_index = self.output_index(delta.output_index, delta.item_id.as_deref());
                 if let Some(call) = self.calls.get(&output_index)
-                    && !delta.is_empty()
+                    && let Some(delta) = delta.delta.filter(|delta| !delta.is_empty())
                 {
                     out.push_back(ModelEvent::ToolCallDelta(ToolCallDelta::new(
                         call.position,
@@ -76,30 +276,41 @@ impl StreamDecoder for ResponsesStream {
                     )));
                 }
             }
-            "response.output_item.done" => self.item_done(output_index, &data["item"], out)?,
-            "response.completed" | "response.incomplete" | "response.failed" => {
-                let response: WireResponse = serde_json::from_value(data["response"].clone())
-                    .map_err(|error| Error::unreadable(PROVIDER, error).with_body(&*event.data))?;
-                self.finish(response, out)?;
+            Event::ItemDone(done) => {
+                let item = match done.item {
+                    Some(raw) => event::read::<Item<'_>>(raw.get(), "").map_err(unreadable)?,
+                    None => Item::default(),
+                };
+                let item_id = done.item_id.as_deref().or(item.id());
+                let output_index = self.output_index(done.output_index, item_id);
+                if let Item::FunctionCall(item) = item {
+                    let arguments = item.arguments.unwrap_or(Value::Null);
+                    let call = call(item.call_id.as_deref(), item.name.as_deref(), arguments)?;
+                    self.call_done(output_index, call, out);
+                }
+                self.items
+                    .insert(output_index, done.item.map(ToOwned::to_owned));
+            }
+            Event::Completed(completed) => {
+                self.finish(completed.response, out)?;
                 return Ok(true);
             }
-            "error" => {
-                let error = if data["error"].is_object() {
-                    &data["error"]
-                } else {
-                    &data
-                };
-                let message = error["message"].as_str().map(str::to_owned);
-                let failure = Error::stream_error(PROVIDER, message, &event.data);
+            Event::Error(error) => {
+                // Its `error` object, or the event itself.
+                let error = error.error.unwrap_or(Failure {
+                    message: error.message,
+                    code: error.code,
+                    kind: None,
+                });
+                let message = error.message.map(Cow::into_owned);
+                let failure = Error::stream_error(PROVIDER, message, &*event.data);
                 // A server error before anything was used is sent again.
-                return Err(match error["code"].as_str().or(error["type"].as_str()) {
+                return Err(match error.code.or(error.kind).as_deref() {
                     Some("server_error" | "internal_error") => failure.retryable(),
                     _ => failure,
                 });
             }
-            // `response.created`, `response.in_progress`, `*.done` of parts and texts, and
-            // events newer than this library.
-            _ => {}
+            Event::Other => {}
         }
         Ok(false)
     }
@@ -111,34 +322,32 @@ impl StreamDecoder for ResponsesStream {
 
 impl ResponsesStream {
     /// The output index an event is about: its own, or one given by its item's id.
-    fn output_index(&mut self, data: &Value) -> u64 {
-        if let Some(index) = data["output_index"].as_u64() {
+    fn output_index(&mut self, output_index: Option<u64>, item_id: Option<&str>) -> u64 {
+        if let Some(index) = output_index {
             return index;
         }
-        let item_id = data["item_id"].as_str().or(data["item"]["id"].as_str());
         let Some(item_id) = item_id else {
             return 0;
         };
+        if let Some(&index) = self.by_item_id.get(item_id) {
+            return index;
+        }
         let next = self.by_item_id.len() as u64 + (1 << 32);
-        *self.by_item_id.entry(item_id.to_owned()).or_insert(next)
+        self.by_item_id.insert(item_id.to_owned(), next);
+        next
     }
 
-    fn item_added(&mut self, output_index: u64, item: &Value, out: &mut VecDeque<ModelEvent>) {
-        if item["type"] != "function_call" {
-            return;
-        }
+    /// A `function_call` item has begun.
+    fn call_added(&mut self, output_index: u64, name: &str, out: &mut VecDeque<ModelEvent>) {
         let position = self.calls.len();
-        let name = item["name"].as_str().unwrap_or_default().to_owned();
         out.push_back(ModelEvent::ToolCallDelta(ToolCallDelta::new(
-            position,
-            name.clone(),
-            "",
+            position, name, "",
         )));
         self.calls.insert(
             output_index,
             Call {
                 position,
-                name,
+                name: name.to_owned(),
                 done: false,
             },
         );
@@ -161,27 +370,18 @@ impl ResponsesStream {
         true
     }
 
-    /// An item is complete: a `function_call`'s call can start now.
-    fn item_done(
-        &mut self,
-        output_index: u64,
-        item: &Value,
-        out: &mut VecDeque<ModelEvent>,
-    ) -> Result<(), Error> {
-        if let Some(call) = call_of(item)? {
-            if !self.calls.contains_key(&output_index) {
-                // No `output_item.added` came for it.
-                self.item_added(output_index, item, out);
-            }
-            if let Some(state) = self.calls.get_mut(&output_index)
-                && !std::mem::replace(&mut state.done, true)
-                && self.handed_on.insert(call.id.clone())
-            {
-                out.push_back(ModelEvent::ToolCall(call));
-            }
+    /// A `function_call` item is complete: its call can start now.
+    fn call_done(&mut self, output_index: u64, call: ToolCall, out: &mut VecDeque<ModelEvent>) {
+        if !self.calls.contains_key(&output_index) {
+            // No `output_item.added` came for it.
+            self.call_added(output_index, &call.name, out);
         }
-        self.items.insert(output_index, item.clone());
-        Ok(())
+        if let Some(state) = self.calls.get_mut(&output_index)
+            && !std::mem::replace(&mut state.done, true)
+            && self.handed_on.insert(call.id.clone())
+        {
+            out.push_back(ModelEvent::ToolCall(call));
+        }
     }
 
     fn finish(
@@ -191,7 +391,13 @@ impl ResponsesStream {
     ) -> Result<(), Error> {
         if response.output.as_ref().is_none_or(Vec::is_empty) {
             // Some servers leave the final response's output out: the items as they came.
-            response.output = Some(std::mem::take(&mut self.items).into_values().collect());
+            let items = std::mem::take(&mut self.items).into_values();
+            let items = items.map(|item| match item {
+                Some(item) => serde_json::from_str(item.get()),
+                None => Ok(Value::Null),
+            });
+            let items = items.collect::<Result<_, _>>();
+            response.output = Some(items.map_err(|error| Error::unreadable(PROVIDER, error))?);
         }
         // A call whose item never said it was done still counts, and a text that never
         // streamed is still the message's.
@@ -201,11 +407,11 @@ impl ResponsesStream {
             let handed_on = item["call_id"]
                 .as_str()
                 .is_some_and(|id| self.handed_on.contains(id));
-            if item["type"] == "function_call"
-                && !handed_on
+            if !handed_on
                 && self.calls.get(&output_index).is_none_or(|call| !call.done)
+                && let Some(call) = call_of(item)?
             {
-                self.item_done(output_index, item, out)?;
+                self.call_done(output_index, call, out);
             }
             let parts = item["content"]
                 .as_array()
