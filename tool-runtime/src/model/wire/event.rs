@@ -16,7 +16,6 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::value::RawValue;
 
 /// An event whose fields are read according to its type.
 pub(crate) trait Tagged<'de>: Sized {
@@ -46,20 +45,11 @@ pub(crate) fn read<'de, E: Tagged<'de>>(data: &'de str, name: &str) -> serde_jso
     Ok(event)
 }
 
-/// Deserializes a member that is itself an event tagged by its `type` (a delta, an item, a
-/// part); without a `type` it is of the unknown kind `""`.
-pub(crate) fn nested<'de, D, E>(deserializer: D) -> Result<E, D::Error>
-where
-    D: Deserializer<'de>,
-    E: Tagged<'de>,
-{
-    let raw = <&'de RawValue>::deserialize(deserializer)?;
-    read(raw.get(), "").map_err(de::Error::custom)
-}
-
-// The members the events are read by are read as the old indexing into a `Value` read them: a
+// The members an event is read by are read leniently, as indexing into a `Value` reads them: a
 // member of another shape is as if it were absent (a provider's error `code` may be a number, a
-// compatible server's `error` a bare string), rather than making the whole event unreadable.
+// compatible server's `error` a bare string) rather than making the whole event unreadable, and
+// a member whose type says which of its fields count (a delta, an item, a part) can be read in
+// one pass, all its fields at once, whatever its type.
 
 /// Deserializes an optional string, borrowed unless it has escapes (serde always copies a `Cow`
 /// inside an `Option`).
@@ -399,30 +389,27 @@ mod tests {
     }
 
     #[test]
-    fn nested_events_and_objects() {
+    fn members_of_another_shape_are_absent() {
         #[derive(Deserialize, Debug)]
-        struct Outer<'a> {
-            #[serde(borrow, deserialize_with = "nested")]
-            inner: Event<'a>,
-            #[serde(default, deserialize_with = "object")]
-            error: Option<Fields<'a>>,
+        struct Fields<'a> {
+            #[serde(borrow, default, deserialize_with = "object")]
+            error: Option<Failure<'a>>,
             #[serde(default, deserialize_with = "number")]
             index: Option<u64>,
         }
-        let outer: Outer<'_> =
-            serde_json::from_str(r#"{"inner": {"text": "x", "type": "known"}, "error": "no"}"#)
-                .unwrap();
-        assert_eq!(outer.inner, known("known", Some("x")));
-        assert!(outer.error.is_none());
-        assert_eq!(outer.index, None);
-        for (index, expected) in [("3", Some(3)), ("-1", None), ("1.5", None), ("\"3\"", None)] {
-            let data = format!(r#"{{"inner": {{}}, "index": {index}}}"#);
-            let outer: Outer<'_> = serde_json::from_str(&data).unwrap();
-            assert_eq!(outer.index, expected, "{index}");
+        let fields: Fields<'_> = serde_json::from_str(r#"{"error": "no", "index": 3}"#).unwrap();
+        assert!(fields.error.is_none());
+        assert_eq!(fields.index, Some(3));
+        let data = r#"{"error": {"message": "boom", "code": 500, "type": "x", "n": [1]}}"#;
+        let fields: Fields<'_> = serde_json::from_str(data).unwrap();
+        let error = fields.error.unwrap();
+        assert_eq!(error.message.as_deref(), Some("boom"));
+        assert_eq!(error.code, None);
+        assert_eq!(error.kind.as_deref(), Some("x"));
+        for index in ["-1", "1.5", "\"3\"", "[3]", "{}", "null", "true"] {
+            let data = format!(r#"{{"index": {index}}}"#);
+            let fields: Fields<'_> = serde_json::from_str(&data).unwrap();
+            assert_eq!(fields.index, None, "{index}");
         }
-        let outer: Outer<'_> =
-            serde_json::from_str(r#"{"inner": null, "error": {"text": "boom", "n": 1}}"#).unwrap();
-        assert_eq!(outer.inner, Event::Other);
-        assert_eq!(outer.error.unwrap().text.as_deref(), Some("boom"));
     }
 }

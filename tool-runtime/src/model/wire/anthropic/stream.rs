@@ -96,7 +96,7 @@ struct BlockStart {
 struct BlockDelta<'a> {
     #[serde(default, deserialize_with = "event::number")]
     index: Option<u64>,
-    #[serde(borrow, default, deserialize_with = "event::nested")]
+    #[serde(borrow, default)]
     delta: Delta<'a>,
 }
 
@@ -109,38 +109,16 @@ enum Delta<'a> {
     Signature(Option<Value>),
     Citation(Option<Value>),
     InputJson(Cow<'a, str>),
-    /// Deltas newer than this library.
+    /// Deltas newer than this library, and a delta that is not an object.
     #[default]
     Other,
 }
 
-impl<'de> Tagged<'de> for Delta<'de> {
-    fn read<D: Deserializer<'de>>(kind: &str, fields: D) -> Result<Self, D::Error> {
-        Ok(match kind {
-            "text_delta" => Self::Text(DeltaFields::deserialize(fields)?.text.unwrap_or_default()),
-            "thinking_delta" => Self::Thinking(
-                DeltaFields::deserialize(fields)?
-                    .thinking
-                    .unwrap_or_default(),
-            ),
-            "signature_delta" => Self::Signature(DeltaFields::deserialize(fields)?.signature),
-            "citations_delta" => Self::Citation(DeltaFields::deserialize(fields)?.citation),
-            "input_json_delta" => Self::InputJson(
-                DeltaFields::deserialize(fields)?
-                    .partial_json
-                    .unwrap_or_default(),
-            ),
-            _ => {
-                IgnoredAny::deserialize(fields)?;
-                Self::Other
-            }
-        })
-    }
-}
-
-/// The fields of the deltas: each type has one of them.
+/// The fields of a delta: its type says which one counts.
 #[derive(Deserialize)]
 struct DeltaFields<'a> {
+    #[serde(rename = "type", borrow, default, deserialize_with = "event::string")]
+    kind: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "event::string")]
     text: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "event::string")]
@@ -151,6 +129,22 @@ struct DeltaFields<'a> {
     citation: Option<Value>,
     #[serde(borrow, default, deserialize_with = "event::string")]
     partial_json: Option<Cow<'a, str>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Delta<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let Some(fields) = event::object::<_, DeltaFields<'a>>(deserializer)? else {
+            return Ok(Self::Other);
+        };
+        Ok(match fields.kind.as_deref() {
+            Some("text_delta") => Self::Text(fields.text.unwrap_or_default()),
+            Some("thinking_delta") => Self::Thinking(fields.thinking.unwrap_or_default()),
+            Some("signature_delta") => Self::Signature(fields.signature),
+            Some("citations_delta") => Self::Citation(fields.citation),
+            Some("input_json_delta") => Self::InputJson(fields.partial_json.unwrap_or_default()),
+            _ => Self::Other,
+        })
+    }
 }
 
 /// A member that is present, even as `null`.

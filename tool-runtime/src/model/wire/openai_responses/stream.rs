@@ -34,8 +34,9 @@ enum Event<'a> {
     TextDelta(Delta<'a>),
     ArgumentsDelta(Delta<'a>),
     ItemDone(ItemDone<'a>),
-    /// `response.completed`, `response.incomplete` and `response.failed`: the whole response.
-    Completed(Completed),
+    /// `response.completed`, `response.incomplete` and `response.failed`: the whole response
+    /// (boxed: the other events are small, and each is moved a few times).
+    Completed(Box<Completed>),
     Error(ErrorEvent<'a>),
     /// `response.created`, `response.in_progress`, `*.done` of parts and texts, and events
     /// newer than this library.
@@ -72,7 +73,7 @@ struct ItemAdded<'a> {
     output_index: Option<u64>,
     #[serde(borrow, default, deserialize_with = "event::string")]
     item_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "event::nested")]
+    #[serde(borrow, default)]
     item: Item<'a>,
 }
 
@@ -84,7 +85,7 @@ struct PartAdded<'a> {
     item_id: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "event::number")]
     content_index: Option<u64>,
-    #[serde(borrow, default, deserialize_with = "event::nested")]
+    #[serde(borrow, default)]
     part: Part<'a>,
 }
 
@@ -130,50 +131,59 @@ struct ErrorEvent<'a> {
 
 /// An output item, by its `type`: of the others, only the id is read.
 enum Item<'a> {
-    FunctionCall(CallItem<'a>),
-    Other(Option<Cow<'a, str>>),
+    FunctionCall {
+        id: Option<Cow<'a, str>>,
+        call_id: Option<Cow<'a, str>>,
+        name: Option<Cow<'a, str>>,
+        /// JSON text per the API; some compatible servers send an object.
+        arguments: Option<Value>,
+    },
+    /// Items of other types, and an item that is not an object.
+    Other { id: Option<Cow<'a, str>> },
 }
 
 impl Default for Item<'_> {
     fn default() -> Self {
-        Self::Other(None)
+        Self::Other { id: None }
     }
 }
 
-impl<'de> Tagged<'de> for Item<'de> {
-    fn read<D: Deserializer<'de>>(kind: &str, fields: D) -> Result<Self, D::Error> {
-        Ok(match kind {
-            "function_call" => Self::FunctionCall(Deserialize::deserialize(fields)?),
-            _ => Self::Other(ItemId::deserialize(fields)?.id),
-        })
-    }
-}
-
+/// The fields of an item: only a `function_call`'s count, and any item's id.
 #[derive(Deserialize)]
-struct CallItem<'a> {
+struct ItemFields<'a> {
+    #[serde(rename = "type", borrow, default, deserialize_with = "event::string")]
+    kind: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "event::string")]
     id: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "event::string")]
     call_id: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "event::string")]
     name: Option<Cow<'a, str>>,
-    /// JSON text per the API; some compatible servers send an object.
     #[serde(default)]
     arguments: Option<Value>,
 }
 
-#[derive(Deserialize)]
-struct ItemId<'a> {
-    /// Not a string: no id (an item newer than this library reads whatever its fields).
-    #[serde(borrow, default, deserialize_with = "event::string")]
-    id: Option<Cow<'a, str>>,
+impl<'de: 'a, 'a> Deserialize<'de> for Item<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let Some(fields) = event::object::<_, ItemFields<'a>>(deserializer)? else {
+            return Ok(Self::default());
+        };
+        Ok(match fields.kind.as_deref() {
+            Some("function_call") => Self::FunctionCall {
+                id: fields.id,
+                call_id: fields.call_id,
+                name: fields.name,
+                arguments: fields.arguments,
+            },
+            _ => Self::Other { id: fields.id },
+        })
+    }
 }
 
-impl<'a> Item<'a> {
+impl Item<'_> {
     fn id(&self) -> Option<&str> {
         match self {
-            Self::FunctionCall(call) => call.id.as_deref(),
-            Self::Other(id) => id.as_deref(),
+            Self::FunctionCall { id, .. } | Self::Other { id } => id.as_deref(),
         }
     }
 }
@@ -183,30 +193,33 @@ impl<'a> Item<'a> {
 enum Part<'a> {
     /// An `output_text`'s text or a `refusal`'s refusal.
     Text(Option<Cow<'a, str>>),
+    /// Parts of other types, and a part that is not an object.
     #[default]
     Other,
 }
 
-impl<'de> Tagged<'de> for Part<'de> {
-    fn read<D: Deserializer<'de>>(kind: &str, fields: D) -> Result<Self, D::Error> {
-        Ok(match kind {
-            "output_text" => Self::Text(PartFields::deserialize(fields)?.text),
-            "refusal" => Self::Text(PartFields::deserialize(fields)?.refusal),
-            _ => {
-                IgnoredAny::deserialize(fields)?;
-                Self::Other
-            }
-        })
-    }
-}
-
-/// The fields of the text parts: each type has one of them.
+/// The fields of a part: its type says which one counts.
 #[derive(Deserialize)]
 struct PartFields<'a> {
+    #[serde(rename = "type", borrow, default, deserialize_with = "event::string")]
+    kind: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "event::string")]
     text: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "event::string")]
     refusal: Option<Cow<'a, str>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Part<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let Some(fields) = event::object::<_, PartFields<'a>>(deserializer)? else {
+            return Ok(Self::Other);
+        };
+        Ok(match fields.kind.as_deref() {
+            Some("output_text") => Self::Text(fields.text),
+            Some("refusal") => Self::Text(fields.refusal),
+            _ => Self::Other,
+        })
+    }
 }
 
 /// A `function_call` item being written.
@@ -241,8 +254,8 @@ impl StreamDecoder for ResponsesStream {
             Event::ItemAdded(added) => {
                 let item_id = added.item_id.as_deref().or(added.item.id());
                 let output_index = self.output_index(added.output_index, item_id);
-                if let Item::FunctionCall(call) = &added.item {
-                    self.call_added(output_index, call.name.as_deref().unwrap_or_default(), out);
+                if let Item::FunctionCall { name, .. } = &added.item {
+                    self.call_added(output_index, name.as_deref().unwrap_or_default(), out);
                 }
             }
             Event::PartAdded(added) => {
@@ -278,14 +291,20 @@ impl StreamDecoder for ResponsesStream {
             }
             Event::ItemDone(done) => {
                 let item = match done.item {
-                    Some(raw) => event::read::<Item<'_>>(raw.get(), "").map_err(unreadable)?,
+                    Some(raw) => serde_json::from_str(raw.get()).map_err(unreadable)?,
                     None => Item::default(),
                 };
                 let item_id = done.item_id.as_deref().or(item.id());
                 let output_index = self.output_index(done.output_index, item_id);
-                if let Item::FunctionCall(item) = item {
-                    let arguments = item.arguments.unwrap_or(Value::Null);
-                    let call = call(item.call_id.as_deref(), item.name.as_deref(), arguments)?;
+                if let Item::FunctionCall {
+                    call_id,
+                    name,
+                    arguments,
+                    ..
+                } = item
+                {
+                    let arguments = arguments.unwrap_or(Value::Null);
+                    let call = call(call_id.as_deref(), name.as_deref(), arguments)?;
                     self.call_done(output_index, call, out);
                 }
                 self.items
