@@ -68,18 +68,24 @@ impl SseDecoder {
             chunk = &chunk[1..];
         }
         self.after_cr = false;
-        while let Some(end) = chunk.iter().position(|&b| b == b'\n' || b == b'\r') {
+        while let Some(end) = line_end(chunk) {
             self.grow(end)?;
-            self.line.extend_from_slice(&chunk[..end]);
             let crlf = chunk[end] == b'\r' && chunk.get(end + 1) == Some(&b'\n');
             if chunk[end] == b'\r' && end + 1 == chunk.len() {
                 self.after_cr = true;
             }
-            chunk = &chunk[end + if crlf { 2 } else { 1 }..];
-            let line = std::mem::take(&mut self.line);
-            self.read_line(&line, out)?;
-            self.line = line;
-            self.line.clear();
+            let (line, rest) = (&chunk[..end], &chunk[end + if crlf { 2 } else { 1 }..]);
+            if self.line.is_empty() {
+                // The whole line is in this chunk: read where it is.
+                self.read_line(line, out)?;
+            } else {
+                let mut whole = std::mem::take(&mut self.line);
+                whole.extend_from_slice(line);
+                self.read_line(&whole, out)?;
+                whole.clear();
+                self.line = whole;
+            }
+            chunk = rest;
         }
         self.grow(chunk.len())?;
         self.line.extend_from_slice(chunk);
@@ -120,8 +126,12 @@ impl SseDecoder {
         if line.starts_with(':') {
             return Ok(());
         }
-        let (field, value) = match line.split_once(':') {
-            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
+        // The field names are short: a plain search beats a general one.
+        let (field, value) = match line.bytes().position(|b| b == b':') {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(' ').unwrap_or(value))
+            }
             None => (line, ""),
         };
         match field {
@@ -145,6 +155,27 @@ impl SseDecoder {
         }
         self.size = 0;
     }
+}
+
+/// Where the first line of `bytes` ends (at an LF or a CR), if it does.
+fn line_end(bytes: &[u8]) -> Option<usize> {
+    const BLOCK: usize = 16;
+    let (blocks, _) = bytes.as_chunks::<BLOCK>();
+    let mut start = 0;
+    for block in blocks {
+        // Without an early exit, a block's comparisons compile to a few vector instructions.
+        let found = (block.iter()).fold(0u8, |found, &b| {
+            found | u8::from(b == b'\n') | u8::from(b == b'\r')
+        });
+        if found != 0 {
+            break;
+        }
+        start += BLOCK;
+    }
+    let end = bytes[start..]
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r')?;
+    Some(start + end)
 }
 
 #[cfg(test)]
@@ -214,6 +245,24 @@ mod tests {
             [event("", "a"), event("x", "{\"b\"")]
         );
         assert_eq!(decode(&[b": only a comment"]).unwrap(), []);
+    }
+
+    #[test]
+    fn the_first_line_end_is_found_wherever_it_is() {
+        for len in 0..40 {
+            assert_eq!(line_end(&vec![b'x'; len]), None);
+            for at in 0..len {
+                for end in [b'\n', b'\r'] {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[at] = end;
+                    // Later line ends do not count.
+                    for later in (at + 1..len).step_by(5) {
+                        bytes[later] = b'\n';
+                    }
+                    assert_eq!(line_end(&bytes), Some(at), "{len} {at}");
+                }
+            }
+        }
     }
 
     #[test]
