@@ -433,3 +433,167 @@ impl UsageUpdate {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::{Assembler, ModelResponse};
+
+    /// The response these events (SSE `event:` name, data) stream, up to `message_stop`.
+    fn read(events: &[(&str, &str)]) -> Result<ModelResponse, Error> {
+        let mut decoder = MessagesStream::default();
+        let mut out = VecDeque::new();
+        for (name, data) in events {
+            let event = SseEvent {
+                event: (*name).to_owned(),
+                data: (*data).to_owned(),
+            };
+            if decoder.event(event, &mut out)? {
+                break;
+            }
+        }
+        let mut assembler = Assembler::default();
+        out.into_iter().for_each(|event| assembler.push(event));
+        assembler.finish("test")
+    }
+
+    const START: (&str, &str) = ("", r#"{"type": "message_start", "message": {"usage": {}}}"#);
+    const TEXT: (&str, &str) = (
+        "",
+        r#"{"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}"#,
+    );
+    const STOP: (&str, &str) = ("", r#"{"type": "message_stop"}"#);
+
+    fn text_delta(text: &str) -> String {
+        json!({"type": "content_block_delta", "index": 0,
+               "delta": {"type": "text_delta", "text": text}})
+        .to_string()
+    }
+
+    #[test]
+    fn events_and_deltas_newer_than_this_library_are_ignored_whatever_their_fields() {
+        let hi = text_delta("Hi");
+        let response = read(&[
+            START,
+            TEXT,
+            ("", &hi),
+            ("", r#"{"type": "content_block_flourish", "index": {"a": [1]}, "delta": 5}"#),
+            (
+                "",
+                r#"{"type": "content_block_delta", "index": 0, "delta": {"type": "sparkle_delta", "text": {"x": 1}}}"#,
+            ),
+            ("", r#"{"type": "content_block_delta", "index": 0, "delta": "x"}"#),
+            ("", r#"{"type": "content_block_delta", "index": 0, "delta": {"text": "no type"}}"#),
+            ("", r#"{"type": "content_block_delta", "index": 0}"#),
+            ("ping", r#"{"type": "ping"}"#),
+            ("", r#"{"type": "content_block_stop", "index": 0}"#),
+            STOP,
+        ])
+        .unwrap();
+        assert_eq!(response.message.text.as_deref(), Some("Hi"));
+        let raw = response.message.raw.unwrap().value;
+        assert_eq!(raw, json!([{"type": "text", "text": "Hi"}]));
+    }
+
+    #[test]
+    fn the_type_may_come_last_or_only_in_the_event_name() {
+        let response = read(&[
+            START,
+            (
+                "",
+                r#"{"index": 0, "content_block": {"text": "", "type": "text"}, "type": "content_block_start"}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"index": 0, "delta": {"text": "Hi", "type": "text_delta"}}"#,
+            ),
+            ("content_block_delta", r#"{"type": 7, "delta": {"type": "text_delta", "text": "!"}}"#),
+            ("message_stop", "{}"),
+        ])
+        .unwrap();
+        assert_eq!(response.message.text.as_deref(), Some("Hi!"));
+    }
+
+    #[test]
+    fn missing_members_and_members_of_another_shape_are_absent() {
+        let response = read(&[
+            (
+                "",
+                r#"{"type": "message_start", "message": {"usage": {"input_tokens": null, "output_tokens": 2, "cache_read_input_tokens": "1"}}}"#,
+            ),
+            // No index: the first block.
+            (
+                "",
+                r#"{"type": "content_block_start", "content_block": {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}}"#,
+            ),
+            ("", r#"{"type": "content_block_delta", "delta": {"type": "input_json_delta"}}"#),
+            (
+                "",
+                r#"{"type": "content_block_delta", "delta": {"type": "input_json_delta", "partial_json": 5}}"#,
+            ),
+            ("", r#"{"type": "content_block_stop", "index": "0"}"#),
+            (
+                "",
+                r#"{"type": "message_delta", "delta": "x", "usage": {"output_tokens": 9, "input_tokens": {}}}"#,
+            ),
+            (
+                "",
+                r#"{"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": null}"#,
+            ),
+            STOP,
+        ])
+        .unwrap();
+        // An index that is not a number is the first block's, as a missing one is; no input
+        // came: `{}`.
+        assert_eq!(response.message.tool_calls.len(), 1);
+        assert_eq!(response.message.tool_calls[0].id, "toolu_1");
+        assert_eq!(
+            response.message.tool_calls[0].arguments,
+            Arguments::Json(json!({}))
+        );
+        assert_eq!(response.stop_reason, StopReason::ToolUse);
+        assert_eq!(
+            (response.usage.input_tokens, response.usage.output_tokens),
+            (0, 9)
+        );
+        assert_eq!(response.usage.cache_read_tokens, 0);
+    }
+
+    #[test]
+    fn an_error_event_of_any_shape_is_an_error() {
+        let retryable = read(&[
+            START,
+            (
+                "error",
+                r#"{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded", "code": 529}}"#,
+            ),
+        ])
+        .unwrap_err();
+        assert!(retryable.is_retryable() && retryable.is_status());
+        assert_eq!(retryable.message(), "Overloaded");
+        for data in [
+            r#"{"type": "error", "error": "Overloaded"}"#,
+            r#"{"type": "error", "error": {"type": 529, "message": ["Overloaded"]}}"#,
+            r#"{"type": "error"}"#,
+        ] {
+            let error = read(&[START, ("", data)]).unwrap_err();
+            assert!(error.is_status() && !error.is_retryable(), "{data}");
+            assert_eq!(error.message(), "the stream reported an error");
+            assert_eq!(error.raw_body(), Some(data));
+        }
+    }
+
+    #[test]
+    fn an_event_that_is_not_json_is_unreadable_whatever_its_type() {
+        for data in [
+            r#"{"type": "ping", "x": }"#,
+            r#"{"type": "content_block_delta""#,
+        ] {
+            let error = read(&[START, ("", data)]).unwrap_err();
+            assert!(error.is_decode(), "{data}");
+            assert_eq!(error.raw_body(), Some(data));
+        }
+    }
+}

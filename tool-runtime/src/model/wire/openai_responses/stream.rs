@@ -452,3 +452,182 @@ impl ResponsesStream {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::conversation::StopReason;
+    use crate::model::{Assembler, ModelResponse};
+    use crate::tool::Arguments;
+
+    /// The response these events (SSE `event:` name, data) stream, up to the final response.
+    fn read(events: &[(&str, &str)]) -> Result<ModelResponse, Error> {
+        let mut decoder = ResponsesStream::default();
+        let mut out = VecDeque::new();
+        for (name, data) in events {
+            let event = SseEvent {
+                event: (*name).to_owned(),
+                data: (*data).to_owned(),
+            };
+            if decoder.event(event, &mut out)? {
+                break;
+            }
+        }
+        let mut assembler = Assembler::default();
+        out.into_iter().for_each(|event| assembler.push(event));
+        assembler.finish("test")
+    }
+
+    fn call_item(call_id: &str, arguments: &str) -> Value {
+        json!({"arguments": arguments, "call_id": call_id, "id": format!("fc_{call_id}"),
+               "name": "f", "status": "completed", "type": "function_call"})
+    }
+
+    fn completed(output: Option<Vec<Value>>) -> String {
+        let mut response = json!({"id": "resp_1", "status": "completed"});
+        if let Some(output) = output {
+            response["output"] = Value::Array(output);
+        }
+        json!({"type": "response.completed", "response": response}).to_string()
+    }
+
+    #[test]
+    fn events_newer_than_this_library_are_ignored_whatever_their_fields() {
+        let done = json!({"type": "response.output_item.done", "output_index": 0,
+                          "item": call_item("call_1", "{}")})
+        .to_string();
+        let end = completed(None);
+        let response = read(&[
+            (
+                "",
+                r#"{"type": "response.created", "response": {"output": 5, "usage": "lots"}}"#,
+            ),
+            (
+                "",
+                r#"{"type": "response.sparkle.delta", "output_index": "x", "delta": {}}"#,
+            ),
+            (
+                "",
+                r#"{"output_index": [0], "type": "response.sparkle.done"}"#,
+            ),
+            ("", &done),
+            ("", &end),
+        ])
+        .unwrap();
+        assert_eq!(response.message.tool_calls.len(), 1);
+        assert_eq!(response.stop_reason, StopReason::ToolUse);
+    }
+
+    #[test]
+    fn items_parts_and_deltas_of_any_shape_are_read_as_far_as_they_go() {
+        let response = read(&[
+            // An item that is not an object, or has no type: no call.
+            ("", r#"{"type": "response.output_item.added", "output_index": 0, "item": 5}"#),
+            ("", r#"{"type": "response.output_item.done", "output_index": 0, "item": [1]}"#),
+            (
+                "",
+                r#"{"type": "response.output_item.done", "output_index": 1, "item": {"call_id": "x"}}"#,
+            ),
+            // A part that is not text, a delta without text, then text.
+            (
+                "",
+                r#"{"type": "response.content_part.added", "output_index": 2, "content_index": 0, "part": {"type": "sparkle", "text": "no"}}"#,
+            ),
+            (
+                "",
+                r#"{"type": "response.output_text.delta", "output_index": 2, "content_index": 0, "delta": 5}"#,
+            ),
+            (
+                "response.output_text.delta",
+                r#"{"output_index": 2, "content_index": 0, "delta": "Hi", "type": null}"#,
+            ),
+            // The arguments of a call that never began.
+            (
+                "",
+                r#"{"type": "response.function_call_arguments.delta", "output_index": 3, "delta": "{}"}"#,
+            ),
+            ("", &completed(Some(Vec::new()))),
+        ])
+        .unwrap();
+        assert_eq!(response.message.text.as_deref(), Some("Hi"));
+        assert!(response.message.tool_calls.is_empty());
+        // The items as they were done, for a final response without output.
+        let raw = response.message.raw.unwrap().value;
+        assert_eq!(raw["output"], json!([[1], {"call_id": "x"}]));
+    }
+
+    #[test]
+    fn a_function_call_item_without_its_id_or_name_is_damaged() {
+        let done = json!({"type": "response.output_item.done", "output_index": 0,
+                          "item": {"type": "function_call", "name": "f", "call_id": 7}})
+        .to_string();
+        let error = read(&[("", &done)]).unwrap_err();
+        assert!(error.is_decode());
+        assert!(error.message().contains("call_id"), "{error}");
+    }
+
+    #[test]
+    fn arguments_sent_as_an_object_are_kept() {
+        let mut item = call_item("call_1", "");
+        item["arguments"] = json!({"x": 1});
+        let done = json!({"type": "response.output_item.done", "item": item}).to_string();
+        let response = read(&[("", &done), ("", &completed(None))]).unwrap();
+        assert_eq!(
+            response.message.tool_calls[0].arguments,
+            Arguments::Json(json!({"x": 1}))
+        );
+    }
+
+    #[test]
+    fn an_error_event_of_any_shape_is_an_error() {
+        let cases = [
+            (
+                r#"{"type": "error", "code": "server_error", "message": "m"}"#,
+                "m",
+                true,
+            ),
+            (
+                r#"{"type": "error", "error": {"type": "server_error", "message": "m", "code": null}}"#,
+                "m",
+                true,
+            ),
+            (
+                r#"{"type": "error", "error": "oops", "code": "internal_error", "message": "m"}"#,
+                "m",
+                true,
+            ),
+            (
+                r#"{"type": "error", "code": 500, "message": "m"}"#,
+                "m",
+                false,
+            ),
+            (
+                r#"{"message": ["m"], "type": "error"}"#,
+                "the stream reported an error",
+                false,
+            ),
+        ];
+        for (data, message, retryable) in cases {
+            let error = read(&[("", data)]).unwrap_err();
+            assert!(error.is_status(), "{data}");
+            assert_eq!(error.message(), message, "{data}");
+            assert_eq!(error.is_retryable(), retryable, "{data}");
+            assert_eq!(error.raw_body(), Some(data));
+        }
+    }
+
+    #[test]
+    fn an_event_that_is_not_json_or_a_final_response_that_is_not_one_is_unreadable() {
+        for data in [
+            r#"{"type": "response.created", "response": {"id": }}"#,
+            r#"{"type": "response.completed"}"#,
+            r#"{"type": "response.completed", "response": {"output": 5}}"#,
+        ] {
+            let error = read(&[("", data)]).unwrap_err();
+            assert!(error.is_decode(), "{data}");
+            assert_eq!(error.raw_body(), Some(data));
+        }
+    }
+}
