@@ -554,6 +554,7 @@ mod tests {
             Arguments::Json(json!({}))
         );
         assert_eq!(response.stop_reason, StopReason::ToolUse);
+        // Each count on its own: one that is not a number does not lose the others.
         assert_eq!(
             (response.usage.input_tokens, response.usage.output_tokens),
             (0, 9)
