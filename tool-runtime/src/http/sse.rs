@@ -68,27 +68,38 @@ impl SseDecoder {
             chunk = &chunk[1..];
         }
         self.after_cr = false;
-        while let Some(end) = line_end(chunk) {
-            self.grow(end)?;
+        // Checked as UTF-8 once from the first line that starts in it, as far as it is (a
+        // character may be cut off at its end): its offset in the chunk, and that text.
+        let mut checked: Option<(usize, &str)> = None;
+        let mut start = 0;
+        while let Some(length) = line_end(&chunk[start..]) {
+            self.grow(length)?;
+            let end = start + length;
             let crlf = chunk[end] == b'\r' && chunk.get(end + 1) == Some(&b'\n');
             if chunk[end] == b'\r' && end + 1 == chunk.len() {
                 self.after_cr = true;
             }
-            let (line, rest) = (&chunk[..end], &chunk[end + if crlf { 2 } else { 1 }..]);
-            if self.line.is_empty() {
-                // The whole line is in this chunk: read where it is.
-                self.read_line(line, out)?;
-            } else {
-                let mut whole = std::mem::take(&mut self.line);
-                whole.extend_from_slice(line);
-                self.read_line(&whole, out)?;
-                whole.clear();
-                self.line = whole;
+            let text = self
+                .line
+                .is_empty()
+                .then(|| *checked.get_or_insert_with(|| (start, valid_prefix(&chunk[start..]))));
+            match text {
+                // The whole line is in this chunk, and checked: read where it is.
+                Some((offset, text)) if end <= offset + text.len() => {
+                    self.read_str(&text[start - offset..end - offset], out);
+                }
+                _ => {
+                    let mut whole = std::mem::take(&mut self.line);
+                    whole.extend_from_slice(&chunk[start..end]);
+                    self.read_line(&whole, out)?;
+                    whole.clear();
+                    self.line = whole;
+                }
             }
-            chunk = rest;
+            start = end + if crlf { 2 } else { 1 };
         }
-        self.grow(chunk.len())?;
-        self.line.extend_from_slice(chunk);
+        self.grow(chunk.len() - start)?;
+        self.line.extend_from_slice(&chunk[start..]);
         Ok(())
     }
 
@@ -114,17 +125,22 @@ impl SseDecoder {
     }
 
     fn read_line(&mut self, line: &[u8], out: &mut VecDeque<SseEvent>) -> Result<(), SseError> {
-        let mut line = std::str::from_utf8(line).map_err(|_| SseError::NotUtf8)?;
+        let line = std::str::from_utf8(line).map_err(|_| SseError::NotUtf8)?;
+        self.read_str(line, out);
+        Ok(())
+    }
+
+    fn read_str(&mut self, mut line: &str, out: &mut VecDeque<SseEvent>) {
         if !self.started {
             self.started = true;
             line = line.strip_prefix('\u{feff}').unwrap_or(line);
         }
         if line.is_empty() {
             self.dispatch(out);
-            return Ok(());
+            return;
         }
         if line.starts_with(':') {
-            return Ok(());
+            return;
         }
         // The field names are short: a plain search beats a general one.
         let (field, value) = match line.bytes().position(|b| b == b':') {
@@ -145,7 +161,6 @@ impl SseDecoder {
             }
             _ => {}
         }
-        Ok(())
     }
 
     fn dispatch(&mut self, out: &mut VecDeque<SseEvent>) {
@@ -154,6 +169,15 @@ impl SseDecoder {
             out.push_back(event);
         }
         self.size = 0;
+    }
+}
+
+/// The longest prefix of `bytes` that is UTF-8.
+fn valid_prefix(bytes: &[u8]) -> &str {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        // Checked again up to there (`Utf8Chunks` would check once, but a byte at a time).
+        Err(error) => std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default(),
     }
 }
 
@@ -275,5 +299,18 @@ mod tests {
             Err(SseError::TooLarge(16))
         );
         assert_eq!(decode(&[b"data: \xff\n\n"]), Err(SseError::NotUtf8));
+        // What came before a line that is not UTF-8 was read, in the same chunk or not.
+        for chunks in [
+            &[&b"data: a\n\ndata: \xff\n\n"[..]][..],
+            &[b"data: a\n\ndata: \xe2\x82", b"\xac\xff\n"],
+        ] {
+            let mut decoder = SseDecoder::new(1024);
+            let mut out = VecDeque::new();
+            let fed: Result<Vec<()>, SseError> = (chunks.iter())
+                .map(|chunk| decoder.feed(chunk, &mut out))
+                .collect();
+            assert_eq!(fed, Err(SseError::NotUtf8));
+            assert_eq!(out, [event("", "a")]);
+        }
     }
 }
