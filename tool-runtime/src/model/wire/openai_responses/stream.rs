@@ -26,18 +26,18 @@ use crate::model::wire::event::{self, Failure, Tagged};
 use crate::model::wire::sealed::StreamDecoder;
 use crate::model::{Finish, ModelEvent, ToolCallDelta};
 
-/// One event, by its `type`.
+/// One event, by its `type`. The large and rare ones are boxed: the deltas are many, and each
+/// event is moved a few times on its way.
 enum Event<'a> {
-    ItemAdded(ItemAdded<'a>),
+    ItemAdded(Box<ItemAdded<'a>>),
     PartAdded(PartAdded<'a>),
     /// `response.output_text.delta` and `response.refusal.delta`.
     TextDelta(Delta<'a>),
     ArgumentsDelta(Delta<'a>),
     ItemDone(ItemDone<'a>),
-    /// `response.completed`, `response.incomplete` and `response.failed`: the whole response
-    /// (boxed: the other events are small, and each is moved a few times).
+    /// `response.completed`, `response.incomplete` and `response.failed`: the whole response.
     Completed(Box<Completed>),
-    Error(ErrorEvent<'a>),
+    Error(Box<ErrorEvent<'a>>),
     /// `response.created`, `response.in_progress`, `*.done` of parts and texts, and events
     /// newer than this library.
     Other,
