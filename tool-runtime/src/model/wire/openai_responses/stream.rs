@@ -3,7 +3,6 @@
 //! `response.function_call_arguments.delta`) and `response.output_item.done` (a `function_call`
 //! item's completes that call), then `response.completed` (or `response.incomplete`) with the
 //! whole response; `response.failed` and `error` end it all.
-
 //!
 //! Each event is read into its own type ([`Event`]): the items that are only kept in case the
 //! final response leaves its output out stay raw JSON text until then.
