@@ -97,7 +97,7 @@ async fn stream_of(model: &dyn Model) -> (Vec<ModelEvent>, ModelResponse) {
         match event {
             ModelEvent::TextDelta(piece) => text.get_or_insert_default().push_str(piece),
             ModelEvent::ToolCall(call) => calls.push(call.clone()),
-            ModelEvent::Finished(end) => finish = Some(end.clone()),
+            ModelEvent::End(end) => finish = Some(end.clone()),
             _ => {}
         }
     }

@@ -76,7 +76,7 @@ impl EventStream {
                 Some(chunk) => self.decoder.feed(&chunk, &mut self.ready),
                 None => {
                     self.ended = true;
-                    self.decoder.finish(&mut self.ready);
+                    self.decoder.end_of_input(&mut self.ready);
                     Ok(())
                 }
             };

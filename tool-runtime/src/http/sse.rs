@@ -106,7 +106,7 @@ impl SseDecoder {
     /// The stream ended: an event whose blank line never came is dispatched with what it has,
     /// its last line too (servers and recordings that end with `data: {…}` and no line end). A
     /// line cut off mid-way then fails as JSON in the wire's decoder, as a cut stream should.
-    pub(crate) fn finish(&mut self, out: &mut VecDeque<SseEvent>) {
+    pub(crate) fn end_of_input(&mut self, out: &mut VecDeque<SseEvent>) {
         let line = std::mem::take(&mut self.line);
         if !line.is_empty() && self.read_line(&line, out).is_err() {
             return;
@@ -212,7 +212,7 @@ mod tests {
         for chunk in chunks {
             decoder.feed(chunk, &mut out)?;
         }
-        decoder.finish(&mut out);
+        decoder.end_of_input(&mut out);
         Ok(out.into())
     }
 

@@ -1,7 +1,7 @@
 //! Assembling a response from its events: the one path from a model's answer to the transcript,
 //! whether the answer was streamed or arrived whole.
 
-use super::{Finish, ModelEvent, ModelResponse};
+use super::{ModelEvent, ModelResponse, ResponseEnd};
 use crate::conversation::{AssistantMessage, ToolCall};
 use crate::error::Error;
 
@@ -10,7 +10,7 @@ use crate::error::Error;
 pub(crate) struct Assembler {
     text: Option<String>,
     calls: Vec<ToolCall>,
-    finish: Option<Finish>,
+    finish: Option<ResponseEnd>,
 }
 
 impl Assembler {
@@ -23,7 +23,7 @@ impl Assembler {
             },
             ModelEvent::ToolCallDelta(_) => {}
             ModelEvent::ToolCall(call) => self.calls.push(call),
-            ModelEvent::Finished(finish) => self.finish = Some(finish),
+            ModelEvent::End(finish) => self.finish = Some(finish),
         }
     }
 
@@ -114,7 +114,7 @@ mod tests {
         let mut assembler = Assembler::default();
         assembler.push(ModelEvent::TextDelta("Hel".into()));
         assembler.push(ModelEvent::TextDelta("lo".into()));
-        assembler.push(ModelEvent::Finished(Finish::new(
+        assembler.push(ModelEvent::End(ResponseEnd::new(
             StopReason::EndTurn,
             Usage::default(),
         )));

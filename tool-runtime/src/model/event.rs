@@ -13,7 +13,7 @@ use crate::error::Error;
 ///
 /// A response is: any number of [`TextDelta`](Self::TextDelta)s and
 /// [`ToolCall`](Self::ToolCall)s, in the order the model wrote them, then one
-/// [`Finished`](Self::Finished). A streaming model also reports each call as it is being
+/// [`End`](Self::End). A streaming model also reports each call as it is being
 /// written ([`ToolCallDelta`](Self::ToolCallDelta)), for progress displays.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -25,8 +25,8 @@ pub enum ModelEvent {
     ToolCallDelta(ToolCallDelta),
     /// A tool call whose arguments are complete: it can start now, while the model goes on.
     ToolCall(ToolCall),
-    /// The response is complete.
-    Finished(Finish),
+    /// The response is complete: why it ended, and what it cost.
+    End(ResponseEnd),
 }
 
 /// A piece of a tool call as the model writes it (see [`ModelEvent::ToolCallDelta`]).
@@ -55,7 +55,7 @@ impl ToolCallDelta {
 /// How a response ended: the last [`ModelEvent`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct Finish {
+pub struct ResponseEnd {
     /// Why the model stopped.
     pub stop_reason: StopReason,
     /// Tokens used by the request.
@@ -65,7 +65,7 @@ pub struct Finish {
     pub raw: Option<RawMessage>,
 }
 
-impl Finish {
+impl ResponseEnd {
     /// The end of a response.
     pub fn new(stop_reason: StopReason, usage: Usage) -> Self {
         Self {
@@ -80,7 +80,7 @@ impl Finish {
 pub(super) struct ResponseEvents {
     text: Option<String>,
     calls: std::vec::IntoIter<ToolCall>,
-    finish: Option<Finish>,
+    finish: Option<ResponseEnd>,
 }
 
 impl ResponseEvents {
@@ -90,7 +90,7 @@ impl ResponseEvents {
             stop_reason,
             usage,
         } = response;
-        let mut finish = Finish::new(stop_reason, usage);
+        let mut finish = ResponseEnd::new(stop_reason, usage);
         finish.raw = message.raw;
         Self {
             text: message.text,
@@ -110,7 +110,7 @@ impl Iterator for ResponseEvents {
         if let Some(call) = self.calls.next() {
             return Some(ModelEvent::ToolCall(call));
         }
-        self.finish.take().map(ModelEvent::Finished)
+        self.finish.take().map(ModelEvent::End)
     }
 }
 

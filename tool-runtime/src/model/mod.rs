@@ -25,7 +25,7 @@ use crate::tool::ToolDefinition;
 pub(crate) use assemble::Assembler;
 pub use choose::{OPENAI_API_VAR, PROVIDER_VAR, from_env, from_env_or};
 pub use endpoint::{Anthropic, HttpModel, OpenAi};
-pub use event::{Finish, ModelEvent, ToolCallDelta};
+pub use event::{ModelEvent, ResponseEnd, ToolCallDelta};
 pub use offline::{OfflineModel, RecordedRequest};
 
 pub use crate::http::RetryPolicy;
@@ -77,7 +77,7 @@ pub trait Model: Send + Sync {
     fn complete<'a>(&'a self, request: ModelRequest<'a>) -> ModelFuture<'a>;
 
     /// Sends one request and returns the answer as it arrives: text deltas, each tool call as
-    /// soon as its arguments are complete, then [`ModelEvent::Finished`].
+    /// soon as its arguments are complete, then [`ModelEvent::End`].
     ///
     /// The default waits for [`complete`](Self::complete) and replays its response as events;
     /// the events always assemble into the same response.
@@ -307,7 +307,7 @@ impl ModelResponse {
     }
 
     /// The response as the events a stream of it would carry: the text, each tool call, then
-    /// [`ModelEvent::Finished`]. They assemble back into this same response.
+    /// [`ModelEvent::End`]. They assemble back into this same response.
     pub fn into_events(self) -> impl Iterator<Item = ModelEvent> + Send {
         ResponseEvents::new(self)
     }

@@ -38,7 +38,7 @@ impl Schedule {
 }
 
 /// How a call's task ended: its index in the turn, its outcome and how long it ran.
-pub(super) type Finished = (usize, Result<ToolOutput, ToolError>, Duration);
+pub(super) type CallEnd = (usize, Result<ToolOutput, ToolError>, Duration);
 
 /// The task of one call: waits for its turn, runs the tool's future under its time limit, and
 /// answers with the call's index and outcome.
@@ -47,7 +47,7 @@ pub(super) fn task(
     call: &ToolCall,
     future: ToolFuture,
     schedule: Schedule,
-) -> impl Future<Output = Finished> + Send + 'static {
+) -> impl Future<Output = CallEnd> + Send + 'static {
     let span = span(call);
     let Schedule {
         place,
@@ -113,7 +113,7 @@ pub(super) fn blocking_task(
     index: usize,
     call: &ToolCall,
     body: Body,
-) -> impl FnOnce() -> Finished + Send + 'static {
+) -> impl FnOnce() -> CallEnd + Send + 'static {
     let span = span(call);
     move || {
         let _entered = span.enter();

@@ -83,7 +83,7 @@ pub struct Turn<'t> {
     /// Places answered without a task (an unknown tool, a panic while decoding), not yet seen
     /// by `next`.
     ready: VecDeque<usize>,
-    tasks: JoinSet<call::Finished>,
+    tasks: JoinSet<call::CallEnd>,
     task_index: HashMap<task::Id, usize>,
     permits: Option<Arc<Semaphore>>,
     /// Where sequential calls wait their turn.
@@ -447,7 +447,7 @@ impl<'t> Turn<'t> {
     }
 
     /// Records how a call's task ended and returns the call's place.
-    fn joined(&mut self, joined: Result<(task::Id, call::Finished), task::JoinError>) -> usize {
+    fn joined(&mut self, joined: Result<(task::Id, call::CallEnd), task::JoinError>) -> usize {
         let (index, outcome, duration) = match joined {
             Ok((_, finished)) => finished,
             Err(error) => {

@@ -5,7 +5,9 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::conversation::ToolCall;
-use crate::model::{Finish, ModelEvent, ModelFuture, ModelResponse, ModelStream, ToolCallDelta};
+use crate::model::{
+    ModelEvent, ModelFuture, ModelResponse, ModelStream, ResponseEnd, ToolCallDelta,
+};
 
 /// The most bytes in one fragment of a call's arguments.
 const FRAGMENT: usize = 16;
@@ -57,9 +59,9 @@ impl Pieces {
         for (index, call) in message.tool_calls.into_iter().enumerate() {
             pieces.push(call_events(index, call));
         }
-        let mut finish = Finish::new(stop_reason, usage);
+        let mut finish = ResponseEnd::new(stop_reason, usage);
         finish.raw = message.raw;
-        pieces.push(vec![ModelEvent::Finished(finish)]);
+        pieces.push(vec![ModelEvent::End(finish)]);
         Self {
             current: VecDeque::new(),
             rest: pieces.into_iter(),

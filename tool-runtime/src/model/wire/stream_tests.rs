@@ -73,7 +73,7 @@ fn assemble<D: StreamDecoder>(mut decoder: D, body: &str, cuts: &[u16]) -> Model
             complete |= decoder.event(event, &mut model_events).unwrap();
         }
     }
-    sse.finish(&mut events);
+    sse.end_of_input(&mut events);
     while let Some(event) = events.pop_front() {
         complete |= decoder.event(event, &mut model_events).unwrap();
     }

@@ -21,7 +21,7 @@ use crate::error::{Damage, Error};
 use crate::http::SseEvent;
 use crate::model::wire::event::{self, Tagged};
 use crate::model::wire::sealed::StreamDecoder;
-use crate::model::{Finish, ModelEvent, ToolCallDelta};
+use crate::model::{ModelEvent, ResponseEnd, ToolCallDelta};
 use crate::tool::Arguments;
 
 /// One event, by its `type`.
@@ -230,7 +230,7 @@ impl StreamDecoder for MessagesStream {
                 }
             }
             Event::MessageStop => {
-                self.finish(out)?;
+                self.end_response(out)?;
                 return Ok(true);
             }
             Event::Error(error) => {
@@ -381,7 +381,7 @@ impl MessagesStream {
         }
     }
 
-    fn finish(&mut self, out: &mut VecDeque<ModelEvent>) -> Result<(), Error> {
+    fn end_response(&mut self, out: &mut VecDeque<ModelEvent>) -> Result<(), Error> {
         // A block left open (no stop before the message's): its call still counts.
         let open: Vec<u64> = self.calls.keys().copied().collect();
         for index in open {
@@ -392,12 +392,12 @@ impl MessagesStream {
             return Err(Error::damaged(PROVIDER, Damage::ToolUseWithoutCalls));
         }
         let usage = std::mem::take(&mut self.usage).into_wire().into_usage();
-        let mut finish = Finish::new(stop_reason, usage);
+        let mut finish = ResponseEnd::new(stop_reason, usage);
         finish.raw = Some(RawMessage {
             format: FORMAT.to_owned(),
             value: Value::Array(std::mem::take(&mut self.blocks).into_values().collect()),
         });
-        out.push_back(ModelEvent::Finished(finish));
+        out.push_back(ModelEvent::End(finish));
         Ok(())
     }
 }
@@ -456,7 +456,7 @@ mod tests {
         }
         let mut assembler = Assembler::default();
         out.into_iter().for_each(|event| assembler.push(event));
-        assembler.finish("test")
+        assembler.into_response("test")
     }
 
     const START: (&str, &str) = ("", r#"{"type": "message_start", "message": {"usage": {}}}"#);

@@ -19,7 +19,7 @@ use crate::conversation::{StopReason, ToolCall, Usage};
 use crate::error::{Damage, Error};
 use crate::http::SseEvent;
 use crate::model::wire::sealed::StreamDecoder;
-use crate::model::{Finish, ModelEvent, ToolCallDelta};
+use crate::model::{ModelEvent, ResponseEnd, ToolCallDelta};
 use crate::tool::Arguments;
 
 #[derive(Deserialize)]
@@ -139,7 +139,7 @@ impl StreamDecoder for ChatStream {
     fn event(&mut self, event: SseEvent, out: &mut VecDeque<ModelEvent>) -> Result<bool, Error> {
         let data = event.data.trim();
         if data == "[DONE]" {
-            self.finish(out)?;
+            self.end_response(out)?;
             return Ok(true);
         }
         if data.is_empty() {
@@ -194,7 +194,7 @@ impl StreamDecoder for ChatStream {
         if self.finish_reason.is_none() {
             return Err(Error::stream_incomplete(PROVIDER.to_owned()));
         }
-        self.finish(out)
+        self.end_response(out)
     }
 }
 
@@ -299,7 +299,7 @@ impl ChatStream {
     }
 
     /// The message is complete: every call left, then the end.
-    fn finish(&mut self, out: &mut VecDeque<ModelEvent>) -> Result<(), Error> {
+    fn end_response(&mut self, out: &mut VecDeque<ModelEvent>) -> Result<(), Error> {
         if !self.choice_seen {
             return Err(Error::damaged(PROVIDER, Damage::NoChoices));
         }
@@ -311,12 +311,12 @@ impl ChatStream {
             return Err(Error::damaged(PROVIDER, Damage::ToolUseWithoutCalls));
         }
         let usage = self.usage.take().unwrap_or_default();
-        let mut finish = Finish::new(stop_reason, usage);
+        let mut finish = ResponseEnd::new(stop_reason, usage);
         let extras = (self.calls.iter_mut().enumerate())
             .map(|(position, call)| (call.id_at(position), call.extra.take()))
             .collect();
         finish.raw = super::call_extras(extras);
-        out.push_back(ModelEvent::Finished(finish));
+        out.push_back(ModelEvent::End(finish));
         Ok(())
     }
 }

@@ -67,7 +67,7 @@ pub(super) fn read(body: &[u8]) -> Result<ModelResponse, Error> {
         }
     }
     message.text = (!texts.is_empty()).then(|| texts.join(TEXT_PART_SEPARATOR));
-    let (stop_reason, usage, raw) = finish(response, !message.tool_calls.is_empty())?;
+    let (stop_reason, usage, raw) = ending(response, !message.tool_calls.is_empty())?;
     Ok(ModelResponse::new(
         message.with_raw(raw),
         stop_reason,
@@ -125,7 +125,7 @@ pub(super) fn call(
 
 /// Why the model stopped, the usage, and the response kept for the echo; a failed response is
 /// an error.
-pub(super) fn finish(
+pub(super) fn ending(
     response: WireResponse,
     has_calls: bool,
 ) -> Result<(StopReason, Usage, RawMessage), Error> {

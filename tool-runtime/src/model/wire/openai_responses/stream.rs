@@ -16,14 +16,14 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::response::{
-    PROVIDER, TEXT_PART_SEPARATOR, WireResponse, call, call_of, finish, text_of_part,
+    PROVIDER, TEXT_PART_SEPARATOR, WireResponse, call, call_of, ending, text_of_part,
 };
 use crate::conversation::ToolCall;
 use crate::error::Error;
 use crate::http::SseEvent;
 use crate::model::wire::event::{self, Failure, Tagged};
 use crate::model::wire::sealed::StreamDecoder;
-use crate::model::{Finish, ModelEvent, ToolCallDelta};
+use crate::model::{ModelEvent, ResponseEnd, ToolCallDelta};
 
 /// One event, by its `type`. The large and rare ones are boxed: the deltas are many, and each
 /// event is moved a few times on its way.
@@ -310,7 +310,7 @@ impl StreamDecoder for ResponsesStream {
                     .insert(output_index, done.item.map(ToOwned::to_owned));
             }
             Event::Completed(completed) => {
-                self.finish(completed.response, out)?;
+                self.end_response(completed.response, out)?;
                 return Ok(true);
             }
             Event::Error(error) => {
@@ -402,7 +402,7 @@ impl ResponsesStream {
         }
     }
 
-    fn finish(
+    fn end_response(
         &mut self,
         mut response: WireResponse,
         out: &mut VecDeque<ModelEvent>,
@@ -444,10 +444,10 @@ impl ResponsesStream {
         }
         // The calls handed on, not those begun and never finished (as when read whole).
         let has_calls = !self.handed_on.is_empty();
-        let (stop_reason, usage, raw) = finish(response, has_calls)?;
-        let mut finish = Finish::new(stop_reason, usage);
+        let (stop_reason, usage, raw) = ending(response, has_calls)?;
+        let mut finish = ResponseEnd::new(stop_reason, usage);
         finish.raw = Some(raw);
-        out.push_back(ModelEvent::Finished(finish));
+        out.push_back(ModelEvent::End(finish));
         Ok(())
     }
 }
@@ -476,7 +476,7 @@ mod tests {
         }
         let mut assembler = Assembler::default();
         out.into_iter().for_each(|event| assembler.push(event));
-        assembler.finish("test")
+        assembler.into_response("test")
     }
 
     fn call_item(call_id: &str, arguments: &str) -> Value {
