@@ -1,6 +1,9 @@
-//! The seed's two tools, shared by the provider tests and the round benchmark.
+//! The seed's prompt and two tools, shared by the provider tests and the round benchmark.
 
 use tool_runtime::{Toolbox, tool, tools};
+
+/// The seed's prompt.
+pub const PROMPT: &str = "What's the weather in Tokyo and London, and what's the USD to JPY rate?";
 
 /// Get the current weather for a city.
 #[tool]
