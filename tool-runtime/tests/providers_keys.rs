@@ -5,8 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 use support::{
-    ANTHROPIC_KEY, Api, MockServer, OPENAI_KEY, PROMPT, Reply, anthropic, fast_retries, openai,
-    weather_tools,
+    ANTHROPIC_KEY, MockServer, OPENAI_KEY, PROMPT, Reply, Wire, fast_retries, weather_tools,
 };
 use tool_runtime::{Agent, Anthropic, OpenAi};
 
@@ -55,7 +54,7 @@ async fn api_keys_never_show() {
     let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
 
     let mut printed = Vec::new();
-    for wire in [Api::OpenAi, Api::Anthropic, Api::Responses] {
+    for wire in Wire::ALL {
         let server = MockServer::start().await;
         // A retried 503, a turn of tool calls (one failing), the final answer.
         server.push(Reply::status_json(503, wire.error("busy")));
@@ -69,16 +68,7 @@ async fn api_keys_never_show() {
         )));
         server.push(Reply::json(wire.text("done", 1, 1)));
         // Then an authentication error that echoes a masked key, as the real APIs do.
-        server.push(Reply::status_json(
-            401,
-            match wire {
-                Api::OpenAi | Api::Responses => openai::error(
-                    "Incorrect API key provided: sk-proj-********cdef.",
-                    "invalid_request_error",
-                ),
-                Api::Anthropic => anthropic::error("authentication_error", "invalid x-api-key"),
-            },
-        ));
+        server.push(Reply::status_json(401, wire.key_refused()));
         let agent = wire.agent(&server, weather_tools());
         let output = agent.run(PROMPT).await.unwrap();
         assert_eq!(output.text, "done");
@@ -87,7 +77,7 @@ async fn api_keys_never_show() {
             server.requests()[0]
                 .headers
                 .iter()
-                .any(|(_, value)| value.contains(wire.key()))
+                .any(|(_, value)| value.contains(wire.key))
         );
         let status_error = agent.run(PROMPT).await.unwrap_err();
         assert_eq!(status_error.model_error().unwrap().status(), Some(401));
