@@ -1,6 +1,6 @@
-//! The loop over HTTP against a real local server that speaks both wire protocols: the exact
-//! requests the agent sends to OpenAI and Anthropic, multi-round chains, malformed calls, big
-//! fan-outs, the turn limit, request options and transcripts that continue.
+//! The loop over HTTP against a real local server that speaks every wire protocol: the exact
+//! requests the agent sends on each wire, multi-round chains, malformed calls, big fan-outs, the
+//! turn limit, request options and transcripts that continue.
 //!
 //! Every request any test sends is checked against the tool-call protocol of its provider by the
 //! mock server (`support::check_protocol`): a violation fails the test.

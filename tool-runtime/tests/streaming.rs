@@ -1,4 +1,4 @@
-//! Streaming against the local mock server: both providers' event formats through the loop,
+//! Streaming against the local mock server: every wire's event format through the loop,
 //! the recorded streams, what real servers do (interleaved fragments, Gemini's `index: 0`,
 //! missing and repeated ids, CRLF, keep-alives, UTF-8 split across chunks), and every fault.
 
