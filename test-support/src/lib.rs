@@ -22,7 +22,6 @@
 //! of the recorded real traffic in `tests/fixtures/`.
 
 pub mod anthropic;
-mod api;
 pub mod mcp;
 mod model;
 pub mod openai;
@@ -34,7 +33,6 @@ mod server;
 mod wire;
 
 pub use anthropic::ANTHROPIC_KEY;
-pub use api::Api;
 pub use model::WholeMessage;
 pub use openai::OPENAI_KEY;
 pub use protocol::{check_protocol, check_protocol_with};
