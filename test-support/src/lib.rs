@@ -19,9 +19,12 @@
 //! [`Wire`] is one row per wire protocol: what its server answers, how its requests are read,
 //! and how it differs from the others; [`each_wire!`] runs a test once per row. [`openai`],
 //! [`responses`] and [`anthropic`] hold the rows and build canned responses in the exact shapes
-//! of the recorded real traffic in `tests/fixtures/`.
+//! of the recorded real traffic in `tests/fixtures/` ([`fixture`]). [`CapturedLogs`] reads what a
+//! test's runs write to `tracing`.
 
 pub mod anthropic;
+mod fixtures;
+mod logs;
 pub mod mcp;
 mod model;
 pub mod openai;
@@ -33,11 +36,16 @@ mod server;
 mod wire;
 
 pub use anthropic::ANTHROPIC_KEY;
+pub use fixtures::{fixture, fixture_text};
+pub use logs::CapturedLogs;
 pub use model::WholeMessage;
 pub use openai::OPENAI_KEY;
 pub use protocol::{check_protocol, check_protocol_with};
 pub use run::{fast_retries, min_wait, model_error, reply, usage};
-pub use seed::{PROMPT, get_exchange_rate, get_weather, weather_tools};
+pub use seed::{
+    PROMPT, SEED_ANSWER, anthropic_weather_tools, exchange_rate_parameters, get_exchange_rate,
+    get_weather, openai_weather_tools, weather_parameters, weather_tools,
+};
 pub use server::{
     ANTHROPIC_PATH, HttpReply, MockServer, OPENAI_PATH, RESPONSES_PATH, Recorded, Reply, StreamEnd,
     StreamReply, gaps, refused_url, sse_events,

@@ -1,57 +1,23 @@
 //! API keys never show: not in `Debug`, `Display`, error sources or `tracing` output.
 
-use std::io;
-use std::sync::{Arc, Mutex};
-
 use serde_json::json;
 use support::{
-    ANTHROPIC_KEY, MockServer, OPENAI_KEY, PROMPT, Reply, Wire, fast_retries, weather_tools,
+    ANTHROPIC_KEY, CapturedLogs, MockServer, OPENAI_KEY, PROMPT, Reply, Wire, fast_retries,
+    weather_tools,
 };
 use tool_runtime::{Agent, Anthropic, OpenAi};
+use tracing_subscriber::fmt::format::FmtSpan;
 
 // ---------------------------------------------------------------------------------------------
 // API keys never show.
 // ---------------------------------------------------------------------------------------------
-
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
 
 /// Everything a program may print about a provider, an agent and its errors, plus every `tracing`
 /// line of runs that retry, call tools, fail on a status and fail to connect: no key anywhere.
 /// (Runs on the test's own thread, where the subscriber is installed.)
 #[tokio::test(flavor = "current_thread")]
 async fn api_keys_never_show() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // With a single registered dispatcher, tracing-core computes the interest of a callsite first
-    // hit on another test's thread from THAT thread's (empty) default, and caches "never" for
-    // ours too. A second live dispatcher makes it ask every registered one.
-    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+    let captured = CapturedLogs::start(tracing::Level::TRACE, FmtSpan::FULL);
 
     let mut printed = Vec::new();
     for wire in Wire::ALL {

@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use support::{
-    ANTHROPIC_KEY, MockServer, OPENAI_KEY, PROMPT, Reply, Seen, Wire, anthropic, each_wire,
-    fast_retries, openai, reply, responses, usage, weather_tools,
+    ANTHROPIC_KEY, MockServer, OPENAI_KEY, PROMPT, Reply, SEED_ANSWER, Seen, Wire, anthropic,
+    anthropic_weather_tools, each_wire, fast_retries, openai, openai_weather_tools, reply,
+    responses, usage, weather_tools,
 };
 use tool_runtime::agent::{AgentEvent, RunFailure};
 use tool_runtime::conversation::{AssistantMessage, RawMessage, ToolCall};
@@ -96,93 +97,9 @@ fn assert_event_log(log: &[String], ids: &[&str]) {
     );
 }
 
-const FINAL: &str = "Tokyo and London are sunny at 22°C; 1 USD = 151.25 JPY.";
-
 // ---------------------------------------------------------------------------------------------
 // The seed case, byte for byte.
 // ---------------------------------------------------------------------------------------------
-
-fn openai_tools_json() -> Value {
-    json!([
-        {
-            "type": "function",
-            "function": {
-                "name": "get_weather",
-                "description": "Get the current weather for a city.",
-                "parameters": {
-                    "type": "object",
-                    "properties": {
-                        "city": {"type": "string", "description": "City name, e.g. \"Tokyo\"."}
-                    },
-                    "required": ["city"],
-                    "additionalProperties": false
-                },
-                "strict": true
-            }
-        },
-        {
-            "type": "function",
-            "function": {
-                "name": "get_exchange_rate",
-                "description": "Get the exchange rate between two currencies.",
-                "parameters": {
-                    "type": "object",
-                    "properties": {
-                        "from_currency": {
-                            "type": "string",
-                            "description": "ISO 4217 code of the currency to convert from, e.g. \"USD\"."
-                        },
-                        "to_currency": {
-                            "type": "string",
-                            "description": "ISO 4217 code of the currency to convert to, e.g. \"JPY\"."
-                        }
-                    },
-                    "required": ["from_currency", "to_currency"],
-                    "additionalProperties": false
-                },
-                "strict": true
-            }
-        }
-    ])
-}
-
-fn anthropic_tools_json() -> Value {
-    json!([
-        {
-            "name": "get_weather",
-            "description": "Get the current weather for a city.",
-            "input_schema": {
-                "type": "object",
-                "properties": {
-                    "city": {"type": "string", "description": "City name, e.g. \"Tokyo\"."}
-                },
-                "required": ["city"],
-                "additionalProperties": false
-            },
-            "strict": true
-        },
-        {
-            "name": "get_exchange_rate",
-            "description": "Get the exchange rate between two currencies.",
-            "input_schema": {
-                "type": "object",
-                "properties": {
-                    "from_currency": {
-                        "type": "string",
-                        "description": "ISO 4217 code of the currency to convert from, e.g. \"USD\"."
-                    },
-                    "to_currency": {
-                        "type": "string",
-                        "description": "ISO 4217 code of the currency to convert to, e.g. \"JPY\"."
-                    }
-                },
-                "required": ["from_currency", "to_currency"],
-                "additionalProperties": false
-            },
-            "strict": true
-        }
-    ])
-}
 
 #[tokio::test]
 async fn seed_openai_exact_requests_and_output() {
@@ -207,7 +124,7 @@ async fn seed_openai_exact_requests_and_output() {
     );
     round_one["usage"]["prompt_tokens_details"]["cached_tokens"] = json!(128);
     server.push(Reply::json(round_one));
-    server.push(Reply::json(openai::text(FINAL, 377, 85)));
+    server.push(Reply::json(openai::text(SEED_ANSWER, 377, 85)));
 
     let provider = OpenAi::new(OPENAI_KEY)
         .base_url(server.openai_url())
@@ -236,7 +153,7 @@ async fn seed_openai_exact_requests_and_output() {
         json!({
             "model": "gpt-4o-mini",
             "messages": [{"role": "user", "content": PROMPT}],
-            "tools": openai_tools_json()
+            "tools": openai_weather_tools()
         })
     );
     assert_eq!(
@@ -273,11 +190,11 @@ async fn seed_openai_exact_requests_and_output() {
                 {"role": "tool", "tool_call_id": ids[1], "content": "Sunny, 22°C in London"},
                 {"role": "tool", "tool_call_id": ids[2], "content": "151.25"}
             ],
-            "tools": openai_tools_json()
+            "tools": openai_weather_tools()
         })
     );
 
-    assert_eq!(output.text, FINAL);
+    assert_eq!(output.text, SEED_ANSWER);
     assert_eq!(output.turns, 2);
     assert_eq!(output.usage, usage(259 + 377, 78 + 85, 128));
     assert_eq!(output.usage.total_tokens(), 259 + 377 + 78 + 85);
@@ -300,7 +217,7 @@ async fn seed_openai_exact_requests_and_output() {
                 reply(ids[2], "get_exchange_rate", "151.25", false),
             ],
         },
-        Message::Assistant(assistant(Some(FINAL.to_owned()), Vec::new(), None)),
+        Message::Assistant(assistant(Some(SEED_ANSWER.to_owned()), Vec::new(), None)),
     ];
     assert_eq!(output.messages, expected);
     assert_transcript_round_trips(&output.messages);
@@ -336,7 +253,7 @@ async fn seed_anthropic_exact_requests_and_output() {
     round_one["usage"]["cache_creation_input_tokens"] = json!(32);
     let assistant_content = round_one["content"].clone();
     server.push(Reply::json(round_one));
-    server.push(Reply::json(anthropic::text(FINAL, 771, 77)));
+    server.push(Reply::json(anthropic::text(SEED_ANSWER, 771, 77)));
 
     let provider = Anthropic::new(ANTHROPIC_KEY)
         .base_url(server.anthropic_url())
@@ -364,7 +281,7 @@ async fn seed_anthropic_exact_requests_and_output() {
             "model": "claude-sonnet-4-5",
             "max_tokens": 4096,
             "messages": [user],
-            "tools": anthropic_tools_json()
+            "tools": anthropic_weather_tools()
         })
     );
     assert_eq!(
@@ -403,11 +320,11 @@ async fn seed_anthropic_exact_requests_and_output() {
                     ]
                 }
             ],
-            "tools": anthropic_tools_json()
+            "tools": anthropic_weather_tools()
         })
     );
 
-    assert_eq!(output.text, FINAL);
+    assert_eq!(output.text, SEED_ANSWER);
     assert_eq!(output.turns, 2);
     assert_eq!(output.usage, {
         let mut expected = usage(423 + 771, 202 + 77, 64);
@@ -438,9 +355,11 @@ async fn seed_anthropic_exact_requests_and_output() {
             ],
         },
         Message::Assistant(assistant(
-            Some(FINAL.to_owned()),
+            Some(SEED_ANSWER.to_owned()),
             Vec::new(),
-            Some(anthropic_raw(json!([{"type": "text", "text": FINAL}]))),
+            Some(anthropic_raw(
+                json!([{"type": "text", "text": SEED_ANSWER}]),
+            )),
         )),
     ];
     assert_eq!(output.messages, expected);
@@ -621,7 +540,7 @@ async fn seed_responses_exact_requests_and_output() {
     );
     round_one["usage"]["input_tokens_details"]["cached_tokens"] = json!(128);
     server.push(Reply::json(round_one.clone()));
-    server.push(Reply::json(responses::text(FINAL, 377, 85)));
+    server.push(Reply::json(responses::text(SEED_ANSWER, 377, 85)));
 
     let provider = OpenAi::new(OPENAI_KEY)
         .base_url(server.openai_url())
@@ -639,7 +558,7 @@ async fn seed_responses_exact_requests_and_output() {
             [format!("Bearer {OPENAI_KEY}")]
         );
     }
-    let tools: Vec<Value> = openai_tools_json()
+    let tools: Vec<Value> = openai_weather_tools()
         .as_array()
         .unwrap()
         .iter()
@@ -681,7 +600,7 @@ async fn seed_responses_exact_requests_and_output() {
     ]);
     assert_eq!(requests[1].body["input"], Value::Array(input));
 
-    assert_eq!(output.text, FINAL);
+    assert_eq!(output.text, SEED_ANSWER);
     assert_eq!(output.turns, 2);
     assert_eq!(output.usage, usage(259 + 377, 78 + 85, 128));
     let Message::Assistant(calls) = &output.messages[1] else {

@@ -5,13 +5,8 @@
 //! Responses too, through `each_wire!` in the other test files.)
 
 use serde_json::{Value, json};
-use support::{MockServer, PROMPT, Reply, Wire, responses, weather_tools};
+use support::{MockServer, PROMPT, Reply, Wire, fixture, responses, weather_tools};
 use tool_runtime::{Agent, Message, OpenAi, tool, tools};
-
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
 
 /// Get the weather for a city.
 #[tool]

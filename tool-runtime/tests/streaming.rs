@@ -7,15 +7,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::{
-    MockServer, PROMPT, Reply, StreamEnd, WholeMessage, Wire, each_wire, fast_retries, model_error,
-    openai, weather_tools,
+    MockServer, PROMPT, Reply, SEED_ANSWER, StreamEnd, WholeMessage, Wire, each_wire, fast_retries,
+    fixture_text, model_error, openai, weather_tools,
 };
 use tool_runtime::agent::{AgentEvent, RunOutput};
 use tool_runtime::conversation::{AssistantMessage, ToolCall};
 use tool_runtime::model::{Model, ModelEvent, ModelRequest, ModelResponse};
 use tool_runtime::{Agent, Anthropic, Message, OfflineModel, OpenAi, tool, tools};
-
-const FINAL: &str = "Tokyo and London are sunny at 22°C; 1 USD = 151.25 JPY.";
 
 /// The seed's first response: three calls.
 fn seed_calls(wire: Wire) -> Value {
@@ -43,7 +41,7 @@ async fn seed_run(
 ) -> (RunOutput, Vec<Value>) {
     let server = MockServer::start().await;
     server.push(reply(&seed_calls(wire)));
-    server.push(reply(&wire.text(FINAL, 377, 85)));
+    server.push(reply(&wire.text(SEED_ANSWER, 377, 85)));
     let agent = wire
         .agent(&server, weather_tools())
         .streaming(streaming)
@@ -61,7 +59,7 @@ async fn streamed_and_whole_runs_agree(wire: Wire) {
         let (streamed, streamed_bodies) =
             seed_run(wire, true, |body| Reply::sse(wire.sse(body, piece))).await;
         assert_eq!(streamed, whole, "pieces of {piece}");
-        assert_eq!(streamed.text, FINAL);
+        assert_eq!(streamed.text, SEED_ANSWER);
         for (mut streamed, whole) in streamed_bodies.into_iter().zip(&whole_bodies) {
             let object = streamed.as_object_mut().unwrap();
             for (field, value) in wire.stream_fields().as_object().unwrap() {
@@ -104,15 +102,12 @@ async fn stream_of(model: &dyn Model) -> (Vec<ModelEvent>, ModelResponse) {
     (events, response)
 }
 
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(path).unwrap()
-}
-
 #[tokio::test]
 async fn the_recorded_openai_stream_assembles_as_its_whole_response() {
     let server = MockServer::start().await;
-    server.push(Reply::sse(fixture("openai_sse_openai_python_2calls.sse")));
+    server.push(Reply::sse(fixture_text(
+        "openai_sse_openai_python_2calls.sse",
+    )));
     let model = OpenAi::new("k").base_url(server.openai_url());
     let (events, streamed) = stream_of(&model).await;
     let whole = json!({
@@ -161,7 +156,7 @@ async fn the_recorded_openai_stream_assembles_as_its_whole_response() {
 #[tokio::test]
 async fn the_recorded_anthropic_stream_assembles_as_its_whole_response() {
     let server = MockServer::start().await;
-    server.push(Reply::sse(fixture("anthropic_sse_sdkpy_1call.sse")));
+    server.push(Reply::sse(fixture_text("anthropic_sse_sdkpy_1call.sse")));
     let model = Anthropic::new("k").base_url(server.anthropic_url());
     let (events, streamed) = stream_of(&model).await;
     let whole = json!({
@@ -762,7 +757,7 @@ async fn the_program_sees_every_event_as_it_happens(wire: Wire) {
         &wire.sse(&calls, 5),
         Duration::from_millis(2),
     ));
-    server.push(Reply::sse(wire.sse(&wire.text(FINAL, 1, 1), 3)));
+    server.push(Reply::sse(wire.sse(&wire.text(SEED_ANSWER, 1, 1), 3)));
     let seen: Arc<Mutex<Vec<AgentEvent>>> = Arc::default();
     let log = seen.clone();
     let agent = wire
@@ -782,7 +777,7 @@ async fn the_program_sees_every_event_as_it_happens(wire: Wire) {
             _ => None,
         })
         .collect();
-    assert_eq!(text, FINAL);
+    assert_eq!(text, SEED_ANSWER);
     let arguments: String = streamed
         .iter()
         .filter_map(|event| match event {
@@ -815,7 +810,7 @@ async fn the_program_sees_every_event_as_it_happens(wire: Wire) {
         .count();
     assert_eq!(finished, 3);
     match streamed.last() {
-        Some(AgentEvent::Finished(output)) => assert_eq!(output.text, FINAL),
+        Some(AgentEvent::Finished(output)) => assert_eq!(output.text, SEED_ANSWER),
         other => panic!("{other:?}"),
     }
 }
