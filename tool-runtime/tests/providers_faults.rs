@@ -213,14 +213,16 @@ async fn binary_bodies(wire: Wire) {
     assert_eq!(server.request_count(), 2);
 }
 
-/// A body shorter than its `content-length` (the connection drops mid-body): a `Decode` error,
-/// not a panic.
-async fn body_cut_by_the_connection(wire: Wire) {
+/// The start of a body whose connection drops before the rest.
+const PARTIAL: &str = r#"{"id":"chatcmpl-1","choices":[{"index":0,"mess"#;
+
+/// Runs once against a server that sends [`PARTIAL`] of the 500 bytes its `content-length`
+/// promises, then hangs up; the model's error, and how many requests the server saw.
+async fn run_on_a_cut_body(wire: Wire) -> (tool_runtime::Error, usize) {
     let server = MockServer::start_raw().await;
-    let partial = r#"{"id":"chatcmpl-1","choices":[{"index":0,"mess"#;
     server.push(Reply::Bytes(
         format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{partial}"
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{PARTIAL}"
         )
         .into_bytes(),
     ));
@@ -230,7 +232,14 @@ async fn body_cut_by_the_connection(wire: Wire) {
             .await
             .unwrap_err(),
     );
-    assert_eq!(server.request_count(), 1);
+    (error, server.request_count())
+}
+
+/// A body shorter than its `content-length` (the connection drops mid-body): a `Decode` error,
+/// not a panic.
+async fn body_cut_by_the_connection(wire: Wire) {
+    let (error, requests) = run_on_a_cut_body(wire).await;
+    assert_eq!(requests, 1);
     assert!(error.is_decode(), "{error}");
     assert_eq!(error.status(), Some(200));
     assert!(error.message().contains("could not be read"), "{error}");
@@ -239,21 +248,8 @@ async fn body_cut_by_the_connection(wire: Wire) {
 /// The raw text of a body cut by the connection is kept too, as `raw_body()` promises for
 /// responses that could not be parsed.
 async fn body_cut_by_the_connection_keeps_raw_text(wire: Wire) {
-    let server = MockServer::start_raw().await;
-    let partial = r#"{"id":"chatcmpl-1","choices":[{"index":0,"mess"#;
-    server.push(Reply::Bytes(
-        format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{partial}"
-        )
-        .into_bytes(),
-    ));
-    let error = model_error(
-        wire.agent_with_retries(&server, 0)
-            .run("hi")
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(error.raw_body(), Some(partial));
+    let (error, _) = run_on_a_cut_body(wire).await;
+    assert_eq!(error.raw_body(), Some(PARTIAL));
 }
 
 /// A body cut off by the connection is a transport failure: retried, and the retry can succeed.
