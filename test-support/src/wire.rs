@@ -22,7 +22,8 @@ use crate::{MockServer, Recorded, fast_retries, weather_tools};
 /// read what its client sends.
 #[derive(Clone, Copy)]
 pub struct Wire {
-    /// Its name, also the name of its test in every [`each_wire!`](crate::each_wire) module, e.g. `openai`.
+    /// Its name, also the name of its test in every [`each_wire!`](crate::each_wire) module,
+    /// e.g. `openai`.
     pub name: &'static str,
     /// The provider its errors name (`Error::provider`).
     pub provider: &'static str,
