@@ -4,8 +4,7 @@
 use serde_json::{Value, json};
 use tool_runtime::Anthropic;
 
-use crate::openai::tools;
-use crate::wire::{Calls, Seen, Wire};
+use crate::wire::{Calls, Seen, Wire, named_tools};
 use crate::{ANTHROPIC_PATH, Recorded, protocol};
 
 /// The Anthropic key the tests use.
@@ -87,12 +86,7 @@ impl Wire {
                 .map(|block| block["input"].clone())
                 .collect()
         },
-        tool_names: |body| {
-            tools(body)
-                .iter()
-                .map(|tool| tool["name"].as_str().unwrap())
-                .collect()
-        },
+        tool_names: named_tools,
         answer_format: |body| body["output_config"]["format"].clone(),
         user_text: |message| message["content"][0]["text"].as_str().unwrap(),
         protocol: protocol::anthropic,

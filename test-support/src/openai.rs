@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use tool_runtime::OpenAi;
 
-use crate::wire::{Calls, Seen, Wire};
+use crate::wire::{Calls, Seen, Wire, tools};
 use crate::{OPENAI_PATH, Recorded, protocol};
 
 /// The OpenAI key the tests use: distinctive, so a leak is easy to spot.
@@ -123,11 +123,6 @@ fn tool_messages(request: &Recorded) -> &[Value] {
 /// A `data:` URL of base64 data.
 pub(crate) fn data_url(media_type: &str, base64: &str) -> String {
     format!("data:{media_type};base64,{base64}")
-}
-
-/// A request body's `tools` (empty when there are none).
-pub(crate) fn tools(body: &Value) -> &[Value] {
-    body["tools"].as_array().map(Vec::as_slice).unwrap_or(&[])
 }
 
 /// Responses that stop to call tools but hold no call to carry out, and the error each gives.

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 use tool_runtime::OpenAi;
 
-use crate::openai::{data_url, pieces, tools};
-use crate::wire::{Calls, Seen, Wire};
+use crate::openai::{data_url, pieces};
+use crate::wire::{Calls, Seen, Wire, named_tools};
 use crate::{OPENAI_KEY, RESPONSES_PATH, Recorded, protocol};
 
 impl Wire {
@@ -29,15 +29,10 @@ impl Wire {
         text,
         sse: to_sse,
         error: |message| error(message, "server_error"),
-        invalid_request: |message| error(message, "invalid_request_error"),
-        overloaded: || {
-            let message = "The server is overloaded or not ready yet.";
-            (503, error(message, "server_error"))
-        },
-        key_refused: || {
-            let message = "Incorrect API key provided: sk-proj-********cdef.";
-            error(message, "invalid_request_error")
-        },
+        // OpenAI's own refusals, whichever of its APIs is asked.
+        invalid_request: Wire::OPENAI.invalid_request,
+        overloaded: Wire::OPENAI.overloaded,
+        key_refused: Wire::OPENAI.key_refused,
         error_event: |message| {
             let event = json!({"type": "error", "code": "server_error", "message": message,
                                "param": null, "sequence_number": 0});
@@ -89,12 +84,7 @@ impl Wire {
                 .map(|item| item["arguments"].clone())
                 .collect()
         },
-        tool_names: |body| {
-            tools(body)
-                .iter()
-                .map(|tool| tool["name"].as_str().unwrap())
-                .collect()
-        },
+        tool_names: named_tools,
         answer_format: |body| body["text"]["format"].clone(),
         user_text: |message| message["content"].as_str().unwrap(),
         protocol: protocol::responses,

@@ -123,6 +123,19 @@ pub(crate) enum Calls {
     Json(fn(&[Call<'_, Value>], u64, u64) -> Value),
 }
 
+/// A request body's `tools` (empty when there are none).
+pub(crate) fn tools(body: &Value) -> &[Value] {
+    body["tools"].as_array().map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// The names of a request body's tools, each entry flat: `{"name", …}` (Anthropic, Responses).
+pub(crate) fn named_tools(body: &Value) -> Vec<&str> {
+    tools(body)
+        .iter()
+        .map(|tool| tool["name"].as_str().unwrap())
+        .collect()
+}
+
 /// A call as a test gives it: `(id, name, arguments)`.
 pub(crate) type Call<'a, A> = (&'a str, &'a str, A);
 
