@@ -1,6 +1,151 @@
-//! Canned OpenAI Chat Completions responses, in the shape of the recorded real traffic.
+//! OpenAI Chat Completions: its row of the wire table, and canned responses in the shape of the
+//! recorded real traffic.
 
 use serde_json::{Value, json};
+use tool_runtime::OpenAi;
+
+use crate::wire::{Calls, Seen, Wire, tools};
+use crate::{OPENAI_PATH, Recorded, protocol};
+
+/// The OpenAI key the tests use: distinctive, so a leak is easy to spot.
+pub const OPENAI_KEY: &str = "sk-proj-TESTKEY-openai-5ecret-0123456789abcdef";
+
+impl Wire {
+    /// OpenAI Chat Completions.
+    pub const OPENAI: Wire = Wire {
+        name: "openai",
+        provider: "openai",
+        path: OPENAI_PATH,
+        base_path: "/v1",
+        key: OPENAI_KEY,
+        calls_kind: "assistant",
+        results_kind: "tool",
+        marks_errors: false,
+        results_carry_media: false,
+        calls_end_on_their_own: false,
+        names_answer_format: true,
+        id_prefix: "call_",
+        model: |model| model.apply(OpenAi::new(OPENAI_KEY)),
+        calls: Calls::Text(tool_calls),
+        text,
+        sse: to_sse,
+        error: |message| error(message, "server_error"),
+        invalid_request: |message| error(message, "invalid_request_error"),
+        overloaded: || {
+            let message = "The server is overloaded or not ready yet.";
+            (503, error(message, "server_error"))
+        },
+        key_refused: || {
+            let message = "Incorrect API key provided: sk-proj-********cdef.";
+            error(message, "invalid_request_error")
+        },
+        error_event: |message| {
+            let event = json!({"error": {"message": message, "type": "server_error"}});
+            format!("data: {event}\n\n")
+        },
+        wrong_shape: || json!({"choices": "none"}),
+        unusable_calls,
+        user_message: |text| json!({"role": "user", "content": text}),
+        answer_echoed: |text| json!({"role": "assistant", "content": text}),
+        text_part: |text| json!({"type": "text", "text": text}),
+        image_part: |media_type, base64| {
+            let url = data_url(media_type, base64);
+            json!({"type": "image_url", "image_url": {"url": url}})
+        },
+        file_part: |name, media_type, base64| {
+            json!({"type": "file", "file": {"filename": name,
+                   "file_data": data_url(media_type, base64)}})
+        },
+        // Chat Completions takes no document by URL: a note of it stands in.
+        document_url_part: |url| json!({"type": "text", "text": format!("(A document: {url})")}),
+        parallel_calls_off: || json!({"parallel_tool_calls": false}),
+        required_tool_choice: || json!("required"),
+        stream_fields: || json!({"stream": true, "stream_options": {"include_usage": true}}),
+        results: |request| {
+            tool_messages(request)
+                .iter()
+                .map(|message| Seen {
+                    id: message["tool_call_id"].as_str().unwrap().to_owned(),
+                    content: message["content"].as_str().unwrap().to_owned(),
+                    is_error: None,
+                })
+                .collect()
+        },
+        result_contents: |request| {
+            // The results' media follow them in a user message.
+            let messages = request.messages();
+            let after = messages
+                .iter()
+                .rposition(|message| message["role"] == "assistant")
+                .map_or(0, |last| last + 1);
+            messages[after..]
+                .iter()
+                .filter(|message| message["role"] == "tool")
+                .map(|message| message["content"].clone())
+                .collect()
+        },
+        echoed_arguments: |request| {
+            request
+                .messages()
+                .iter()
+                .flat_map(|message| message["tool_calls"].as_array().into_iter().flatten())
+                .map(|call| call["function"]["arguments"].clone())
+                .collect()
+        },
+        tool_names: |body| {
+            tools(body)
+                .iter()
+                .map(|tool| tool["function"]["name"].as_str().unwrap())
+                .collect()
+        },
+        answer_format: |body| {
+            let format = &body["response_format"];
+            let mut flat = format["json_schema"].clone();
+            flat["type"] = format["type"].clone();
+            flat
+        },
+        user_text: |message| message["content"].as_str().unwrap(),
+        protocol: protocol::openai,
+    };
+}
+
+/// The `tool` messages at the end of a request's conversation.
+fn tool_messages(request: &Recorded) -> &[Value] {
+    let messages = request.messages();
+    let tail = messages
+        .iter()
+        .rev()
+        .take_while(|message| message["role"] == "tool")
+        .count();
+    &messages[messages.len() - tail..]
+}
+
+/// A `data:` URL of base64 data.
+pub(crate) fn data_url(media_type: &str, base64: &str) -> String {
+    format!("data:{media_type};base64,{base64}")
+}
+
+/// Responses that stop to call tools but hold no call to carry out, and the error each gives.
+fn unusable_calls() -> [(Value, &'static str); 2] {
+    let mut no_calls = text("", 5, 5);
+    no_calls["choices"][0]["finish_reason"] = json!("tool_calls");
+    no_calls["choices"][0]["message"]["content"] = Value::Null;
+    let damaged = tool_call_values(
+        vec![
+            call("call_1", "get_weather", r#"{"city": "Oslo"}"#),
+            json!({"id": "call_2", "type": "function"}),
+        ],
+        5,
+        5,
+    );
+    [
+        (
+            no_calls,
+            "the model stopped to call tools but the response holds no tool call",
+        ),
+        (damaged, "a tool call has no function"),
+    ]
+}
 
 /// One `tool_calls` entry; `arguments` is sent as the JSON text it is (valid or not).
 pub fn call(id: &str, name: &str, arguments: &str) -> Value {

@@ -4,9 +4,10 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::server::{ANTHROPIC_PATH, OPENAI_PATH, RESPONSES_PATH, Recorded};
+use crate::Wire;
+use crate::server::Recorded;
 
-/// Checks one request against its provider's tool-call protocol (chosen by path).
+/// Checks one request against its wire's tool-call protocol (the wire chosen by path).
 ///
 /// - OpenAI: each assistant message with `tool_calls` is immediately followed by exactly one
 ///   `tool` message per call id (no more, no less), and no `tool` message stands anywhere else.
@@ -24,19 +25,15 @@ pub fn check_protocol(request: &Recorded) -> Result<(), String> {
 /// [`check_protocol`], allowing one call id for several calls (servers that repeat or leave
 /// empty the ids they issue are answered with those same ids).
 pub fn check_protocol_with(request: &Recorded, repeated_ids: bool) -> Result<(), String> {
-    match request.path.as_str() {
-        OPENAI_PATH => check_openai(request.messages(), repeated_ids),
-        ANTHROPIC_PATH => check_anthropic(request.messages()),
-        RESPONSES_PATH => check_responses(
-            request.input(),
-            request.body["previous_response_id"].is_string(),
-            repeated_ids,
-        ),
-        _ => Ok(()),
+    match Wire::serving(&request.path) {
+        Some(wire) => wire.check_protocol(request, repeated_ids),
+        None => Ok(()),
     }
 }
 
-fn check_openai(messages: &[Value], repeated_ids: bool) -> Result<(), String> {
+/// OpenAI Chat Completions' protocol.
+pub(crate) fn openai(request: &Recorded, repeated_ids: bool) -> Result<(), String> {
+    let messages = request.messages();
     let mut index = 0;
     while index < messages.len() {
         let message = &messages[index];
@@ -88,7 +85,10 @@ fn check_openai(messages: &[Value], repeated_ids: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn check_responses(input: &[Value], chained: bool, repeated_ids: bool) -> Result<(), String> {
+/// OpenAI Responses' protocol.
+pub(crate) fn responses(request: &Recorded, repeated_ids: bool) -> Result<(), String> {
+    let input = request.input();
+    let chained = request.body["previous_response_id"].is_string();
     // Each call id and how many outputs answered it so far.
     let mut calls: Vec<(&str, usize)> = Vec::new();
     let mut seen_other = false;
@@ -138,7 +138,9 @@ fn check_responses(input: &[Value], chained: bool, repeated_ids: bool) -> Result
     }
 }
 
-fn check_anthropic(messages: &[Value]) -> Result<(), String> {
+/// Anthropic Messages' protocol (ids are never repeated: Anthropic issues them).
+pub(crate) fn anthropic(request: &Recorded, _repeated_ids: bool) -> Result<(), String> {
+    let messages = request.messages();
     let mut pending: Option<Vec<&str>> = None;
     for (index, message) in messages.iter().enumerate() {
         let role = message["role"].as_str().unwrap_or("");
@@ -215,6 +217,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::server::{ANTHROPIC_PATH, OPENAI_PATH, RESPONSES_PATH};
 
     fn recorded(path: &str, messages: Value) -> Recorded {
         Recorded {

@@ -1,9 +1,128 @@
-//! Canned OpenAI Responses answers, in the shapes of the recorded traffic
-//! (`tests/fixtures/responses_*.json`).
+//! OpenAI Responses: its row of the wire table, and canned answers in the shapes of the recorded
+//! traffic (`tests/fixtures/responses_*.json`).
 
 use serde_json::{Value, json};
+use tool_runtime::OpenAi;
 
-use crate::openai::pieces;
+use crate::openai::{data_url, pieces};
+use crate::wire::{Calls, Seen, Wire, named_tools};
+use crate::{OPENAI_KEY, RESPONSES_PATH, Recorded, protocol};
+
+impl Wire {
+    /// OpenAI Responses.
+    pub const RESPONSES: Wire = Wire {
+        name: "responses",
+        provider: "openai",
+        path: RESPONSES_PATH,
+        base_path: "/v1",
+        key: OPENAI_KEY,
+        // Each call and each output an item of its own.
+        calls_kind: "function_call",
+        results_kind: "function_call_output",
+        marks_errors: false,
+        results_carry_media: true,
+        calls_end_on_their_own: true,
+        names_answer_format: true,
+        id_prefix: "call_",
+        model: |model| model.apply(OpenAi::new(OPENAI_KEY).responses()),
+        calls: Calls::Text(tool_calls),
+        text,
+        sse: to_sse,
+        error: |message| error(message, "server_error"),
+        // OpenAI's own refusals, whichever of its APIs is asked.
+        invalid_request: Wire::OPENAI.invalid_request,
+        overloaded: Wire::OPENAI.overloaded,
+        key_refused: Wire::OPENAI.key_refused,
+        error_event: |message| {
+            let event = json!({"type": "error", "code": "server_error", "message": message,
+                               "param": null, "sequence_number": 0});
+            format!("event: error\ndata: {event}\n\n")
+        },
+        wrong_shape: || json!({"output": "none"}),
+        unusable_calls,
+        user_message: |text| json!({"role": "user", "content": text}),
+        // The answer's output item, echoed as it came but for its id.
+        answer_echoed: |text| {
+            let mut item = message(text);
+            item.as_object_mut().unwrap().remove("id");
+            item
+        },
+        text_part: |text| json!({"type": "input_text", "text": text}),
+        image_part: |media_type, base64| {
+            json!({"type": "input_image", "image_url": data_url(media_type, base64),
+                   "detail": "auto"})
+        },
+        file_part: |name, media_type, base64| {
+            json!({"type": "input_file", "filename": name,
+                   "file_data": data_url(media_type, base64)})
+        },
+        document_url_part: |url| json!({"type": "input_file", "file_url": url}),
+        parallel_calls_off: || json!({"parallel_tool_calls": false}),
+        required_tool_choice: || json!("required"),
+        stream_fields: || json!({"stream": true}),
+        results: |request| {
+            outputs(request)
+                .iter()
+                .map(|item| Seen {
+                    id: item["call_id"].as_str().unwrap().to_owned(),
+                    content: item["output"].as_str().unwrap().to_owned(),
+                    is_error: None,
+                })
+                .collect()
+        },
+        result_contents: |request| {
+            outputs(request)
+                .iter()
+                .map(|item| item["output"].clone())
+                .collect()
+        },
+        echoed_arguments: |request| {
+            request
+                .input()
+                .iter()
+                .filter(|item| item["type"] == "function_call")
+                .map(|item| item["arguments"].clone())
+                .collect()
+        },
+        tool_names: named_tools,
+        answer_format: |body| body["text"]["format"].clone(),
+        user_text: |message| message["content"].as_str().unwrap(),
+        protocol: protocol::responses,
+    };
+}
+
+/// The `function_call_output` items at the end of a request's input.
+fn outputs(request: &Recorded) -> &[Value] {
+    let input = request.input();
+    let tail = input
+        .iter()
+        .rev()
+        .take_while(|item| item["type"] == "function_call_output")
+        .count();
+    &input[input.len() - tail..]
+}
+
+/// Responses that ask for calls but hold none to carry out, and the error each gives.
+fn unusable_calls() -> [(Value, &'static str); 2] {
+    // The API has no "stopped to call tools" of its own: a call without its id instead.
+    let no_calls = response(
+        vec![json!({"type": "function_call", "name": "get_weather", "arguments": "{}"})],
+        5,
+        5,
+    );
+    let damaged = response(
+        vec![
+            call("call_1", "get_weather", r#"{"city": "Oslo"}"#),
+            json!({"type": "function_call", "call_id": "call_2", "arguments": "{}"}),
+        ],
+        5,
+        5,
+    );
+    [
+        (no_calls, "a function_call item has no call_id or name"),
+        (damaged, "a function_call item has no call_id or name"),
+    ]
+}
 
 /// A `function_call` output item.
 pub fn call(call_id: &str, name: &str, arguments: &str) -> Value {

@@ -16,6 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+use crate::Wire;
 use crate::protocol::check_protocol_with;
 
 /// The OpenAI Chat Completions path.
@@ -278,10 +279,11 @@ impl MockServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let script = Arc::new(Script::default());
-        let app = Router::new()
-            .route(OPENAI_PATH, post(handle))
-            .route(ANTHROPIC_PATH, post(handle))
-            .route(RESPONSES_PATH, post(handle))
+        let app = Wire::ALL
+            .into_iter()
+            .fold(Router::new(), |app, wire| {
+                app.route(wire.path, post(handle))
+            })
             .fallback(handle)
             .with_state(script.clone());
         let task = tokio::spawn(async move {
@@ -436,7 +438,7 @@ async fn handle(
         raw_body: body.to_vec(),
         handled: Duration::ZERO,
     };
-    if ![OPENAI_PATH, ANTHROPIC_PATH, RESPONSES_PATH].contains(&request.path.as_str()) {
+    if Wire::serving(&request.path).is_none() {
         script.log.lock().unwrap().push(request);
         return json_response(
             404,

@@ -1,7 +1,7 @@
 //! The cost of a long history: client time per request against the number of prior messages,
 //! against the local mock server answering at once (its own time subtracted).
 //!
-//! `cargo bench --bench history` prints, for both wires, the client time of one request with 1,
+//! `cargo bench --bench history` prints, for every wire of the tests' table, the client time of one request with 1,
 //! 401 and 1001 messages, the cost per prior message, and as the baseline measured in the same
 //! run the cost per message of `serde_json::to_vec` of the neutral transcript (serde's derive,
 //! no wire translation at all): requests are serialized straight from the borrowed transcript,
@@ -10,11 +10,11 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use support::{MockServer, Reply, anthropic, get_exchange_rate, get_weather, openai};
+use support::{MockServer, Reply, Wire, get_exchange_rate, get_weather};
 use tool_runtime::conversation::{AssistantMessage, ToolCall, ToolResult};
 use tool_runtime::model::{Model, ModelRequest, RetryPolicy};
 use tool_runtime::tool::{ToolDefinition, ToolOutput};
-use tool_runtime::{Anthropic, Message, OpenAi, Toolbox, tools};
+use tool_runtime::{Message, Toolbox, tools};
 
 /// A realistic history: `exchanges` × (user, assistant with 2 calls, 2 results, assistant text),
 /// then the new question.
@@ -58,21 +58,6 @@ fn history(exchanges: usize) -> Vec<Message> {
     messages
 }
 
-fn model(wire: &str, server: &MockServer) -> Box<dyn Model> {
-    match wire {
-        "openai" => Box::new(
-            OpenAi::new("sk-bench")
-                .base_url(server.openai_url())
-                .retry_policy(RetryPolicy::none()),
-        ),
-        _ => Box::new(
-            Anthropic::new("sk-ant-bench")
-                .base_url(server.anthropic_url())
-                .retry_policy(RetryPolicy::none()),
-        ),
-    }
-}
-
 /// The best of 7 batches of 50 requests: client time per request.
 async fn per_request(
     server: &MockServer,
@@ -96,16 +81,17 @@ async fn per_request(
     best
 }
 
-async fn wire_cost(wire: &str, baseline_per_message: f64) {
+async fn wire_cost(wire: Wire, baseline_per_message: f64) {
     let server = MockServer::start().await;
-    let reply = match wire {
-        "openai" => Reply::json(openai::text("ok", 1, 1)),
-        _ => Reply::json(anthropic::text("ok", 1, 1)),
-    };
+    let reply = Reply::json(wire.text("ok", 1, 1));
     server.fallback(move |_| reply.clone());
     let toolbox: Toolbox = tools![get_weather, get_exchange_rate];
     let definitions: Vec<&ToolDefinition> = toolbox.definitions().collect();
-    let model = model(wire, &server);
+    let model = wire
+        .model(wire.url(&server))
+        .retry_policy(RetryPolicy::none())
+        .build();
+    let wire = wire.name;
     let mut points = Vec::new();
     for exchanges in [0, 100, 250] {
         let messages = history(exchanges);
@@ -149,6 +135,7 @@ fn main() {
     let baseline = derived.as_secs_f64() * 1e6 / messages.len() as f64;
     println!("client time per request against prior messages (local server answering at once):");
     println!("  baseline: serde_json::to_vec(&messages), {baseline:.3} us per message");
-    runtime.block_on(wire_cost("openai", baseline));
-    runtime.block_on(wire_cost("anthropic", baseline));
+    for wire in Wire::ALL {
+        runtime.block_on(wire_cost(wire, baseline));
+    }
 }

@@ -7,7 +7,8 @@
 //! request, HTTP over loopback (both ends' hyper included), reading and parsing the answer, and
 //! for round one running the 3 tools concurrently.
 //!
-//! Printed for the three wires (Chat Completions, Anthropic Messages, Responses), as the best and the median of several batches:
+//! Printed for every wire of the tests' table (`support::Wire::ALL`: Chat Completions, Anthropic
+//! Messages, Responses), as the best and the median of several batches:
 //! - agent round: a whole `Agent::run` (2 rounds) ÷ 2, the answers whole, then streamed as the
 //!   API streams them (text and arguments in pieces of 4 characters: ~40 events a round);
 //! - `Model::complete` alone for each of the two answers (no tools run);
@@ -17,118 +18,51 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{
-    MockServer, Recorded, Reply, anthropic, get_exchange_rate, get_weather, openai, responses,
-};
+use support::{MockServer, PROMPT, Recorded, Reply, Wire, get_exchange_rate, get_weather};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tool_runtime::model::{Model, ModelRequest, RetryPolicy};
 use tool_runtime::tool::ToolDefinition;
-use tool_runtime::{Agent, Anthropic, OpenAi, Toolbox, tools};
+use tool_runtime::{Agent, Toolbox, tools};
 
-const PROMPT: &str = "What's the weather in Tokyo and London, and what's the USD to JPY rate?";
 const BATCHES: usize = 7;
-/// The turn of 3 calls, as both OpenAI APIs carry them: `(call id, tool, arguments text)`.
-const OPENAI_CALLS: [(&str, &str, &str); 3] = [
-    ("call_1", "get_weather", r#"{"city": "Tokyo"}"#),
-    ("call_2", "get_weather", r#"{"city": "London"}"#),
-    (
-        "call_3",
-        "get_exchange_rate",
-        r#"{"from_currency": "USD", "to_currency": "JPY"}"#,
-    ),
-];
 const RUNS_PER_BATCH: usize = 200;
+const ANSWER: &str = "Sunny in both; 1 USD = 151.25 JPY.";
 
-#[derive(Clone, Copy, PartialEq)]
-enum Wire {
-    OpenAi,
-    Anthropic,
-    Responses,
+/// The two canned answers of a wire: 3 tool calls, then the final text.
+fn replies(wire: Wire) -> (Value, Value) {
+    let ids: Vec<String> = (1..=3).map(|n| wire.id(n)).collect();
+    let calls = wire.calls(
+        &[
+            (&ids[0], "get_weather", json!({"city": "Tokyo"})),
+            (&ids[1], "get_weather", json!({"city": "London"})),
+            (
+                &ids[2],
+                "get_exchange_rate",
+                json!({"from_currency": "USD", "to_currency": "JPY"}),
+            ),
+        ],
+        259,
+        78,
+    );
+    (calls, wire.text(ANSWER, 377, 85))
 }
 
-impl Wire {
-    fn name(self) -> &'static str {
-        match self {
-            Wire::OpenAi => "openai",
-            Wire::Anthropic => "anthropic",
-            Wire::Responses => "openai responses",
-        }
-    }
+/// The answer as the API streams it: text and arguments in pieces of 4 characters.
+fn stream(wire: Wire, answer: &Value) -> Reply {
+    Reply::sse(wire.sse(answer, 4))
+}
 
-    /// The two canned answers: 3 tool calls, then the final text.
-    fn replies(self) -> (Value, Value) {
-        match self {
-            Wire::OpenAi => (
-                openai::tool_calls(&OPENAI_CALLS, 259, 78),
-                openai::text("Sunny in both; 1 USD = 151.25 JPY.", 377, 85),
-            ),
-            Wire::Anthropic => (
-                anthropic::tool_calls(
-                    Some("Let me check."),
-                    &[
-                        ("toolu_1", "get_weather", json!({"city": "Tokyo"})),
-                        ("toolu_2", "get_weather", json!({"city": "London"})),
-                        (
-                            "toolu_3",
-                            "get_exchange_rate",
-                            json!({"from_currency": "USD", "to_currency": "JPY"}),
-                        ),
-                    ],
-                    423,
-                    202,
-                ),
-                anthropic::text("Sunny in both; 1 USD = 151.25 JPY.", 771, 77),
-            ),
-            Wire::Responses => (
-                responses::tool_calls(&OPENAI_CALLS, 259, 78),
-                responses::text("Sunny in both; 1 USD = 151.25 JPY.", 377, 85),
-            ),
-        }
-    }
-
-    /// The answer as the API streams it: text and arguments in pieces of 4 characters.
-    fn stream(self, answer: &Value) -> Reply {
-        Reply::sse(match self {
-            Wire::OpenAi => openai::to_sse(answer, 4),
-            Wire::Anthropic => anthropic::to_sse(answer, 4),
-            Wire::Responses => responses::to_sse(answer, 4),
-        })
-    }
-
-    fn provider(self, server: &MockServer) -> Box<dyn Model> {
-        let retry = RetryPolicy::none();
-        match self {
-            Wire::OpenAi => Box::new(
-                OpenAi::new("sk-bench")
-                    .base_url(server.openai_url())
-                    .retry_policy(retry),
-            ),
-            Wire::Anthropic => Box::new(
-                Anthropic::new("sk-ant-bench")
-                    .base_url(server.anthropic_url())
-                    .retry_policy(retry),
-            ),
-            Wire::Responses => Box::new(
-                OpenAi::new("sk-bench")
-                    .base_url(server.openai_url())
-                    .retry_policy(retry)
-                    .responses(),
-            ),
-        }
-    }
+/// The wire's model against `server`, never retrying.
+fn provider(wire: Wire, server: &MockServer) -> Box<dyn Model> {
+    wire.model(wire.url(server))
+        .retry_policy(RetryPolicy::none())
+        .build()
 }
 
 /// Whether a request carries tool results (so it is round two).
-fn has_results(request: &Recorded) -> bool {
-    let Some(last) = request.messages().last() else {
-        return false;
-    };
-    last["role"] == "tool"
-        || last["type"] == "function_call_output"
-        || last["content"]
-            .as_array()
-            .is_some_and(|blocks| blocks.iter().any(|block| block["type"] == "tool_result"))
+fn has_results(wire: Wire, request: &Recorded) -> bool {
+    !wire.results(request).is_empty()
 }
 
 /// Per-item client time of each batch (wall time minus the server handler's time), sorted.
@@ -206,26 +140,26 @@ async fn raw_post(stream: &mut TcpStream, buffer: &mut Vec<u8>, path: &str, body
 
 async fn bench(wire: Wire) {
     let server = MockServer::start().await;
-    let (calls, answer) = wire.replies();
+    let (calls, answer) = replies(wire);
     let (calls_whole, answer_whole) = (Reply::json(calls.clone()), Reply::json(answer.clone()));
     server.fallback(move |request| {
-        if has_results(request) {
+        if has_results(wire, request) {
             answer_whole.clone()
         } else {
             calls_whole.clone()
         }
     });
     let streaming = MockServer::start().await;
-    let (calls_streamed, answer_streamed) = (wire.stream(&calls), wire.stream(&answer));
+    let (calls_streamed, answer_streamed) = (stream(wire, &calls), stream(wire, &answer));
     streaming.fallback(move |request| {
-        if has_results(request) {
+        if has_results(wire, request) {
             answer_streamed.clone()
         } else {
             calls_streamed.clone()
         }
     });
     let toolbox: Toolbox = tools![get_weather, get_exchange_rate];
-    let agent = Agent::new(wire.provider(&server), toolbox.clone());
+    let agent = Agent::new(provider(wire, &server), toolbox.clone());
 
     // Warm up: connections pooled, allocations sized.
     for _ in 0..50 {
@@ -245,7 +179,7 @@ async fn bench(wire: Wire) {
     .await;
 
     // The same answers streamed, as server-sent events.
-    let streamed_agent = Agent::new(wire.provider(&streaming), toolbox.clone());
+    let streamed_agent = Agent::new(provider(wire, &streaming), toolbox.clone());
     for _ in 0..50 {
         black_box(streamed_agent.run(PROMPT).await.expect("run"));
     }
@@ -263,7 +197,7 @@ async fn bench(wire: Wire) {
 
     // The two requests of a run, sent through the provider alone.
     let first = agent.run(PROMPT).await.expect("run").messages;
-    let model = wire.provider(&server);
+    let model = provider(wire, &server);
     let definitions: Vec<&ToolDefinition> = toolbox.definitions().collect();
     let request = |messages| ModelRequest::new(messages).tools(&definitions);
     let (one, two) = (request(&first[..1]), request(&first[..3]));
@@ -288,11 +222,7 @@ async fn bench(wire: Wire) {
         .expect("a request")
         .raw_body
         .clone();
-    let path = match wire {
-        Wire::OpenAi => support::OPENAI_PATH,
-        Wire::Anthropic => support::ANTHROPIC_PATH,
-        Wire::Responses => support::RESPONSES_PATH,
-    };
+    let path = wire.path;
     let mut stream = TcpStream::connect(server.addr()).await.expect("connect");
     stream.set_nodelay(true).expect("nodelay");
     let mut buffer = Vec::new();
@@ -303,7 +233,7 @@ async fn bench(wire: Wire) {
     })
     .await;
 
-    println!("{}:", wire.name());
+    println!("{}:", wire.name);
     let line = |what: &str, timing: &Timing| {
         println!(
             "  {what:<42} best {:>7.1} us  median {:>7.1} us  (server handler {:>5.1} us/request, subtracted)",
@@ -328,7 +258,7 @@ fn main() {
     println!(
         "client-side time per round, {BATCHES} batches x {RUNS_PER_BATCH} runs, local axum server answering at once:"
     );
-    for wire in [Wire::OpenAi, Wire::Anthropic, Wire::Responses] {
+    for wire in Wire::ALL {
         runtime.block_on(bench(wire));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::process::Stdio;
 
-use support::{Api, MockServer, Reply};
+use support::{MockServer, Reply, Wire};
 use tool_runtime::Message;
 use tool_runtime::model::ModelRequest;
 
@@ -67,12 +67,8 @@ async fn choose(env: &[(&str, &str)]) -> String {
 async fn the_environment_picks_the_model_and_its_wire() {
     let server = MockServer::start().await;
     server.fallback(|request| {
-        let api = match request.path.as_str() {
-            path if path.ends_with("/messages") => Api::Anthropic,
-            path if path.ends_with("/responses") => Api::Responses,
-            _ => Api::OpenAi,
-        };
-        Reply::json(api.text(&format!("hello over {}", request.path), 1, 1))
+        let wire = Wire::serving(&request.path).unwrap();
+        Reply::json(wire.text(&format!("hello over {}", request.path), 1, 1))
     });
     let openai = server.openai_url();
     let anthropic = server.anthropic_url();

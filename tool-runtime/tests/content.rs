@@ -2,8 +2,8 @@
 //! each wire's API takes them (checked against the local test server and its protocol checker),
 //! kept in saved transcripts, and handled by the offline model.
 
-use serde_json::{Value, json};
-use support::{Api, MockServer, Reply, both};
+use serde_json::json;
+use support::{MockServer, Reply, Wire, each_wire};
 use tool_runtime::conversation::{ContentBlock, ToolCall, ToolResult};
 use tool_runtime::tool::ToolOutput;
 use tool_runtime::{Agent, Message, OfflineModel, tool, tools};
@@ -32,7 +32,7 @@ fn report(quarter: u8) -> Result<ContentBlock, String> {
 
 /// A tool returns a screenshot and another a PDF: the next request carries them in the wire's
 /// own shapes, and every call is answered.
-async fn tool_results_carry_images_and_documents(wire: Api) {
+async fn tool_results_carry_images_and_documents(wire: Wire) {
     let server = MockServer::start().await;
     let (shot, doc) = (wire.id("shot"), wire.id("doc"));
     server.push(Reply::json(wire.calls(
@@ -56,69 +56,36 @@ async fn tool_results_carry_images_and_documents(wire: Api) {
     assert_eq!(output.text, "The page loads; Q3 is attached.");
 
     let request = &server.requests()[1];
-    let messages = request.messages();
-    let data_url = format!("data:image/png;base64,{PNG_BASE64}");
-    match wire {
-        Api::Anthropic => {
-            let results = messages.last().unwrap()["content"].as_array().unwrap();
-            assert_eq!(
-                results[0]["content"],
-                json!([
-                    {"type": "text", "text": "https://example.com as it renders:"},
-                    {"type": "image", "source": {"type": "base64", "media_type": "image/png",
-                                                 "data": PNG_BASE64}}
-                ])
-            );
-            assert_eq!(
-                results[1]["content"],
-                json!([{"type": "document", "title": "q3.pdf", "source": {"type": "base64",
-                        "media_type": "application/pdf", "data": "JVBERi0xLjc="}}])
-            );
-        }
-        Api::Responses => {
-            let outputs: Vec<&Value> = messages
-                .iter()
-                .filter(|item| item["type"] == "function_call_output")
-                .collect();
-            assert_eq!(
-                outputs[0]["output"],
-                json!([
-                    {"type": "input_text", "text": "https://example.com as it renders:"},
-                    {"type": "input_image", "image_url": data_url, "detail": "auto"}
-                ])
-            );
-            assert_eq!(
-                outputs[1]["output"],
-                json!([{"type": "input_file", "filename": "q3.pdf",
-                        "file_data": "data:application/pdf;base64,JVBERi0xLjc="}])
-            );
-        }
-        Api::OpenAi => {
-            // Tool messages are text, with a note; the media follow in one user message.
-            let tail = &messages[messages.len() - 3..];
-            assert_eq!(tail[0]["role"], "tool");
-            assert_eq!(
-                tail[0]["content"],
-                "https://example.com as it renders:\n(Its images and documents follow in the next message.)"
-            );
-            assert_eq!(
-                tail[1]["content"],
-                "(Its images and documents follow in the next message.)"
-            );
-            assert_eq!(tail[2]["role"], "user");
-            assert_eq!(
-                tail[2]["content"],
-                json!([
-                    {"type": "text", "text": format!(
-                        "The images and documents of the result of `screenshot` (call {shot}):")},
-                    {"type": "image_url", "image_url": {"url": data_url}},
-                    {"type": "text", "text": format!(
-                        "The images and documents of the result of `report` (call {doc}):")},
-                    {"type": "file", "file": {"filename": "q3.pdf",
-                        "file_data": "data:application/pdf;base64,JVBERi0xLjc="}}
-                ])
-            );
-        }
+    let intro = "https://example.com as it renders:";
+    let image = wire.image_part("image/png", PNG_BASE64);
+    let pdf = wire.file_part("q3.pdf", "application/pdf", "JVBERi0xLjc=");
+    if wire.results_carry_media {
+        assert_eq!(
+            wire.result_contents(request),
+            [json!([wire.text_part(intro), image]), json!([pdf])]
+        );
+    } else {
+        // Tool messages are text, with a note; the media follow in one user message.
+        let note = "(Its images and documents follow in the next message.)";
+        assert_eq!(
+            wire.result_contents(request),
+            [json!(format!("{intro}\n{note}")), json!(note)]
+        );
+        let media = request.messages().last().unwrap();
+        assert_eq!(media["role"], "user");
+        assert_eq!(
+            media["content"],
+            json!([
+                wire.text_part(&format!(
+                    "The images and documents of the result of `screenshot` (call {shot}):"
+                )),
+                image,
+                wire.text_part(&format!(
+                    "The images and documents of the result of `report` (call {doc}):"
+                )),
+                pdf
+            ])
+        );
     }
     server.assert_protocol();
 
@@ -130,7 +97,7 @@ async fn tool_results_carry_images_and_documents(wire: Api) {
 }
 
 /// A user attaches an image (bytes) and a document (a URL).
-async fn users_attach_images_and_documents(wire: Api) {
+async fn users_attach_images_and_documents(wire: Wire) {
     let server = MockServer::start().await;
     server.push(Reply::json(wire.text("A cat, and a lease.", 20, 5)));
     let message = Message::user_with(
@@ -144,30 +111,15 @@ async fn users_attach_images_and_documents(wire: Api) {
     let output = agent.run_conversation(vec![message]).await.unwrap();
     assert_eq!(output.text, "A cat, and a lease.");
     let sent = server.requests()[0].messages()[0].clone();
-    let data_url = format!("data:image/png;base64,{PNG_BASE64}");
-    let expected = match wire {
-        Api::Anthropic => json!({"role": "user", "content": [
-            {"type": "text", "text": "What are these?"},
-            {"type": "image", "source": {"type": "base64", "media_type": "image/png",
-                                         "data": PNG_BASE64}},
-            {"type": "document", "source": {"type": "url",
-                                            "url": "https://example.com/lease.pdf"}}
-        ]}),
-        Api::Responses => json!({"role": "user", "content": [
-            {"type": "input_text", "text": "What are these?"},
-            {"type": "input_image", "image_url": data_url, "detail": "auto"},
-            {"type": "input_file", "file_url": "https://example.com/lease.pdf"}
-        ]}),
-        Api::OpenAi => json!({"role": "user", "content": [
-            {"type": "text", "text": "What are these?"},
-            {"type": "image_url", "image_url": {"url": data_url}},
-            {"type": "text", "text": "(A document: https://example.com/lease.pdf)"}
-        ]}),
-    };
+    let expected = json!({"role": "user", "content": [
+        wire.text_part("What are these?"),
+        wire.image_part("image/png", PNG_BASE64),
+        wire.document_url_part("https://example.com/lease.pdf")
+    ]});
     assert_eq!(sent, expected);
 }
 
-both!(
+each_wire!(
     tool_results_carry_images_and_documents,
     users_attach_images_and_documents
 );

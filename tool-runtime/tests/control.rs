@@ -1,6 +1,6 @@
 //! Control of a run: approvals that pause a run and resume it elsewhere, hooks around calls,
-//! cancellation that keeps the transcript, and typed final answers — offline, and over both
-//! wires against a real local server whose protocol checker reads every request.
+//! cancellation that keeps the transcript, and typed final answers — offline, and over every
+//! wire against a real local server whose protocol checker reads every request.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -9,15 +9,13 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use support::{Api, MockServer, Reply, Seen, both, fast_retries};
+use support::{MockServer, Reply, Wire, each_wire, fast_retries};
 use tool_runtime::agent::{AgentEvent, CancellationToken, Decision, PausedRun, RunFailure};
 use tool_runtime::conversation::{AssistantMessage, ToolCall};
 use tool_runtime::model::{Model, ModelFuture, ModelRequest, OutputFormat};
 use tool_runtime::tool::{Arguments, ToolError, ToolOutput};
 use tool_runtime::turn::Verdict;
-use tool_runtime::{
-    Agent, Anthropic, CallContext, Message, OfflineModel, OpenAi, State, Toolbox, tool, tools,
-};
+use tool_runtime::{Agent, CallContext, Message, OfflineModel, State, Toolbox, tool, tools};
 
 // ---------------------------------------------------------------------------------------------
 // Approvals.
@@ -53,7 +51,7 @@ fn bank_tools(bank: &Bank) -> Toolbox<Bank> {
     tools![state = bank.clone(); pay, balance]
 }
 
-fn provider(wire: Api, server: &MockServer) -> Box<dyn Model> {
+fn provider(wire: Wire, server: &MockServer) -> Box<dyn Model> {
     wire.provider(wire.url(server), fast_retries(2))
 }
 
@@ -61,7 +59,7 @@ fn provider(wire: Api, server: &MockServer) -> Box<dyn Model> {
 /// pauses; its state goes through JSON to a fresh agent (a new provider, new tools) that resumes
 /// it with one approval and one denial. The next request answers every call, in order, the
 /// denial's reason as an error.
-async fn approval_pauses_and_resumes_in_a_fresh_agent(wire: Api) {
+async fn approval_pauses_and_resumes_in_a_fresh_agent(wire: Wire) {
     let server = MockServer::start().await;
     let ids: Vec<String> = (1..=4).map(|n| wire.id(n)).collect();
     server.push(Reply::json(wire.calls(
@@ -131,32 +129,20 @@ async fn approval_pauses_and_resumes_in_a_fresh_agent(wire: Api) {
 
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
-    let error_flag = |is_error: bool| match wire {
-        Api::OpenAi | Api::Responses => None,
-        Api::Anthropic => is_error.then_some(true),
-    };
     assert_eq!(
         wire.results(&requests[1]),
         [
-            seen(&ids[0], "paid 30 EUR to Ada", error_flag(false)),
-            seen(&ids[1], "paid 250 EUR to Bob", error_flag(false)),
-            seen(&ids[2], "main: 1200 EUR", error_flag(false)),
-            seen(&ids[3], "Above the monthly limit.", error_flag(true)),
+            wire.seen(&ids[0], "paid 30 EUR to Ada", false),
+            wire.seen(&ids[1], "paid 250 EUR to Bob", false),
+            wire.seen(&ids[2], "main: 1200 EUR", false),
+            wire.seen(&ids[3], "Above the monthly limit.", true),
         ]
     );
     // The transcript handed back is the one the model read.
     assert_eq!(output.messages.len(), 4);
 }
 
-fn seen(id: &str, content: &str, is_error: Option<bool>) -> Seen {
-    Seen {
-        id: id.to_owned(),
-        content: content.to_owned(),
-        is_error,
-    }
-}
-
-both!(approval_pauses_and_resumes_in_a_fresh_agent);
+each_wire!(approval_pauses_and_resumes_in_a_fresh_agent);
 
 /// Offline, with a decision left out: the run pauses again at once, keeping the decided result;
 /// the last decision completes the turn.
@@ -505,7 +491,7 @@ async fn a_run_cancelled_before_it_starts_asks_nothing() {
 /// Over the wire, mid-response: the model streams a slow call, then stalls before the rest. The
 /// run is cancelled once the quick tool has answered; the transcript has the calls that arrived,
 /// each answered, and the server's protocol checker accepts it when the conversation goes on.
-async fn cancellation_mid_stream_keeps_a_valid_transcript(wire: Api) {
+async fn cancellation_mid_stream_keeps_a_valid_transcript(wire: Wire) {
     let server = MockServer::start().await;
     let (first, second, never) = (wire.id("slow"), wire.id("quick"), wire.id("never"));
     let response = wire.calls(
@@ -564,7 +550,7 @@ async fn cancellation_mid_stream_keeps_a_valid_transcript(wire: Api) {
     server.assert_protocol();
 }
 
-both!(cancellation_mid_stream_keeps_a_valid_transcript);
+each_wire!(cancellation_mid_stream_keeps_a_valid_transcript);
 
 // ---------------------------------------------------------------------------------------------
 // Typed final answers.
@@ -592,7 +578,7 @@ enum Conditions {
 
 /// The wire asks for the answer's shape natively; the first answer breaks a bound and misses a
 /// field, the model reads what is wrong, and its second answer is the typed result.
-async fn typed_answer_fixed_on_retry(wire: Api) {
+async fn typed_answer_fixed_on_retry(wire: Wire) {
     let server = MockServer::start().await;
     server.push(Reply::json(wire.text(
         r#"{"city": "Oslo", "celsius": 500}"#,
@@ -623,31 +609,17 @@ async fn typed_answer_fixed_on_retry(wire: Api) {
 
     let requests = server.requests();
     let body = &requests[0].body;
-    let schema = match wire {
-        Api::OpenAi => {
-            let format = &body["response_format"];
-            assert_eq!(format["type"], "json_schema");
-            assert_eq!(format["json_schema"]["name"], "final_answer");
-            assert_eq!(format["json_schema"]["strict"], true);
-            assert_eq!(
-                format["json_schema"]["description"],
-                "A city's weather report."
-            );
-            format["json_schema"]["schema"].clone()
-        }
-        Api::Anthropic => {
-            assert_eq!(body["output_config"]["format"]["type"], "json_schema");
-            body["output_config"]["format"]["schema"].clone()
-        }
-        Api::Responses => {
-            let format = &body["text"]["format"];
-            assert_eq!(format["type"], "json_schema");
-            assert_eq!(format["name"], "final_answer");
-            assert_eq!(format["strict"], true);
-            assert_eq!(format["description"], "A city's weather report.");
-            format["schema"].clone()
-        }
-    };
+    let format = wire.answer_format(body);
+    assert_eq!(format["type"], "json_schema");
+    if wire.names_answer_format {
+        assert_eq!(format["name"], "final_answer");
+        assert_eq!(format["strict"], true);
+        assert_eq!(format["description"], "A city's weather report.");
+    } else {
+        // The schema alone.
+        assert_eq!(format.as_object().unwrap().len(), 2, "{format}");
+    }
+    let schema = &format["schema"];
     assert_eq!(schema["required"], json!(["city", "celsius", "conditions"]));
     assert_eq!(schema["additionalProperties"], false);
     // The final tool is not offered when the wire has structured output.
@@ -656,10 +628,7 @@ async fn typed_answer_fixed_on_retry(wire: Api) {
 
     // The model read every problem, each with its path.
     let last = requests[1].messages().last().unwrap().clone();
-    let told = match wire {
-        Api::OpenAi | Api::Responses => last["content"].as_str().unwrap().to_owned(),
-        Api::Anthropic => last["content"][0]["text"].as_str().unwrap().to_owned(),
-    };
+    let told = wire.user_text(&last);
     assert_eq!(last["role"], "user");
     assert!(
         told.starts_with("Your answer does not match the required format:\n"),
@@ -675,11 +644,11 @@ async fn typed_answer_fixed_on_retry(wire: Api) {
     );
 }
 
-both!(typed_answer_fixed_on_retry);
+each_wire!(typed_answer_fixed_on_retry);
 
 /// A server without structured output: the answer comes as a call of a final tool, which the
 /// model must call; a first call with bad arguments gets the error bad arguments get.
-async fn typed_answer_through_the_final_tool(wire: Api) {
+async fn typed_answer_through_the_final_tool(wire: Wire) {
     let server = MockServer::start().await;
     let (first, second) = (wire.id("answer1"), wire.id("answer2"));
     let weather_call = wire.id("weather");
@@ -704,24 +673,10 @@ async fn typed_answer_through_the_final_tool(wire: Api) {
         60,
         12,
     )));
-    let model: Box<dyn Model> = match wire {
-        Api::OpenAi => Box::new(
-            OpenAi::new(support::OPENAI_KEY)
-                .base_url(wire.url(&server))
-                .structured_output(false),
-        ),
-        Api::Anthropic => Box::new(
-            Anthropic::new(support::ANTHROPIC_KEY)
-                .base_url(wire.url(&server))
-                .structured_output(false),
-        ),
-        Api::Responses => Box::new(
-            OpenAi::new(support::OPENAI_KEY)
-                .base_url(wire.url(&server))
-                .structured_output(false)
-                .responses(),
-        ),
-    };
+    let model = wire
+        .model(wire.url(&server))
+        .structured_output(false)
+        .build();
     let agent = Agent::new(model, tools![weather]);
     let answer = agent
         .run("Weather in Oslo?")
@@ -742,20 +697,8 @@ async fn typed_answer_through_the_final_tool(wire: Api) {
             && body.get("output_config").is_none()
             && body.get("text").is_none()
     );
-    let names: Vec<&str> = body["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|tool| match wire {
-            Api::OpenAi => tool["function"]["name"].as_str().unwrap(),
-            Api::Anthropic | Api::Responses => tool["name"].as_str().unwrap(),
-        })
-        .collect();
-    assert_eq!(names, ["weather", "final_answer"]);
-    match wire {
-        Api::OpenAi | Api::Responses => assert_eq!(body["tool_choice"], "required"),
-        Api::Anthropic => assert_eq!(body["tool_choice"]["type"], "any"),
-    }
+    assert_eq!(wire.tool_names(body), ["weather", "final_answer"]);
+    assert_eq!(body["tool_choice"], wire.required_tool_choice());
     let results = wire.results(&requests[1]);
     assert_eq!(results[0].content, "Sunny in Oslo");
     assert_eq!(results[1].id, first);
@@ -779,13 +722,13 @@ async fn typed_answer_through_the_final_tool(wire: Api) {
     assert_eq!(results[0].content(), "Answer received.");
 }
 
-both!(typed_answer_through_the_final_tool);
+each_wire!(typed_answer_through_the_final_tool);
 
 /// Anthropic refuses the answer's grammar: the request goes again without it (and without
 /// strict tools), and from the next turn on the answer comes through the final tool.
 #[tokio::test]
 async fn a_refused_answer_grammar_falls_back_to_the_final_tool() {
-    let wire = Api::Anthropic;
+    let wire = Wire::ANTHROPIC;
     let server = MockServer::start().await;
     let refusal = support::anthropic::error(
         "invalid_request_error",

@@ -6,32 +6,12 @@ use std::collections::HashMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use support::{
+    anthropic_weather_tools, exchange_rate_parameters, get_exchange_rate, get_weather,
+    openai_weather_tools, weather_parameters,
+};
 use tool_runtime::tool::Tool;
 use tool_runtime::{tool, tools, wire};
-
-/// Get the current weather for a city.
-#[tool]
-async fn get_weather(
-    /// City name, e.g. "Tokyo".
-    city: String,
-) -> String {
-    format!("Sunny in {city}")
-}
-
-/// Get the exchange rate between two currencies.
-#[tool]
-async fn get_exchange_rate(
-    /// ISO 4217 code of the currency to convert from, e.g. "USD".
-    from_currency: String,
-    /// ISO 4217 code of the currency to convert to, e.g. "JPY".
-    to_currency: String,
-) -> Result<f64, String> {
-    if from_currency == to_currency {
-        Ok(1.0)
-    } else {
-        Ok(150.0)
-    }
-}
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "lowercase")]
@@ -96,35 +76,6 @@ fn tag(labels: HashMap<String, String>) -> usize {
     labels.len()
 }
 
-fn weather_parameters() -> Value {
-    json!({
-        "type": "object",
-        "properties": {
-            "city": {"type": "string", "description": "City name, e.g. \"Tokyo\"."}
-        },
-        "required": ["city"],
-        "additionalProperties": false
-    })
-}
-
-fn rate_parameters() -> Value {
-    json!({
-        "type": "object",
-        "properties": {
-            "from_currency": {
-                "type": "string",
-                "description": "ISO 4217 code of the currency to convert from, e.g. \"USD\"."
-            },
-            "to_currency": {
-                "type": "string",
-                "description": "ISO 4217 code of the currency to convert to, e.g. \"JPY\"."
-            }
-        },
-        "required": ["from_currency", "to_currency"],
-        "additionalProperties": false
-    })
-}
-
 #[test]
 fn seed_tools_in_the_anthropic_flavour() {
     let toolbox = tools![get_weather, get_exchange_rate];
@@ -139,27 +90,14 @@ fn seed_tools_in_the_anthropic_flavour() {
             {
                 "name": "get_exchange_rate",
                 "description": "Get the exchange rate between two currencies.",
-                "input_schema": rate_parameters()
+                "input_schema": exchange_rate_parameters()
             }
         ])
     );
     // Strict: the seed's schemas are already what Anthropic's strict mode takes.
     assert_eq!(
         Value::Array(wire::anthropic::tools(toolbox.definitions(), true)),
-        json!([
-            {
-                "name": "get_weather",
-                "description": "Get the current weather for a city.",
-                "input_schema": weather_parameters(),
-                "strict": true
-            },
-            {
-                "name": "get_exchange_rate",
-                "description": "Get the exchange rate between two currencies.",
-                "input_schema": rate_parameters(),
-                "strict": true
-            }
-        ])
+        anthropic_weather_tools()
     );
 }
 
@@ -182,7 +120,7 @@ fn seed_tools_in_the_openai_flavour() {
                 "function": {
                     "name": "get_exchange_rate",
                     "description": "Get the exchange rate between two currencies.",
-                    "parameters": rate_parameters()
+                    "parameters": exchange_rate_parameters()
                 }
             }
         ])
@@ -195,26 +133,7 @@ fn seed_tools_in_the_openai_strict_flavour() {
     // Every parameter is required and no property is open-ended: strict is the plain schema.
     assert_eq!(
         Value::Array(wire::openai_chat::tools(toolbox.definitions(), true)),
-        json!([
-            {
-                "type": "function",
-                "function": {
-                    "name": "get_weather",
-                    "description": "Get the current weather for a city.",
-                    "parameters": weather_parameters(),
-                    "strict": true
-                }
-            },
-            {
-                "type": "function",
-                "function": {
-                    "name": "get_exchange_rate",
-                    "description": "Get the exchange rate between two currencies.",
-                    "parameters": rate_parameters(),
-                    "strict": true
-                }
-            }
-        ])
+        openai_weather_tools()
     );
 }
 

@@ -5,19 +5,17 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::{
-    Api, MockServer, Reply, anthropic, both, fast_retries, min_wait, model_error, openai,
-    responses, weather_tools,
+    MockServer, Reply, Wire, each_wire, fast_retries, min_wait, model_error, weather_tools,
 };
 use tool_runtime::conversation::Usage;
-use tool_runtime::model::Model;
-use tool_runtime::{Agent, Anthropic, Message, OpenAi};
+use tool_runtime::{Agent, Message};
 
 // ---------------------------------------------------------------------------------------------
 // Faults and retries, as the server sees them.
 // ---------------------------------------------------------------------------------------------
 
 /// 429, 500, 502, 503, 504 and 529 are retried after a backoff, then the run succeeds.
-async fn retryable_statuses_are_retried(wire: Api) {
+async fn retryable_statuses_are_retried(wire: Wire) {
     for status in [429, 500, 502, 503, 504, 529] {
         let server = MockServer::start().await;
         server.push(Reply::status_json(status, wire.error("try again")));
@@ -39,15 +37,9 @@ async fn retryable_statuses_are_retried(wire: Api) {
 
 /// After `max_retries` the error carries the status, the provider's message and the raw body, and
 /// the server saw growing waits between the attempts.
-async fn retries_exhausted(wire: Api) {
+async fn retries_exhausted(wire: Wire) {
     let server = MockServer::start().await;
-    let (status, body) = match wire {
-        Api::OpenAi | Api::Responses => (
-            503,
-            openai::error("The server is overloaded or not ready yet.", "server_error"),
-        ),
-        Api::Anthropic => (529, anthropic::error("overloaded_error", "Overloaded")),
-    };
+    let (status, body) = wire.overloaded();
     let message = body["error"]["message"].as_str().unwrap().to_owned();
     server.fallback(move |_| Reply::status_json(status, body.clone()));
 
@@ -64,13 +56,7 @@ async fn retries_exhausted(wire: Api) {
     assert_eq!(error.status(), Some(status));
     assert_eq!(error.message(), message);
     assert_eq!(error.attempts(), 4);
-    assert_eq!(
-        error.provider(),
-        match wire {
-            Api::OpenAi | Api::Responses => "openai",
-            Api::Anthropic => "anthropic",
-        }
-    );
+    assert_eq!(error.provider(), wire.provider);
     let raw: Value = serde_json::from_str(error.raw_body().unwrap()).unwrap();
     assert_eq!(raw["error"]["message"], message);
     assert_eq!(
@@ -93,7 +79,7 @@ async fn retries_exhausted(wire: Api) {
 }
 
 /// `retry-after: 1` makes the client wait a whole second, however short its own backoff.
-async fn retry_after_seconds(wire: Api) {
+async fn retry_after_seconds(wire: Wire) {
     let server = MockServer::start().await;
     server
         .push(Reply::status_json(429, wire.error("Rate limit reached")).header("retry-after", "1"));
@@ -108,7 +94,7 @@ async fn retry_after_seconds(wire: Api) {
 }
 
 /// `retry-after-ms` wins over `retry-after`, and may exceed the policy's own maximum.
-async fn retry_after_ms(wire: Api) {
+async fn retry_after_ms(wire: Wire) {
     let server = MockServer::start().await;
     server.push(
         Reply::status_json(503, wire.error("busy"))
@@ -123,15 +109,12 @@ async fn retry_after_ms(wire: Api) {
 }
 
 /// Client errors are not retried: one request, the status and the provider's message.
-async fn client_errors_are_not_retried(wire: Api) {
+async fn client_errors_are_not_retried(wire: Wire) {
     for status in [400, 401, 403, 404, 413, 422] {
         let server = MockServer::start().await;
         let message =
             format!("mock {status}: messages.1: `tool_use` ids were found without results");
-        let body = match wire {
-            Api::OpenAi | Api::Responses => openai::error(&message, "invalid_request_error"),
-            Api::Anthropic => anthropic::error("invalid_request_error", &message),
-        };
+        let body = wire.invalid_request(&message);
         server.push(Reply::status_json(status, body.clone()));
         // A retry would succeed: it must not happen.
         server.fallback(move |_| Reply::json(wire.text("should not be asked", 1, 1)));
@@ -152,7 +135,7 @@ async fn client_errors_are_not_retried(wire: Api) {
 }
 
 /// An error status whose body is not the provider's JSON (a proxy's HTML page).
-async fn error_status_with_html_body(wire: Api) {
+async fn error_status_with_html_body(wire: Wire) {
     let server = MockServer::start().await;
     let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
     server.fallback(move |_| Reply::raw(502, html).header("content-type", "text/html"));
@@ -171,14 +154,10 @@ async fn error_status_with_html_body(wire: Api) {
 
 /// 200 with a body that is not JSON, JSON cut short, or JSON of the wrong shape: a `Decode`
 /// error that keeps the raw text, never a panic, never a retry.
-async fn malformed_bodies_are_decode_errors(wire: Api) {
+async fn malformed_bodies_are_decode_errors(wire: Wire) {
     let complete = wire.text("hello there", 1, 1).to_string();
     let truncated = complete[..complete.len() / 2].to_owned();
-    let wrong_shape = match wire {
-        Api::OpenAi => json!({"choices": "none"}).to_string(),
-        Api::Responses => json!({"output": "none"}).to_string(),
-        Api::Anthropic => json!({"content": {"type": "text"}}).to_string(),
-    };
+    let wrong_shape = wire.wrong_shape().to_string();
     let cases = [
         ("<html>not json</html>".to_owned(), "text/html"),
         (truncated, "application/json"),
@@ -215,7 +194,7 @@ async fn malformed_bodies_are_decode_errors(wire: Api) {
 }
 
 /// Bodies that are not UTF-8 at all, with a success and an error status: errors, never panics.
-async fn binary_bodies(wire: Api) {
+async fn binary_bodies(wire: Wire) {
     let garbage: &[u8] = &[0xff, 0xfe, 0x00, b'{', 0xc3, 0x28, b'}', 0x80];
     let server = MockServer::start().await;
     server.push(Reply::raw(200, garbage).header("content-type", "application/octet-stream"));
@@ -234,14 +213,16 @@ async fn binary_bodies(wire: Api) {
     assert_eq!(server.request_count(), 2);
 }
 
-/// A body shorter than its `content-length` (the connection drops mid-body): a `Decode` error,
-/// not a panic.
-async fn body_cut_by_the_connection(wire: Api) {
+/// The start of a body whose connection drops before the rest.
+const PARTIAL: &str = r#"{"id":"chatcmpl-1","choices":[{"index":0,"mess"#;
+
+/// Runs once against a server that sends [`PARTIAL`] of the 500 bytes its `content-length`
+/// promises, then hangs up; the model's error, and how many requests the server saw.
+async fn run_on_a_cut_body(wire: Wire) -> (tool_runtime::Error, usize) {
     let server = MockServer::start_raw().await;
-    let partial = r#"{"id":"chatcmpl-1","choices":[{"index":0,"mess"#;
     server.push(Reply::Bytes(
         format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{partial}"
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{PARTIAL}"
         )
         .into_bytes(),
     ));
@@ -251,7 +232,14 @@ async fn body_cut_by_the_connection(wire: Api) {
             .await
             .unwrap_err(),
     );
-    assert_eq!(server.request_count(), 1);
+    (error, server.request_count())
+}
+
+/// A body shorter than its `content-length` (the connection drops mid-body): a `Decode` error,
+/// not a panic.
+async fn body_cut_by_the_connection(wire: Wire) {
+    let (error, requests) = run_on_a_cut_body(wire).await;
+    assert_eq!(requests, 1);
     assert!(error.is_decode(), "{error}");
     assert_eq!(error.status(), Some(200));
     assert!(error.message().contains("could not be read"), "{error}");
@@ -259,26 +247,13 @@ async fn body_cut_by_the_connection(wire: Api) {
 
 /// The raw text of a body cut by the connection is kept too, as `raw_body()` promises for
 /// responses that could not be parsed.
-async fn body_cut_by_the_connection_keeps_raw_text(wire: Api) {
-    let server = MockServer::start_raw().await;
-    let partial = r#"{"id":"chatcmpl-1","choices":[{"index":0,"mess"#;
-    server.push(Reply::Bytes(
-        format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{partial}"
-        )
-        .into_bytes(),
-    ));
-    let error = model_error(
-        wire.agent_with_retries(&server, 0)
-            .run("hi")
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(error.raw_body(), Some(partial));
+async fn body_cut_by_the_connection_keeps_raw_text(wire: Wire) {
+    let (error, _) = run_on_a_cut_body(wire).await;
+    assert_eq!(error.raw_body(), Some(PARTIAL));
 }
 
 /// A body cut off by the connection is a transport failure: retried, and the retry can succeed.
-async fn body_cut_is_retried(wire: Api) {
+async fn body_cut_is_retried(wire: Wire) {
     let server = MockServer::start_raw().await;
     server.push(Reply::Bytes(
         b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"id\""
@@ -291,12 +266,9 @@ async fn body_cut_is_retried(wire: Api) {
 }
 
 /// Nothing listens: each attempt is refused, retried with backoff, then a `Connect` error.
-async fn connection_refused(wire: Api) {
+async fn connection_refused(wire: Wire) {
     let url = support::refused_url().await;
-    let url = match wire {
-        Api::OpenAi | Api::Responses => format!("{url}/v1"),
-        Api::Anthropic => url,
-    };
+    let url = format!("{url}{}", wire.base_path);
     let started = Instant::now();
     let run = Agent::new(wire.provider(url, fast_retries(2)), weather_tools())
         .run("hi")
@@ -314,7 +286,7 @@ async fn connection_refused(wire: Api) {
 }
 
 /// The server reads the request and hangs up twice: retried, then the third attempt succeeds.
-async fn connection_closed_then_recovers(wire: Api) {
+async fn connection_closed_then_recovers(wire: Wire) {
     let server = MockServer::start_raw().await;
     server.push(Reply::Close);
     server.push(Reply::Close);
@@ -323,14 +295,14 @@ async fn connection_closed_then_recovers(wire: Api) {
     assert_eq!(output.text, "ok");
     let requests = server.requests();
     assert_eq!(requests.len(), 3);
-    assert!(requests.iter().all(|request| request.path == wire.path()));
+    assert!(requests.iter().all(|request| request.path == wire.path));
     let gaps = support::gaps(&requests);
     assert!(gaps[0] >= min_wait(0), "{gaps:?}");
     assert!(gaps[1] >= min_wait(1), "{gaps:?}");
 }
 
 /// The server always hangs up: `Connect` error after every retry, each seen by the server.
-async fn connection_closed_every_time(wire: Api) {
+async fn connection_closed_every_time(wire: Wire) {
     let server = MockServer::start_raw().await;
     server.fallback(|_| Reply::Close);
     let error = model_error(
@@ -345,7 +317,7 @@ async fn connection_closed_every_time(wire: Api) {
 }
 
 /// A server slower than the request timeout: retried, then a `Timeout` error.
-async fn request_timeout(wire: Api) {
+async fn request_timeout(wire: Wire) {
     let server = MockServer::start().await;
     server.fallback(move |_| Reply::json(wire.text("late", 1, 1)).delay(Duration::from_secs(3)));
     let agent = Agent::new(
@@ -367,66 +339,8 @@ async fn request_timeout(wire: Api) {
 
 /// A response that says "tool use" but holds no usable call is an error that keeps the body, not
 /// an empty final answer; nor is a damaged call dropped in silence.
-async fn tool_use_without_a_usable_call_is_an_error(wire: Api) {
-    let no_calls = match wire {
-        Api::OpenAi => {
-            let mut body = openai::text("", 5, 5);
-            body["choices"][0]["finish_reason"] = json!("tool_calls");
-            body["choices"][0]["message"]["content"] = Value::Null;
-            body
-        }
-        Api::Anthropic => anthropic::message(Vec::new(), "tool_use", 5, 5),
-        // The API has no "stopped to call tools" of its own: a call without its id instead.
-        Api::Responses => responses::response(
-            vec![json!({"type": "function_call", "name": "get_weather", "arguments": "{}"})],
-            5,
-            5,
-        ),
-    };
-    let damaged_call = match wire {
-        Api::OpenAi => openai::tool_call_values(
-            vec![
-                openai::call("call_1", "get_weather", r#"{"city": "Oslo"}"#),
-                json!({"id": "call_2", "type": "function"}),
-            ],
-            5,
-            5,
-        ),
-        Api::Anthropic => anthropic::message(
-            vec![
-                anthropic::tool_use("toolu_1", "get_weather", json!({"city": "Oslo"})),
-                json!({"type": "tool_use", "name": "get_weather", "input": {}}),
-            ],
-            "tool_use",
-            5,
-            5,
-        ),
-        Api::Responses => responses::response(
-            vec![
-                responses::call("call_1", "get_weather", r#"{"city": "Oslo"}"#),
-                json!({"type": "function_call", "call_id": "call_2", "arguments": "{}"}),
-            ],
-            5,
-            5,
-        ),
-    };
-    for (body, message) in [
-        (
-            no_calls,
-            match wire {
-                Api::Responses => "a function_call item has no call_id or name",
-                _ => "the model stopped to call tools but the response holds no tool call",
-            },
-        ),
-        (
-            damaged_call,
-            match wire {
-                Api::OpenAi => "a tool call has no function",
-                Api::Anthropic => "a tool_use block has no id or name",
-                Api::Responses => "a function_call item has no call_id or name",
-            },
-        ),
-    ] {
+async fn tool_use_without_a_usable_call_is_an_error(wire: Wire) {
+    for (body, message) in wire.unusable_calls() {
         let server = MockServer::start().await;
         server.push(Reply::json(body.clone()));
         let error = model_error(
@@ -445,35 +359,17 @@ async fn tool_use_without_a_usable_call_is_an_error(wire: Api) {
 }
 
 /// A body over the size limit is an error, read no further and not retried.
-async fn bodies_over_the_size_limit_are_refused(wire: Api) {
+async fn bodies_over_the_size_limit_are_refused(wire: Wire) {
     let server = MockServer::start().await;
     let long = "x".repeat(4096);
     server.push(Reply::json(wire.text(&long, 1, 1)));
     server.fallback(move |_| Reply::json(wire.text("small", 1, 1)));
-    let limited = || -> Box<dyn Model> {
-        match wire {
-            Api::OpenAi => Box::new(
-                OpenAi::new("sk-test")
-                    .base_url(wire.url(&server))
-                    .retry_policy(fast_retries(2))
-                    .max_response_bytes(1024),
-            ),
-            Api::Anthropic => Box::new(
-                Anthropic::new("sk-test")
-                    .base_url(wire.url(&server))
-                    .retry_policy(fast_retries(2))
-                    .max_response_bytes(1024),
-            ),
-            Api::Responses => Box::new(
-                OpenAi::new("sk-test")
-                    .base_url(wire.url(&server))
-                    .retry_policy(fast_retries(2))
-                    .max_response_bytes(1024)
-                    .responses(),
-            ),
-        }
-    };
-    let agent = Agent::new(limited(), weather_tools());
+    let limited = wire
+        .model(wire.url(&server))
+        .retry_policy(fast_retries(2))
+        .max_response_bytes(1024)
+        .build();
+    let agent = Agent::new(limited, weather_tools());
     let error = model_error(agent.run("hi").await.unwrap_err());
     assert!(error.is_decode(), "{error}");
     assert_eq!(
@@ -486,7 +382,7 @@ async fn bodies_over_the_size_limit_are_refused(wire: Api) {
     assert_eq!(output.text, "small");
 }
 
-both!(
+each_wire!(
     tool_use_without_a_usable_call_is_an_error,
     bodies_over_the_size_limit_are_refused,
     retryable_statuses_are_retried,
@@ -498,21 +394,10 @@ both!(
     malformed_bodies_are_decode_errors,
     binary_bodies,
     body_cut_by_the_connection,
+    body_cut_by_the_connection_keeps_raw_text,
     body_cut_is_retried,
     connection_refused,
     connection_closed_then_recovers,
     connection_closed_every_time,
     request_timeout,
 );
-
-mod body_cut_by_the_connection_keeps_raw_text {
-    #[tokio::test]
-    async fn openai() {
-        super::body_cut_by_the_connection_keeps_raw_text(super::Api::OpenAi).await
-    }
-
-    #[tokio::test]
-    async fn anthropic() {
-        super::body_cut_by_the_connection_keeps_raw_text(super::Api::Anthropic).await
-    }
-}

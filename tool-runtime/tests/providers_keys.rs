@@ -1,61 +1,26 @@
 //! API keys never show: not in `Debug`, `Display`, error sources or `tracing` output.
 
-use std::io;
-use std::sync::{Arc, Mutex};
-
 use serde_json::json;
 use support::{
-    ANTHROPIC_KEY, Api, MockServer, OPENAI_KEY, PROMPT, Reply, anthropic, fast_retries, openai,
+    ANTHROPIC_KEY, CapturedLogs, MockServer, OPENAI_KEY, PROMPT, Reply, Wire, fast_retries,
     weather_tools,
 };
 use tool_runtime::{Agent, Anthropic, OpenAi};
+use tracing_subscriber::fmt::format::FmtSpan;
 
 // ---------------------------------------------------------------------------------------------
 // API keys never show.
 // ---------------------------------------------------------------------------------------------
-
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
 
 /// Everything a program may print about a provider, an agent and its errors, plus every `tracing`
 /// line of runs that retry, call tools, fail on a status and fail to connect: no key anywhere.
 /// (Runs on the test's own thread, where the subscriber is installed.)
 #[tokio::test(flavor = "current_thread")]
 async fn api_keys_never_show() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // With a single registered dispatcher, tracing-core computes the interest of a callsite first
-    // hit on another test's thread from THAT thread's (empty) default, and caches "never" for
-    // ours too. A second live dispatcher makes it ask every registered one.
-    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+    let captured = CapturedLogs::start(tracing::Level::TRACE, FmtSpan::FULL);
 
     let mut printed = Vec::new();
-    for wire in [Api::OpenAi, Api::Anthropic, Api::Responses] {
+    for wire in Wire::ALL {
         let server = MockServer::start().await;
         // A retried 503, a turn of tool calls (one failing), the final answer.
         server.push(Reply::status_json(503, wire.error("busy")));
@@ -69,16 +34,7 @@ async fn api_keys_never_show() {
         )));
         server.push(Reply::json(wire.text("done", 1, 1)));
         // Then an authentication error that echoes a masked key, as the real APIs do.
-        server.push(Reply::status_json(
-            401,
-            match wire {
-                Api::OpenAi | Api::Responses => openai::error(
-                    "Incorrect API key provided: sk-proj-********cdef.",
-                    "invalid_request_error",
-                ),
-                Api::Anthropic => anthropic::error("authentication_error", "invalid x-api-key"),
-            },
-        ));
+        server.push(Reply::status_json(401, wire.key_refused()));
         let agent = wire.agent(&server, weather_tools());
         let output = agent.run(PROMPT).await.unwrap();
         assert_eq!(output.text, "done");
@@ -87,7 +43,7 @@ async fn api_keys_never_show() {
             server.requests()[0]
                 .headers
                 .iter()
-                .any(|(_, value)| value.contains(wire.key()))
+                .any(|(_, value)| value.contains(wire.key))
         );
         let status_error = agent.run(PROMPT).await.unwrap_err();
         assert_eq!(status_error.model_error().unwrap().status(), Some(401));

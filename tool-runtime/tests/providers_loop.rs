@@ -1,6 +1,6 @@
-//! The loop over HTTP against a real local server that speaks both wire protocols: the exact
-//! requests the agent sends to OpenAI and Anthropic, multi-round chains, malformed calls, big
-//! fan-outs, the turn limit, request options and transcripts that continue.
+//! The loop over HTTP against a real local server that speaks every wire protocol: the exact
+//! requests the agent sends on each wire, multi-round chains, malformed calls, big fan-outs, the
+//! turn limit, request options and transcripts that continue.
 //!
 //! Every request any test sends is checked against the tool-call protocol of its provider by the
 //! mock server (`support::check_protocol`): a violation fails the test.
@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use support::{
-    ANTHROPIC_KEY, Api, MockServer, OPENAI_KEY, PROMPT, Reply, Seen, anthropic, both, fast_retries,
-    openai, reply, responses, usage, weather_tools,
+    ANTHROPIC_KEY, MockServer, OPENAI_KEY, PROMPT, Reply, SEED_ANSWER, Seen, Wire, anthropic,
+    anthropic_weather_tools, each_wire, fast_retries, openai, openai_weather_tools, reply,
+    responses, usage, weather_tools,
 };
 use tool_runtime::agent::{AgentEvent, RunFailure};
 use tool_runtime::conversation::{AssistantMessage, RawMessage, ToolCall};
@@ -96,93 +97,9 @@ fn assert_event_log(log: &[String], ids: &[&str]) {
     );
 }
 
-const FINAL: &str = "Tokyo and London are sunny at 22°C; 1 USD = 151.25 JPY.";
-
 // ---------------------------------------------------------------------------------------------
 // The seed case, byte for byte.
 // ---------------------------------------------------------------------------------------------
-
-fn openai_tools_json() -> Value {
-    json!([
-        {
-            "type": "function",
-            "function": {
-                "name": "get_weather",
-                "description": "Get the current weather for a city.",
-                "parameters": {
-                    "type": "object",
-                    "properties": {
-                        "city": {"type": "string", "description": "City name, e.g. \"Tokyo\"."}
-                    },
-                    "required": ["city"],
-                    "additionalProperties": false
-                },
-                "strict": true
-            }
-        },
-        {
-            "type": "function",
-            "function": {
-                "name": "get_exchange_rate",
-                "description": "Get the exchange rate between two currencies.",
-                "parameters": {
-                    "type": "object",
-                    "properties": {
-                        "from_currency": {
-                            "type": "string",
-                            "description": "ISO 4217 code of the currency to convert from, e.g. \"USD\"."
-                        },
-                        "to_currency": {
-                            "type": "string",
-                            "description": "ISO 4217 code of the currency to convert to, e.g. \"JPY\"."
-                        }
-                    },
-                    "required": ["from_currency", "to_currency"],
-                    "additionalProperties": false
-                },
-                "strict": true
-            }
-        }
-    ])
-}
-
-fn anthropic_tools_json() -> Value {
-    json!([
-        {
-            "name": "get_weather",
-            "description": "Get the current weather for a city.",
-            "input_schema": {
-                "type": "object",
-                "properties": {
-                    "city": {"type": "string", "description": "City name, e.g. \"Tokyo\"."}
-                },
-                "required": ["city"],
-                "additionalProperties": false
-            },
-            "strict": true
-        },
-        {
-            "name": "get_exchange_rate",
-            "description": "Get the exchange rate between two currencies.",
-            "input_schema": {
-                "type": "object",
-                "properties": {
-                    "from_currency": {
-                        "type": "string",
-                        "description": "ISO 4217 code of the currency to convert from, e.g. \"USD\"."
-                    },
-                    "to_currency": {
-                        "type": "string",
-                        "description": "ISO 4217 code of the currency to convert to, e.g. \"JPY\"."
-                    }
-                },
-                "required": ["from_currency", "to_currency"],
-                "additionalProperties": false
-            },
-            "strict": true
-        }
-    ])
-}
 
 #[tokio::test]
 async fn seed_openai_exact_requests_and_output() {
@@ -207,7 +124,7 @@ async fn seed_openai_exact_requests_and_output() {
     );
     round_one["usage"]["prompt_tokens_details"]["cached_tokens"] = json!(128);
     server.push(Reply::json(round_one));
-    server.push(Reply::json(openai::text(FINAL, 377, 85)));
+    server.push(Reply::json(openai::text(SEED_ANSWER, 377, 85)));
 
     let provider = OpenAi::new(OPENAI_KEY)
         .base_url(server.openai_url())
@@ -236,7 +153,7 @@ async fn seed_openai_exact_requests_and_output() {
         json!({
             "model": "gpt-4o-mini",
             "messages": [{"role": "user", "content": PROMPT}],
-            "tools": openai_tools_json()
+            "tools": openai_weather_tools()
         })
     );
     assert_eq!(
@@ -273,11 +190,11 @@ async fn seed_openai_exact_requests_and_output() {
                 {"role": "tool", "tool_call_id": ids[1], "content": "Sunny, 22°C in London"},
                 {"role": "tool", "tool_call_id": ids[2], "content": "151.25"}
             ],
-            "tools": openai_tools_json()
+            "tools": openai_weather_tools()
         })
     );
 
-    assert_eq!(output.text, FINAL);
+    assert_eq!(output.text, SEED_ANSWER);
     assert_eq!(output.turns, 2);
     assert_eq!(output.usage, usage(259 + 377, 78 + 85, 128));
     assert_eq!(output.usage.total_tokens(), 259 + 377 + 78 + 85);
@@ -300,7 +217,7 @@ async fn seed_openai_exact_requests_and_output() {
                 reply(ids[2], "get_exchange_rate", "151.25", false),
             ],
         },
-        Message::Assistant(assistant(Some(FINAL.to_owned()), Vec::new(), None)),
+        Message::Assistant(assistant(Some(SEED_ANSWER.to_owned()), Vec::new(), None)),
     ];
     assert_eq!(output.messages, expected);
     assert_transcript_round_trips(&output.messages);
@@ -336,7 +253,7 @@ async fn seed_anthropic_exact_requests_and_output() {
     round_one["usage"]["cache_creation_input_tokens"] = json!(32);
     let assistant_content = round_one["content"].clone();
     server.push(Reply::json(round_one));
-    server.push(Reply::json(anthropic::text(FINAL, 771, 77)));
+    server.push(Reply::json(anthropic::text(SEED_ANSWER, 771, 77)));
 
     let provider = Anthropic::new(ANTHROPIC_KEY)
         .base_url(server.anthropic_url())
@@ -364,7 +281,7 @@ async fn seed_anthropic_exact_requests_and_output() {
             "model": "claude-sonnet-4-5",
             "max_tokens": 4096,
             "messages": [user],
-            "tools": anthropic_tools_json()
+            "tools": anthropic_weather_tools()
         })
     );
     assert_eq!(
@@ -403,11 +320,11 @@ async fn seed_anthropic_exact_requests_and_output() {
                     ]
                 }
             ],
-            "tools": anthropic_tools_json()
+            "tools": anthropic_weather_tools()
         })
     );
 
-    assert_eq!(output.text, FINAL);
+    assert_eq!(output.text, SEED_ANSWER);
     assert_eq!(output.turns, 2);
     assert_eq!(output.usage, {
         let mut expected = usage(423 + 771, 202 + 77, 64);
@@ -438,9 +355,11 @@ async fn seed_anthropic_exact_requests_and_output() {
             ],
         },
         Message::Assistant(assistant(
-            Some(FINAL.to_owned()),
+            Some(SEED_ANSWER.to_owned()),
             Vec::new(),
-            Some(anthropic_raw(json!([{"type": "text", "text": FINAL}]))),
+            Some(anthropic_raw(
+                json!([{"type": "text", "text": SEED_ANSWER}]),
+            )),
         )),
     ];
     assert_eq!(output.messages, expected);
@@ -475,7 +394,7 @@ fn assert_transcript_round_trips(messages: &[Message]) {
 }
 
 /// A saved transcript continues: the whole history goes back, then the new question.
-async fn conversation_continues(wire: Api) {
+async fn conversation_continues(wire: Wire) {
     let server = MockServer::start().await;
     let id = wire.id("weather1");
     server.push(Reply::json(wire.calls(
@@ -505,41 +424,9 @@ async fn conversation_continues(wire: Api) {
         &last[..requests[1].messages().len()],
         requests[1].messages()
     );
-    match wire {
-        Api::OpenAi => {
-            assert_eq!(last.len(), 5);
-            assert_eq!(
-                last[3],
-                json!({"role": "assistant", "content": "Oslo is sunny."})
-            );
-            assert_eq!(last[4], json!({"role": "user", "content": "Thanks!"}));
-        }
-        Api::Anthropic => {
-            assert_eq!(last.len(), 5);
-            assert_eq!(
-                last[3],
-                json!({"role": "assistant", "content": [{"type": "text", "text": "Oslo is sunny."}]})
-            );
-            assert_eq!(
-                last[4],
-                json!({"role": "user", "content": [{"type": "text", "text": "Thanks!"}]})
-            );
-        }
-        Api::Responses => {
-            assert_eq!(last.len(), 5);
-            // The answer's output item, echoed as it came but for its id.
-            assert_eq!(
-                last[3],
-                json!({
-                    "content": [{"annotations": [], "text": "Oslo is sunny.", "type": "output_text"}],
-                    "role": "assistant",
-                    "status": "completed",
-                    "type": "message"
-                })
-            );
-            assert_eq!(last[4], json!({"role": "user", "content": "Thanks!"}));
-        }
-    }
+    assert_eq!(last.len(), 5);
+    assert_eq!(last[3], wire.answer_echoed("Oslo is sunny."));
+    assert_eq!(last[4], wire.user_message("Thanks!"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -547,7 +434,7 @@ async fn conversation_continues(wire: Api) {
 // ---------------------------------------------------------------------------------------------
 
 /// Round two's call uses the result of round one, which the server reads from the request.
-async fn chain_uses_previous_results(wire: Api) {
+async fn chain_uses_previous_results(wire: Wire) {
     let server = MockServer::start().await;
     let (find, list) = (wire.id("find"), wire.id("list"));
     let expected_id = find_user("Ada Lovelace".to_owned());
@@ -628,20 +515,8 @@ async fn chain_uses_previous_results(wire: Api) {
                 .unwrap()
         })
         .collect();
-    match wire {
-        Api::OpenAi => assert_eq!(roles, ["user", "assistant", "tool", "assistant", "tool"]),
-        Api::Anthropic => assert_eq!(roles, ["user", "assistant", "user", "assistant", "user"]),
-        Api::Responses => assert_eq!(
-            roles,
-            [
-                "user",
-                "function_call",
-                "function_call_output",
-                "function_call",
-                "function_call_output"
-            ]
-        ),
-    }
+    let (calls, results) = (wire.calls_kind, wire.results_kind);
+    assert_eq!(roles, ["user", calls, results, calls, results]);
 }
 
 /// The seed conversation over the Responses API: the exact requests (flat strict tools,
@@ -665,7 +540,7 @@ async fn seed_responses_exact_requests_and_output() {
     );
     round_one["usage"]["input_tokens_details"]["cached_tokens"] = json!(128);
     server.push(Reply::json(round_one.clone()));
-    server.push(Reply::json(responses::text(FINAL, 377, 85)));
+    server.push(Reply::json(responses::text(SEED_ANSWER, 377, 85)));
 
     let provider = OpenAi::new(OPENAI_KEY)
         .base_url(server.openai_url())
@@ -683,7 +558,7 @@ async fn seed_responses_exact_requests_and_output() {
             [format!("Bearer {OPENAI_KEY}")]
         );
     }
-    let tools: Vec<Value> = openai_tools_json()
+    let tools: Vec<Value> = openai_weather_tools()
         .as_array()
         .unwrap()
         .iter()
@@ -725,7 +600,7 @@ async fn seed_responses_exact_requests_and_output() {
     ]);
     assert_eq!(requests[1].body["input"], Value::Array(input));
 
-    assert_eq!(output.text, FINAL);
+    assert_eq!(output.text, SEED_ANSWER);
     assert_eq!(output.turns, 2);
     assert_eq!(output.usage, usage(259 + 377, 78 + 85, 128));
     let Message::Assistant(calls) = &output.messages[1] else {
@@ -748,90 +623,99 @@ async fn seed_responses_exact_requests_and_output() {
     assert_transcript_round_trips(&output.messages);
 }
 
-#[tokio::test]
-async fn unknown_tool_and_malformed_arguments_responses() {
-    let server = MockServer::start().await;
-    server.push(Reply::json(responses::tool_calls(
-        &[
-            ("call_bad_json", "get_weather", r#"{"city": "Tok"#),
-            ("call_unknown", "get_wether", r#"{"city": "Paris"}"#),
-            (
-                "call_missing",
-                "get_exchange_rate",
-                r#"{"from_currency": "USD"}"#,
-            ),
-            ("call_ok", "get_weather", r#"{"city": "London"}"#),
-        ],
-        100,
-        40,
-    )));
-    server.push(Reply::json(responses::text("Only London worked.", 200, 10)));
-    let output = Api::Responses
-        .agent(&server, weather_tools())
-        .run(PROMPT)
-        .await
-        .unwrap();
-    assert_eq!(output.text, "Only London worked.");
-    let results = Api::Responses.results(&server.requests()[1]);
-    let contents: Vec<(&str, &str)> = results
-        .iter()
-        .map(|seen| (seen.id.as_str(), seen.content.as_str()))
-        .collect();
-    assert_eq!(
-        contents,
-        [
-            (
-                "call_bad_json",
-                "Invalid arguments for tool `get_weather`: the arguments are not valid JSON \
-                 (EOF while parsing a string at line 1 column 13).\n\
-                 Received: {\"city\": \"Tok\n\
-                 Fix the arguments and call the tool again."
-            ),
-            ("call_unknown", UNKNOWN_TOOL),
-            (
-                "call_missing",
-                "Invalid arguments for tool `get_exchange_rate`:\n\
-                 - `to_currency`: missing required field\n\
-                 Fix the arguments and call the tool again."
-            ),
-            ("call_ok", "Sunny, 22°C in London"),
-        ]
-    );
-    // The malformed arguments go back exactly as the model sent them.
-    assert_eq!(
-        server.requests()[1].input()[1]["arguments"],
-        r#"{"city": "Tok"#
-    );
-}
-
 const UNKNOWN_TOOL: &str =
     "Unknown tool `get_wether`. Available tools: get_weather, get_exchange_rate.";
 
-#[tokio::test]
-async fn unknown_tool_and_malformed_arguments_openai() {
+/// Calls the model got wrong, beside a good one: each is answered with what the model needs to
+/// fix it, marked as an error where the wire marks errors, and every call's arguments go back as
+/// the model sent them, malformed ones included.
+async fn unknown_tool_and_malformed_arguments(wire: Wire) {
     let server = MockServer::start().await;
-    server.push(Reply::json(openai::tool_calls(
-        &[
-            ("call_bad_json", "get_weather", r#"{"city": "Tok"#),
-            ("call_unknown", "get_wether", r#"{"city": "Paris"}"#),
+    // (call, tool, arguments as the model wrote them, the result it gets, whether an error)
+    let mut cases = vec![
+        (
+            wire.id("unknown"),
+            "get_wether",
+            r#"{"city": "Paris"}"#,
+            UNKNOWN_TOOL,
+            true,
+        ),
+        (
+            wire.id("wrong_type"),
+            "get_weather",
+            r#"{"city": 42}"#,
+            "Invalid arguments for tool `get_weather`:\n\
+             - `city`: invalid type: integer `42`, expected a string\n\
+             Fix the arguments and call the tool again.",
+            true,
+        ),
+        (
+            wire.id("wrong_rate_type"),
+            "get_exchange_rate",
+            r#"{"from_currency": 1, "to_currency": "JPY"}"#,
+            "Invalid arguments for tool `get_exchange_rate`:\n\
+             - `from_currency`: invalid type: integer `1`, expected a string\n\
+             Fix the arguments and call the tool again.",
+            true,
+        ),
+        (
+            wire.id("missing"),
+            "get_exchange_rate",
+            r#"{"from_currency": "USD"}"#,
+            "Invalid arguments for tool `get_exchange_rate`:\n\
+             - `to_currency`: missing required field\n\
+             Fix the arguments and call the tool again.",
+            true,
+        ),
+        (
+            wire.id("not_object"),
+            "get_weather",
+            r#""Tokyo""#,
+            "Invalid arguments for tool `get_weather`: expected a JSON object with the \
+             tool's parameters, got a string.\n\
+             Fix the arguments and call the tool again.",
+            true,
+        ),
+        (
+            wire.id("failed"),
+            "get_exchange_rate",
+            r#"{"from_currency": "EUR", "to_currency": "XYZ"}"#,
+            "No rate for EUR to XYZ.",
+            true,
+        ),
+        (
+            wire.id("ok"),
+            "get_weather",
+            r#"{"city": "London"}"#,
+            "Sunny, 22°C in London",
+            false,
+        ),
+    ];
+    // Text that is not JSON: only a wire that carries arguments as text can send it (Anthropic's
+    // `input` is JSON).
+    if wire.arguments_are_text() {
+        cases.insert(
+            0,
             (
-                "call_wrong_type",
-                "get_exchange_rate",
-                r#"{"from_currency": 1, "to_currency": "JPY"}"#,
+                wire.id("bad_json"),
+                "get_weather",
+                r#"{"city": "Tok"#,
+                "Invalid arguments for tool `get_weather`: the arguments are not valid JSON \
+                 (EOF while parsing a string at line 1 column 13).\n\
+                 Received: {\"city\": \"Tok\n\
+                 Fix the arguments and call the tool again.",
+                true,
             ),
-            (
-                "call_failed",
-                "get_exchange_rate",
-                r#"{"from_currency": "EUR", "to_currency": "XYZ"}"#,
-            ),
-            ("call_ok", "get_weather", r#"{"city": "London"}"#),
-        ],
-        100,
-        40,
-    )));
-    server.push(Reply::json(openai::text("Only London worked.", 200, 10)));
+        );
+    }
+    let calls: Vec<(&str, &str, &str)> = cases
+        .iter()
+        .map(|(id, tool, arguments, ..)| (id.as_str(), *tool, *arguments))
+        .collect();
+    server.push(Reply::json(wire.calls_text(&calls, 100, 40)));
+    server.push(Reply::json(wire.text("Only London worked.", 200, 10)));
 
-    let output = Api::OpenAi
+    let output = wire
         .agent(&server, weather_tools())
         .run(PROMPT)
         .await
@@ -841,118 +725,33 @@ async fn unknown_tool_and_malformed_arguments_openai() {
 
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
-    let results = Api::OpenAi.results(&requests[1]);
-    let contents: Vec<(&str, &str)> = results
+    let expected: Vec<Seen> = cases
         .iter()
-        .map(|seen| (seen.id.as_str(), seen.content.as_str()))
+        .map(|(id, _, _, result, is_error)| wire.seen(id, result, *is_error))
         .collect();
-    assert_eq!(
-        contents,
-        [
-            (
-                "call_bad_json",
-                "Invalid arguments for tool `get_weather`: the arguments are not valid JSON \
-                 (EOF while parsing a string at line 1 column 13).\n\
-                 Received: {\"city\": \"Tok\n\
-                 Fix the arguments and call the tool again."
-            ),
-            ("call_unknown", UNKNOWN_TOOL),
-            (
-                "call_wrong_type",
-                "Invalid arguments for tool `get_exchange_rate`:\n\
-                 - `from_currency`: invalid type: integer `1`, expected a string\n\
-                 Fix the arguments and call the tool again."
-            ),
-            ("call_failed", "No rate for EUR to XYZ."),
-            ("call_ok", "Sunny, 22°C in London"),
-        ]
-    );
-    // The malformed arguments go back exactly as the model sent them.
-    assert_eq!(
-        requests[1].messages()[1]["tool_calls"][0]["function"]["arguments"],
-        r#"{"city": "Tok"#
-    );
+    assert_eq!(wire.results(&requests[1]), expected);
+    // The arguments go back exactly as the model sent them.
+    let sent: Vec<Value> = cases
+        .iter()
+        .map(|(_, _, arguments, ..)| {
+            if wire.arguments_are_text() {
+                json!(arguments)
+            } else {
+                serde_json::from_str(arguments).unwrap()
+            }
+        })
+        .collect();
+    assert_eq!(wire.echoed_arguments(&requests[1]), sent);
     let Message::ToolResults { results } = &output.messages[2] else {
         panic!("expected tool results, got {:?}", output.messages[2]);
     };
     let errors: Vec<bool> = results.iter().map(|result| result.is_error()).collect();
-    assert_eq!(errors, [true, true, true, true, false]);
-}
-
-#[tokio::test]
-async fn unknown_tool_and_malformed_arguments_anthropic() {
-    let server = MockServer::start().await;
-    server.push(Reply::json(anthropic::tool_calls(
-        Some("Let me check."),
-        &[
-            ("toolu_wrong_type", "get_weather", json!({"city": 42})),
-            ("toolu_unknown", "get_wether", json!({"city": "Paris"})),
-            (
-                "toolu_missing",
-                "get_exchange_rate",
-                json!({"from_currency": "USD"}),
-            ),
-            ("toolu_not_object", "get_weather", json!("Tokyo")),
-            (
-                "toolu_failed",
-                "get_exchange_rate",
-                json!({"from_currency": "EUR", "to_currency": "XYZ"}),
-            ),
-            ("toolu_ok", "get_weather", json!({"city": "London"})),
-        ],
-        100,
-        40,
-    )));
-    server.push(Reply::json(anthropic::text("Only London worked.", 200, 10)));
-
-    let output = Api::Anthropic
-        .agent(&server, weather_tools())
-        .run(PROMPT)
-        .await
-        .unwrap();
-    assert_eq!(output.text, "Only London worked.");
-    assert_eq!(output.turns, 2);
-
-    let requests = server.requests();
-    assert_eq!(requests.len(), 2);
-    let seen = |id: &str, content: &str, is_error: Option<bool>| Seen {
-        id: id.to_owned(),
-        content: content.to_owned(),
-        is_error,
-    };
-    assert_eq!(
-        Api::Anthropic.results(&requests[1]),
-        [
-            seen(
-                "toolu_wrong_type",
-                "Invalid arguments for tool `get_weather`:\n\
-                 - `city`: invalid type: integer `42`, expected a string\n\
-                 Fix the arguments and call the tool again.",
-                Some(true)
-            ),
-            seen("toolu_unknown", UNKNOWN_TOOL, Some(true)),
-            seen(
-                "toolu_missing",
-                "Invalid arguments for tool `get_exchange_rate`:\n\
-                 - `to_currency`: missing required field\n\
-                 Fix the arguments and call the tool again.",
-                Some(true)
-            ),
-            seen(
-                "toolu_not_object",
-                "Invalid arguments for tool `get_weather`: expected a JSON object with the \
-                 tool's parameters, got a string.\n\
-                 Fix the arguments and call the tool again.",
-                Some(true)
-            ),
-            seen("toolu_failed", "No rate for EUR to XYZ.", Some(true)),
-            seen("toolu_ok", "Sunny, 22°C in London", None),
-        ]
-    );
+    let expected: Vec<bool> = cases.iter().map(|(.., is_error)| *is_error).collect();
+    assert_eq!(errors, expected);
 }
 
 /// 50 calls in one response: 50 results, each id answered once, in call order.
-async fn fifty_parallel_calls(wire: Api) {
+async fn fifty_parallel_calls(wire: Wire) {
     let server = MockServer::start().await;
     let ids: Vec<String> = (0..50).map(|i| wire.id(format!("{i:02}"))).collect();
     let cities: Vec<String> = (0..50).map(|i| format!("City{i}")).collect();
@@ -996,7 +795,7 @@ async fn fifty_parallel_calls(wire: Api) {
 
 /// The server always asks for another call: the run stops at the limit with every call answered,
 /// and the transcript it hands back can be continued.
-async fn max_turns_reached(wire: Api) {
+async fn max_turns_reached(wire: Wire) {
     let server = MockServer::start().await;
     let served = Arc::new(AtomicUsize::new(0));
     let counter = served.clone();
@@ -1059,7 +858,7 @@ async fn max_turns_reached(wire: Api) {
 }
 
 /// `.parallel_tool_calls(false)` on the wire.
-async fn parallel_tool_calls_disabled(wire: Api) {
+async fn parallel_tool_calls_disabled(wire: Wire) {
     let server = MockServer::start().await;
     server.push(Reply::json(wire.text("ok", 1, 1)));
     server.push(Reply::json(wire.text("ok", 1, 1)));
@@ -1074,24 +873,16 @@ async fn parallel_tool_calls_disabled(wire: Api) {
         .await
         .unwrap();
     let requests = server.requests();
-    match wire {
-        Api::OpenAi | Api::Responses => {
-            assert_eq!(requests[0].body["parallel_tool_calls"], json!(false));
-            assert_eq!(requests[0].body.get("tool_choice"), None);
-            assert_eq!(requests[1].body.get("parallel_tool_calls"), None);
-        }
-        Api::Anthropic => {
-            assert_eq!(
-                requests[0].body["tool_choice"],
-                json!({"type": "auto", "disable_parallel_tool_use": true})
-            );
-            assert_eq!(requests[1].body.get("tool_choice"), None);
-        }
+    // The wire's own fields say it, and nothing else does.
+    let off = wire.parallel_calls_off();
+    for field in ["parallel_tool_calls", "tool_choice"] {
+        assert_eq!(requests[0].body.get(field), off.get(field), "{field}");
+        assert_eq!(requests[1].body.get(field), None, "{field}");
     }
 }
 
 /// `ToolChoice::Required` applies to the first request only.
-async fn required_tool_choice_applies_once(wire: Api) {
+async fn required_tool_choice_applies_once(wire: Wire) {
     let server = MockServer::start().await;
     let id = wire.id("req1");
     server.push(Reply::json(wire.calls(
@@ -1106,17 +897,13 @@ async fn required_tool_choice_applies_once(wire: Api) {
         .await
         .unwrap();
     let requests = server.requests();
-    let first_choice = match wire {
-        Api::OpenAi | Api::Responses => json!("required"),
-        Api::Anthropic => json!({"type": "any"}),
-    };
-    assert_eq!(requests[0].body["tool_choice"], first_choice);
+    assert_eq!(requests[0].body["tool_choice"], wire.required_tool_choice());
     assert_eq!(requests[1].body.get("tool_choice"), None);
 }
 
 /// A failure in a later turn hands back the conversation so far (every call answered), the usage
 /// of the turns that succeeded and the turn count.
-async fn failure_mid_run_keeps_the_transcript(wire: Api) {
+async fn failure_mid_run_keeps_the_transcript(wire: Wire) {
     let server = MockServer::start().await;
     let id = wire.id("mid1");
     server.push(Reply::json(wire.calls(
@@ -1151,7 +938,7 @@ async fn failure_mid_run_keeps_the_transcript(wire: Api) {
 }
 
 /// A base URL with a trailing slash reaches the same endpoint.
-async fn base_url_with_trailing_slash(wire: Api) {
+async fn base_url_with_trailing_slash(wire: Wire) {
     let server = MockServer::start().await;
     server.push(Reply::json(wire.text("ok", 1, 1)));
     let url = format!("{}/", wire.url(&server));
@@ -1159,20 +946,16 @@ async fn base_url_with_trailing_slash(wire: Api) {
         .run("hi")
         .await
         .unwrap();
-    assert_eq!(server.requests()[0].path, wire.path());
+    assert_eq!(server.requests()[0].path, wire.path);
 }
 
 /// 20 runs at once through one agent (one pooled client): each conversation gets its own answers.
-async fn concurrent_runs_do_not_mix(wire: Api) {
+async fn concurrent_runs_do_not_mix(wire: Wire) {
     let server = MockServer::start().await;
     server.fallback(move |request| {
         let results = wire.results(request);
         if results.is_empty() {
-            let first = &request.messages()[0];
-            let prompt = first["content"]
-                .as_str()
-                .or_else(|| first["content"][0]["text"].as_str())
-                .unwrap();
+            let prompt = wire.user_text(&request.messages()[0]);
             let city = prompt.strip_prefix("Weather in ").unwrap();
             Reply::json(wire.calls(
                 &[(&wire.id(city), "get_weather", json!({"city": city}))],
@@ -1220,14 +1003,14 @@ async fn transcripts_move_between_providers() {
     )));
     server.push(Reply::json(anthropic::text("Sunny; 151.25.", 1, 1)));
     server.push(Reply::json(openai::text("Still sunny.", 1, 1)));
-    let first = Api::Anthropic
+    let first = Wire::ANTHROPIC
         .agent(&server, weather_tools())
         .run(PROMPT)
         .await
         .unwrap();
     let mut messages = first.messages;
     messages.push(Message::user("And now?"));
-    let second = Api::OpenAi
+    let second = Wire::OPENAI
         .agent(&server, weather_tools())
         .run_conversation(messages)
         .await
@@ -1266,14 +1049,14 @@ async fn transcripts_move_between_providers() {
     )));
     server.push(Reply::json(openai::text("Oslo is sunny.", 1, 1)));
     server.push(Reply::json(anthropic::text("Still sunny.", 1, 1)));
-    let first = Api::OpenAi
+    let first = Wire::OPENAI
         .agent(&server, weather_tools())
         .run("Oslo?")
         .await
         .unwrap();
     let mut messages = first.messages;
     messages.push(Message::user("And now?"));
-    Api::Anthropic
+    Wire::ANTHROPIC
         .agent(&server, weather_tools())
         .run_conversation(messages)
         .await
@@ -1298,7 +1081,8 @@ async fn transcripts_move_between_providers() {
     assert_eq!(second.text, "Still sunny.");
 }
 
-both!(
+each_wire!(
+    unknown_tool_and_malformed_arguments,
     concurrent_runs_do_not_mix,
     failure_mid_run_keeps_the_transcript,
     base_url_with_trailing_slash,

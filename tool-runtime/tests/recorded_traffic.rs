@@ -2,7 +2,7 @@
 //! has the recorded second request's shape.
 
 use serde_json::{Value, json};
-use support::{reply, usage};
+use support::{fixture, reply, usage};
 use tool_runtime::conversation::{StopReason, ToolCall, ToolResult};
 use tool_runtime::model::ModelRequest;
 use tool_runtime::tool::ToolDefinition;
@@ -15,11 +15,6 @@ use tool_runtime::{Anthropic, Message, OpenAi, tool, tools};
 /// A body as the server sent it.
 fn bytes(body: &Value) -> Vec<u8> {
     serde_json::to_vec(body).unwrap()
-}
-
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
 /// The tool calls per exchange of every JSON fixture, as the fixtures' README table says.

@@ -2,16 +2,11 @@
 //! beside their calls (from the recorded traffic of real reasoning models, whole and streamed),
 //! server-side state through `previous_response_id`, a server refusing encrypted reasoning, and
 //! transcripts that move between the three wires. (Everything the wires share runs for
-//! Responses too, through `both!` in the other test files.)
+//! Responses too, through `each_wire!` in the other test files.)
 
 use serde_json::{Value, json};
-use support::{Api, MockServer, PROMPT, Reply, responses, weather_tools};
+use support::{MockServer, PROMPT, Reply, Wire, fixture, responses, weather_tools};
 use tool_runtime::{Agent, Message, OpenAi, tool, tools};
-
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
 
 /// Get the weather for a city.
 #[tool]
@@ -229,8 +224,7 @@ async fn a_refused_include_is_left_out_from_then_on() {
 /// it reads.
 #[tokio::test]
 async fn transcripts_move_between_the_three_wires() {
-    let wires = [Api::Responses, Api::OpenAi, Api::Anthropic];
-    for from in wires {
+    for from in Wire::ALL {
         let server = MockServer::start().await;
         let id = from.id("w1");
         server.push(Reply::json(from.calls(
@@ -245,7 +239,7 @@ async fn transcripts_move_between_the_three_wires() {
             .await
             .unwrap();
         let saved = serde_json::to_string(&first.messages).unwrap();
-        for to in wires {
+        for to in Wire::ALL {
             let mut messages: Vec<Message> = serde_json::from_str(&saved).unwrap();
             messages.push(Message::user("And tomorrow?"));
             let next = MockServer::start().await;
@@ -297,7 +291,7 @@ async fn answers_the_server_did_not_keep_are_not_named() {
     server.push(Reply::json(responses::text("Hello.", 1, 1)));
     server.push(Reply::json(responses::text("Again.", 1, 1)));
     let stateless = Agent::new(
-        Api::Responses.provider(server.openai_url(), support::fast_retries(0)),
+        Wire::RESPONSES.provider(server.openai_url(), support::fast_retries(0)),
         weather_tools(),
     )
     .streaming(false);
@@ -331,7 +325,7 @@ async fn edited_messages_and_unverifiable_reasoning_are_not_echoed() {
     server.push(Reply::json(calls));
     server.push(Reply::json(responses::text("Oslo is sunny.", 1, 1)));
     server.push(Reply::json(responses::text("Fine.", 1, 1)));
-    let agent = Api::Responses
+    let agent = Wire::RESPONSES
         .agent(&server, weather_tools())
         .streaming(false);
     let output = agent.run("Oslo?").await.unwrap();
@@ -378,7 +372,7 @@ async fn an_unverifiable_item_is_not_taken_for_a_refused_include() {
         ),
     ));
     server.push(Reply::json(responses::text("Hi.", 1, 1)));
-    let agent = Api::Responses
+    let agent = Wire::RESPONSES
         .agent(&server, weather_tools())
         .streaming(false);
     let error = agent.run("hi").await.unwrap_err();
@@ -415,7 +409,7 @@ async fn streams_without_output_indexes_keep_their_calls_apart() {
     let server = MockServer::start().await;
     server.push(Reply::sse(stream));
     server.push(Reply::json(responses::text("Both sunny.", 1, 1)));
-    let output = Api::Responses
+    let output = Wire::RESPONSES
         .agent(&server, weather_tools())
         .run("Oslo and Rome?")
         .await

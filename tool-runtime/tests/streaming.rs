@@ -1,4 +1,4 @@
-//! Streaming against the local mock server: both providers' event formats through the loop,
+//! Streaming against the local mock server: every wire's event format through the loop,
 //! the recorded streams, what real servers do (interleaved fragments, Gemini's `index: 0`,
 //! missing and repeated ids, CRLF, keep-alives, UTF-8 split across chunks), and every fault.
 
@@ -7,24 +7,22 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::{
-    Api, MockServer, PROMPT, Reply, StreamEnd, WholeMessage, both, fast_retries, model_error,
-    openai, weather_tools,
+    MockServer, PROMPT, Reply, SEED_ANSWER, StreamEnd, WholeMessage, Wire, each_wire, fast_retries,
+    fixture_text, model_error, openai, weather_tools,
 };
 use tool_runtime::agent::{AgentEvent, RunOutput};
 use tool_runtime::conversation::{AssistantMessage, ToolCall};
 use tool_runtime::model::{Model, ModelEvent, ModelRequest, ModelResponse};
 use tool_runtime::{Agent, Anthropic, Message, OfflineModel, OpenAi, tool, tools};
 
-const FINAL: &str = "Tokyo and London are sunny at 22°C; 1 USD = 151.25 JPY.";
-
 /// The seed's first response: three calls.
-fn seed_calls(api: Api) -> Value {
-    api.calls(
+fn seed_calls(wire: Wire) -> Value {
+    wire.calls(
         &[
-            (&api.id(1), "get_weather", json!({"city": "Tokyo"})),
-            (&api.id(2), "get_weather", json!({"city": "London"})),
+            (&wire.id(1), "get_weather", json!({"city": "Tokyo"})),
+            (&wire.id(2), "get_weather", json!({"city": "London"})),
             (
-                &api.id(3),
+                &wire.id(3),
                 "get_exchange_rate",
                 json!({"from_currency": "USD", "to_currency": "JPY"}),
             ),
@@ -37,14 +35,14 @@ fn seed_calls(api: Api) -> Value {
 /// Runs the seed conversation against replies made by `reply` from the whole responses, with
 /// answers streamed or not; returns the output and the requests' bodies.
 async fn seed_run(
-    api: Api,
+    wire: Wire,
     streaming: bool,
     reply: impl Fn(&Value) -> Reply,
 ) -> (RunOutput, Vec<Value>) {
     let server = MockServer::start().await;
-    server.push(reply(&seed_calls(api)));
-    server.push(reply(&api.text(FINAL, 377, 85)));
-    let agent = api
+    server.push(reply(&seed_calls(wire)));
+    server.push(reply(&wire.text(SEED_ANSWER, 377, 85)));
+    let agent = wire
         .agent(&server, weather_tools())
         .streaming(streaming)
         .on_event(|_| {});
@@ -55,32 +53,27 @@ async fn seed_run(
 
 /// The seed conversation streamed gives the transcript it gives whole; its requests ask for a
 /// stream and are otherwise the same.
-async fn streamed_and_whole_runs_agree(api: Api) {
-    let (whole, whole_bodies) = seed_run(api, false, |body| Reply::json(body.clone())).await;
+async fn streamed_and_whole_runs_agree(wire: Wire) {
+    let (whole, whole_bodies) = seed_run(wire, false, |body| Reply::json(body.clone())).await;
     for piece in [1, 3, 1000] {
         let (streamed, streamed_bodies) =
-            seed_run(api, true, |body| Reply::sse(api.sse(body, piece))).await;
+            seed_run(wire, true, |body| Reply::sse(wire.sse(body, piece))).await;
         assert_eq!(streamed, whole, "pieces of {piece}");
-        assert_eq!(streamed.text, FINAL);
+        assert_eq!(streamed.text, SEED_ANSWER);
         for (mut streamed, whole) in streamed_bodies.into_iter().zip(&whole_bodies) {
-            assert_eq!(streamed["stream"], true);
             let object = streamed.as_object_mut().unwrap();
-            object.remove("stream");
-            if api == Api::OpenAi {
-                assert_eq!(
-                    object.remove("stream_options"),
-                    Some(json!({"include_usage": true}))
-                );
+            for (field, value) in wire.stream_fields().as_object().unwrap() {
+                assert_eq!(object.remove(field).as_ref(), Some(value), "{field}");
             }
             assert_eq!(&streamed, whole);
         }
     }
     // A server that ignores `stream: true` and answers whole is read as well.
-    let (ignored, _) = seed_run(api, true, |body| Reply::json(body.clone())).await;
+    let (ignored, _) = seed_run(wire, true, |body| Reply::json(body.clone())).await;
     assert_eq!(ignored, whole);
 }
 
-both!(streamed_and_whole_runs_agree);
+each_wire!(streamed_and_whole_runs_agree);
 
 /// Everything a model streams for `request`, and the response it assembles into.
 async fn stream_of(model: &dyn Model) -> (Vec<ModelEvent>, ModelResponse) {
@@ -109,15 +102,12 @@ async fn stream_of(model: &dyn Model) -> (Vec<ModelEvent>, ModelResponse) {
     (events, response)
 }
 
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(path).unwrap()
-}
-
 #[tokio::test]
 async fn the_recorded_openai_stream_assembles_as_its_whole_response() {
     let server = MockServer::start().await;
-    server.push(Reply::sse(fixture("openai_sse_openai_python_2calls.sse")));
+    server.push(Reply::sse(fixture_text(
+        "openai_sse_openai_python_2calls.sse",
+    )));
     let model = OpenAi::new("k").base_url(server.openai_url());
     let (events, streamed) = stream_of(&model).await;
     let whole = json!({
@@ -166,7 +156,7 @@ async fn the_recorded_openai_stream_assembles_as_its_whole_response() {
 #[tokio::test]
 async fn the_recorded_anthropic_stream_assembles_as_its_whole_response() {
     let server = MockServer::start().await;
-    server.push(Reply::sse(fixture("anthropic_sse_sdkpy_1call.sse")));
+    server.push(Reply::sse(fixture_text("anthropic_sse_sdkpy_1call.sse")));
     let model = Anthropic::new("k").base_url(server.anthropic_url());
     let (events, streamed) = stream_of(&model).await;
     let whole = json!({
@@ -438,7 +428,7 @@ async fn a_stream_without_choices_is_a_damaged_response() {
     usage["usage"] = json!({"prompt_tokens": 1, "completion_tokens": 0});
     server.push(Reply::sse(openai::to_sse_chunks(&[usage])));
     let error = model_error(
-        Api::OpenAi
+        Wire::OPENAI
             .agent(&server, weather_tools())
             .run("hi")
             .await
@@ -455,7 +445,7 @@ async fn a_stream_cut_after_its_finish_stands() {
     let text = openai::to_sse(&openai::text("All said.", 1, 2), 3);
     let events = support::sse_events(&text);
     server.push(Reply::sse_pieces(events[..events.len() - 1].to_vec()).ending(StreamEnd::Cut));
-    let output = Api::OpenAi
+    let output = Wire::OPENAI
         .agent(&server, weather_tools())
         .run("hi")
         .await
@@ -467,25 +457,15 @@ async fn a_stream_cut_after_its_finish_stands() {
 
 /// A stream that stalls, or reports an overload, before its first event is asked for again;
 /// the same after an event was used is not.
-async fn overloads_and_stalls_before_the_first_event_are_retried(api: Api) {
-    let overloaded = match api {
-        Api::OpenAi => "data: {\"error\": {\"message\": \"busy\", \"type\": \"server_error\"}}\n\n",
-        Api::Responses => {
-            "event: error\ndata: {\"type\": \"error\", \"code\": \"server_error\", \
-             \"message\": \"busy\", \"param\": null, \"sequence_number\": 0}\n\n"
-        }
-        Api::Anthropic => {
-            "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \
-                           \"overloaded_error\", \"message\": \"Overloaded\"}}\n\n"
-        }
-    };
-    let answer = api.sse(&api.text("fine", 1, 1), 3);
+async fn overloads_and_stalls_before_the_first_event_are_retried(wire: Wire) {
+    let overloaded = wire.error_event("Overloaded");
+    let answer = wire.sse(&wire.text("fine", 1, 1), 3);
     let server = MockServer::start().await;
-    server.push(Reply::sse(overloaded));
+    server.push(Reply::sse(overloaded.clone()));
     server.push(Reply::sse_pieces(Vec::<Vec<u8>>::new()).ending(StreamEnd::Stall));
     server.push(Reply::sse(answer.clone()));
-    let model = api.provider_with_timeout(
-        api.url(&server),
+    let model = wire.provider_with_timeout(
+        wire.url(&server),
         fast_retries(2),
         Duration::from_millis(200),
     );
@@ -501,9 +481,9 @@ async fn overloads_and_stalls_before_the_first_event_are_retried(api: Api) {
         .position(|event| event.contains("\"fin\""))
         .unwrap();
     let mut pieces = events[..=first_text].to_vec();
-    pieces.push(overloaded.to_owned());
+    pieces.push(overloaded);
     server.push(Reply::sse_pieces(pieces));
-    let error = api
+    let error = wire
         .agent(&server, weather_tools())
         .run("hi")
         .await
@@ -512,7 +492,7 @@ async fn overloads_and_stalls_before_the_first_event_are_retried(api: Api) {
     assert_eq!(server.request_count(), 1);
 }
 
-both!(overloads_and_stalls_before_the_first_event_are_retried);
+each_wire!(overloads_and_stalls_before_the_first_event_are_retried);
 
 #[tokio::test]
 async fn a_whole_body_that_stalls_ends_in_a_timeout() {
@@ -526,7 +506,7 @@ async fn a_whole_body_that_stalls_ends_in_a_timeout() {
                 .ending(StreamEnd::Stall),
         );
     }
-    let model = Api::OpenAi.provider_with_timeout(
+    let model = Wire::OPENAI.provider_with_timeout(
         server.openai_url(),
         fast_retries(1),
         Duration::from_millis(200),
@@ -544,11 +524,11 @@ async fn a_server_refusing_stream_options_is_asked_again_without_them() {
         ('body', 'stream_options'), 'msg': 'Extra inputs are not permitted'}]", "type": "invalid_request_error"});
     server.push(Reply::status_json(422, refusal));
     server.push(Reply::sse(openai::to_sse(
-        &Api::OpenAi.calls(&[("c1", "get_weather", json!({"city": "Oslo"}))], 1, 1),
+        &Wire::OPENAI.calls(&[("c1", "get_weather", json!({"city": "Oslo"}))], 1, 1),
         5,
     )));
     server.push(Reply::sse(openai::to_sse(&openai::text("Sunny.", 1, 1), 5)));
-    let agent = Api::OpenAi.agent(&server, weather_tools());
+    let agent = Wire::OPENAI.agent(&server, weather_tools());
     let output = agent.run("Oslo?").await.unwrap();
     assert_eq!(output.text, "Sunny.");
     let bodies: Vec<Value> = server.requests().into_iter().map(|r| r.body).collect();
@@ -569,8 +549,8 @@ async fn a_server_refusing_stream_options_is_asked_again_without_them() {
 }
 
 /// The seed's stream with this framing gives the seed's transcript.
-async fn framing(api: Api) {
-    let (whole, _) = seed_run(api, false, |body| Reply::json(body.clone())).await;
+async fn framing(wire: Wire) {
+    let (whole, _) = seed_run(wire, false, |body| Reply::json(body.clone())).await;
     type Reframe = fn(String) -> Vec<Vec<u8>>;
     let reframe: [Reframe; 3] = [
         // CRLF line ends, in chunks of 7 bytes (splitting `°` of "22°C" somewhere).
@@ -605,15 +585,15 @@ async fn framing(api: Api) {
         },
     ];
     for reframe in reframe {
-        let (streamed, _) = seed_run(api, true, |body| {
-            Reply::sse_pieces(reframe(api.sse(body, 2)))
+        let (streamed, _) = seed_run(wire, true, |body| {
+            Reply::sse_pieces(reframe(wire.sse(body, 2)))
         })
         .await;
         assert_eq!(streamed, whole);
     }
 }
 
-both!(framing);
+each_wire!(framing);
 
 /// The model's error that ends a run of `model` on "hi".
 async fn run_error(model: impl Model + 'static) -> tool_runtime::Error {
@@ -627,9 +607,9 @@ async fn run_error(model: impl Model + 'static) -> tool_runtime::Error {
 
 /// The seed's first stream, cut off part way: a run error, the request not sent again (a
 /// call had started), and the transcript holds the calls that started, each answered.
-async fn a_stream_cut_off_keeps_the_calls_that_started(api: Api) {
+async fn a_stream_cut_off_keeps_the_calls_that_started(wire: Wire) {
     let server = MockServer::start().await;
-    let text = api.sse(&seed_calls(api), 4);
+    let text = wire.sse(&seed_calls(wire), 4);
     let events = support::sse_events(&text);
     // Up to the middle of the third call's start (the first call is complete for both wires).
     let third = events
@@ -639,7 +619,7 @@ async fn a_stream_cut_off_keeps_the_calls_that_started(api: Api) {
     let mut pieces: Vec<String> = events[..third].to_vec();
     pieces.push(events[third][..20].to_owned());
     server.push(Reply::sse_pieces(pieces).ending(StreamEnd::Cut));
-    let agent = api.agent(&server, weather_tools());
+    let agent = wire.agent(&server, weather_tools());
     let error = agent.run(PROMPT).await.unwrap_err();
     assert_eq!(server.request_count(), 1);
     let messages = &error.messages;
@@ -652,10 +632,7 @@ async fn a_stream_cut_off_keeps_the_calls_that_started(api: Api) {
     // Anthropic closes each call's block and Responses each call's item; a Chat Completions
     // call is complete when the next begins, so there the second (whole, but with no successor
     // yet) never started.
-    let started = match api {
-        Api::OpenAi => 1,
-        Api::Anthropic | Api::Responses => 2,
-    };
+    let started = if wire.calls_end_on_their_own { 2 } else { 1 };
     assert_eq!(partial.tool_calls.len(), started, "{partial:?}");
     assert_eq!(results.len(), started);
     for (call, result) in partial.tool_calls.iter().zip(results) {
@@ -667,34 +644,22 @@ async fn a_stream_cut_off_keeps_the_calls_that_started(api: Api) {
     assert!(error.message().contains("broke off"), "{error}");
 }
 
-both!(a_stream_cut_off_keeps_the_calls_that_started);
+each_wire!(a_stream_cut_off_keeps_the_calls_that_started);
 
 /// An `error` event ends the run with the provider's message.
-async fn an_error_event_ends_the_run(api: Api) {
+async fn an_error_event_ends_the_run(wire: Wire) {
     let server = MockServer::start().await;
-    let text = api.sse(&api.text("partial answer", 1, 1), 3);
+    let text = wire.sse(&wire.text("partial answer", 1, 1), 3);
     let events = support::sse_events(&text);
-    let error_event = match api {
-        Api::OpenAi => {
-            r#"data: {"error": {"message": "Overloaded", "type": "server_error"}}"#.to_owned()
-                + "\n\n"
-        }
-        Api::Anthropic => "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \
-                           \"overloaded_error\", \"message\": \"Overloaded\"}}\n\n"
-            .to_owned(),
-        Api::Responses => "event: error\ndata: {\"type\": \"error\", \"code\": \"server_error\", \
-                           \"message\": \"Overloaded\", \"param\": null}\n\n"
-            .to_owned(),
-    };
     // Up to the first piece of text: something was handed on, so the error is final.
-    let handed_on = match api {
-        Api::Responses => 5,
-        _ => 3,
-    };
-    let mut pieces = events[..handed_on].to_vec();
-    pieces.push(error_event);
+    let first_text = events
+        .iter()
+        .position(|event| event.contains("\"par\""))
+        .unwrap();
+    let mut pieces = events[..=first_text].to_vec();
+    pieces.push(wire.error_event("Overloaded"));
     server.push(Reply::sse_pieces(pieces));
-    let run = api.agent(&server, weather_tools()).run("hi").await;
+    let run = wire.agent(&server, weather_tools()).run("hi").await;
     let run = run.unwrap_err();
     assert_eq!(run.messages, [Message::user("hi")]);
     let error = model_error(run);
@@ -705,25 +670,26 @@ async fn an_error_event_ends_the_run(api: Api) {
     assert_eq!(server.request_count(), 1);
 }
 
-both!(an_error_event_ends_the_run);
+each_wire!(an_error_event_ends_the_run);
 
 /// A malformed event, an event over the size limit, and a stream that stalls each end the run
 /// with a clear error; none is sent again once an event was handed on.
-async fn malformed_oversized_and_stalled_streams(api: Api) {
-    let good = api.sse(&api.text("fine", 1, 1), 2);
+async fn malformed_oversized_and_stalled_streams(wire: Wire) {
+    let good = wire.sse(&wire.text("fine", 1, 1), 2);
     let events = support::sse_events(&good);
-    // Up to the first piece of text (Responses opens with two events that hand on nothing).
-    let opening = match api {
-        Api::Responses => events[..5].to_vec(),
-        _ => events[..2].to_vec(),
-    };
+    // Up to the first piece of text.
+    let first_text = events
+        .iter()
+        .position(|event| event.contains("\"fi\""))
+        .unwrap();
+    let opening = events[..=first_text].to_vec();
 
     let server = MockServer::start().await;
     let mut malformed = opening.clone();
     malformed.push("data: {\"type\": \"content_block_delta\", \"index\n\n".to_owned());
     server.push(Reply::sse_pieces(malformed));
     let error = model_error(
-        api.agent(&server, weather_tools())
+        wire.agent(&server, weather_tools())
             .run("hi")
             .await
             .unwrap_err(),
@@ -732,26 +698,12 @@ async fn malformed_oversized_and_stalled_streams(api: Api) {
     assert!(error.raw_body().unwrap().contains("content_block_delta"));
 
     let server = MockServer::start().await;
-    let huge = api.sse(&api.text(&"x".repeat(4096), 1, 1), 10_000);
+    let huge = wire.sse(&wire.text(&"x".repeat(4096), 1, 1), 10_000);
     server.push(Reply::sse(huge));
-    let model = match api {
-        Api::OpenAi => Box::new(
-            OpenAi::new("k")
-                .base_url(server.openai_url())
-                .max_response_bytes(1024),
-        ) as Box<dyn Model>,
-        Api::Anthropic => Box::new(
-            Anthropic::new("k")
-                .base_url(server.anthropic_url())
-                .max_response_bytes(1024),
-        ),
-        Api::Responses => Box::new(
-            OpenAi::new("k")
-                .base_url(server.openai_url())
-                .max_response_bytes(1024)
-                .responses(),
-        ),
-    };
+    let model = wire
+        .model(wire.url(&server))
+        .max_response_bytes(1024)
+        .build();
     let error = run_error(model).await;
     assert!(error.is_decode(), "{error}");
     assert!(
@@ -763,8 +715,8 @@ async fn malformed_oversized_and_stalled_streams(api: Api) {
 
     let server = MockServer::start().await;
     server.push(Reply::sse_pieces(opening).ending(StreamEnd::Stall));
-    let model = api.provider_with_timeout(
-        api.url(&server),
+    let model = wire.provider_with_timeout(
+        wire.url(&server),
         fast_retries(2),
         Duration::from_millis(200),
     );
@@ -777,34 +729,38 @@ async fn malformed_oversized_and_stalled_streams(api: Api) {
     assert_eq!(server.request_count(), 1);
 }
 
-both!(malformed_oversized_and_stalled_streams);
+each_wire!(malformed_oversized_and_stalled_streams);
 
 /// A stream that breaks before its first event is asked for again: nothing was used.
-async fn a_stream_broken_before_its_first_event_is_retried(api: Api) {
+async fn a_stream_broken_before_its_first_event_is_retried(wire: Wire) {
     let server = MockServer::start().await;
     server.push(Reply::sse_pieces(["data: {\"partial"]).ending(StreamEnd::Cut));
-    server.push(Reply::sse(api.sse(&api.text("second try", 1, 1), 5)));
-    let output = api.agent(&server, weather_tools()).run("hi").await.unwrap();
+    server.push(Reply::sse(wire.sse(&wire.text("second try", 1, 1), 5)));
+    let output = wire
+        .agent(&server, weather_tools())
+        .run("hi")
+        .await
+        .unwrap();
     assert_eq!(output.text, "second try");
     assert_eq!(server.request_count(), 2);
 }
 
-both!(a_stream_broken_before_its_first_event_is_retried);
+each_wire!(a_stream_broken_before_its_first_event_is_retried);
 
 /// The events a program sees: the text in pieces, each call's argument pieces, its start (while
 /// the response is still streaming) and its result, the end — the same for the handler and the
 /// stream.
-async fn the_program_sees_every_event_as_it_happens(api: Api) {
+async fn the_program_sees_every_event_as_it_happens(wire: Wire) {
     let server = MockServer::start().await;
-    let calls = seed_calls(api);
+    let calls = seed_calls(wire);
     server.push(Reply::sse_paced(
-        &api.sse(&calls, 5),
+        &wire.sse(&calls, 5),
         Duration::from_millis(2),
     ));
-    server.push(Reply::sse(api.sse(&api.text(FINAL, 1, 1), 3)));
+    server.push(Reply::sse(wire.sse(&wire.text(SEED_ANSWER, 1, 1), 3)));
     let seen: Arc<Mutex<Vec<AgentEvent>>> = Arc::default();
     let log = seen.clone();
-    let agent = api
+    let agent = wire
         .agent(&server, weather_tools())
         .on_event(move |event| log.lock().unwrap().push(event.clone()));
     let mut stream = agent.stream(PROMPT);
@@ -821,7 +777,7 @@ async fn the_program_sees_every_event_as_it_happens(api: Api) {
             _ => None,
         })
         .collect();
-    assert_eq!(text, FINAL);
+    assert_eq!(text, SEED_ANSWER);
     let arguments: String = streamed
         .iter()
         .filter_map(|event| match event {
@@ -854,12 +810,12 @@ async fn the_program_sees_every_event_as_it_happens(api: Api) {
         .count();
     assert_eq!(finished, 3);
     match streamed.last() {
-        Some(AgentEvent::Finished(output)) => assert_eq!(output.text, FINAL),
+        Some(AgentEvent::Finished(output)) => assert_eq!(output.text, SEED_ANSWER),
         other => panic!("{other:?}"),
     }
 }
 
-both!(the_program_sees_every_event_as_it_happens);
+each_wire!(the_program_sees_every_event_as_it_happens);
 
 #[tokio::test]
 async fn a_run_stream_ends_with_the_run_error() {
@@ -868,7 +824,7 @@ async fn a_run_stream_ends_with_the_run_error() {
         400,
         json!({"error": {"message": "bad"}}),
     ));
-    let agent = Api::OpenAi.agent(&server, weather_tools());
+    let agent = Wire::OPENAI.agent(&server, weather_tools());
     let mut stream = agent.stream("hi");
     assert!(matches!(
         stream.next().await,
@@ -934,12 +890,12 @@ async fn a_schema_set_too_large_for_strict_mode_is_sent_again_without_it() {
     );
     server.push(Reply::status_json(400, refusal));
     server.push(Reply::sse(
-        Api::Anthropic.sse(&Api::Anthropic.text("Fine.", 1, 1), 5),
+        Wire::ANTHROPIC.sse(&Wire::ANTHROPIC.text("Fine.", 1, 1), 5),
     ));
     server.push(Reply::sse(
-        Api::Anthropic.sse(&Api::Anthropic.text("Again.", 1, 1), 5),
+        Wire::ANTHROPIC.sse(&Wire::ANTHROPIC.text("Again.", 1, 1), 5),
     ));
-    let agent = Api::Anthropic.agent(&server, weather_tools());
+    let agent = Wire::ANTHROPIC.agent(&server, weather_tools());
     assert_eq!(agent.run("hi").await.unwrap().text, "Fine.");
     assert_eq!(agent.run("hi").await.unwrap().text, "Again.");
     let tools: Vec<Value> = server

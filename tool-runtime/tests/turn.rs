@@ -6,12 +6,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use proptest::prelude::*;
+use support::CapturedLogs;
 use tool_runtime::conversation::ToolCall;
 use tool_runtime::tool::{
     Arguments, Tool, ToolDefinition, ToolError, ToolFuture, ToolOutput, ToolPolicy,
 };
 use tool_runtime::turn::complete_turn;
 use tool_runtime::{CallContext, Toolbox, tool, tools};
+use tracing_subscriber::fmt::format::FmtSpan;
 
 /// Sleep for `ms` milliseconds, then answer with the number.
 #[tool]
@@ -691,34 +693,9 @@ proptest! {
     }
 }
 
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn every_call_has_a_tracing_span_with_its_outcome() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // See tests/providers.rs: a second dispatcher keeps callsite interest per thread.
-    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+    let captured = CapturedLogs::start(tracing::Level::DEBUG, FmtSpan::CLOSE);
 
     let toolbox = tools![sleepy, refuse];
     toolbox
@@ -727,7 +704,7 @@ async fn every_call_has_a_tracing_span_with_its_outcome() {
             call("c2", "refuse", r#"{"reason": "no"}"#),
         ])
         .await;
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     let closed: Vec<&str> = logs.lines().filter(|line| line.contains("close")).collect();
     assert_eq!(closed.len(), 2, "{logs}");
     let sleepy = closed
