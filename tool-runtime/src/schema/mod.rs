@@ -3,14 +3,14 @@
 
 pub(crate) mod build;
 pub(crate) mod check;
-mod flavours;
+mod derived;
 pub mod strict;
 
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
-pub use flavours::Schema;
+pub use derived::Schema;
 
 /// The JSON Schema (2020-12) of `T`: what it deserializes from, or what it `serializes` to
 /// (skipped fields, `into`, renames). The root's `$schema` and `title` are left out: the schema

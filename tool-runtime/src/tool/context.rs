@@ -306,7 +306,8 @@ impl CallContext {
     /// Whether this is a context for the tool `tool`: one without a tool name is given it
     /// (a context serves one call, of one tool).
     pub(crate) fn is_for(&self, tool: &Arc<str>) -> bool {
-        **self.inner.tool.get_or_init(|| tool.clone()) == **tool
+        let named = self.inner.tool.get_or_init(|| tool.clone());
+        Arc::ptr_eq(named, tool) || **named == **tool
     }
 
     /// The call's cancellation token: hand it to work the tool starts (a spawned task, a

@@ -33,8 +33,9 @@ pub struct ToolOutput {
     text: String,
     /// The whole content in order, when it holds more than text (empty otherwise).
     blocks: Vec<ContentBlock>,
-    /// The value the text is the JSON of, kept for a tool that declares an output schema.
-    structured: Option<Value>,
+    /// The value the text is the JSON of, kept for a tool that declares an output schema
+    /// (boxed: most outputs have none, and results are moved around).
+    structured: Option<Box<Value>>,
 }
 
 impl ToolOutput {
@@ -109,7 +110,7 @@ impl ToolOutput {
     /// The output as a JSON value, when its tool declares an output schema (the value the text
     /// is the JSON of: MCP's `structuredContent`).
     pub fn structured(&self) -> Option<&Value> {
-        self.structured.as_ref()
+        self.structured.as_deref()
     }
 
     /// A tool's return value as its output: strings are moved in as they are, content (a
@@ -203,7 +204,7 @@ impl ToolOutput {
             value => Self {
                 text: value.to_string(),
                 blocks: Vec::new(),
-                structured: Some(value),
+                structured: Some(Box::new(value)),
             },
         })
     }
@@ -222,7 +223,7 @@ impl ToolOutput {
     /// [`structured`](Self::structured)); else the text.
     #[cfg_attr(not(feature = "mcp"), allow(dead_code))]
     pub(crate) fn into_structured(self) -> Result<Value, String> {
-        self.structured.ok_or(self.text)
+        self.structured.map(|value| *value).ok_or(self.text)
     }
 }
 
