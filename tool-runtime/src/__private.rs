@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::tool::{FromRef, State, ToolDefinition, ToolError, ToolFuture, ToolOutput};
 
 /// Implemented by the type-namespace twin `#[tool]` emits for each tool function (a
-/// [`Tool`](crate::Tool), or a [`ToolFor`](crate::ToolFor) of the states it can use).
+/// [`Tool`](crate::tool::Tool), or a [`ToolFor`](crate::tool::ToolFor) of the states it can use).
 pub trait MacroTool: Default {
     /// The tool's name, known at compile time.
     const NAME: &'static str;
@@ -70,7 +70,7 @@ impl<T: ?Sized> WithoutSchema for OutputSchema<T> {
     }
 }
 
-/// Turns a tool's plain return value into its output: see [`ToolOutput::of`].
+/// Turns a tool's plain return value into its output (see `ToolOutput::of`).
 pub fn output<T: Serialize + 'static>(
     definition: &ToolDefinition,
     value: T,
@@ -82,7 +82,7 @@ pub fn output<T: Serialize + 'static>(
     )
 }
 
-/// Turns a tool's `Result` into its output or its error result: see [`ToolOutput::of_result`].
+/// Turns a tool's `Result` into its output or its error result (see `ToolOutput::of_result`).
 pub fn result_output<T: Serialize + 'static, E: Display>(
     definition: &ToolDefinition,
     result: Result<T, E>,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// provider fetches.
 ///
 /// A tool returns them to show the model a screenshot, a chart or a file
-/// ([`ToolOutput::content`](crate::ToolOutput::content), or simply a `ContentBlock` or a
+/// ([`ToolOutput::content`](crate::tool::ToolOutput::content), or simply a `ContentBlock` or a
 /// `Vec<ContentBlock>` from a `#[tool]` function); a user message attaches them
 /// ([`Message::user_with`](crate::Message::user_with)). Each wire sends what its API accepts:
 /// Anthropic and the Responses API take them in tool results and user messages; Chat

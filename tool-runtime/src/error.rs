@@ -330,7 +330,7 @@ impl Error {
     }
 
     /// The provider it came from: `openai`, `anthropic` or `offline` (or, for a stream of
-    /// events that ended too early, the model's [name](crate::Model::name)).
+    /// events that ended too early, the model's [name](crate::model::Model::name)).
     pub fn provider(&self) -> &str {
         &self.inner.provider
     }

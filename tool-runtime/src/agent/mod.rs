@@ -1,9 +1,9 @@
 //! The agent: ask the model, run every tool call it makes, send all results back, repeat until
 //! it answers.
 //!
-//! [`Agent`] holds the configuration; [`driver`] is the loop, a short driver performing the I/O
-//! each state of a run asks for (the state and its transitions are plain data, in `run`);
-//! [`step`] is that I/O for one turn: asking the model with each call started as it arrives,
+//! [`Agent`] holds the configuration; `driver.rs` is the loop, a short driver performing the I/O
+//! each state of a run asks for (the state and its transitions are plain data, in `run/`);
+//! `step.rs` is that I/O for one turn: asking the model with each call started as it arrives,
 //! then waiting for the calls.
 
 mod driver;
@@ -207,7 +207,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
     /// - Dropping the future (or `tokio::time::timeout` around it): the run stops at once and
     ///   hands back nothing; running tools see their token fire (a synchronous tool already on
     ///   the blocking pool finishes on its own unless it watches its token).
-    /// - A tool that [needs approval](crate::ToolDefinition::needs_approval): the run ends with
+    /// - A tool that [needs approval](crate::tool::ToolPolicy::needs_approval): the run ends with
     ///   [`RunFailure::Paused`], holding everything needed to [`resume`](Self::resume) it.
     /// - [`max_turns`](Self::max_turns): [`RunFailure::MaxTurns`], with the transcript.
     ///

@@ -24,14 +24,14 @@ use crate::tool::RunData;
 /// # Stopping a run
 ///
 /// - [`with_cancellation`](Self::with_cancellation): when the token fires, the run ends with
-///   [`RunFailure::Cancelled`](crate::RunFailure::Cancelled), handing back the conversation
+///   [`RunFailure::Cancelled`](crate::agent::RunFailure::Cancelled), handing back the conversation
 ///   (every call that started answered: its result if it had one, `Cancelled` if not) and the
 ///   usage so far. Running tools see their own token fire.
 /// - Dropping the future (or a `tokio::time::timeout` around it): the run stops at once and
 ///   hands back nothing; running tools see their token fire (a synchronous tool already on the
 ///   blocking pool finishes on its own unless it watches its token).
 /// - A tool that needs approval pauses the run: it ends with
-///   [`RunFailure::Paused`](crate::RunFailure::Paused) and the state to resume it with.
+///   [`RunFailure::Paused`](crate::agent::RunFailure::Paused) and the state to resume it with.
 ///
 /// ```
 /// use tool_runtime::agent::CancellationToken;
@@ -95,7 +95,7 @@ impl<'a, S: Send + Sync + 'static> RunRequest<'a, S> {
     /// they take as [`PerRun<T>`](crate::PerRun) parameters or read from their
     /// [`CallContext`](crate::CallContext). Other runs of the same agent, at the same time or
     /// later, never see it. A run whose tools take a type of data it was not given ends at once
-    /// with [`RunFailure::MissingRunData`](crate::RunFailure::MissingRunData), before the
+    /// with [`RunFailure::MissingRunData`](crate::agent::RunFailure::MissingRunData), before the
     /// model is asked anything.
     ///
     /// ```
@@ -166,7 +166,7 @@ impl<'a, S: Send + Sync + 'static> RunRequest<'a, S> {
         self
     }
 
-    /// The run as the stream of its [`AgentEvent`](crate::AgentEvent)s (see [`RunStream`]).
+    /// The run as the stream of its [`AgentEvent`](crate::agent::AgentEvent)s (see [`RunStream`]).
     pub fn stream(self) -> RunStream<'a> {
         let Self { agent, job } = self;
         RunStream::new(Box::new(move |queue| {

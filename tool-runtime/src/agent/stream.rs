@@ -17,7 +17,7 @@ type Start<'a> = Box<dyn FnOnce(Arc<Queue>) -> RunFuture<'a> + Send + 'a>;
 
 /// A run of an [`Agent`](crate::Agent), as the stream of its [`AgentEvent`]s: made by
 /// [`Agent::stream`](crate::Agent::stream) and
-/// [`RunRequest::stream`](crate::RunRequest::stream).
+/// [`RunRequest::stream`](crate::agent::RunRequest::stream).
 ///
 /// It yields each event as it happens, then [`AgentEvent::Finished`] with the run's output, or
 /// the [`RunError`] the run ended with; then nothing. It implements

@@ -42,7 +42,7 @@ impl ToolCall {
 
 /// The answer to one [`ToolCall`]: its id, and the output or the error the model reads.
 ///
-/// A turn produces one per call ([`Toolbox::run`](crate::Toolbox::run), [`Turn`](crate::Turn)),
+/// A turn produces one per call ([`Toolbox::run`](crate::Toolbox::run), [`Turn`](crate::turn::Turn)),
 /// and a transcript keeps them ([`Message::ToolResults`](crate::Message::ToolResults)).
 ///
 /// In a transcript it serializes as what the model reads: `{"call_id", "name", "content",

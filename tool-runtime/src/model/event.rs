@@ -61,7 +61,7 @@ pub struct ResponseEnd {
     /// Tokens used by the request.
     pub usage: Usage,
     /// The message exactly as the provider sent it, when it must be echoed back (see
-    /// [`AssistantMessage::raw`](crate::AssistantMessage::raw)).
+    /// [`AssistantMessage::raw`](crate::conversation::AssistantMessage::raw)).
     pub raw: Option<RawMessage>,
 }
 

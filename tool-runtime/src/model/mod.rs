@@ -1,8 +1,8 @@
 //! The [`Model`] trait: one request in, one response (or a stream of events) out.
 //!
-//! HTTP models ([`OpenAi`](crate::OpenAi), [`Anthropic`](crate::Anthropic)) and the
-//! [`OfflineModel`](crate::OfflineModel) implement it; the [`Agent`](crate::Agent) drives any of
-//! them through the same loop.
+//! HTTP models ([`OpenAi`], [`Anthropic`]) and the [`OfflineModel`] implement it; the
+//! [`Agent`](crate::Agent) drives any of them through the same loop; [`from_env`] picks the one
+//! the environment asks for.
 
 mod assemble;
 mod choose;

@@ -51,14 +51,14 @@ pub enum RunFailure {
     },
     /// A tool takes per-run data ([`PerRun<T>`](crate::PerRun)) the run was not given: found before
     /// the model was asked anything. Give it with
-    /// [`RunRequest::with_run_data`](crate::RunRequest::with_run_data).
+    /// [`RunRequest::with_run_data`](crate::agent::RunRequest::with_run_data).
     MissingRunData {
         /// The tool.
         tool: String,
         /// The type of the data it takes.
         type_name: &'static str,
     },
-    /// The run's cancellation token fired ([`RunRequest::with_cancellation`](crate::RunRequest::with_cancellation)).
+    /// The run's cancellation token fired ([`RunRequest::with_cancellation`](crate::agent::RunRequest::with_cancellation)).
     Cancelled,
     /// Tool calls wait for a person's decision: resume the run with
     /// [`Agent::resume`](crate::Agent::resume).

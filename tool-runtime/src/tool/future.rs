@@ -18,9 +18,9 @@ pub(crate) type Body = Box<dyn FnOnce() -> Outcome + Send + 'static>;
 ///
 /// Make one from any future with [`ToolFuture::new`], or from a result known at once with
 /// [`ToolFuture::ready`]. A synchronous `#[tool] fn` returns one that runs its body on tokio's
-/// blocking pool; a [`Turn`](crate::Turn) hands such a body to the blocking pool straight away,
-/// without an async task in between, so a synchronous call costs about what an asynchronous one
-/// does.
+/// blocking pool; a [`Turn`](crate::turn::Turn) hands such a body to the blocking pool straight
+/// away, without an async task in between, so that one synchronous call costs about what an
+/// asynchronous one does (many at once cost more: the pool hands each to a thread of its own).
 ///
 /// ```
 /// use tool_runtime::tool::{ToolError, ToolFuture, ToolOutput};

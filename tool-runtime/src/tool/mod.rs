@@ -42,7 +42,7 @@ pub use toolbox::{RegisterError, Toolbox};
 ///
 /// `#[tool]` implements this for you; implement it by hand for tools whose schema or name is only
 /// known at run time (a tool loaded from a config file, a proxy to a remote service…). The trait is
-/// object safe: a [`Toolbox`](crate::Toolbox) stores tools as `Arc<dyn Tool>`.
+/// object safe: a [`Toolbox`] stores tools as `Arc<dyn Tool>`.
 ///
 /// `call` decodes the arguments *before* it returns, so the future it hands back owns everything it
 /// needs and can run on any task.

@@ -16,7 +16,7 @@ use super::{
 /// Build one with [`tools!`](crate::tools) from `#[tool]` functions, or add tools one by one
 /// with [`with`](Self::with): `#[tool]` functions, hand-written [`Tool`]s, and the `#[tool]`
 /// methods of a value ([`with_all`](Self::with_all)). A model is offered its
-/// [`definitions`](Self::definitions); a [`Turn`](crate::Turn) runs the calls the model makes.
+/// [`definitions`](Self::definitions); a [`Turn`](crate::turn::Turn) runs the calls the model makes.
 /// Cloning is cheap (tools and state are shared).
 ///
 /// ```
@@ -39,7 +39,7 @@ use super::{
 /// [`State<T>`](crate::State): a database pool, an HTTP client, your application's services.
 /// Which states a tool can use is checked when it is added, at compile time: a tool taking
 /// `State<Db>` cannot be added to a toolbox whose state has no `Db`
-/// ([`FromRef`](crate::FromRef)). Each toolbox has its own state, so two tests that build their
+/// ([`FromRef`](crate::tool::FromRef)). Each toolbox has its own state, so two tests that build their
 /// own never see each other's.
 ///
 /// ```

@@ -34,8 +34,8 @@ type After = Arc<dyn Fn(&ToolCall, &CallContext, Outcome) -> HookFuture<Outcome>
 /// the call's task, under its time limit, so a slow hook delays only its own call.
 ///
 /// Set them on an [`Agent`](crate::Agent) ([`before_call`](crate::Agent::before_call),
-/// [`after_call`](crate::Agent::after_call)) or on a [`Turn`](crate::Turn)
-/// ([`with_hooks`](crate::Turn::with_hooks)). Cloning is cheap.
+/// [`after_call`](crate::Agent::after_call)) or on a [`Turn`](crate::turn::Turn)
+/// ([`with_hooks`](crate::turn::Turn::with_hooks)). Cloning is cheap.
 ///
 /// ```
 /// use tool_runtime::conversation::ToolCall;
@@ -106,7 +106,7 @@ impl CallHooks {
     /// gets its error result without it, as do calls that never ran (an unknown tool, a call
     /// denied for want of approval). Arguments that do not decode are the tool's own error: it
     /// sees those. To see every result, listen to
-    /// [`AgentEvent::ToolCallFinished`](crate::AgentEvent::ToolCallFinished).
+    /// [`AgentEvent::ToolCallFinished`](crate::agent::AgentEvent::ToolCallFinished).
     #[must_use]
     pub fn after<F>(
         mut self,

@@ -86,7 +86,7 @@ impl<W: Wire> HttpModel<W> {
         }
     }
 
-    /// Whether a typed final answer ([`RunRequest::output`](crate::RunRequest::output)) is asked
+    /// Whether a typed final answer ([`RunRequest::output`](crate::agent::RunRequest::output)) is asked
     /// for with the API's structured output (default: yes): OpenAI's `response_format` (strict
     /// when the schema allows it), Anthropic's `output_config.format` (when the schema has a
     /// strict flavour and [`Anthropic::strict`] is on). `false` offers the model a final tool to

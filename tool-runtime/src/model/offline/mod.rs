@@ -31,7 +31,7 @@ use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse, ModelStream}
 ///   capitalized words of the prompt when it has some (ALL-CAPS words for parameters named like
 ///   codes or currencies), so demos read naturally. On the next turn it answers with a text that
 ///   quotes every result it received, or, asked for a typed answer
-///   ([`RunRequest::output`](crate::RunRequest::output)), with a value of the answer's schema.
+///   ([`RunRequest::output`](crate::agent::RunRequest::output)), with a value of the answer's schema.
 ///   Deterministic for a given seed.
 /// - **Scripted** ([`OfflineModel::scripted`]): it returns exactly the turns you give it, for
 ///   tests of your own code.
@@ -41,7 +41,7 @@ use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse, ModelStream}
 /// In every mode it records the requests it receives ([`requests`](Self::requests)), and counts
 /// tokens as a quarter of the characters read and written. It streams like a real model: the
 /// text in word-sized pieces, each tool call's arguments in fragments
-/// ([`ModelEvent::ToolCallDelta`](crate::ModelEvent::ToolCallDelta)) followed by the call, with
+/// ([`ModelEvent::ToolCallDelta`](crate::model::ModelEvent::ToolCallDelta)) followed by the call, with
 /// [`pacing`](Self::pacing) between pieces, so that eager tool starts and event streams can be
 /// seen and tested offline.
 ///

@@ -1,9 +1,9 @@
 //! Wire protocols: pure translation between the neutral conversation and each API's JSON.
 //!
-//! A wire turns a [`ModelRequest`](crate::ModelRequest) into the body of a request, the body of a
-//! response into a [`ModelResponse`](crate::ModelResponse), tool definitions into its `tools`
+//! A wire turns a [`ModelRequest`](crate::model::ModelRequest) into the body of a request, the body of a
+//! response into a [`ModelResponse`](crate::model::ModelResponse), tool definitions into its `tools`
 //! entries, and repairs a transcript saved in its own shape. It never sees a toolbox, a turn or
-//! an agent; an [`HttpModel`](crate::HttpModel) sends what it writes.
+//! an agent; an [`HttpModel`](crate::model::HttpModel) sends what it writes.
 //!
 //! - [`openai_chat`]: OpenAI Chat Completions, and every OpenAI-compatible server.
 //! - [`anthropic`]: the Anthropic Messages API.
@@ -22,7 +22,7 @@ pub use anthropic::AnthropicMessages;
 pub use openai_chat::OpenAiChat;
 pub use openai_responses::OpenAiResponses;
 
-/// A wire protocol an [`HttpModel`](crate::HttpModel) speaks: [`OpenAiChat`],
+/// A wire protocol an [`HttpModel`](crate::model::HttpModel) speaks: [`OpenAiChat`],
 /// [`OpenAiResponses`] or [`AnthropicMessages`]. Sealed: the protocols are this crate's.
 pub trait Wire: sealed::Protocol + Clone + fmt::Debug + Send + Sync + 'static {}
 
@@ -39,7 +39,7 @@ pub(crate) mod sealed {
     use crate::http::{ApiKey, SseEvent};
     use crate::model::{ModelEvent, ModelRequest, ModelResponse};
 
-    /// What every request of an [`HttpModel`](crate::HttpModel) carries besides the
+    /// What every request of an [`HttpModel`](crate::model::HttpModel) carries besides the
     /// conversation.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Options {

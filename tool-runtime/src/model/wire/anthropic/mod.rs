@@ -16,7 +16,7 @@ use crate::http::ApiKey;
 use crate::model::{ModelRequest, ModelResponse};
 
 /// The `format` of Anthropic messages kept in a transcript's
-/// [`RawMessage`](crate::RawMessage).
+/// [`RawMessage`](crate::conversation::RawMessage).
 pub(crate) const FORMAT: &str = "anthropic";
 /// The API version every request names.
 const API_VERSION: &str = "2023-06-01";

@@ -20,7 +20,7 @@ const DEFAULT_MAX_TOKENS: u32 = 4096;
 /// The entries of a Messages `tools` array: `{"name", "description", "input_schema"}`.
 ///
 /// With `strict`, each tool whose schema allows it is sent in Anthropic's strict flavour with
-/// `"strict": true` (see [`to_anthropic_strict`](crate::strict::to_anthropic_strict)); the others
+/// `"strict": true` (see [`to_anthropic_strict`](crate::schema::strict::to_anthropic_strict)); the others
 /// are sent plain (why is logged once per tool, and
 /// [`Schema::anthropic_strict`](crate::schema::Schema::anthropic_strict) tells it).
 ///

@@ -20,7 +20,7 @@ use crate::http::ApiKey;
 use crate::model::{ModelRequest, ModelResponse};
 
 /// The format name of what a Chat Completions answer keeps in
-/// [`RawMessage`](crate::RawMessage): `{"tool_calls": [{"id": …, "extra_content": …}, …]}`,
+/// [`RawMessage`](crate::conversation::RawMessage): `{"tool_calls": [{"id": …, "extra_content": …}, …]}`,
 /// the fields a server put on its calls beyond the API's and wants back (Gemini 3's
 /// `extra_content.google.thought_signature`), by call id. Only kept when there are some.
 pub(crate) const FORMAT: &str = "openai_chat";

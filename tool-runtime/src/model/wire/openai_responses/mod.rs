@@ -4,7 +4,7 @@
 //!
 //! Stateless by default: `store: false`, the whole conversation sent each turn, and reasoning
 //! items asked for with their encrypted content (`include: ["reasoning.encrypted_content"]`) so
-//! that they can be sent back. With [`store`](crate::HttpModel::store) the server keeps the
+//! that they can be sent back. With [`store`](crate::model::HttpModel::store) the server keeps the
 //! responses, and each request names the last one (`previous_response_id`) and sends only what
 //! came after it.
 
@@ -23,7 +23,7 @@ use crate::error::Error;
 use crate::http::ApiKey;
 use crate::model::{ModelRequest, ModelResponse};
 
-/// The format name of a Responses answer kept in [`RawMessage`](crate::RawMessage): its value is
+/// The format name of a Responses answer kept in [`RawMessage`](crate::conversation::RawMessage): its value is
 /// `{"id": <response id>, "output": [<output items>]}`.
 pub(crate) const FORMAT: &str = "openai_responses";
 
