@@ -4,11 +4,11 @@ pub use schemars;
 pub use serde;
 pub use serde_json;
 
-pub use crate::decode::{
+pub use crate::schema::build::{SchemaBuilder, default_json, param_schema};
+pub use crate::tool::decode::{
     ArgsStruct, Captured, Issues, Key, Param, Source, capture, decode, deserialize, doubt,
     fast_absent, fast_value, required_fields,
 };
-pub use crate::schema::build::{SchemaBuilder, default_json, param_schema};
 pub use serde::de::IgnoredAny;
 
 use std::fmt::Display;

@@ -79,7 +79,6 @@ extern crate self as tool_runtime;
 pub mod agent;
 mod content;
 pub mod conversation;
-mod decode;
 mod error;
 mod http;
 mod json;

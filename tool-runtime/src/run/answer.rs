@@ -13,9 +13,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::conversation::ToolCall;
-use crate::decode::schema_issues;
 use crate::model::{Model, OutputFormat};
 use crate::schema::check::Checks;
+use crate::tool::decode::schema_issues;
 use crate::tool::{FieldIssue, InvalidArguments, ToolDefinition, ToolError, ToolOutput};
 
 /// The name the answer's schema goes by: the `json_schema` name on OpenAI, and the final tool's

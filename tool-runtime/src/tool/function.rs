@@ -9,8 +9,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::decode::{checked_value, without_null_options};
 use super::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture, ToolOutput};
-use crate::decode::{checked_value, without_null_options};
 use crate::schema::check::Checks;
 
 type Call = Arc<dyn Fn(Value, CallContext) -> ToolFuture + Send + Sync>;

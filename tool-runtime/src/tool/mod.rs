@@ -5,6 +5,7 @@
 mod arguments;
 mod bind;
 mod context;
+pub(crate) mod decode;
 mod definition;
 mod error;
 mod extract;

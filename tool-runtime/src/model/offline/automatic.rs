@@ -62,7 +62,7 @@ pub(super) fn respond(request: &ModelRequest<'_>, seed: u64) -> AssistantMessage
                 1
             };
             for _ in 0..repeat {
-                let arguments = sample(schema, schema, &mut rng, &mut words, "", 0);
+                let arguments = sample(schema, &mut rng, &mut words);
                 let id = format!("call_{}", offset + calls.len() + 1);
                 calls.push(ToolCall::new(id, tool.name(), arguments.to_string()));
             }
@@ -74,7 +74,7 @@ pub(super) fn respond(request: &ModelRequest<'_>, seed: u64) -> AssistantMessage
         let schema = output.schema().value();
         let mut rng = Rng::new(seed ^ 0xA11);
         let mut words = PromptWords::new(prompt);
-        let answer = sample(schema, schema, &mut rng, &mut words, "", 0);
+        let answer = sample(schema, &mut rng, &mut words);
         return AssistantMessage::text(answer.to_string());
     }
     AssistantMessage::text(summary(since_user))

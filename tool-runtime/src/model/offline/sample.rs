@@ -5,152 +5,149 @@ use serde_json::{Map, Value, json};
 use super::rng::Rng;
 use super::words::{PromptWords, WORDS};
 
-/// A value valid for `schema` (resolving `$ref`s against `root`).
-pub(super) fn sample(
-    schema: &Value,
-    root: &Value,
-    rng: &mut Rng,
-    words: &mut PromptWords,
-    property: &str,
-    depth: usize,
-) -> Value {
-    let Some(object) = schema.as_object() else {
-        return Value::Null; // `true` or `{}`: anything goes.
+/// Makes values valid for the schemas of one tool (or one answer): its root, which `$ref`s point
+/// into, and where its randomness and its words come from.
+struct Sampler<'a> {
+    root: &'a Value,
+    rng: &'a mut Rng,
+    words: &'a mut PromptWords,
+}
+
+/// A value valid for `schema`, its `$ref`s resolved against itself.
+pub(super) fn sample(schema: &Value, rng: &mut Rng, words: &mut PromptWords) -> Value {
+    let mut sampler = Sampler {
+        root: schema,
+        rng,
+        words,
     };
-    if depth > 8 {
-        return Value::Null;
-    }
-    if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
-        let target = reference
-            .strip_prefix('#')
-            .and_then(|pointer| root.pointer(pointer));
-        if let Some(target) = target {
-            return sample(target, root, rng, words, property, depth + 1);
-        }
-    }
-    if let Some(value) = object.get("const") {
-        return value.clone();
-    }
-    if let Some(options) = object.get("enum").and_then(Value::as_array)
-        && !options.is_empty()
-    {
-        let non_null: Vec<&Value> = options.iter().filter(|v| !v.is_null()).collect();
-        let pool = if non_null.is_empty() {
-            options.iter().collect()
-        } else {
-            non_null
+    sampler.value(schema, "", 0)
+}
+
+impl Sampler<'_> {
+    /// A value valid for `schema`, the value of `property` (its words may come from the prompt).
+    fn value(&mut self, schema: &Value, property: &str, depth: usize) -> Value {
+        let Some(object) = schema.as_object() else {
+            return Value::Null; // `true` or `{}`: anything goes.
         };
-        return pool[rng.below(pool.len() as u64) as usize].clone();
-    }
-    for key in ["anyOf", "oneOf"] {
-        if let Some(options) = object.get(key).and_then(Value::as_array)
+        if depth > 8 {
+            return Value::Null;
+        }
+        if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
+            let target = reference
+                .strip_prefix('#')
+                .and_then(|pointer| self.root.pointer(pointer));
+            if let Some(target) = target {
+                return self.value(target, property, depth + 1);
+            }
+        }
+        if let Some(value) = object.get("const") {
+            return value.clone();
+        }
+        if let Some(options) = object.get("enum").and_then(Value::as_array)
             && !options.is_empty()
         {
-            // Prefer a non-null branch, so optional values show up when they are present.
-            let non_null: Vec<&Value> = options
-                .iter()
-                .filter(|option| option.get("type") != Some(&json!("null")))
-                .collect();
+            let non_null: Vec<&Value> = options.iter().filter(|v| !v.is_null()).collect();
             let pool = if non_null.is_empty() {
                 options.iter().collect()
             } else {
                 non_null
             };
-            let choice = pool[rng.below(pool.len() as u64) as usize];
-            return sample(choice, root, rng, words, property, depth + 1);
+            return pool[self.rng.below(pool.len() as u64) as usize].clone();
         }
-    }
-    if let Some(all) = object.get("allOf").and_then(Value::as_array)
-        && let Some(first) = all.first()
-    {
-        return sample(first, root, rng, words, property, depth + 1);
-    }
-    let ty = match object.get("type") {
-        Some(Value::String(ty)) => ty.as_str(),
-        Some(Value::Array(types)) => types
-            .iter()
-            .filter_map(Value::as_str)
-            .find(|ty| *ty != "null")
-            .unwrap_or("null"),
-        _ if object.contains_key("properties") => "object",
-        _ => "null",
-    };
-    match ty {
-        "object" => sample_object(object, root, rng, words, depth),
-        "array" => sample_array(object, root, rng, words, property, depth),
-        "integer" => json!(sample_integer(object, rng)),
-        "number" => {
-            let value = sample_integer(object, rng) as f64 + 0.5;
-            let upper = object.get("maximum").and_then(Value::as_f64);
-            json!(match upper {
-                Some(max) if value > max => max,
-                _ => value,
-            })
-        }
-        "boolean" => json!(rng.chance()),
-        "string" => json!(sample_string(object, rng, words, property)),
-        _ => Value::Null,
-    }
-}
-
-fn sample_array(
-    object: &Map<String, Value>,
-    root: &Value,
-    rng: &mut Rng,
-    words: &mut PromptWords,
-    property: &str,
-    depth: usize,
-) -> Value {
-    // A tuple (`prefixItems`, as schemars writes `(A, B)`): one value per position.
-    if let Some(positions) = object.get("prefixItems").and_then(Value::as_array) {
-        return positions
-            .iter()
-            .map(|position| sample(position, root, rng, words, property, depth + 1))
-            .collect();
-    }
-    let min = object
-        .get("minItems")
-        .and_then(Value::as_u64)
-        .unwrap_or(1)
-        .min(MAX_ITEMS);
-    let max = object
-        .get("maxItems")
-        .and_then(Value::as_u64)
-        .unwrap_or(min.max(2))
-        .clamp(min, MAX_ITEMS);
-    let count = min + rng.below(max - min + 1);
-    let items = object.get("items").cloned().unwrap_or(Value::Bool(true));
-    (0..count)
-        .map(|_| sample(&items, root, rng, words, property, depth + 1))
-        .collect()
-}
-
-fn sample_object(
-    object: &Map<String, Value>,
-    root: &Value,
-    rng: &mut Rng,
-    words: &mut PromptWords,
-    depth: usize,
-) -> Value {
-    let required: Vec<&str> = object
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|names| names.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let mut out = Map::new();
-    if let Some(properties) = object.get("properties").and_then(Value::as_object) {
-        for (name, schema) in properties {
-            // Optional fields are sometimes left out, as a model would.
-            if !required.contains(&name.as_str()) && rng.chance() {
-                continue;
+        for key in ["anyOf", "oneOf"] {
+            if let Some(options) = object.get(key).and_then(Value::as_array)
+                && !options.is_empty()
+            {
+                // Prefer a non-null branch, so optional values show up when they are present.
+                let non_null: Vec<&Value> = options
+                    .iter()
+                    .filter(|option| option.get("type") != Some(&json!("null")))
+                    .collect();
+                let pool = if non_null.is_empty() {
+                    options.iter().collect()
+                } else {
+                    non_null
+                };
+                let choice = pool[self.rng.below(pool.len() as u64) as usize];
+                return self.value(choice, property, depth + 1);
             }
-            out.insert(
-                name.clone(),
-                sample(schema, root, rng, words, name, depth + 1),
-            );
+        }
+        if let Some(all) = object.get("allOf").and_then(Value::as_array)
+            && let Some(first) = all.first()
+        {
+            return self.value(first, property, depth + 1);
+        }
+        let ty = match object.get("type") {
+            Some(Value::String(ty)) => ty.as_str(),
+            Some(Value::Array(types)) => types
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|ty| *ty != "null")
+                .unwrap_or("null"),
+            _ if object.contains_key("properties") => "object",
+            _ => "null",
+        };
+        match ty {
+            "object" => self.object(object, depth),
+            "array" => self.array(object, property, depth),
+            "integer" => json!(sample_integer(object, self.rng)),
+            "number" => {
+                let value = sample_integer(object, self.rng) as f64 + 0.5;
+                let upper = object.get("maximum").and_then(Value::as_f64);
+                json!(match upper {
+                    Some(max) if value > max => max,
+                    _ => value,
+                })
+            }
+            "boolean" => json!(self.rng.chance()),
+            "string" => json!(sample_string(object, self.rng, self.words, property)),
+            _ => Value::Null,
         }
     }
-    Value::Object(out)
+
+    fn array(&mut self, object: &Map<String, Value>, property: &str, depth: usize) -> Value {
+        // A tuple (`prefixItems`, as schemars writes `(A, B)`): one value per position.
+        if let Some(positions) = object.get("prefixItems").and_then(Value::as_array) {
+            return positions
+                .iter()
+                .map(|position| self.value(position, property, depth + 1))
+                .collect();
+        }
+        let min = object
+            .get("minItems")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+            .min(MAX_ITEMS);
+        let max = object
+            .get("maxItems")
+            .and_then(Value::as_u64)
+            .unwrap_or(min.max(2))
+            .clamp(min, MAX_ITEMS);
+        let count = min + self.rng.below(max - min + 1);
+        let items = object.get("items").cloned().unwrap_or(Value::Bool(true));
+        (0..count)
+            .map(|_| self.value(&items, property, depth + 1))
+            .collect()
+    }
+
+    fn object(&mut self, object: &Map<String, Value>, depth: usize) -> Value {
+        let required: Vec<&str> = object
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|names| names.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let mut out = Map::new();
+        if let Some(properties) = object.get("properties").and_then(Value::as_object) {
+            for (name, schema) in properties {
+                // Optional fields are sometimes left out, as a model would.
+                if !required.contains(&name.as_str()) && self.rng.chance() {
+                    continue;
+                }
+                out.insert(name.clone(), self.value(schema, name, depth + 1));
+            }
+        }
+        Value::Object(out)
+    }
 }
 
 /// Arrays and strings stay small, whatever their schema allows.
@@ -241,7 +238,7 @@ mod tests {
         for seed in 0..50 {
             let mut rng = Rng::new(seed);
             let mut words = PromptWords::new("");
-            let value = sample(&schema, &schema, &mut rng, &mut words, "", 0);
+            let value = sample(&schema, &mut rng, &mut words);
             let days = value["days"].as_i64().unwrap();
             assert!((1..=3).contains(&days), "{value}");
             let ratio = value["ratio"].as_f64().unwrap();
@@ -263,7 +260,7 @@ mod tests {
             json!({"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]});
         let run = |seed| {
             let mut rng = Rng::new(seed);
-            sample(&schema, &schema, &mut rng, &mut PromptWords::new(""), "", 0)
+            sample(&schema, &mut rng, &mut PromptWords::new(""))
         };
         assert_eq!(run(7), run(7));
     }

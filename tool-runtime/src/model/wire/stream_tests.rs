@@ -12,6 +12,27 @@ use super::{AnthropicMessages, OpenAiChat, OpenAiResponses};
 use crate::http::SseDecoder;
 use crate::model::{Assembler, ModelResponse};
 
+/// The response these events (SSE `event:` name, data) stream through a decoder of `D`, up to
+/// the event that ends it: for the wires' own unit tests.
+pub(super) fn read_events<D: StreamDecoder + Default>(
+    events: &[(&str, &str)],
+) -> Result<ModelResponse, crate::error::Error> {
+    let mut decoder = D::default();
+    let mut out = VecDeque::new();
+    for (name, data) in events {
+        let event = crate::http::SseEvent {
+            event: (*name).to_owned(),
+            data: (*data).to_owned(),
+        };
+        if decoder.event(event, &mut out)? {
+            break;
+        }
+    }
+    let mut assembler = Assembler::default();
+    out.into_iter().for_each(|event| assembler.push(event));
+    assembler.into_response("test")
+}
+
 /// A response: text, and calls as (name, arguments object).
 #[derive(Debug, Clone)]
 struct Answer {

@@ -439,24 +439,11 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::model::{Assembler, ModelResponse};
+    use crate::model::ModelResponse;
 
     /// The response these events (SSE `event:` name, data) stream, up to `message_stop`.
     fn read(events: &[(&str, &str)]) -> Result<ModelResponse, Error> {
-        let mut decoder = MessagesStream::default();
-        let mut out = VecDeque::new();
-        for (name, data) in events {
-            let event = SseEvent {
-                event: (*name).to_owned(),
-                data: (*data).to_owned(),
-            };
-            if decoder.event(event, &mut out)? {
-                break;
-            }
-        }
-        let mut assembler = Assembler::default();
-        out.into_iter().for_each(|event| assembler.push(event));
-        assembler.into_response("test")
+        crate::model::wire::stream_tests::read_events::<MessagesStream>(events)
     }
 
     const START: (&str, &str) = ("", r#"{"type": "message_start", "message": {"usage": {}}}"#);

@@ -458,25 +458,12 @@ mod tests {
 
     use super::*;
     use crate::conversation::StopReason;
-    use crate::model::{Assembler, ModelResponse};
+    use crate::model::ModelResponse;
     use crate::tool::Arguments;
 
     /// The response these events (SSE `event:` name, data) stream, up to the final response.
     fn read(events: &[(&str, &str)]) -> Result<ModelResponse, Error> {
-        let mut decoder = ResponsesStream::default();
-        let mut out = VecDeque::new();
-        for (name, data) in events {
-            let event = SseEvent {
-                event: (*name).to_owned(),
-                data: (*data).to_owned(),
-            };
-            if decoder.event(event, &mut out)? {
-                break;
-            }
-        }
-        let mut assembler = Assembler::default();
-        out.into_iter().for_each(|event| assembler.push(event));
-        assembler.into_response("test")
+        crate::model::wire::stream_tests::read_events::<ResponsesStream>(events)
     }
 
     fn call_item(call_id: &str, arguments: &str) -> Value {

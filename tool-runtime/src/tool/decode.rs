@@ -16,8 +16,8 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use super::{Arguments, FieldIssue, InvalidArguments, ToolDefinition};
 use crate::schema::check::{Checks, Violation, ViolationKind};
-use crate::tool::{Arguments, FieldIssue, InvalidArguments, ToolDefinition};
 
 /// Implemented by the hidden argument struct `#[tool]` generates. Not public API.
 pub trait ArgsStruct: Sized {
