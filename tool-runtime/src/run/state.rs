@@ -5,12 +5,15 @@ use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use serde::{Deserialize, Serialize};
+
 use crate::conversation::{AssistantMessage, Message, ToolCall, ToolResult, Usage};
 
 /// Where a run stands between two steps. The [transitions](super::transition) change it; the
 /// [`Agent`](crate::Agent) performs the I/O each step asks for. A paused run is this state at
-/// its pause ([`PausedRun`](super::PausedRun)).
-#[derive(Debug, Clone, PartialEq)]
+/// its pause ([`PausedRun`](super::PausedRun)). It serializes whole, so that a store can keep
+/// it between any two steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RunState {
     /// The run's id: given, or made when the run starts, and kept across pauses.
     pub(crate) id: String,
@@ -27,7 +30,8 @@ pub(crate) struct RunState {
 }
 
 /// A model message whose calls are being answered: one slot per call, in the model's order.
-#[derive(Debug, Clone, PartialEq)]
+/// (Whether a call without a result runs or waits for a decision, the turn running it knows.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Pending {
     pub(crate) assistant: AssistantMessage,
     /// Each call's result; `None` while the call runs or waits for a decision.
@@ -77,6 +81,19 @@ fn new_run_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_state_survives_serde() {
+        let mut state = RunState::new(None, vec![Message::user("Pay Ada.")]);
+        state.turn = 2;
+        state.pending = Some(Pending {
+            assistant: AssistantMessage::calls([ToolCall::new("c1", "pay", "{}")]),
+            results: vec![None],
+        });
+        let saved = serde_json::to_string(&state).unwrap();
+        let loaded: RunState = serde_json::from_str(&saved).unwrap();
+        assert_eq!(loaded, state);
+    }
 
     #[test]
     fn run_ids_differ() {

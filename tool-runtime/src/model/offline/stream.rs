@@ -74,7 +74,7 @@ async fn next(
     mut pieces: Pieces,
     pacing: Duration,
     first: bool,
-) -> Option<(crate::Result<ModelEvent>, State<'static>)> {
+) -> Option<(crate::error::Result<ModelEvent>, State<'static>)> {
     if pieces.current.is_empty() {
         pieces.current = pieces.rest.next()?.into();
         if !first && !pacing.is_zero() {
