@@ -82,6 +82,17 @@ async fn approval_pauses_and_resumes_in_a_fresh_agent(wire: Wire) {
         error.to_string(),
         "the run paused: 2 tool calls wait for approval"
     );
+    // What `main` prints for it: the calls that wait, not the transcript.
+    let debug = format!("{error:?}");
+    assert!(
+        debug.contains(&format!(
+            "waiting: [\"pay#{}\", \"pay#{}\"], messages: [1 message]",
+            ids[1], ids[3]
+        )),
+        "{debug}"
+    );
+    assert!(!debug.contains("Pay Ada"), "{debug}");
+    assert!(debug.len() < 400, "{} characters: {debug}", debug.len());
     let paused = error.into_paused().unwrap();
     let pending: Vec<(&str, Value)> = paused
         .pending()
@@ -176,7 +187,8 @@ async fn an_undecided_call_keeps_waiting_and_decided_results_are_kept() {
     // Saved and resumed by another agent, whose model picks up where the first left off.
     let saved = serde_json::to_value(&again).unwrap();
     let model = OfflineModel::scripted([AssistantMessage::text("Done.")]);
-    let fresh = Agent::new(model.clone(), bank_tools(&bank));
+    let (finished, on_event) = finished_calls();
+    let fresh = Agent::new(model.clone(), bank_tools(&bank)).on_event(on_event);
     let paused: PausedRun = serde_json::from_value(saved).unwrap();
     let output = fresh
         .resume(paused, [("b", Decision::Deny("No.".into()))])
@@ -189,8 +201,25 @@ async fn an_undecided_call_keeps_waiting_and_decided_results_are_kept() {
     };
     assert_eq!(results[0].content(), "paid 250 EUR to Bob");
     assert!(matches!(&results[1].outcome, Err(ToolError::Denied(reason)) if reason == "No."));
-    // The model saw both results.
+    // The model saw both results; listeners saw the denial.
     assert_eq!(model.requests()[0].messages, output.messages[..3]);
+    assert_eq!(*finished.lock().unwrap(), ["b: No."]);
+}
+
+/// Every `ToolCallFinished` event of a run, as `id: content`.
+fn finished_calls() -> (
+    Arc<std::sync::Mutex<Vec<String>>>,
+    impl Fn(&AgentEvent) + Send + Sync + 'static,
+) {
+    let finished = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = finished.clone();
+    let on_event = move |event: &AgentEvent| {
+        if let AgentEvent::ToolCallFinished { result, .. } = event {
+            let line = format!("{}: {}", result.call_id, result.content());
+            seen.lock().unwrap().push(line);
+        }
+    };
+    (finished, on_event)
 }
 
 /// A tool that needs approval never runs through a bare turn: it is answered with a denial,
@@ -444,7 +473,8 @@ async fn cancellation_mid_turn_hands_back_the_transcript() {
         ToolCall::new("b", "quick", json!({})),
         ToolCall::new("c", "slow", json!({})),
     ])]);
-    let agent = Agent::new(model, tools![state = probe.clone(); slow, quick]);
+    let (finished, on_event) = finished_calls();
+    let agent = Agent::new(model, tools![state = probe.clone(); slow, quick]).on_event(on_event);
     let stop = CancellationToken::new();
     let timer = stop.clone();
     tokio::spawn(async move {
@@ -466,6 +496,10 @@ async fn cancellation_mid_turn_hands_back_the_transcript() {
         .map(|result| result.content().into_owned())
         .collect();
     assert_eq!(contents, ["Cancelled", "quick result", "Cancelled"]);
+    // Listeners saw every result once, the cancelled ones included.
+    let mut finished = finished.lock().unwrap().clone();
+    finished.sort();
+    assert_eq!(finished, ["a: Cancelled", "b: quick result", "c: Cancelled"]);
     // The slow tools' tokens fired.
     tokio::task::yield_now().await;
     assert_eq!(probe.cancelled.load(Ordering::SeqCst), 2);
@@ -884,9 +918,15 @@ async fn of_two_final_answers_in_a_turn_the_first_is_taken() {
         ToolCall::new("w", "weather", json!({"city": "Oslo"})),
         final_answer("b", bergen),
     ])]);
-    let agent = Agent::new(WithoutNativeOutput(model.clone()), tools![weather]);
+    let (finished, on_event) = finished_calls();
+    let agent = Agent::new(WithoutNativeOutput(model.clone()), tools![weather]).on_event(on_event);
     let answer = agent.run("Weather?").output::<Report>().await.unwrap();
     assert_eq!(answer.value.city, "Oslo");
+    // Listeners saw every result, the final answers' included.
+    let mut finished = finished.lock().unwrap().clone();
+    finished.sort();
+    assert_eq!(finished.len(), 3, "{finished:?}");
+    assert_eq!(finished[0], "a: Answer received.");
     let Message::ToolResults { results } = &answer.output.messages[2] else {
         panic!("{:?}", answer.output.messages);
     };

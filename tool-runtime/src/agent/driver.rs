@@ -161,7 +161,7 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             let response = match asked.await {
                 Ok(response) => response,
                 Err((failure, partial)) => {
-                    let slots = calls.into_slots(true).await;
+                    let slots = self.stopped(turn, calls).await;
                     return Err(run.interrupted(failure, Some(partial), slots));
                 }
             };

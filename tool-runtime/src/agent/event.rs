@@ -45,7 +45,9 @@ pub enum AgentEvent {
         /// The call.
         call: ToolCall,
     },
-    /// A tool call has its result.
+    /// A tool call has its result: every call of a turn gets one, once, whatever its result
+    /// (a denial, a cancellation and a final answer's acknowledgement included). A call that
+    /// waited for a person, or was cancelled before it started, had no `ToolCallStarted`.
     ToolCallFinished {
         /// Which turn.
         turn: usize,

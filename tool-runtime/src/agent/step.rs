@@ -198,7 +198,7 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         stop: Stop<'_>,
     ) -> Result<Option<Result<Accepted, Refused>>, Halt> {
         if self.wait(run.turn, &mut calls, stop).await {
-            let slots = calls.into_slots(true).await;
+            let slots = self.stopped(run.turn, calls).await;
             return Err(run.interrupted(RunFailure::Cancelled, None, slots));
         }
         let checked = match (self.answer, &run.pending) {
@@ -211,10 +211,31 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             }
             _ => None,
         };
-        let slots = calls.into_slots(false).await;
+        // The final-answer calls' results, for listeners.
+        self.report(run.turn, &mut calls);
+        let slots = calls.into_slots().await;
         match run.calls_answered(slots) {
             Settled::Answered => Ok(checked),
             Settled::Waiting => Err(Halt::Paused),
+        }
+    }
+
+    /// Stops the turn's calls: one slot per place, each call that was running or waiting for
+    /// a person answered `Cancelled` (and reported, as every result is).
+    pub(super) async fn stopped(&self, turn: usize, mut calls: Turn<'_>) -> Vec<Option<ToolResult>> {
+        calls.stop();
+        self.report(turn, &mut calls);
+        calls.into_slots().await
+    }
+
+    /// Reports the results that are in and were not reported yet.
+    fn report(&self, turn: usize, calls: &mut Turn<'_>) {
+        while let Some((index, result)) = calls.try_next() {
+            self.events.emit(|| AgentEvent::ToolCallFinished {
+                turn,
+                index,
+                result: result.clone(),
+            });
         }
     }
 

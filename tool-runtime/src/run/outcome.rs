@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::pause::PausedRun;
+use super::pause::{Count, PausedRun};
 use crate::conversation::{Message, Usage};
 use crate::error::Error;
 
@@ -24,7 +24,22 @@ pub struct RunOutput {
 
 /// A run that ended without a final answer. It still hands back the conversation so far
 /// (repaired: every tool call has a result), the usage and the turn count.
-#[derive(Debug)]
+///
+/// Its `Debug` is short, as `main`'s `Result` prints it: the failure, the turns, the usage and
+/// how many messages there are, never the transcript itself (read [`messages`](Self::messages)).
+///
+/// ```
+/// use tool_runtime::{Agent, OfflineModel, Toolbox};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let agent = Agent::builder(OfflineModel::scripted([]), Toolbox::new()).build();
+/// let error = agent.run("Hello").await.unwrap_err();
+/// let debug = format!("{error:?}");
+/// assert!(debug.starts_with("RunError { failure: Model(Error {"), "{debug}");
+/// assert!(debug.contains("messages: [1 message]"), "{debug}");
+/// # }
+/// ```
 #[non_exhaustive]
 pub struct RunError {
     /// Why the run ended.
@@ -39,7 +54,9 @@ pub struct RunError {
 }
 
 /// Why a run ended without a final answer.
-#[derive(Debug)]
+///
+/// Its `Debug` shortens what could be long: a paused run shows its calls that wait, not its
+/// transcript; an invalid answer shows its first 200 characters.
 #[non_exhaustive]
 pub enum RunFailure {
     /// The model could not be asked, or its answer could not be read.
@@ -152,6 +169,62 @@ impl RunError {
     /// Whether the run ran out of turns.
     pub fn is_max_turns(&self) -> bool {
         matches!(self.failure, RunFailure::MaxTurns { .. })
+    }
+}
+
+impl fmt::Debug for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunError")
+            .field("failure", &self.failure)
+            .field("turns", &self.turns)
+            .field("usage", &self.usage)
+            .field("messages", &Count(self.messages.len(), "message"))
+            .finish()
+    }
+}
+
+impl fmt::Debug for RunFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Model(error) => f.debug_tuple("Model").field(error).finish(),
+            Self::MaxTurns { limit } => f.debug_struct("MaxTurns").field("limit", limit).finish(),
+            Self::MissingRunData { tool, type_name } => f
+                .debug_struct("MissingRunData")
+                .field("tool", tool)
+                .field("type_name", type_name)
+                .finish(),
+            Self::Cancelled => f.write_str("Cancelled"),
+            Self::Paused(paused) => f.debug_tuple("Paused").field(paused).finish(),
+            Self::NotResumed { problem, paused } => f
+                .debug_struct("NotResumed")
+                .field("problem", problem)
+                .field("paused", paused)
+                .finish(),
+            Self::InvalidAnswer { problem, answer } => f
+                .debug_struct("InvalidAnswer")
+                .field("problem", problem)
+                .field("answer", &Shortened(answer))
+                .finish(),
+        }
+    }
+}
+
+/// A text's first [`Shortened::KEEP`] characters in a `Debug`, and how long it was.
+struct Shortened<'a>(&'a str);
+
+impl Shortened<'_> {
+    const KEEP: usize = 200;
+}
+
+impl fmt::Debug for Shortened<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.char_indices().nth(Self::KEEP) {
+            None => fmt::Debug::fmt(self.0, f),
+            Some((end, _)) => {
+                let total = self.0.chars().count();
+                write!(f, "{:?}… ({total} characters)", &self.0[..end])
+            }
+        }
     }
 }
 

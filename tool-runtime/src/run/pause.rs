@@ -5,6 +5,7 @@
 //! [policy](crate::tool::ToolPolicy)); the gate asks it once per call, before the call starts.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -98,9 +99,37 @@ pub(crate) type Decisions = HashMap<String, Decision>;
 /// assert_eq!(output.text, "Paid.");
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct PausedRun {
     pub(crate) state: RunState,
+}
+
+/// Short, as a [`RunError`](crate::RunError)'s: the run, its turn, the calls that wait (names and
+/// ids) and how many messages the transcript holds.
+impl fmt::Debug for PausedRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let waiting: Vec<_> = self
+            .pending()
+            .map(|call| format!("{}#{}", call.name, call.id))
+            .collect();
+        f.debug_struct("PausedRun")
+            .field("run_id", &self.state.id)
+            .field("turn", &self.state.turn)
+            .field("waiting", &waiting)
+            .field("messages", &Count(self.state.messages.len(), "message"))
+            .finish()
+    }
+}
+
+/// `[n things]` in a `Debug`, for a list too long to print.
+pub(crate) struct Count(pub(crate) usize, pub(crate) &'static str);
+
+impl fmt::Debug for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self(n, what) = *self;
+        let plural = if n == 1 { "" } else { "s" };
+        write!(f, "[{n} {what}{plural}]")
+    }
 }
 
 impl PausedRun {

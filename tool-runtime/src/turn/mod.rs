@@ -318,8 +318,9 @@ impl<'t> Turn<'t> {
         self.slots.len() - 1
     }
 
-    /// Answers the held call at `index` (see [`hold`](Self::hold)); `false`, and nothing
-    /// changes, when that place holds no call waiting for its result.
+    /// Answers the held call at `index` (see [`hold`](Self::hold)), which [`next`](Self::next)
+    /// then hands on as it does a finished call; `false`, and nothing changes, when that place
+    /// holds no call waiting for its result.
     pub fn answer(&mut self, index: usize, outcome: Outcome) -> bool {
         let Some(slot) = self.slots.get_mut(index) else {
             return false;
@@ -329,6 +330,7 @@ impl<'t> Turn<'t> {
         };
         let result = ToolResult::new(std::mem::take(call_id), std::mem::take(name), outcome);
         *slot = Slot::Answered(result);
+        self.ready.push_back(index);
         true
     }
 
@@ -420,8 +422,9 @@ impl<'t> Turn<'t> {
         index
     }
 
-    /// Waits for the next call to finish and returns its place and result; `None` once every
-    /// call started so far has its result (held calls are not started).
+    /// Waits for the next call to finish (or to be answered: a held call given its result, a
+    /// call stopped by [`stop`](Self::stop)) and returns its place and result, each once; `None`
+    /// once every call started so far has its result (held calls are not started).
     pub async fn next(&mut self) -> Option<(usize, &ToolResult)> {
         let index = match self.ready.pop_front() {
             Some(index) => index,
@@ -496,24 +499,33 @@ impl<'t> Turn<'t> {
         self.take_slots().map(Slot::into_answer).collect()
     }
 
-    /// Stops every call still running, keeping the results that are in.
-    fn stop(&mut self) {
+    /// Stops every call still running or held, keeping the results that are in: each call
+    /// without one is answered `Cancelled`, and [`next`](Self::next) hands on every result not
+    /// seen yet without waiting.
+    pub(crate) fn stop(&mut self) {
         // Results that are in but were not asked for yet are kept.
         while let Some(joined) = self.tasks.try_join_next_with_id() {
-            self.joined(joined);
+            let index = self.joined(joined);
+            self.ready.push_back(index);
         }
         self.token.cancel();
         self.tasks.abort_all();
+        // An aborted task is not waited for: its place is answered here.
+        self.tasks.detach_all();
+        self.task_index.clear();
+        for (index, slot) in self.slots.iter_mut().enumerate() {
+            if let Slot::Running { call_id, name } | Slot::Held { call_id, name } = slot {
+                let (call_id, name) = (std::mem::take(call_id), std::mem::take(name));
+                *slot = Slot::Answered(ToolResult::new(call_id, name, Err(ToolError::Cancelled)));
+                self.ready.push_back(index);
+            }
+        }
     }
 
-    /// One slot per place once every call started has its result (or, when `cancel`, once
-    /// those still running are stopped): `None` for a call without one.
-    pub(crate) async fn into_slots(mut self, cancel: bool) -> Vec<Option<ToolResult>> {
-        if cancel {
-            self.stop();
-        } else {
-            while self.next().await.is_some() {}
-        }
+    /// One slot per place once every call started has its result: `None` for a call held
+    /// without one.
+    pub(crate) async fn into_slots(mut self) -> Vec<Option<ToolResult>> {
+        while self.next().await.is_some() {}
         self.take_slots().map(Slot::into_result).collect()
     }
 
