@@ -3,6 +3,9 @@
 //! would), asks on the terminal, and resumes with a decision per call. Small payments and
 //! lookups run without asking; a refusal reaches the model as that call's error.
 //!
+//! The account paid from is per-run data (one run pays for one company). A paused run does
+//! not save it: the resumed run is given it again.
+//!
 //! ```sh
 //! cargo run --example approval                     # offline; asks on the terminal
 //! cargo run --example approval -- --approve        # approve all without asking (or --deny)
@@ -19,7 +22,7 @@ use tool_runtime::agent::{AgentEvent, Decision, PausedRun};
 use tool_runtime::conversation::{AssistantMessage, ToolCall};
 use tool_runtime::model::Model;
 use tool_runtime::tool::Arguments;
-use tool_runtime::{Agent, Message, OfflineModel, model, tool, tools};
+use tool_runtime::{Agent, Message, OfflineModel, PerRun, RunData, model, tool, tools};
 
 /// Above this, a payment waits for a person.
 const LIMIT_EUR: f64 = 100.0;
@@ -59,9 +62,14 @@ fn above_limit(arguments: &Arguments) -> bool {
         .is_none_or(|amount| amount > LIMIT_EUR)
 }
 
+/// The bank account a run pays from: per-run data, not something the model chooses.
+#[derive(Clone)]
+struct Account(&'static str);
+
 /// Pay an invoice by bank transfer.
 #[tool(needs_approval = above_limit)]
 fn pay(
+    PerRun(account): PerRun<Account>,
     /// The invoice's id, e.g. "INV-101".
     invoice: String,
     /// Who is paid.
@@ -69,7 +77,10 @@ fn pay(
     /// The amount in euros.
     amount_eur: f64,
 ) -> String {
-    format!("Transferred {amount_eur:.2} EUR to {payee} for {invoice}.")
+    format!(
+        "Transferred {amount_eur:.2} EUR from {} to {payee} for {invoice}.",
+        account.0
+    )
 }
 
 const PROMPT: &str = "Pay all unpaid invoices, then tell me what was paid.";
@@ -195,8 +206,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
             _ => {}
         });
     let decider = Decider::from_env();
+    let run_data = || RunData::new().with(Account("DE89 3704 0044 0532 0130 00"));
 
-    let mut outcome = agent.run(PROMPT).await;
+    let mut outcome = agent.run(PROMPT).with_run_data(run_data()).await;
     // Each pause: save the state, ask, resume. A run may pause more than once.
     let output = loop {
         let paused = match outcome {
@@ -211,7 +223,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .pending()
             .map(|call| Ok((call.id.clone(), decider.decide(call)?)))
             .collect::<Result<Vec<_>, Box<dyn Error>>>()?;
-        outcome = agent.resume(paused, decisions).await;
+        // Per-run data is not part of the saved state: the resumed run is given it again.
+        outcome = agent
+            .resume(paused, decisions)
+            .with_run_data(run_data())
+            .await;
     };
     println!("\n{}", output.text);
     Ok(())

@@ -15,7 +15,9 @@ use tool_runtime::conversation::{AssistantMessage, ToolCall};
 use tool_runtime::model::{Model, ModelFuture, ModelRequest, OutputFormat};
 use tool_runtime::tool::{Arguments, ToolError, ToolOutput};
 use tool_runtime::turn::Verdict;
-use tool_runtime::{Agent, CallContext, Message, OfflineModel, State, Toolbox, tool, tools};
+use tool_runtime::{
+    Agent, CallContext, Message, OfflineModel, PerRun, RunData, State, Toolbox, tool, tools,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Approvals.
@@ -306,6 +308,58 @@ async fn a_paused_run_that_cannot_resume_is_handed_back() {
     assert_eq!(bank.paid.load(Ordering::SeqCst), 0);
 }
 
+/// Pay from the run's account.
+#[tool(needs_approval = above_limit)]
+fn pay_from(PerRun(account): PerRun<String>, amount: f64) -> String {
+    format!("paid {amount} EUR from {account}")
+}
+
+/// A paused run does not keep its per-run data: resumed without it, nothing runs and the
+/// problem says to give it again; given again, the call runs with it.
+#[tokio::test]
+async fn a_resumed_run_is_given_its_run_data_again() {
+    let model = OfflineModel::scripted([
+        AssistantMessage::calls([ToolCall::new("a", "pay_from", json!({"amount": 250}))]),
+        AssistantMessage::text("Paid."),
+    ]);
+    let agent = Agent::new(model, tools![pay_from]);
+    let data = || RunData::new().with("ACC-1".to_owned());
+    let paused = agent
+        .run("Pay.")
+        .with_run_data(data())
+        .await
+        .unwrap_err()
+        .into_paused()
+        .unwrap();
+
+    let error = agent
+        .resume(paused.clone(), [("a", Decision::Approve)])
+        .await
+        .unwrap_err();
+    let RunFailure::NotResumed { problem, .. } = &error.failure else {
+        panic!("{error}");
+    };
+    assert!(
+        problem.starts_with("the tool `pay_from` takes per-run data of type `")
+            && problem.ends_with(
+                "(a paused run does not keep its per-run data: give it again to the resumed \
+                 run, with `RunRequest::with_run_data`)"
+            ),
+        "{problem}"
+    );
+
+    let output = agent
+        .resume(paused, [("a", Decision::Approve)])
+        .with_run_data(data())
+        .await
+        .unwrap();
+    assert_eq!(output.text, "Paid.");
+    let Message::ToolResults { results } = &output.messages[2] else {
+        panic!("{:?}", output.messages);
+    };
+    assert_eq!(results[0].content(), "paid 250 EUR from ACC-1");
+}
+
 static ASKED: AtomicUsize = AtomicUsize::new(0);
 
 /// Says no approval is needed the first time it is asked, and yes after.
@@ -499,7 +553,10 @@ async fn cancellation_mid_turn_hands_back_the_transcript() {
     // Listeners saw every result once, the cancelled ones included.
     let mut finished = finished.lock().unwrap().clone();
     finished.sort();
-    assert_eq!(finished, ["a: Cancelled", "b: quick result", "c: Cancelled"]);
+    assert_eq!(
+        finished,
+        ["a: Cancelled", "b: quick result", "c: Cancelled"]
+    );
     // The slow tools' tokens fired.
     tokio::task::yield_now().await;
     assert_eq!(probe.cancelled.load(Ordering::SeqCst), 2);

@@ -91,7 +91,10 @@ impl<S: Send + Sync + 'static> Agent<S> {
             }
             Start::Resume(paused, decisions) => {
                 let problem = match missing {
-                    Some(failure) => Some(failure.to_string()),
+                    Some(failure) => Some(format!(
+                        "{failure} (a paused run does not keep its per-run data: give it again \
+                         to the resumed run, with `RunRequest::with_run_data`)"
+                    )),
                     None => paused.problem(&decisions),
                 };
                 if let Some(problem) = problem {

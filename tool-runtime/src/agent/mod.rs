@@ -240,7 +240,9 @@ impl<S: Send + Sync + 'static> Agent<S> {
     /// [`RunFailure::NotResumed`], which hands the paused run back.
     ///
     /// The agent needs the paused run's tools; it may be another agent than the one that paused
-    /// (in another process, after the state was saved).
+    /// (in another process, after the state was saved). Per-run data is not part of a paused
+    /// run: give the resumed run its data again
+    /// ([`with_run_data`](RunRequest::with_run_data)).
     pub fn resume(
         &self,
         paused: PausedRun,

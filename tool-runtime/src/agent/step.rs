@@ -222,7 +222,11 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
 
     /// Stops the turn's calls: one slot per place, each call that was running or waiting for
     /// a person answered `Cancelled` (and reported, as every result is).
-    pub(super) async fn stopped(&self, turn: usize, mut calls: Turn<'_>) -> Vec<Option<ToolResult>> {
+    pub(super) async fn stopped(
+        &self,
+        turn: usize,
+        mut calls: Turn<'_>,
+    ) -> Vec<Option<ToolResult>> {
         calls.stop();
         self.report(turn, &mut calls);
         calls.into_slots().await

@@ -6,8 +6,6 @@ mod events;
 mod key;
 mod retry;
 mod sse;
-#[cfg(feature = "rustls")]
-mod tls;
 
 use std::time::Duration;
 
@@ -66,12 +64,12 @@ enum Unread {
     Stalled(Vec<u8>),
 }
 
-/// A reqwest client with this crate's TLS set up (rustls with the platform's roots).
+/// A reqwest client: with the `rustls` feature, HTTPS through rustls with its own crypto provider,
+/// verifying servers against the platform's trust store (reqwest's own default TLS).
 pub(crate) fn reqwest_client() -> Result<reqwest::Client, String> {
-    let builder = reqwest::Client::builder();
-    #[cfg(feature = "rustls")]
-    let builder = builder.tls_backend_preconfigured(tls::config());
-    builder.build().map_err(|error| error.to_string())
+    reqwest::Client::builder()
+        .build()
+        .map_err(|error| error.to_string())
 }
 
 impl HttpClient {

@@ -82,7 +82,8 @@ pub enum RunFailure {
     Paused(Box<PausedRun>),
     /// A paused run could not be resumed, and nothing was run: a decision names a call that
     /// does not wait, the state does not hold together, or the run lacks per-run data a tool
-    /// takes. The paused run is handed back unchanged.
+    /// takes (a paused run does not keep its per-run data: give it again to the resumed run).
+    /// The paused run is handed back unchanged.
     NotResumed {
         /// What is wrong.
         problem: String,
