@@ -106,6 +106,22 @@ pub use model::{Anthropic, OfflineModel, OpenAi, wire};
 pub use run::RunError;
 pub use tool::{CallContext, PerRun, RunData, State, Toolbox};
 
+/// The schemars this crate builds JSON Schemas with (1.x): a `#[derive(JsonSchema)]` on your
+/// argument types must come from this major version. Depend on `schemars = "1"`, or derive
+/// through this re-export:
+///
+/// ```
+/// use tool_runtime::schemars::JsonSchema;
+///
+/// #[derive(serde::Deserialize, JsonSchema)]
+/// #[schemars(crate = "tool_runtime::schemars")]
+/// struct Order {
+///     sku: String,
+///     quantity: u32,
+/// }
+/// ```
+pub use schemars;
+
 /// Turns a function into a tool. See the crate docs of `tool-runtime-macros` for the full reference.
 pub use tool_runtime_macros::tool;
 /// Makes the `#[tool]` methods of an `impl` block tools of its type: a
