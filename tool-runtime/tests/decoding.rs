@@ -391,7 +391,7 @@ async fn what_the_schema_promises_is_checked_before_the_tool_runs() {
     .await;
     for line in [
         "- `trip.travelers`: 0 is less than the minimum of 1",
-        "- `trip.contact`: \"nobody\" is not a \"email\"",
+        "- `trip.contact`: \"nobody\" is not a valid email",
         "- `trip.legs[0].airport`: \"osl\" does not match \"^[A-Z]{3}$\"",
         "- `trip.legs[1].minutes`: \"long\" is not of type \"integer\"",
         "- `urgent`: unknown field; expected one of `trip`, `note`",

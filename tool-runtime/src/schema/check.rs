@@ -95,6 +95,16 @@ impl Checks {
                         kind: ViolationKind::Unknown,
                     }));
                 }
+                // jsonschema says `"nope" is not a "email"`.
+                jsonschema::error::ValidationErrorKind::Format { format } => {
+                    violations.push(Violation {
+                        path,
+                        kind: ViolationKind::Other(format!(
+                            "{} is not a valid {format}",
+                            error.instance()
+                        )),
+                    });
+                }
                 _ => violations.push(Violation {
                     path,
                     kind: ViolationKind::Other(error.to_string()),
