@@ -492,3 +492,60 @@ async fn calls_that_share_a_call_id_all_run_streamed_or_whole() {
     }
     assert_eq!(transcripts[0], transcripts[1], "streamed and whole agree");
 }
+
+/// A compatible server that sends a call's `arguments` as a JSON object (read as such): the
+/// call is echoed with the JSON text the API requires (its request types refuse an object:
+/// "input.N.arguments: Input should be a valid string"), streamed or whole, and so are calls
+/// that came without arguments.
+#[tokio::test]
+async fn arguments_that_came_as_an_object_are_echoed_as_text() {
+    let mut calls = responses::tool_calls(
+        &[
+            ("call_1", "get_weather", "{}"),
+            ("call_2", "get_capital", "{}"),
+        ],
+        1,
+        1,
+    );
+    calls["output"][0]["arguments"] = json!({"city": "Oslo"});
+    calls["output"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("arguments");
+    for streaming in [false, true] {
+        let server = MockServer::start().await;
+        if streaming {
+            // The stream's own events carry text; the items, done, carry what the server sent.
+            server.push(Reply::sse(responses::to_sse(&calls, 4)));
+        } else {
+            server.push(Reply::json(calls.clone()));
+        }
+        server.push(Reply::json(responses::text("Sunny.", 1, 1)));
+        let output = Agent::new(
+            OpenAi::new(support::OPENAI_KEY)
+                .base_url(server.openai_url())
+                .responses(),
+            tools![get_weather, get_capital],
+        )
+        .streaming(streaming)
+        .run("Oslo?")
+        .await
+        .unwrap();
+        let results = output.messages[2].tool_results();
+        assert_eq!(results[0].content(), "Sunny, 22C in Oslo");
+        assert!(
+            results[1].is_error(),
+            "no `country`: {}",
+            results[1].content()
+        );
+        let input = server.requests()[1].input().to_vec();
+        assert_eq!(input[1]["type"], "function_call");
+        assert_eq!(
+            input[1]["arguments"], r#"{"city":"Oslo"}"#,
+            "streaming: {streaming}"
+        );
+        assert_eq!(input[1]["status"], "completed", "otherwise as it came");
+        assert_eq!(input[2]["arguments"], "{}", "streaming: {streaming}");
+        server.assert_protocol();
+    }
+}
