@@ -107,10 +107,14 @@ pub(crate) fn responses(request: &Recorded, repeated_ids: bool) -> Result<(), St
             }
             Some("function_call_output") => {
                 let id = item["call_id"].as_str().unwrap_or("");
-                match calls
-                    .iter_mut()
-                    .find(|(known, answers)| *known == id && (*answers == 0 || repeated_ids))
-                {
+                // The first call with that id still unanswered; with repeated ids allowed, an
+                // answered one too (the API pairs by id alone).
+                let unanswered = calls
+                    .iter()
+                    .position(|(known, answers)| *known == id && *answers == 0);
+                let answered = calls.iter().position(|(known, _)| *known == id);
+                let at = unanswered.or(answered.filter(|_| repeated_ids));
+                match at.map(|at| &mut calls[at]) {
                     Some((_, answers)) => *answers += 1,
                     // Answers to the calls of the stored response this request follows.
                     None if chained && !seen_other => {}
@@ -354,6 +358,20 @@ mod tests {
                 request.body["previous_response_id"] = json!("resp_1");
             }
             let verdict = check_protocol(&request);
+            assert_eq!(verdict.is_ok(), ok, "{input}: {verdict:?}");
+        }
+        // With repeated ids allowed, each call with the id still needs an output of its own.
+        let repeated_cases = [
+            (
+                json!([user, call("a"), call("a"), output("a"), output("a")]),
+                true,
+            ),
+            (json!([user, call("a"), call("a"), output("a")]), false),
+        ];
+        for (input, ok) in repeated_cases {
+            let mut request = recorded(RESPONSES_PATH, json!([]));
+            request.body = json!({"input": input});
+            let verdict = check_protocol_with(&request, true);
             assert_eq!(verdict.is_ok(), ok, "{input}: {verdict:?}");
         }
     }

@@ -17,7 +17,7 @@ fn every_object_gets_additional_properties_false() {
     let out = strict(json!({
         "type": "object",
         "properties": {"inner": {"type": "object", "properties": {"x": {"type": "string"}}}},
-        "$defs": {"Other": {"type": "object", "properties": {}}}
+        "$defs": {"Other": {"type": "object", "properties": {"y": {"type": "string"}}}}
     }));
     assert_eq!(out["additionalProperties"], false);
     assert_eq!(out["properties"]["inner"]["additionalProperties"], false);
@@ -112,6 +112,64 @@ fn bounds_lengths_patterns_and_defaults_are_described() {
     assert_eq!(
         out["properties"]["s"],
         json!({"type": "string", "description": "(minLength: 2) (pattern: ^[A-Z]+$)"})
+    );
+}
+
+/// A defaulted property stays optional: the model leaves it out to get the default, so even a
+/// default that is not one of the property's values (which OpenAI's flavour refuses: its `null`
+/// would stand for that value) leaves the schema satisfiable, and it is only described.
+#[test]
+fn defaulted_properties_stay_optional_whatever_their_default() {
+    let out = strict(json!({
+        "type": "object",
+        "properties": {
+            "size": {"type": "string", "enum": ["small", "large"], "default": "auto"},
+            "limit": {"type": "integer", "default": 10},
+            "city": {"type": "string"}
+        },
+        "required": ["city"]
+    }));
+    assert_eq!(out["required"], json!(["city"]));
+    assert_eq!(
+        out["properties"]["size"],
+        json!({"type": "string", "enum": ["small", "large"], "description": "(default: \"auto\")"})
+    );
+    assert_eq!(
+        out["properties"]["limit"],
+        json!({"type": "integer", "description": "(default: 10)"})
+    );
+}
+
+/// A free-form object ("a map of player name to cards") would be closed to take only `{}`:
+/// refused, in Anthropic's flavour as in OpenAI's; one that says it is empty, and the root of a
+/// tool without arguments, are kept.
+#[test]
+fn free_form_objects_are_refused_and_empty_ones_kept() {
+    for open in [
+        json!({"type": "object", "description": "A map of player name to cards."}),
+        json!({"type": "object", "properties": {}}),
+        json!({"type": "object", "additionalProperties": true}),
+        json!({"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}),
+    ] {
+        let schema = object(json!({"hands": open}));
+        let error = to_anthropic_strict(&schema).unwrap_err();
+        assert_eq!(error.path(), "/properties/hands", "{schema}");
+        let reason = error.reason();
+        assert!(
+            reason.contains("free-form objects") || reason.contains("maps with arbitrary keys"),
+            "{schema}: {reason}"
+        );
+    }
+    let out = strict(object(
+        json!({"none": {"type": "object", "additionalProperties": false}}),
+    ));
+    assert_eq!(
+        out["properties"]["none"],
+        json!({"type": "object", "additionalProperties": false, "properties": {}})
+    );
+    assert_eq!(
+        strict(json!({"type": "object"})),
+        json!({"type": "object", "properties": {}, "additionalProperties": false})
     );
 }
 

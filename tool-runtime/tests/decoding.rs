@@ -442,3 +442,156 @@ async fn a_checked_tool_reads_null_as_absent_for_an_optional_parameter() {
         "{error}"
     );
 }
+
+/// How a report is laid out: every field has a default, as `#[serde(default)]` gives it.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Layout {
+    #[serde(default)]
+    verbose: bool,
+    #[serde(default = "dash")]
+    separator: String,
+    #[serde(default = "ten")]
+    limit: u32,
+    /// `Some(5)` when left out; `null` is `None`, a value of its own.
+    #[serde(default = "some_five")]
+    level: Option<u8>,
+    #[serde(default)]
+    columns: Vec<Column>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Column {
+    name: String,
+    #[serde(default = "ten")]
+    width: u32,
+}
+
+fn dash() -> String {
+    "-".to_owned()
+}
+
+fn ten() -> u32 {
+    10
+}
+
+fn some_five() -> Option<u8> {
+    Some(5)
+}
+
+/// Lay out a report.
+#[tool]
+fn lay_out(layout: Layout, extra: Option<Layout>, #[arg(default = 3)] copies: u8) -> String {
+    let show = |layout: &Layout| {
+        let widths: Vec<String> = layout
+            .columns
+            .iter()
+            .map(|column| format!("{}:{}", column.name, column.width))
+            .collect();
+        format!(
+            "{} {} {} {:?} [{}]",
+            layout.verbose,
+            layout.separator,
+            layout.limit,
+            layout.level,
+            widths.join(",")
+        )
+    };
+    format!(
+        "{} | {} | {copies}",
+        show(&layout),
+        extra.as_ref().map_or("none".to_owned(), show)
+    )
+}
+
+/// OpenAI's strict flavour makes every `#[serde(default)]` field required and nullable: the
+/// model sends `null` for one it leaves out, and the field gets its default, at any depth (in
+/// an optional struct and in the elements of an array too). A field whose type takes `null`
+/// itself (`Option`) reads it as `None`, as its schema says.
+#[tokio::test]
+async fn strict_mode_nulls_give_serde_defaults_at_any_depth() {
+    let toolbox = tools![lay_out];
+    let strict = toolbox
+        .get("lay_out")
+        .unwrap()
+        .definition()
+        .schema()
+        .strict()
+        .unwrap()
+        .clone();
+    let layout = &strict["$defs"]["Layout"]["properties"];
+    assert_eq!(
+        layout["limit"]["type"],
+        json!(["integer", "null"]),
+        "{strict}"
+    );
+    assert_eq!(
+        layout["verbose"]["type"],
+        json!(["boolean", "null"]),
+        "{strict}"
+    );
+    assert_eq!(
+        strict["properties"]["copies"]["type"],
+        json!(["integer", "null"])
+    );
+
+    let ctx = CallContext::new("c");
+    let all_null = json!({"verbose": null, "separator": null, "limit": null, "level": null,
+        "columns": [{"name": "a", "width": null}, {"name": "b", "width": 4}]});
+    let args = json!({"layout": all_null, "extra": all_null, "copies": null});
+    // As text (OpenAI) and as a value, through the fast path's failure and the thorough one.
+    for args in [Arguments::from(args.to_string()), Arguments::from(args)] {
+        let output = toolbox.call("lay_out", &args, &ctx).await;
+        assert_eq!(
+            output.unwrap().as_str(),
+            "false - 10 None [a:10,b:4] | false - 10 None [a:10,b:4] | 3"
+        );
+    }
+    // Left out instead: the same defaults, and `level`'s own.
+    let output = toolbox
+        .call(
+            "lay_out",
+            &json!({"layout": {}, "extra": null}).into(),
+            &ctx,
+        )
+        .await;
+    assert_eq!(output.unwrap().as_str(), "false - 10 Some(5) [] | none | 3");
+    // A required field stays required: `null` there is an error, with its path.
+    let error = toolbox
+        .call(
+            "lay_out",
+            &json!({"layout": {"columns": [{"name": null}]}}).into(),
+            &ctx,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("`layout.columns[0].name`"), "{error}");
+}
+
+/// Flags of a search: only types serde checks, so no schema check runs before decoding.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Flags {
+    #[serde(default)]
+    exact: bool,
+    #[serde(default = "dash")]
+    joiner: String,
+}
+
+/// Search.
+#[tool]
+fn search(query: String, flags: Flags) -> String {
+    format!("{query} {} {}", flags.exact, flags.joiner)
+}
+
+#[tokio::test]
+async fn strict_mode_nulls_give_serde_defaults_without_schema_checks_too() {
+    let toolbox = tools![search];
+    let output = toolbox
+        .call(
+            "search",
+            &r#"{"query": "q", "flags": {"exact": null, "joiner": null}}"#.into(),
+            &CallContext::new("c"),
+        )
+        .await;
+    assert_eq!(output.unwrap().as_str(), "q false -");
+}

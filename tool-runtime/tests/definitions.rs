@@ -381,10 +381,10 @@ fn enums_nested_structs_options_defaults_and_renames_in_the_strict_flavour() {
                     "anyOf": [{"$ref": "#/$defs/Unit"}, {"type": "null"}],
                     "description": "Temperature unit for the forecast."
                 },
-                // Defaulted: required, not nullable (a default is not `null`), the default and
-                // the unsupported format in words.
+                // Defaulted: required and nullable (`null` is "left out": the default), the
+                // default and the unsupported format in words.
                 "days": {
-                    "type": "integer",
+                    "type": ["integer", "null"],
                     "minimum": 0,
                     "maximum": 255,
                     "description": "Days to look ahead. (format: uint8) (default: 3)"

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tool_runtime::conversation::ToolCall;
-use tool_runtime::tool::{FnTool, ToolDefinition, ToolError, ToolPolicy};
+use tool_runtime::tool::{FnTool, Tool, ToolDefinition, ToolError, ToolPolicy};
 use tool_runtime::{Agent, OfflineModel, Toolbox};
 
 /// Books a table: `guests` from 1 to 12, an optional `note`, nothing else.
@@ -142,4 +142,66 @@ async fn a_run_time_tool_runs_in_the_loop_under_its_policy() {
     let slow = results.iter().find(|result| result.name == "slow").unwrap();
     assert_eq!(slow.content(), "Timed out after 20ms");
     assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+/// Strict mode makes a nested defaulted property nullable: the closure gets it absent (to apply
+/// its default), while a property whose schema takes `null` keeps it, and a required one sent
+/// as `null` is still refused.
+#[tokio::test]
+async fn nested_defaulted_properties_sent_as_null_reach_the_closure_absent() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let saw = seen.clone();
+    let order = FnTool::new(
+        "order",
+        "Order a coffee.",
+        json!({
+            "type": "object",
+            "properties": {
+                "drink": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "size": {"type": "string", "enum": ["small", "large"], "default": "small"},
+                        "shots": {"type": "integer", "minimum": 1, "default": 1},
+                        "note": {"type": ["string", "null"]}
+                    },
+                    "required": ["name"]
+                }
+            },
+            "required": ["drink"]
+        }),
+        move |arguments: Value, _ctx| {
+            saw.lock().unwrap().push(arguments);
+            async { Ok::<_, String>("ordered") }
+        },
+    );
+    let strict = order.definition().schema().strict().unwrap().clone();
+    let drink = &strict["properties"]["drink"]["properties"];
+    assert_eq!(
+        drink["size"]["enum"],
+        json!(["small", "large", null]),
+        "{strict}"
+    );
+    let toolbox = Toolbox::new().with(order);
+    let calls = [
+        ToolCall::new(
+            "nulls",
+            "order",
+            r#"{"drink": {"name": "flat white", "size": null, "shots": null, "note": null}}"#,
+        ),
+        ToolCall::new("required", "order", r#"{"drink": {"name": null}}"#),
+    ];
+    let results = toolbox.run(&calls).await;
+    assert_eq!(results[0].content(), "ordered");
+    assert!(results[1].is_error());
+    assert!(
+        results[1].content().contains("`drink.name`"),
+        "{}",
+        results[1].content()
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        *seen,
+        [json!({"drink": {"name": "flat white", "note": null}})]
+    );
 }

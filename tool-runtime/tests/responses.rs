@@ -419,3 +419,133 @@ async fn streams_without_output_indexes_keep_their_calls_apart() {
     assert_eq!(answered, ["call_1", "call_2"]);
     assert_eq!(results[1].content(), "Sunny, 22°C in Rome");
 }
+
+/// A server that gives two `function_call` items one `call_id` (distinct items, distinct
+/// arguments): streamed or read whole, both calls run, each gets its result in the transcript
+/// with the id it came with (as Chat Completions does with repeated ids), and the next request
+/// sends back both calls and both outputs, in order.
+#[tokio::test]
+async fn calls_that_share_a_call_id_all_run_streamed_or_whole() {
+    let mut calls = responses::tool_calls(
+        &[
+            ("call_1", "get_weather", r#"{"city":"Oslo"}"#),
+            ("call_1", "get_weather", r#"{"city":"Rome"}"#),
+        ],
+        1,
+        1,
+    );
+    calls["output"][1]["id"] = json!("fc_second");
+    let mut transcripts = Vec::new();
+    for streaming in [true, false] {
+        let server = MockServer::start().await;
+        server.allow_repeated_ids();
+        if streaming {
+            server.push(Reply::sse(responses::to_sse(&calls, 4)));
+        } else {
+            server.push(Reply::json(calls.clone()));
+        }
+        server.push(Reply::json(responses::text("Both sunny.", 1, 1)));
+        let output = Wire::RESPONSES
+            .agent(&server, weather_tools())
+            .streaming(streaming)
+            .run("Oslo and Rome?")
+            .await
+            .unwrap();
+        assert_eq!(output.text, "Both sunny.");
+        let answered: Vec<(String, String)> = output.messages[2]
+            .tool_results()
+            .iter()
+            .map(|result| (result.call_id.clone(), result.content().into_owned()))
+            .collect();
+        assert_eq!(
+            answered,
+            [
+                ("call_1".to_owned(), "Sunny, 22°C in Oslo".to_owned()),
+                ("call_1".to_owned(), "Sunny, 22°C in Rome".to_owned()),
+            ],
+            "streaming: {streaming}"
+        );
+        let input = server.requests()[1].input().to_vec();
+        let sent: Vec<(&str, &str, &str)> = input[1..]
+            .iter()
+            .map(|item| {
+                let said = item["arguments"].as_str().or(item["output"].as_str());
+                (
+                    item["type"].as_str().unwrap(),
+                    item["call_id"].as_str().unwrap(),
+                    said.unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            sent,
+            [
+                ("function_call", "call_1", r#"{"city":"Oslo"}"#),
+                ("function_call", "call_1", r#"{"city":"Rome"}"#),
+                ("function_call_output", "call_1", "Sunny, 22°C in Oslo"),
+                ("function_call_output", "call_1", "Sunny, 22°C in Rome"),
+            ],
+            "streaming: {streaming}"
+        );
+        server.assert_protocol();
+        transcripts.push(output.messages);
+    }
+    assert_eq!(transcripts[0], transcripts[1], "streamed and whole agree");
+}
+
+/// A compatible server that sends a call's `arguments` as a JSON object (read as such): the
+/// call is echoed with the JSON text the API requires (its request types refuse an object:
+/// "input.N.arguments: Input should be a valid string"), streamed or whole, and so are calls
+/// that came without arguments.
+#[tokio::test]
+async fn arguments_that_came_as_an_object_are_echoed_as_text() {
+    let mut calls = responses::tool_calls(
+        &[
+            ("call_1", "get_weather", "{}"),
+            ("call_2", "get_capital", "{}"),
+        ],
+        1,
+        1,
+    );
+    calls["output"][0]["arguments"] = json!({"city": "Oslo"});
+    calls["output"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("arguments");
+    for streaming in [false, true] {
+        let server = MockServer::start().await;
+        if streaming {
+            // The stream's own events carry text; the items, done, carry what the server sent.
+            server.push(Reply::sse(responses::to_sse(&calls, 4)));
+        } else {
+            server.push(Reply::json(calls.clone()));
+        }
+        server.push(Reply::json(responses::text("Sunny.", 1, 1)));
+        let output = Agent::new(
+            OpenAi::new(support::OPENAI_KEY)
+                .base_url(server.openai_url())
+                .responses(),
+            tools![get_weather, get_capital],
+        )
+        .streaming(streaming)
+        .run("Oslo?")
+        .await
+        .unwrap();
+        let results = output.messages[2].tool_results();
+        assert_eq!(results[0].content(), "Sunny, 22C in Oslo");
+        assert!(
+            results[1].is_error(),
+            "no `country`: {}",
+            results[1].content()
+        );
+        let input = server.requests()[1].input().to_vec();
+        assert_eq!(input[1]["type"], "function_call");
+        assert_eq!(
+            input[1]["arguments"], r#"{"city":"Oslo"}"#,
+            "streaming: {streaming}"
+        );
+        assert_eq!(input[1]["status"], "completed", "otherwise as it came");
+        assert_eq!(input[2]["arguments"], "{}", "streaming: {streaming}");
+        server.assert_protocol();
+    }
+}

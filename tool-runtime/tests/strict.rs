@@ -97,6 +97,10 @@ const RULES: &[(&str, Rule)] = &[
     ),
     ("rule_1_maps_are_rejected", rule_1_maps_are_rejected),
     (
+        "rule_1_free_form_objects_are_rejected",
+        rule_1_free_form_objects_are_rejected,
+    ),
+    (
         "rule_1_pattern_properties_and_property_names_are_rejected",
         rule_1_pattern_properties_and_property_names_are_rejected,
     ),
@@ -109,8 +113,12 @@ const RULES: &[(&str, Rule)] = &[
         rule_2_a_ref_wrapped_for_null_keeps_its_description_on_the_union,
     ),
     (
-        "rule_2_optional_properties_with_a_default_become_required_but_not_nullable",
-        rule_2_optional_properties_with_a_default_become_required_but_not_nullable,
+        "rule_2_optional_properties_with_a_default_become_nullable",
+        rule_2_optional_properties_with_a_default_become_nullable,
+    ),
+    (
+        "rule_2_a_default_outside_the_property_s_values_is_rejected",
+        rule_2_a_default_outside_the_property_s_values_is_rejected,
     ),
     (
         "rule_3_default_is_moved_into_the_description",
@@ -230,10 +238,9 @@ fn rule_1_objects_get_additional_properties_false_and_all_properties_required(ta
                 "properties": { "x": { "type": "boolean" } },
                 "required": ["x"]
             },
-            "empty": { "type": "object" },
             "closed": { "type": "object", "properties": {}, "additionalProperties": false }
         },
-        "required": ["empty", "closed", "untyped", "b", "a"]
+        "required": ["closed", "untyped", "b", "a"]
     });
     let expected = json!({
         "type": "object",
@@ -251,12 +258,6 @@ fn rule_1_objects_get_additional_properties_false_and_all_properties_required(ta
                 "required": ["x"],
                 "additionalProperties": false
             },
-            "empty": {
-                "type": "object",
-                "properties": {},
-                "required": [],
-                "additionalProperties": false
-            },
             "closed": {
                 "type": "object",
                 "properties": {},
@@ -264,10 +265,89 @@ fn rule_1_objects_get_additional_properties_false_and_all_properties_required(ta
                 "required": []
             }
         },
-        "required": ["a", "b", "untyped", "empty", "closed"],
+        "required": ["a", "b", "untyped", "closed"],
         "additionalProperties": false
     });
     table.strict(&input, &expected);
+}
+
+fn rule_1_free_form_objects_are_rejected(table: &mut Table) {
+    // Closed, an object without properties would take only `{}`: the model could never send
+    // what the author meant (real-world definitions: "a map of player name to cards").
+    let reason = "free-form objects";
+    let hands = object_with(json!({
+        "hands": { "type": "object", "description": "A map of player name to cards." }
+    }));
+    table.error(&hands, "/properties/hands", reason);
+    let metadata = object_with(json!({
+        "metadata": { "type": "object", "properties": {}, "description": "Any metadata." }
+    }));
+    table.error(&metadata, "/properties/metadata", reason);
+    // Optional, in an array, in a union, behind a `$ref`: the same.
+    let optional = json!({
+        "type": "object",
+        "properties": { "options": { "type": "object" } }
+    });
+    table.error(&optional, "/properties/options", reason);
+    let items = object_with(json!({
+        "rows": { "type": "array", "items": { "type": "object" } }
+    }));
+    table.error(&items, "/properties/rows/items", reason);
+    let union = object_with(json!({
+        "filter": { "anyOf": [{ "type": "string" }, { "type": "object" }] }
+    }));
+    table.error(&union, "/properties/filter/anyOf/1", reason);
+    let referenced = json!({
+        "type": "object",
+        "properties": { "extra": { "$ref": "#/$defs/Extra", "description": "Extra fields." } },
+        "required": ["extra"],
+        "$defs": { "Extra": { "type": "object" } }
+    });
+    table.error(&referenced, "/$defs/Extra", reason);
+    // Open with a schema or `true`: a map, as before.
+    let map = object_with(json!({
+        "cards": { "type": "object", "additionalProperties": { "type": "integer" } }
+    }));
+    table.error(&map, "/properties/cards", "maps with arbitrary keys");
+
+    // An object that says it is empty stays (it is), and so does the root without properties:
+    // a tool that takes no arguments.
+    let said_empty = object_with(json!({
+        "none": { "type": "object", "additionalProperties": false },
+        "nothing": { "type": "object", "unevaluatedProperties": false }
+    }));
+    table.strict(
+        &said_empty,
+        &json!({
+            "type": "object",
+            "properties": {
+                "none": { "type": "object", "additionalProperties": false, "properties": {}, "required": [] },
+                "nothing": { "type": "object", "properties": {}, "required": [], "additionalProperties": false }
+            },
+            "required": ["none", "nothing"],
+            "additionalProperties": false
+        }),
+    );
+    let no_arguments = json!({ "type": "object", "properties": {} });
+    table.strict(
+        &no_arguments,
+        &json!({ "type": "object", "properties": {}, "required": [], "additionalProperties": false }),
+    );
+    table.strict(
+        &json!({ "type": "object" }),
+        &json!({ "type": "object", "properties": {}, "required": [], "additionalProperties": false }),
+    );
+
+    let error = to_strict(&hands).err().map(|error| error.to_string());
+    assert_eq!(
+        error.as_deref(),
+        Some(
+            "cannot be made strict at `/properties/hands`: free-form objects (an object schema \
+             without `properties`, whose keys are left open) are not supported in strict mode, \
+             which would accept only `{}` there; give it `properties`, or \
+             `\"additionalProperties\": false` if only `{}` is meant"
+        )
+    );
 }
 
 fn rule_1_maps_are_rejected(table: &mut Table) {
@@ -399,28 +479,115 @@ fn rule_2_a_ref_wrapped_for_null_keeps_its_description_on_the_union(table: &mut 
     table.strict(&input, &expected);
 }
 
-fn rule_2_optional_properties_with_a_default_become_required_but_not_nullable(table: &mut Table) {
-    // `#[serde(default)] count: u32` accepts absence but refuses `null`: strict mode must not
-    // invite the model to send `null` for it.
+fn rule_2_optional_properties_with_a_default_become_nullable(table: &mut Table) {
+    // `#[serde(default)] count: u32`: the model may leave it out, so strict mode must let it
+    // say "left out" — `null`, which the argument decoder reads as absent (the default).
     let input = json!({
         "type": "object",
         "properties": {
             "count": { "type": "integer", "default": 0 },
             "note": { "type": "string" },
-            "maybe": { "type": ["string", "null"], "default": null }
-        }
+            "maybe": { "type": ["string", "null"], "default": null },
+            "unit": { "type": "string", "enum": ["c", "f"], "default": "c" },
+            "mode": { "const": "fast", "default": "fast" },
+            "ratio": { "type": "integer", "default": 2.0 },
+            "tags": { "type": "array", "items": { "type": "string" }, "default": ["a"] },
+            "where": {
+                "type": "object",
+                "properties": { "x": { "type": "integer" } },
+                "required": ["x"],
+                "default": { "x": 1 }
+            },
+            "pinned": { "type": "integer", "default": 7 }
+        },
+        "required": ["pinned"]
     });
     let expected = json!({
         "type": "object",
         "properties": {
-            "count": { "type": "integer", "description": "(default: 0)" },
+            "count": { "type": ["integer", "null"], "description": "(default: 0)" },
             "note": { "type": ["string", "null"] },
-            "maybe": { "type": ["string", "null"] }
+            "maybe": { "type": ["string", "null"] },
+            "unit": { "type": ["string", "null"], "enum": ["c", "f", null], "description": "(default: \"c\")" },
+            "mode": {
+                "anyOf": [{ "type": "string", "const": "fast" }, { "type": "null" }],
+                "description": "(default: \"fast\")"
+            },
+            "ratio": { "type": ["integer", "null"], "description": "(default: 2.0)" },
+            "tags": {
+                "type": ["array", "null"],
+                "items": { "type": "string" },
+                "description": "(default: [\"a\"])"
+            },
+            "where": {
+                "type": ["object", "null"],
+                "properties": { "x": { "type": "integer" } },
+                "required": ["x"],
+                "additionalProperties": false,
+                "description": "(default: {\"x\":1})"
+            },
+            // Required as written: the model gives a value, the default is only described.
+            "pinned": { "type": "integer", "description": "(default: 7)" }
         },
-        "required": ["count", "note", "maybe"],
+        "required": ["count", "note", "maybe", "unit", "mode", "ratio", "tags", "where", "pinned"],
         "additionalProperties": false
     });
     table.strict(&input, &expected);
+}
+
+fn rule_2_a_default_outside_the_property_s_values_is_rejected(table: &mut Table) {
+    // `null` would stand for the default, a value the property does not take: refused, rather
+    // than a schema that lies (real-world definitions: `"default": "auto"` beside an enum
+    // without it, `"default": "10"` on an integer).
+    let reason = "is not one of its own values";
+    let outside_enum = json!({
+        "type": "object",
+        "properties": {
+            "size": { "type": "string", "enum": ["small", "large"], "default": "auto" }
+        }
+    });
+    table.error(&outside_enum, "/properties/size", reason);
+    let wrong_type = json!({
+        "type": "object",
+        "properties": { "limit": { "type": "integer", "default": "10" } }
+    });
+    table.error(&wrong_type, "/properties/limit", reason);
+    let fraction = json!({
+        "type": "object",
+        "properties": { "limit": { "type": "integer", "default": 2.5 } }
+    });
+    table.error(&fraction, "/properties/limit", reason);
+    let bad_element = json!({
+        "type": "object",
+        "properties": {
+            "kinds": {
+                "type": "array",
+                "items": { "type": "string", "enum": ["a", "b"] },
+                "default": ["a", "z"]
+            }
+        }
+    });
+    table.error(&bad_element, "/properties/kinds", reason);
+    let through_ref = json!({
+        "type": "object",
+        "properties": {
+            "unit": { "$ref": "#/$defs/Unit", "default": "kelvin" }
+        },
+        "$defs": { "Unit": { "type": "string", "enum": ["celsius", "fahrenheit"] } }
+    });
+    table.error(&through_ref, "/properties/unit", reason);
+    let nested = object_with(json!({
+        "options": {
+            "type": "object",
+            "properties": { "depth": { "type": "integer", "default": "deep" } }
+        }
+    }));
+    table.error(&nested, "/properties/options/properties/depth", reason);
+    // Required, it is only described: the model must give one of the values anyway.
+    let required = object_with(json!({
+        "size": { "type": "string", "enum": ["small", "large"], "default": "auto" }
+    }));
+    table.converts(&required);
 }
 
 fn rule_3_default_is_moved_into_the_description(table: &mut Table) {
@@ -963,7 +1130,7 @@ fn rule_12_input_is_not_modified_and_key_order_is_kept() {
         out,
         Ok(concat!(
             r#"{"type":"object","properties":{"#,
-            r#""zeta":{"type":"string","description":"(default: \"z\")"},"#,
+            r#""zeta":{"type":["string","null"],"description":"(default: \"z\")"},"#,
             r#""alpha":{"type":["object","null"],"properties":{"y":{"type":["string","null"]},"b":{"type":["string","null"]}},"#,
             r#""description":"m","required":["y","b"],"additionalProperties":false},"#,
             r#""mid":{"type":["integer","null"],"description":"(format: int64)"}},"#,
@@ -1015,7 +1182,7 @@ fn realistic_schemars_weather_args(table: &mut Table) {
             },
             "days": {
                 "description": "Number of days to forecast. (format: uint8) (default: 3)",
-                "type": "integer",
+                "type": ["integer", "null"],
                 "minimum": 0
             }
         },
@@ -1064,13 +1231,13 @@ fn realistic_schemars_weather_args_with_ref_siblings(table: &mut Table) {
         "properties": {
             "city": { "description": "City name.", "type": "string" },
             "unit": {
-                "type": "string",
-                "enum": ["celsius", "fahrenheit"],
+                "type": ["string", "null"],
+                "enum": ["celsius", "fahrenheit", null],
                 "description": "Temperature unit. (default: \"celsius\")"
             },
             "days": {
                 "description": "Number of days to forecast. (format: uint8) (default: 3)",
-                "type": "integer",
+                "type": ["integer", "null"],
                 "minimum": 0
             }
         },

@@ -3,7 +3,7 @@
 use serde_json::json;
 use tool_runtime::conversation::{AssistantMessage, ToolCall, ToolResult};
 use tool_runtime::model::ModelRequest;
-use tool_runtime::tool::{Arguments, ToolError};
+use tool_runtime::tool::{Arguments, ToolError, ToolOutput};
 use tool_runtime::{Anthropic, Message, OpenAi, tool, tools};
 
 /// Fail without saying why.
@@ -80,6 +80,38 @@ fn openai_calls_without_an_id_or_with_object_arguments_are_still_read() {
     assert_eq!(calls[0].arguments, Arguments::Json(json!({"x": 1})));
     assert_eq!(calls[1].id, "call_9");
     assert_eq!(calls[1].arguments, Arguments::Text(String::new()));
+}
+
+/// Chat Completions' `function.arguments` is JSON text: calls whose arguments came as an object
+/// (some compatible servers send one) or as nothing go back as text (the echo is built from the
+/// message's calls, however they were read).
+#[test]
+fn openai_echoes_object_arguments_as_json_text() {
+    let body = json!({
+        "choices": [{
+            "message": {"role": "assistant", "content": null, "tool_calls": [
+                {"id": "call_1", "type": "function", "function": {"name": "a", "arguments": {"x": 1}}},
+                {"id": "call_2", "type": "function", "function": {"name": "b"}}
+            ]},
+            "finish_reason": "tool_calls"
+        }]
+    });
+    let openai = OpenAi::new("k");
+    let response = openai.parse_response(body.to_string().as_bytes()).unwrap();
+    let messages = [
+        Message::user("go"),
+        Message::Assistant(response.message),
+        Message::ToolResults {
+            results: vec![
+                ToolResult::new("call_1", "a", Ok(ToolOutput::text("1"))),
+                ToolResult::new("call_2", "b", Ok(ToolOutput::text("2"))),
+            ],
+        },
+    ];
+    let sent = openai.request_body(request(&messages)).unwrap();
+    let calls = &sent["messages"][1]["tool_calls"];
+    assert_eq!(calls[0]["function"]["arguments"], r#"{"x":1}"#);
+    assert_eq!(calls[1]["function"]["arguments"], "{}");
 }
 
 #[test]

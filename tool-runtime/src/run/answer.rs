@@ -16,6 +16,7 @@ use crate::conversation::ToolCall;
 use crate::model::{Model, OutputFormat};
 use crate::schema::check::Checks;
 use crate::tool::decode::schema_issues;
+use crate::tool::nulls::without_absent_nulls;
 use crate::tool::{FieldIssue, InvalidArguments, ToolDefinition, ToolError, ToolOutput};
 
 /// The name the answer's schema goes by: the `json_schema` name on OpenAI, and the final tool's
@@ -177,6 +178,10 @@ impl AnswerSpec {
                 format!("expected a JSON object, got {found}"),
             )]);
         }
+        // A `#[serde(default)]` field left out in strict mode comes as `null`: absent again,
+        // it gets its default.
+        let value =
+            without_absent_nulls(self.format.schema().value(), &value, false).unwrap_or(value);
         if let Some(checks) = &self.checks {
             let violations = checks.violations(&value);
             if !violations.is_empty() {
@@ -301,5 +306,64 @@ fn unfence(text: &str) -> &str {
     match body.split_once('\n') {
         Some((language, rest)) if !language.contains(['{', '[', '"']) => rest.trim(),
         _ => body.trim(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, PartialEq, Deserialize, JsonSchema)]
+    struct Summary {
+        title: String,
+        #[serde(default = "three")]
+        points: u32,
+        #[serde(default)]
+        tags: Vec<String>,
+        /// `null` is a value of its own here: `None`, where absence gives `Some(1)`.
+        #[serde(default = "some_one")]
+        rank: Option<u8>,
+    }
+
+    fn three() -> u32 {
+        3
+    }
+
+    fn some_one() -> Option<u8> {
+        Some(1)
+    }
+
+    fn accepted(spec: &AnswerSpec, text: &str) -> Summary {
+        let accepted = spec
+            .check(text, Form::Text)
+            .unwrap_or_else(|refused| panic!("{text}: {}", refused.problem));
+        *accepted.value.downcast::<Summary>().unwrap()
+    }
+
+    /// Strict structured output makes every defaulted field required and nullable: an answer
+    /// that leaves one out says `null`, and the field gets its default.
+    #[test]
+    fn strict_nulls_give_an_answer_s_defaults() {
+        let spec = AnswerSpec::of::<Summary>(0, |_| false);
+        let strict = spec.format().schema().strict().unwrap();
+        assert_eq!(
+            strict["properties"]["points"]["type"],
+            json!(["integer", "null"])
+        );
+        let nulls = r#"{"title": "t", "points": null, "tags": null, "rank": null}"#;
+        let expected = Summary {
+            title: "t".into(),
+            points: 3,
+            tags: Vec::new(),
+            rank: None,
+        };
+        assert_eq!(accepted(&spec, nulls), expected);
+        let left_out = accepted(&spec, r#"{"title": "t"}"#);
+        assert_eq!((left_out.points, left_out.rank), (3, Some(1)));
+        // A required field is still required.
+        let refused = spec.check(r#"{"title": null}"#, Form::Text).err().unwrap();
+        assert!(refused.problem.contains("`title`"), "{}", refused.problem);
     }
 }

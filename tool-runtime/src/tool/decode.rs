@@ -289,7 +289,7 @@ pub fn decode<A: ArgsStruct>(
             if let Ok(output) = A::fast(value) {
                 return Ok(output);
             }
-            return decode_value::<A>(tool, value);
+            return decode_without_absent_nulls::<A>(definition, value);
         }
         Arguments::Text(text) => text.as_str(),
     };
@@ -306,8 +306,25 @@ pub fn decode<A: ArgsStruct>(
         return Ok(output);
     }
     match serde_json::from_str::<Value>(text) {
-        Ok(value) => decode_value::<A>(tool, &value),
+        Ok(value) => decode_without_absent_nulls::<A>(definition, &value),
         Err(error) => Err(InvalidArguments::syntax(tool, &error, text)),
+    }
+}
+
+/// After the fast path gave up: the arguments without the `null`s that stand for absence (a
+/// `#[serde(default)]` field sent as `null` by OpenAI's strict mode gets its default), fast
+/// again if there were any, else thorough.
+fn decode_without_absent_nulls<A: ArgsStruct>(
+    definition: &ToolDefinition,
+    value: &Value,
+) -> Result<A::Output, InvalidArguments> {
+    let tool = definition.name();
+    match without_null_options(definition.parameters(), value) {
+        Some(value) => match A::fast(&value) {
+            Ok(output) => Ok(output),
+            Err(_) => decode_value::<A>(tool, &value),
+        },
+        None => decode_value::<A>(tool, value),
     }
 }
 
@@ -327,8 +344,8 @@ fn decode_checked<A: ArgsStruct>(
 }
 
 /// The arguments as a JSON object that passed every one of the schema's `checks` (`fields` are
-/// its top-level properties, for "expected one of"; optional parameters given as `null` are
-/// taken as absent), or every violation at once.
+/// its top-level properties, for "expected one of"), without the `null`s that stand for absence
+/// ([`without_null_options`]), or every violation at once.
 pub(crate) fn checked_value<'a>(
     tool: &str,
     schema: &Value,
@@ -358,13 +375,14 @@ pub(crate) fn checked_value<'a>(
     if !value.is_object() {
         return Err(InvalidArguments::not_an_object(tool, &value));
     }
+    let value = match without_null_options(schema, &value) {
+        Some(value) => Cow::Owned(value),
+        None => value,
+    };
     let Some(checks) = checks else {
         return Ok(value);
     };
-    let violations = match without_null_options(schema, &value) {
-        Some(checked) => checks.violations(&checked),
-        None => checks.violations(&value),
-    };
+    let violations = checks.violations(&value);
     if !violations.is_empty() {
         let issues = schema_issues(violations, fields);
         return Err(InvalidArguments::fields(tool, issues));
@@ -372,23 +390,13 @@ pub(crate) fn checked_value<'a>(
     Ok(value)
 }
 
-/// The arguments without the optional parameters given as `null`, if there are any: the
-/// decoder reads `null` there as absent (the default, or `None`), so the schema is not asked.
+/// The arguments without the `null`s that stand for absence, if there are any: an optional
+/// top-level property given as `null` (the decoder reads it as absent: the default, or `None`),
+/// and, deeper, an optional property given as `null` whose schema does not take `null` (a
+/// `#[serde(default)]` field, which OpenAI's strict flavour makes nullable). See
+/// [`nulls`](super::nulls).
 pub(crate) fn without_null_options(schema: &Value, value: &Value) -> Option<Value> {
-    let arguments = value.as_object()?;
-    if !arguments.values().any(Value::is_null) {
-        return None;
-    }
-    let required = schema.get("required").and_then(Value::as_array);
-    let is_required = |name: &str| {
-        required.is_some_and(|required| required.iter().any(|r| r.as_str() == Some(name)))
-    };
-    let kept = arguments
-        .iter()
-        .filter(|(name, value)| !value.is_null() || is_required(name))
-        .map(|(name, value)| (name.clone(), value.clone()))
-        .collect();
-    Some(Value::Object(kept))
+    super::nulls::without_absent_nulls(schema, value, true)
 }
 
 /// The schema's violations as field issues, said as serde's pass says them: wrong values first,

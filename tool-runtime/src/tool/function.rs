@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::decode::{checked_value, without_null_options};
+use super::decode::checked_value;
 use super::{Arguments, CallContext, Tool, ToolDefinition, ToolFuture, ToolOutput};
 use crate::schema::check::Checks;
 
@@ -22,7 +22,9 @@ type Call = Arc<dyn Fn(Value, CallContext) -> ToolFuture + Send + Sync>;
 /// text that is not JSON, a value that is not an object, and every violation of the schema
 /// (types, required and unknown properties, bounds, patterns, enums…, with the `validate`
 /// feature) come back to the model as one error it can act on. An optional property sent as
-/// `null` (as OpenAI's strict mode sends one that is left out) reaches the closure absent.
+/// `null` (as OpenAI's strict mode sends one that is left out, a defaulted one included)
+/// reaches the closure absent: at the top level always, deeper when its schema does not take
+/// `null`.
 ///
 /// The closure returns `Result<T, E>`: `T` serializable (a string goes to the model as it is,
 /// anything else as JSON, a [`ContentBlock`](crate::conversation::ContentBlock) or
@@ -132,8 +134,7 @@ impl FnTool {
             &fields,
             arguments,
         )?;
-        Ok(without_null_options(definition.parameters(), &value)
-            .unwrap_or_else(|| value.into_owned()))
+        Ok(value.into_owned())
     }
 }
 

@@ -12,6 +12,7 @@ mod extract;
 mod function;
 mod future;
 mod name;
+pub(crate) mod nulls;
 mod output;
 mod policy;
 mod toolbox;

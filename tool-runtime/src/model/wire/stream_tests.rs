@@ -250,7 +250,9 @@ fn anthropic_stream(answer: &Answer, cuts: &[u16]) -> String {
         .collect()
 }
 
-fn responses_whole(answer: &Answer, reasoning: bool) -> Value {
+/// A Responses answer as it comes whole; the `i`-th call's `call_id` is `call_{call_ids[i]}`
+/// (some servers give several calls one), its item id `fc_{i}` either way.
+fn responses_whole(answer: &Answer, reasoning: bool, call_ids: &[u8]) -> Value {
     let mut output = Vec::new();
     if reasoning {
         output.push(json!({"type": "reasoning", "id": "rs_1", "summary": [],
@@ -264,8 +266,9 @@ fn responses_whole(answer: &Answer, reasoning: bool) -> Value {
         );
     }
     for (i, (name, arguments)) in answer.calls.iter().enumerate() {
+        let call_id = call_ids.get(i).map_or(i, |&id| usize::from(id));
         output.push(json!({"type": "function_call", "id": format!("fc_{i}"),
-            "call_id": format!("call_{i}"), "name": name,
+            "call_id": format!("call_{call_id}"), "name": name,
             "arguments": arguments.to_string(), "status": "completed"}));
     }
     json!({"id": "resp_1", "object": "response", "status": "completed", "output": output,
@@ -273,10 +276,14 @@ fn responses_whole(answer: &Answer, reasoning: bool) -> Value {
                      "input_tokens_details": {"cached_tokens": 1}}})
 }
 
-fn responses_stream(whole: &Value, cuts: &[u16]) -> String {
+/// The stream of `whole`, as the API sends it: each event names its item's output index and
+/// id. Some servers leave the output indexes out (`indexes: false`), or the final response's
+/// output (`final_output: false`).
+fn responses_stream(whole: &Value, cuts: &[u16], indexes: bool, final_output: bool) -> String {
     let mut events = vec![json!({"type": "response.created",
         "response": {"id": "resp_1", "status": "in_progress", "output": []}})];
     for (index, item) in whole["output"].as_array().unwrap().iter().enumerate() {
+        let item_id = &item["id"];
         let mut added = item.clone();
         match item["type"].as_str() {
             Some("message") => added["content"] = json!([]),
@@ -288,19 +295,22 @@ fn responses_stream(whole: &Value, cuts: &[u16]) -> String {
                            "item": added}),
         );
         if item["type"] == "message" {
-            events.push(json!({"type": "response.content_part.added", "output_index": index,
-                "content_index": 0, "part": {"type": "output_text", "text": "", "annotations": []}}));
+            events.push(
+                json!({"type": "response.content_part.added", "output_index": index,
+                "item_id": item_id, "content_index": 0,
+                "part": {"type": "output_text", "text": "", "annotations": []}}),
+            );
             for piece in pieces(item["content"][0]["text"].as_str().unwrap(), cuts) {
                 events.push(
                     json!({"type": "response.output_text.delta", "output_index": index,
-                                   "content_index": 0, "delta": piece}),
+                           "item_id": item_id, "content_index": 0, "delta": piece}),
                 );
             }
         }
         if item["type"] == "function_call" {
             for piece in pieces(item["arguments"].as_str().unwrap(), cuts) {
                 events.push(json!({"type": "response.function_call_arguments.delta",
-                                   "output_index": index, "delta": piece}));
+                                   "output_index": index, "item_id": item_id, "delta": piece}));
             }
         }
         events.push(
@@ -308,7 +318,16 @@ fn responses_stream(whole: &Value, cuts: &[u16]) -> String {
                            "item": item}),
         );
     }
-    events.push(json!({"type": "response.completed", "response": whole}));
+    let mut completed = whole.clone();
+    if !final_output {
+        completed.as_object_mut().unwrap().remove("output");
+    }
+    events.push(json!({"type": "response.completed", "response": completed}));
+    if !indexes {
+        for event in &mut events {
+            event.as_object_mut().unwrap().remove("output_index");
+        }
+    }
     events
         .iter()
         .map(|event| {
@@ -346,16 +365,22 @@ proptest! {
         prop_assert_eq!(assemble(wire.decoder(), &body, &cuts), whole);
     }
 
+    /// Calls that share a `call_id` (told apart by their items) included: each is a call of
+    /// its own, streamed as read whole, with or without output indexes and final output.
     #[test]
     fn a_responses_stream_assembles_as_its_whole_response(
         answer in answer(),
         reasoning in any::<bool>(),
+        call_ids in proptest::collection::vec(0u8..3, 4),
+        indexes in any::<bool>(),
+        final_output in any::<bool>(),
         cuts in proptest::collection::vec(0u16..1000, 0..12),
     ) {
         let wire = OpenAiResponses::default();
-        let whole_body = responses_whole(&answer, reasoning);
+        let whole_body = responses_whole(&answer, reasoning, &call_ids);
         let whole = wire.read_response(whole_body.to_string().as_bytes()).unwrap();
-        let body = responses_stream(&whole_body, &cuts);
+        prop_assert_eq!(whole.message.tool_calls.len(), answer.calls.len());
+        let body = responses_stream(&whole_body, &cuts, indexes, final_output);
         prop_assert_eq!(assemble(wire.decoder(), &body, &cuts), whole);
     }
 }

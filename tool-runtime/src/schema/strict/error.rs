@@ -93,6 +93,39 @@ pub(super) fn map_error(path: &str, keyword: &str) -> StrictError {
     )
 }
 
+/// An object schema without properties that does not say it is empty: a map or a free-form
+/// object, which the strict flavours would close to accept only `{}`.
+pub(super) fn free_form_error(path: &str) -> StrictError {
+    StrictError::new(
+        path,
+        "free-form objects (an object schema without `properties`, whose keys are left open) \
+         are not supported in strict mode, which would accept only `{}` there; give it \
+         `properties`, or `\"additionalProperties\": false` if only `{}` is meant",
+    )
+}
+
+/// An optional property whose `default` is not one of its own values: strict mode would send
+/// `null` for "the default", and the default is not a value the property takes.
+pub(super) fn default_error(path: &str, default: &Value) -> StrictError {
+    let mut shown = default.to_string();
+    if shown.len() > 80 {
+        let mut end = 77;
+        while !shown.is_char_boundary(end) {
+            end -= 1;
+        }
+        shown.truncate(end);
+        shown.push_str("...");
+    }
+    StrictError::new(
+        path,
+        format!(
+            "the `default` of this optional property ({shown}) is not one of its own values \
+             (outside its `enum`, or of another type): strict mode sends `null` for the \
+             default, which would then stand for a value the property does not take"
+        ),
+    )
+}
+
 pub(super) fn tuple_error(path: &str) -> StrictError {
     StrictError::new(
         path,

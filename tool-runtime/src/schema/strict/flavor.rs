@@ -6,8 +6,9 @@ use serde_json::Value;
 /// What one provider's strict mode takes, where the two differ.
 #[derive(Debug)]
 pub(super) struct Flavor {
-    /// Every property listed in `required`, the optional ones made nullable (strict mode sends
-    /// `null` for "absent"); otherwise `required` stays as written.
+    /// Every property listed in `required`, the optional ones (defaulted ones too) made
+    /// nullable (strict mode sends `null` for "absent"), and an optional property's default
+    /// required to be one of its values; otherwise `required` stays as written.
     pub(super) every_property_required: bool,
     /// `const` stated as a one-value `enum`; otherwise kept as it is.
     pub(super) const_as_enum: bool,

@@ -38,14 +38,27 @@
 //!   (`(default: "celsius")`); other string values are shown bare
 //!   (`(format: uint8)`). A `null` default is dropped silently, since every
 //!   optional property already defaults to `null`.
+//! * An optional property — one with a `default` included — becomes required
+//!   and nullable, `null` standing for "left out": the argument decoder reads a
+//!   `null` there as absence, so a defaulted parameter gets its default (both a
+//!   `#[tool]` parameter with `#[arg(default)]` and a `#[serde(default)]` field
+//!   of a struct; a property whose schema already takes `null` keeps its own
+//!   meaning of it). An optional property whose `default` is not one of its
+//!   own values (outside its `enum`, of another type) gives an error: its
+//!   `null` would stand for a value the property does not take.
 //! * Keywords that *widen* the accepted values (maps, tuples, any-value
 //!   schemas, intersections, conditionals) cannot be expressed and give an
-//!   error.
+//!   error; so does an object below the root without `properties` that does
+//!   not say `"additionalProperties": false` (a free-form object: closing it
+//!   would leave it only `{}`; schemars describes a struct without fields so,
+//!   unless it has `#[serde(deny_unknown_fields)]`). The root without
+//!   properties is a tool that takes no arguments, and is closed.
 //! * A `$ref` with sibling keywords is replaced by the referenced definition
 //!   with the siblings merged over it; a bare `$ref` is kept. A recursive
 //!   `$ref` with siblings is kept as `{"anyOf": [{"$ref": …}], …siblings}`
 //!   instead, so that inlining always terminates.
 
+mod admits;
 mod convert;
 mod error;
 mod flavor;
@@ -69,21 +82,54 @@ use limits::{MAX_VALUE_DEPTH, check_limits, check_root};
 ///
 /// The input is not modified, and the order of keys (in particular of
 /// `properties`) is kept. Every object gets `"additionalProperties": false` and
-/// lists all of its properties in `required`; properties that were optional
-/// become nullable instead. `oneOf` becomes `anyOf`, a single-entry `allOf` is
-/// merged into its parent, `$ref`s with sibling keywords are inlined, and
-/// keywords strict mode does not support are moved into the `description`.
-/// `$schema`, the root `title` and every `default` are removed.
+/// lists all of its properties in `required`; properties that were optional —
+/// those with a `default` too — become nullable instead, `null` meaning "left
+/// out" (the argument decoder gives a defaulted parameter its default for it).
+/// `oneOf` becomes `anyOf`, a single-entry `allOf` is merged into its parent,
+/// `$ref`s with sibling keywords are inlined, and keywords strict mode does not
+/// support are moved into the `description`. `$schema`, the root `title` and
+/// every `default` are removed (a default is stated in the description).
+///
+/// ```
+/// use serde_json::json;
+/// use tool_runtime::schema::strict::to_strict;
+///
+/// let schema = json!({
+///     "type": "object",
+///     "properties": {
+///         "city": {"type": "string"},
+///         "days": {"type": "integer", "default": 3}
+///     },
+///     "required": ["city"]
+/// });
+/// let strict = to_strict(&schema).unwrap();
+/// assert_eq!(strict["required"], json!(["city", "days"]));
+/// assert_eq!(
+///     strict["properties"]["days"],
+///     json!({"type": ["integer", "null"], "description": "(default: 3)"})
+/// );
+///
+/// // A free-form object would be closed to `{}`: refused, with the reason.
+/// let scores = json!({
+///     "type": "object",
+///     "properties": {"scores": {"type": "object", "description": "Player name to score."}}
+/// });
+/// let error = to_strict(&scores).unwrap_err();
+/// assert_eq!(error.path(), "/properties/scores");
+/// ```
 ///
 /// # Errors
 ///
 /// Returns a [`StrictError`] naming the offending location when the schema
 /// cannot be expressed in strict mode: a root that is not a plain object, maps
 /// (`additionalProperties` other than `false`, `patternProperties`,
-/// `propertyNames`), tuples, arrays without typed `items`, any-value schemas
-/// (`{}` or `true`), multi-entry `allOf`, `not`/`if`/`then`/`else`, `$ref`s
-/// that do not point at a `#/$defs/...` entry, malformed keywords, or a schema
-/// beyond OpenAI's documented size limits.
+/// `propertyNames`) and free-form objects (an object below the root without
+/// `properties` that does not say `"additionalProperties": false`), tuples,
+/// arrays without typed `items`, any-value schemas (`{}` or `true`), an
+/// optional property whose `default` is not one of its own values (outside its
+/// `enum`, or of another type), multi-entry `allOf`, `not`/`if`/`then`/`else`,
+/// `$ref`s that do not point at a `#/$defs/...` entry, malformed keywords, or a
+/// schema beyond OpenAI's documented size limits.
 pub fn to_strict(schema: &Value) -> Result<Value, StrictError> {
     convert(&OPENAI, schema)
 }
@@ -116,11 +162,16 @@ pub fn to_strict(schema: &Value) -> Result<Value, StrictError> {
 /// assert_eq!(strict["properties"]["days"], json!({"type": "integer", "description": "(minimum: 1)"}));
 /// ```
 ///
+/// A default is only described: an optional property stays optional, so the model leaves it
+/// out to get its default, and a default that is not one of the property's values is no reason
+/// to refuse the schema here.
+///
 /// # Errors
 ///
 /// As [`to_strict`] does, for what cannot be expressed: a root that is not a plain object,
-/// maps, tuples, any-value schemas, intersections, conditionals; OpenAI's size limits do not
-/// apply.
+/// maps and free-form objects (an object below the root without `properties` that does not
+/// say `"additionalProperties": false`: closed, it would take only `{}`), tuples, any-value
+/// schemas, intersections, conditionals, recursive schemas; OpenAI's size limits do not apply.
 pub fn to_anthropic_strict(schema: &Value) -> Result<Value, StrictError> {
     convert(&ANTHROPIC, schema)
 }

@@ -287,7 +287,8 @@ struct FunctionCall<'a> {
 }
 
 /// An output item sent back as it came: without its `id` when the server keeps nothing (it
-/// could not look the item up).
+/// could not look the item up), and a `function_call`'s `arguments` as the JSON text the API
+/// takes (some compatible servers send an object, or nothing).
 struct Echoed<'a> {
     item: &'a Value,
     keep_id: bool,
@@ -295,12 +296,33 @@ struct Echoed<'a> {
 
 impl Serialize for Echoed<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.item {
-            Value::Object(fields) if !self.keep_id => {
-                serializer.collect_map(fields.iter().filter(|(key, _)| key.as_str() != "id"))
+        let Value::Object(fields) = self.item else {
+            return self.item.serialize(serializer);
+        };
+        let is_call = fields.get("type").and_then(Value::as_str) == Some("function_call");
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in fields {
+            match key.as_str() {
+                "id" if !self.keep_id => {}
+                "arguments" if is_call && !value.is_string() => {
+                    map.serialize_entry(key, &arguments_text(value))?;
+                }
+                _ => map.serialize_entry(key, value)?,
             }
-            item => item.serialize(serializer),
         }
+        if is_call && !fields.contains_key("arguments") {
+            map.serialize_entry("arguments", "{}")?;
+        }
+        map.end()
+    }
+}
+
+/// A `function_call`'s `arguments` that did not come as text, as the text the call was read
+/// from: `null` is no arguments (`{}`), anything else its JSON.
+fn arguments_text(arguments: &Value) -> String {
+    match arguments {
+        Value::Null => "{}".to_owned(),
+        other => other.to_string(),
     }
 }
 

@@ -240,10 +240,14 @@ pub struct ResponsesStream {
     calls: BTreeMap<u64, Call>,
     /// The text parts begun, as (output index, content index).
     parts: BTreeSet<(u64, u64)>,
-    /// Output indexes given to items by their id, for servers that leave `output_index` out.
+    /// Output indexes given to items by their id, for servers that leave `output_index` out
+    /// (each beyond any real index; an id used again by a later item is given a new one).
     by_item_id: BTreeMap<String, u64>,
-    /// The `call_id`s of the calls handed on: none is handed on twice.
-    handed_on: BTreeSet<String>,
+    /// How many output indexes were made up so far.
+    made_up: u64,
+    /// How many calls were handed on, by `call_id`: the final response's items are matched
+    /// against them (some servers give several calls one `call_id`; each is a call of its own).
+    handed_on: BTreeMap<String, usize>,
 }
 
 impl StreamDecoder for ResponsesStream {
@@ -252,7 +256,10 @@ impl StreamDecoder for ResponsesStream {
         match event::read::<Event<'_>>(&event.data, &event.event).map_err(unreadable)? {
             Event::ItemAdded(added) => {
                 let item_id = added.item_id.as_deref().or(added.item.id());
-                let output_index = self.output_index(added.output_index, item_id);
+                let output_index =
+                    self.new_item_index(added.output_index, item_id, |stream, at| {
+                        stream.calls.contains_key(&at) || stream.items.contains_key(&at)
+                    });
                 if let Item::FunctionCall { name, .. } = &added.item {
                     self.call_added(output_index, name.as_deref().unwrap_or_default(), out);
                 }
@@ -294,7 +301,9 @@ impl StreamDecoder for ResponsesStream {
                     None => Item::default(),
                 };
                 let item_id = done.item_id.as_deref().or(item.id());
-                let output_index = self.output_index(done.output_index, item_id);
+                let output_index = self.new_item_index(done.output_index, item_id, |stream, at| {
+                    stream.items.contains_key(&at)
+                });
                 if let Item::FunctionCall {
                     call_id,
                     name,
@@ -350,9 +359,40 @@ impl ResponsesStream {
         if let Some(&index) = self.by_item_id.get(item_id) {
             return index;
         }
-        let next = self.by_item_id.len() as u64 + (1 << 32);
-        self.by_item_id.insert(item_id.to_owned(), next);
-        next
+        self.make_up_index(item_id)
+    }
+
+    /// The output index of an item that begins (or ends) with this event: as
+    /// [`output_index`](Self::output_index) says, unless the event has no `output_index` and
+    /// its item's id already names an item that is `taken` there (a server that gives two
+    /// items one id): then a new one.
+    fn new_item_index(
+        &mut self,
+        output_index: Option<u64>,
+        item_id: Option<&str>,
+        taken: impl Fn(&Self, u64) -> bool,
+    ) -> u64 {
+        let index = self.output_index(output_index, item_id);
+        match item_id {
+            Some(item_id) if output_index.is_none() && taken(self, index) => {
+                self.make_up_index(item_id)
+            }
+            _ => index,
+        }
+    }
+
+    /// A new output index for the item with this id, beyond any real one.
+    fn make_up_index(&mut self, item_id: &str) -> u64 {
+        let index = self.made_up_index();
+        self.by_item_id.insert(item_id.to_owned(), index);
+        index
+    }
+
+    /// A new output index, beyond any real one.
+    fn made_up_index(&mut self) -> u64 {
+        let index = self.made_up + (1 << 32);
+        self.made_up += 1;
+        index
     }
 
     /// A `function_call` item has begun.
@@ -396,8 +436,8 @@ impl ResponsesStream {
         }
         if let Some(state) = self.calls.get_mut(&output_index)
             && !std::mem::replace(&mut state.done, true)
-            && self.handed_on.insert(call.id.clone())
         {
+            *self.handed_on.entry(call.id.clone()).or_default() += 1;
             out.push_back(ModelEvent::ToolCall(call));
         }
     }
@@ -418,18 +458,32 @@ impl ResponsesStream {
             response.output = Some(items.map_err(|error| Error::unreadable(PROVIDER, error))?);
         }
         // A call whose item never said it was done still counts, and a text that never
-        // streamed is still the message's.
+        // streamed is still the message's. The response's calls are matched against those
+        // handed on by `call_id` and count: the n-th call with an id is handed on here only if
+        // fewer than n calls with that id were (some servers give several calls one id).
         let output = response.output.as_deref().unwrap_or_default();
-        for (output_index, item) in output.iter().enumerate() {
-            let output_index = output_index as u64;
-            let handed_on = item["call_id"]
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (position, item) in output.iter().enumerate() {
+            // Where the item streamed: its id's index when the stream gave none.
+            let output_index = item["id"]
                 .as_str()
-                .is_some_and(|id| self.handed_on.contains(id));
-            if !handed_on
-                && self.calls.get(&output_index).is_none_or(|call| !call.done)
-                && let Some(call) = call_of(item)?
-            {
-                self.call_done(output_index, call, out);
+                .and_then(|id| self.by_item_id.get(id))
+                .copied()
+                .unwrap_or(position as u64);
+            if let Some(call) = call_of(item)? {
+                let seen = seen
+                    .entry(item["call_id"].as_str().unwrap_or_default())
+                    .or_default();
+                *seen += 1;
+                if self.handed_on.get(&call.id).copied().unwrap_or_default() < *seen {
+                    // Begun at that index and never finished, or new (at an index of its own
+                    // if another call finished there).
+                    let index = match self.calls.get(&output_index) {
+                        Some(begun) if begun.done => self.made_up_index(),
+                        _ => output_index,
+                    };
+                    self.call_done(index, call, out);
+                }
             }
             let parts = item["content"]
                 .as_array()
@@ -443,7 +497,7 @@ impl ResponsesStream {
             }
         }
         // The calls handed on, not those begun and never finished (as when read whole).
-        let has_calls = !self.handed_on.is_empty();
+        let has_calls = self.calls.values().any(|call| call.done);
         let (stop_reason, usage, raw) = ending(response, has_calls)?;
         let mut finish = ResponseEnd::new(stop_reason, usage);
         finish.raw = Some(raw);
@@ -564,6 +618,102 @@ mod tests {
             response.message.tool_calls[0].arguments,
             Arguments::Json(json!({"x": 1}))
         );
+    }
+
+    /// The events of `items` streamed, each call's arguments in one delta; `output_index` left
+    /// out when `indexes` is false; then `response.completed`, with the output when `whole`.
+    fn stream_of(items: &[Value], indexes: bool, whole: bool) -> Vec<String> {
+        let mut events = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let mut added = item.clone();
+            added["arguments"] = json!("");
+            events.push(
+                json!({"type": "response.output_item.added", "output_index": index,
+                               "item": added}),
+            );
+            events.push(json!({"type": "response.function_call_arguments.delta",
+                               "output_index": index, "item_id": item["id"],
+                               "delta": item["arguments"]}));
+            events.push(
+                json!({"type": "response.output_item.done", "output_index": index,
+                               "item": item}),
+            );
+        }
+        if !indexes {
+            for event in &mut events {
+                event.as_object_mut().unwrap().remove("output_index");
+            }
+        }
+        let mut events: Vec<String> = events.iter().map(Value::to_string).collect();
+        events.push(completed(whole.then(|| items.to_vec())));
+        events
+    }
+
+    fn calls_read(events: &[String]) -> Vec<(String, String)> {
+        let events: Vec<(&str, &str)> = events.iter().map(|data| ("", data.as_str())).collect();
+        let response = read(&events).unwrap();
+        assert_eq!(response.stop_reason, StopReason::ToolUse);
+        let calls = response.message.tool_calls;
+        calls
+            .into_iter()
+            .map(|call| (call.id, call.arguments.to_json_string()))
+            .collect()
+    }
+
+    /// A server that gives several `function_call` items one `call_id` (distinct items,
+    /// distinct arguments): each is a call, handed on once, as when the answer is read whole —
+    /// with or without output indexes, with or without the final output.
+    #[test]
+    fn calls_that_share_a_call_id_are_each_handed_on() {
+        let mut first = call_item("call_1", r#"{"n":1}"#);
+        first["id"] = json!("fc_a");
+        let mut second = call_item("call_1", r#"{"n":2}"#);
+        second["id"] = json!("fc_b");
+        let third = call_item("call_2", r#"{"n":3}"#);
+        let items = [first, second, third];
+        let expected = [
+            ("call_1".to_owned(), r#"{"n":1}"#.to_owned()),
+            ("call_1".to_owned(), r#"{"n":2}"#.to_owned()),
+            ("call_2".to_owned(), r#"{"n":3}"#.to_owned()),
+        ];
+        for (indexes, whole) in [(true, true), (true, false), (false, true), (false, false)] {
+            let events = stream_of(&items, indexes, whole);
+            assert_eq!(
+                calls_read(&events),
+                expected,
+                "indexes {indexes}, whole {whole}"
+            );
+        }
+        // Only in the final response (no item was said to be done): each once too.
+        let end = completed(Some(items.to_vec()));
+        assert_eq!(calls_read(&[end]), expected);
+        // Two done, the last only in the final response.
+        let mut events = stream_of(&items[..2], true, false);
+        events.pop();
+        events.push(completed(Some(items.to_vec())));
+        assert_eq!(calls_read(&events), expected);
+    }
+
+    /// Items that even share their item id, in a stream without output indexes: still one call
+    /// each (a new item begins with each `output_item.added`).
+    #[test]
+    fn items_that_share_an_id_are_each_a_call_without_output_indexes() {
+        let items = [
+            call_item("call_1", r#"{"n":1}"#),
+            call_item("call_1", r#"{"n":2}"#),
+        ];
+        assert_eq!(items[0]["id"], items[1]["id"]);
+        for whole in [true, false] {
+            let events = stream_of(&items, false, whole);
+            assert_eq!(
+                calls_read(&events),
+                [
+                    ("call_1".to_owned(), r#"{"n":1}"#.to_owned()),
+                    ("call_1".to_owned(), r#"{"n":2}"#.to_owned()),
+                ],
+                "whole {whole}"
+            );
+        }
     }
 
     #[test]

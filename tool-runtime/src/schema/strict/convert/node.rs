@@ -25,6 +25,9 @@ pub(super) struct Node<'m> {
     pub(super) required: Vec<&'m str>,
     /// The names of its `properties`, in order.
     pub(super) property_names: Vec<Value>,
+    /// Whether it said that it takes no keys but its properties (`"additionalProperties":
+    /// false`, or `unevaluatedProperties`).
+    pub(super) closed: bool,
     /// The converted schema.
     pub(super) out: Map<String, Value>,
     /// What goes into the description, one ` (…)` each.
@@ -84,6 +87,7 @@ impl<'m> Node<'m> {
             is_object,
             required,
             property_names,
+            closed: false,
             out,
             notes: Vec::new(),
         })
@@ -164,7 +168,7 @@ impl<'m> Node<'m> {
     /// notes appended to the description.
     pub(super) fn finish(mut self) -> Result<Value, StrictError> {
         if self.is_object {
-            self.close_object();
+            self.close_object()?;
         }
         self.check_items()?;
         self.notes_into_description();

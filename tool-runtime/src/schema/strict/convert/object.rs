@@ -3,7 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::{Converter, Node};
-use crate::schema::strict::error::{StrictError, map_error};
+use crate::schema::strict::admits::admits;
+use crate::schema::strict::error::{StrictError, default_error, free_form_error, map_error};
 use crate::schema::strict::nullable::make_nullable;
 use crate::schema::strict::pointer::child;
 
@@ -28,18 +29,18 @@ impl Converter<'_> {
         let key_path = child(node.path, "properties");
         let mut converted = Map::new();
         for (name, schema) in properties {
-            let mut property = self.schema(schema, &child(&key_path, name), node.depth + 1)?;
-            // An optional property becomes required and nullable: strict mode sends
-            // `null` for "absent". Not so one with a default (serde's
-            // `#[serde(default)]` accepts absence but refuses `null`): it becomes
-            // required as it is, its default stated in the description.
-            let has_default = schema
-                .get("default")
-                .is_some_and(|default| !default.is_null());
-            if node.flavor.every_property_required
-                && !node.required.contains(&name.as_str())
-                && !has_default
-            {
+            let path = child(&key_path, name);
+            let mut property = self.schema(schema, &path, node.depth + 1)?;
+            // An optional property becomes required and nullable: strict mode sends `null`
+            // for "absent", and the argument decoder reads it so (a defaulted parameter gets
+            // its default). A default that is not one of the property's own values cannot be
+            // stood for by `null`: the schema is refused rather than made to lie.
+            if node.flavor.every_property_required && !node.required.contains(&name.as_str()) {
+                if let Some(default) = schema.get("default").filter(|d| !d.is_null())
+                    && !admits(&property, default)
+                {
+                    return Err(default_error(&path, default));
+                }
                 property = make_nullable(property);
             }
             converted.insert(name.clone(), property);
@@ -67,6 +68,7 @@ impl Node<'_> {
                 if value != &Value::Bool(false) {
                     return Err(map_error(self.path, key));
                 }
+                self.closed = true;
                 if self.is_object && key == "additionalProperties" {
                     self.out.insert(key.to_owned(), Value::Bool(false));
                 }
@@ -79,8 +81,19 @@ impl Node<'_> {
     }
 
     /// What every object states in strict mode: its `properties`, `required` where the flavour
-    /// requires every property, and `"additionalProperties": false`.
-    pub(super) fn close_object(&mut self) {
+    /// requires every property, and `"additionalProperties": false`. An object below the root
+    /// with no properties is refused unless it said it was closed: it is a map or a free-form
+    /// object, and closing it would leave it only `{}`. (At the root, it is a tool without
+    /// arguments.)
+    pub(super) fn close_object(&mut self) -> Result<(), StrictError> {
+        let no_properties = self
+            .out
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_none_or(Map::is_empty);
+        if no_properties && !self.closed && !self.is_root() {
+            return Err(free_form_error(self.path));
+        }
         if !self.out.contains_key("properties") {
             self.out
                 .insert("properties".to_owned(), Value::Object(Map::new()));
@@ -93,5 +106,6 @@ impl Node<'_> {
             self.out
                 .insert("additionalProperties".to_owned(), Value::Bool(false));
         }
+        Ok(())
     }
 }
