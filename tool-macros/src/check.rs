@@ -30,7 +30,7 @@ pub(crate) fn check(
     let params = params(&mut item.sig, site, errors);
     let output = output(&item.sig, site, errors);
     let name = tool_name(args.name.as_ref(), &item.sig.ident, errors);
-    let description = description(args.description.as_ref(), &item, &name, errors);
+    let description = description(&args, &item, &name, errors);
 
     let krate = args
         .krate
@@ -43,7 +43,7 @@ pub(crate) fn check(
             description,
             params,
             output,
-            timeout_ms: args.timeout.map(|(_, ms)| ms),
+            timeout_ms: args.timeout,
             sequential: args.sequential,
             approval: args.approval,
             hints: args.hints,
@@ -267,17 +267,15 @@ fn tool_name(name: Option<&LitStr>, ident: &Ident, errors: &mut Errors) -> Strin
 
 /// The tool's description: `#[tool(description = "…")]`, or the function's `///` docs. Models
 /// choose tools by their descriptions, so none is an error.
-fn description(
-    description: Option<&LitStr>,
-    item: &ItemFn,
-    name: &str,
-    errors: &mut Errors,
-) -> Option<String> {
-    let description = description
+fn description(args: &ToolArgs, item: &ItemFn, name: &str, errors: &mut Errors) -> Option<String> {
+    let description = args
+        .description
+        .as_ref()
         .map(LitStr::value)
         .or_else(|| doc_text(&item.attrs))
         .filter(|d| !d.trim().is_empty());
-    if description.is_none() {
+    // A `description` that is not a string is reported as such.
+    if description.is_none() && !(args.description_given && args.description.is_none()) {
         errors.push(
             item.sig.ident.span(),
             format!(
