@@ -5,6 +5,7 @@ use syn::meta::ParseNestedMeta;
 use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Path};
 
 use crate::errors::Errors;
+use crate::suggest;
 use crate::symbol::{
     self, ARG_KEYS, CRATE, DEFAULT, DESCRIPTION, DESTRUCTIVE, IDEMPOTENT, NAME, NEEDS_APPROVAL,
     OPEN_WORLD, READ_ONLY, RENAME, SEQUENTIAL, Symbol, TIMEOUT, TITLE, TOOL_KEYS, TOOLSET_KEYS,
@@ -269,19 +270,22 @@ impl ArgOptions {
     }
 }
 
-/// An unknown key of `attribute`: an error that lists `keys`. Its value, if any, is skipped, so
-/// the keys after it are still checked.
+/// An unknown key of `attribute`: an error that names the key meant, when one is close, and
+/// lists `keys`. Its value, if any, is skipped, so the keys after it are still checked.
 fn unknown_key(
     meta: &ParseNestedMeta<'_>,
     attribute: &str,
     keys: &[Symbol],
     errors: &mut Errors,
 ) -> syn::Result<()> {
+    let key = path_text(&meta.path);
+    let meant = suggest::meant(&key, keys)
+        .map(|meant| format!(": did you mean {meant}? Expected"))
+        .unwrap_or_else(|| "; expected".to_owned());
     errors.push(
         meta.path.span_of_key(),
         format!(
-            "unknown `{attribute}` key `{}`; expected one of {}",
-            path_text(&meta.path),
+            "unknown `{attribute}` key `{key}`{meant} one of {}",
             symbol::list(keys)
         ),
     );
