@@ -26,8 +26,6 @@ pub(crate) struct ToolFn {
     pub(crate) sequential: bool,
     pub(crate) approval: Option<ApprovalKey>,
     pub(crate) hints: Hints,
-    /// The returned value's type, for the output schema.
-    pub(crate) value: ValueType,
 }
 
 /// Where a `#[tool]` function is.
@@ -72,15 +70,30 @@ impl Param {
 
 /// How the return value becomes the call's output.
 pub(crate) enum Output {
-    /// `-> T` with `T: Serialize` (including `()`); the span is the return type's.
-    Plain(Span),
+    /// `-> T` with `T: Serialize` (including `()`, written or not).
+    Plain(Returned),
     /// `-> Result<T, E>` (any path ending in `Result`): `Ok` is output, `Err` an error result.
-    Result(Span),
+    /// Each part is the type in the brackets, or only the return type's span where it is not
+    /// written there (`E` of `io::Result<T>`).
+    Result { value: Returned, error: Returned },
 }
 
-/// The type of the value a tool returns (`T` of `-> T` or `-> Result<T, E>`), when it can be
-/// named outside the function: its JSON Schema, if it has one, is the tool's output schema.
-pub(crate) type ValueType = Option<syn::Type>;
+impl Output {
+    /// The type of the value a tool returns (`T` of `-> T` or `-> Result<T, E>`), when it can be
+    /// named outside the function: its JSON Schema, if it has one, is the tool's output schema.
+    pub(crate) fn value_type(&self) -> Option<&Type> {
+        match self {
+            Self::Plain(value) | Self::Result { value, .. } => value.ty.as_deref(),
+        }
+    }
+}
+
+/// A part of the return type: the type, when the generated code can name it (it mentions no
+/// `Self`, `impl` or `dyn`), and the span its errors are reported at.
+pub(crate) struct Returned {
+    pub(crate) ty: Option<Box<Type>>,
+    pub(crate) span: Span,
+}
 
 /// The identifier `expand` gives the `i`-th parameter inside generated code.
 pub(crate) fn param_ident(index: usize) -> Ident {

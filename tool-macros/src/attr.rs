@@ -2,31 +2,56 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Expr, LitStr, Path};
+use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Path};
 
 use crate::errors::Errors;
+use crate::suggest;
 use crate::symbol::{
     self, ARG_KEYS, CRATE, DEFAULT, DESCRIPTION, DESTRUCTIVE, IDEMPOTENT, NAME, NEEDS_APPROVAL,
     OPEN_WORLD, READ_ONLY, RENAME, SEQUENTIAL, Symbol, TIMEOUT, TITLE, TOOL_KEYS, TOOLSET_KEYS,
 };
 
+/// MCP's hints, each a flag or `= bool`, in `Hints`'s order.
+const FLAGS: [Symbol; 4] = [READ_ONLY, DESTRUCTIVE, IDEMPOTENT, OPEN_WORLD];
+
 /// One `key = value` seen once, with the span of its key for "duplicate key" errors.
 pub(crate) struct Once<T> {
     value: Option<(Span, T)>,
     key: Symbol,
+    /// Whether the key was given, its value right or not.
+    seen: bool,
 }
 
 impl<T> Once<T> {
     pub(crate) fn new(key: Symbol) -> Self {
-        Self { value: None, key }
+        Self {
+            value: None,
+            key,
+            seen: false,
+        }
     }
 
     pub(crate) fn set(&mut self, span: Span, value: T, errors: &mut Errors) {
-        if self.value.is_some() {
-            errors.push(span, format!("duplicate {} key", self.key));
-        } else {
+        if self.seen(span, errors) {
             self.value = Some((span, value));
         }
+    }
+
+    /// `value`, when there is one (the key's value was wrong: that is reported already).
+    fn set_some(&mut self, span: Span, value: Option<T>, errors: &mut Errors) {
+        if self.seen(span, errors) {
+            self.value = value.map(|value| (span, value));
+        }
+    }
+
+    /// Notes the key at `span`; false (and an error) when it was given before.
+    fn seen(&mut self, span: Span, errors: &mut Errors) -> bool {
+        if self.seen {
+            errors.push(span, format!("duplicate {} key", self.key));
+            return false;
+        }
+        self.seen = true;
+        true
     }
 
     pub(crate) fn get(self) -> Option<(Span, T)> {
@@ -38,8 +63,12 @@ impl<T> Once<T> {
 pub(crate) struct ToolArgs {
     pub(crate) name: Option<LitStr>,
     pub(crate) description: Option<LitStr>,
+    /// Whether `description` was given, even with a value that is not a string (then its error
+    /// is the one reported, not that the tool has no description).
+    pub(crate) description_given: bool,
     pub(crate) krate: Option<Path>,
-    pub(crate) timeout: Option<(LitStr, u64)>,
+    /// In milliseconds.
+    pub(crate) timeout: Option<u64>,
     pub(crate) sequential: bool,
     pub(crate) approval: Option<ApprovalKey>,
     pub(crate) hints: Hints,
@@ -71,30 +100,23 @@ impl ToolArgs {
         let mut sequential = Once::new(SEQUENTIAL);
         let mut approval = Once::new(NEEDS_APPROVAL);
         let mut title = Once::new(TITLE);
-        let mut flags = [
-            Once::new(READ_ONLY),
-            Once::new(DESTRUCTIVE),
-            Once::new(IDEMPOTENT),
-            Once::new(OPEN_WORLD),
-        ];
+        let mut flags = FLAGS.map(Once::new);
         let parser = syn::meta::parser(|meta| {
             let span = meta.path.span_of_key();
             if meta.path == NAME {
-                name.set(span, meta.value()?.parse::<LitStr>()?, errors);
+                let value = string(&meta, NAME, "`name = \"get_weather\"`", errors)?;
+                name.set_some(span, value, errors);
             } else if meta.path == DESCRIPTION {
-                description.set(span, meta.value()?.parse::<LitStr>()?, errors);
+                let example = "`description = \"Get the weather in a city.\"`";
+                let value = string(&meta, DESCRIPTION, example, errors)?;
+                description.set_some(span, value, errors);
             } else if meta.path == CRATE {
                 parse_crate(&meta, span, &mut krate, errors)?;
             } else if meta.path == TIMEOUT {
-                let lit = meta.value()?.parse::<LitStr>()?;
-                match parse_duration_ms(&lit.value()) {
-                    Some(ms) => timeout.set(span, (lit, ms), errors),
-                    None => errors.push(
-                        lit.span(),
-                        "invalid `timeout`: write a positive whole number with a unit, e.g. \"500ms\", \"5s\" or \"2m\"",
-                    ),
-                }
+                let value = parse_timeout(&meta, errors)?;
+                timeout.set_some(span, value, errors);
             } else if meta.path == SEQUENTIAL {
+                no_value(&meta, SEQUENTIAL, errors)?;
                 sequential.set(span, (), errors);
             } else if meta.path == NEEDS_APPROVAL {
                 let key = if meta.input.peek(syn::Token![=]) {
@@ -104,27 +126,13 @@ impl ToolArgs {
                 };
                 approval.set(span, key, errors);
             } else if meta.path == TITLE {
-                title.set(span, meta.value()?.parse::<LitStr>()?, errors);
-            } else if let Some(flag) = [READ_ONLY, DESTRUCTIVE, IDEMPOTENT, OPEN_WORLD]
-                .iter()
-                .position(|key| meta.path == *key)
-            {
-                let value = if meta.input.peek(syn::Token![=]) {
-                    meta.value()?.parse::<syn::LitBool>()?.value
-                } else {
-                    true
-                };
-                flags[flag].set(span, value, errors);
+                let value = string(&meta, TITLE, "`title = \"Weather\"`", errors)?;
+                title.set_some(span, value, errors);
+            } else if let Some(flag) = FLAGS.iter().position(|key| meta.path == *key) {
+                let value = flag_value(&meta, FLAGS[flag], errors)?;
+                flags[flag].set_some(span, value, errors);
             } else {
-                errors.push(
-                    span,
-                    format!(
-                        "unknown `#[tool]` key `{}`; expected one of {}",
-                        path_text(&meta.path),
-                        symbol::list(TOOL_KEYS)
-                    ),
-                );
-                skip_value(&meta)?;
+                unknown_key(&meta, "#[tool]", TOOL_KEYS, errors)?;
             }
             Ok(())
         });
@@ -133,6 +141,7 @@ impl ToolArgs {
         }
         Self {
             name: name.get().map(|(_, v)| v),
+            description_given: description.seen,
             description: description.get().map(|(_, v)| v),
             krate: krate.get().map(|(_, v)| v),
             timeout: timeout.get().map(|(_, v)| v),
@@ -166,15 +175,7 @@ impl ToolsetArgs {
             if meta.path == CRATE {
                 parse_crate(&meta, span, &mut krate, errors)?;
             } else {
-                errors.push(
-                    span,
-                    format!(
-                        "unknown `#[toolset]` key `{}`; expected one of {}",
-                        path_text(&meta.path),
-                        symbol::list(TOOLSET_KEYS)
-                    ),
-                );
-                skip_value(&meta)?;
+                unknown_key(&meta, "#[toolset]", TOOLSET_KEYS, errors)?;
             }
             Ok(())
         });
@@ -194,14 +195,18 @@ fn parse_crate(
     krate: &mut Once<Path>,
     errors: &mut Errors,
 ) -> syn::Result<()> {
-    let lit = meta.value()?.parse::<LitStr>()?;
-    match lit.parse::<Path>() {
-        Ok(path) => krate.set(span, path, errors),
-        Err(_) => errors.push(
-            lit.span(),
-            "`crate` must be a path, e.g. \"my_reexport::tool_runtime\"",
-        ),
-    }
+    let example = "`crate = \"my_reexport::tool_runtime\"`";
+    let path = string(meta, CRATE, example, errors)?.and_then(|lit| match lit.parse::<Path>() {
+        Ok(path) => Some(path),
+        Err(_) => {
+            errors.push(
+                lit.span(),
+                "`crate` must be a path, e.g. \"my_reexport::tool_runtime\"",
+            );
+            None
+        }
+    });
+    krate.set_some(span, path, errors);
     Ok(())
 }
 
@@ -235,9 +240,12 @@ impl ArgOptions {
             let result = attr.parse_nested_meta(|meta: ParseNestedMeta<'_>| {
                 let span = meta.path.span_of_key();
                 if meta.path == RENAME {
-                    rename.set(span, meta.value()?.parse::<LitStr>()?, errors);
+                    let value = string(&meta, RENAME, "`rename = \"city\"`", errors)?;
+                    rename.set_some(span, value, errors);
                 } else if meta.path == DESCRIPTION {
-                    description.set(span, meta.value()?.parse::<LitStr>()?, errors);
+                    let example = "`description = \"The city's name.\"`";
+                    let value = string(&meta, DESCRIPTION, example, errors)?;
+                    description.set_some(span, value, errors);
                 } else if meta.path == DEFAULT {
                     let value = if meta.input.peek(syn::Token![=]) {
                         DefaultValue::Expr(Box::new(meta.value()?.parse::<Expr>()?))
@@ -246,15 +254,7 @@ impl ArgOptions {
                     };
                     default.set(span, value, errors);
                 } else {
-                    errors.push(
-                        span,
-                        format!(
-                            "unknown `#[arg]` key `{}`; expected one of {}",
-                            path_text(&meta.path),
-                            symbol::list(ARG_KEYS)
-                        ),
-                    );
-                    skip_value(&meta)?;
+                    unknown_key(&meta, "#[arg]", ARG_KEYS, errors)?;
                 }
                 Ok(())
             });
@@ -270,10 +270,150 @@ impl ArgOptions {
     }
 }
 
-/// Consumes an unknown key's `= value`, if any, so the keys after it are still checked.
+/// An unknown key of `attribute`: an error that names the key meant, when one is close, and
+/// lists `keys`. Its value, if any, is skipped, so the keys after it are still checked.
+fn unknown_key(
+    meta: &ParseNestedMeta<'_>,
+    attribute: &str,
+    keys: &[Symbol],
+    errors: &mut Errors,
+) -> syn::Result<()> {
+    let key = path_text(&meta.path);
+    let meant = suggest::meant(&key, keys)
+        .map(|meant| format!(": did you mean {meant}? Expected"))
+        .unwrap_or_else(|| "; expected".to_owned());
+    errors.push(
+        meta.path.span_of_key(),
+        format!(
+            "unknown `{attribute}` key `{key}`{meant} one of {}",
+            symbol::list(keys)
+        ),
+    );
+    skip_value(meta)
+}
+
+/// Consumes a key's `= value` or `(…)`, if any, so the keys after it are still checked.
 fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) {
         meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.input.parse::<proc_macro2::TokenTree>()?;
+    }
+    Ok(())
+}
+
+/// The expression after `key =`; `None`, with an error saying what `key` takes (`example`: a
+/// whole `key = value`), when there is no `=`.
+fn value(
+    meta: &ParseNestedMeta<'_>,
+    key: Symbol,
+    example: &str,
+    errors: &mut Errors,
+) -> syn::Result<Option<Expr>> {
+    if meta.input.peek(syn::Token![=]) {
+        return meta.value()?.parse::<Expr>().map(Some);
+    }
+    errors.push(
+        meta.path.span_of_key(),
+        format!("{key} takes a value, e.g. {example}"),
+    );
+    skip_value(meta)?;
+    Ok(None)
+}
+
+/// `key = "…"`; `None`, with an error saying what `key` takes, for anything else.
+fn string(
+    meta: &ParseNestedMeta<'_>,
+    key: Symbol,
+    example: &str,
+    errors: &mut Errors,
+) -> syn::Result<Option<LitStr>> {
+    let Some(value) = value(meta, key, example, errors)? else {
+        return Ok(None);
+    };
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Str(lit), ..
+    }) = value
+    {
+        return Ok(Some(lit));
+    }
+    let what = if key == CRATE {
+        "a path in a string"
+    } else {
+        "a string literal"
+    };
+    // `name = get_weather`: the same, in quotes.
+    let instead = match &value {
+        Expr::Path(path) if path.qself.is_none() => {
+            format!(": `{} = \"{}\"`", key.as_str(), path_text(&path.path))
+        }
+        _ => format!(", e.g. {example}"),
+    };
+    errors.push_spanned(&value, format!("{key} takes {what}{instead}"));
+    Ok(None)
+}
+
+/// `timeout = "5s"` in milliseconds; `None`, with an error saying what `timeout` takes, for
+/// anything else.
+fn parse_timeout(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<Option<u64>> {
+    let example = "`timeout = \"5s\"`";
+    let Some(value) = value(meta, TIMEOUT, example, errors)? else {
+        return Ok(None);
+    };
+    let message = match &value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => match parse_duration_ms(&lit.value()) {
+            Some(ms) => return Ok(Some(ms)),
+            None => "invalid `timeout`: write a positive whole number with a unit, e.g. \"500ms\", \"5s\" or \"2m\"".to_owned(),
+        },
+        // `timeout = 5s` is a number with the suffix `s`: the same, in quotes.
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) if parse_duration_ms(&int.to_string()).is_some() => {
+            format!("`timeout` takes a duration string: `timeout = \"{int}\"`")
+        }
+        _ => "`timeout` takes a duration string such as `\"5s\"` or `\"500ms\"`".to_owned(),
+    };
+    errors.push_spanned(&value, message);
+    Ok(None)
+}
+
+/// A flag: `key` alone (true) or `key = true|false`; `None`, with an error, for anything else.
+fn flag_value(
+    meta: &ParseNestedMeta<'_>,
+    key: Symbol,
+    errors: &mut Errors,
+) -> syn::Result<Option<bool>> {
+    if !meta.input.peek(syn::Token![=]) {
+        return Ok(Some(true));
+    }
+    let value = meta.value()?.parse::<Expr>()?;
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Bool(flag),
+        ..
+    }) = value
+    {
+        return Ok(Some(flag.value));
+    }
+    errors.push_spanned(
+        &value,
+        format!(
+            "{key} takes `true` or `false`, or nothing: `{0}` alone is `{0} = true`",
+            key.as_str()
+        ),
+    );
+    Ok(None)
+}
+
+/// A flag that takes no value (`sequential`): an error for `= …` or `(…)`.
+fn no_value(meta: &ParseNestedMeta<'_>, key: Symbol, errors: &mut Errors) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
+        errors.push(
+            meta.path.span_of_key(),
+            format!("{key} takes no value: write `{}` alone", key.as_str()),
+        );
+        skip_value(meta)?;
     }
     Ok(())
 }

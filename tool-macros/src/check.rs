@@ -6,7 +6,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Ident, ItemFn, LitStr, Pat, PatType, ReturnType, Signature, Type};
 
-use crate::ast::{Argument, Outline, Output, Param, ParamKind, Site, ToolFn};
+use crate::ast::{Argument, Outline, Output, Param, ParamKind, Returned, Site, ToolFn};
 use crate::attr::{ArgOptions, ToolArgs};
 use crate::doc::doc_text;
 use crate::errors::Errors;
@@ -30,13 +30,12 @@ pub(crate) fn check(
     let params = params(&mut item.sig, site, errors);
     let output = output(&item.sig, site, errors);
     let name = tool_name(args.name.as_ref(), &item.sig.ident, errors);
-    let description = description(args.description.as_ref(), &item, &name, errors);
+    let description = description(&args, &item, &name, errors);
 
     let krate = args
         .krate
         .or_else(|| krate.cloned())
         .unwrap_or_else(|| syn::parse_quote!(::tool_runtime));
-    let value = value_type(&item.sig.output);
     let outline = Outline { item, name, krate };
     match description {
         Some(description) if errors.is_empty() => Ok(ToolFn {
@@ -44,11 +43,10 @@ pub(crate) fn check(
             description,
             params,
             output,
-            timeout_ms: args.timeout.map(|(_, ms)| ms),
+            timeout_ms: args.timeout,
             sequential: args.sequential,
             approval: args.approval,
             hints: args.hints,
-            value,
         }),
         _ => Err(Box::new(outline)),
     }
@@ -208,15 +206,55 @@ fn output(sig: &Signature, site: Site, errors: &mut Errors) -> Output {
         );
     }
     match &sig.output {
-        ReturnType::Default => Output::Plain(sig.ident.span()),
+        ReturnType::Default => Output::Plain(Returned {
+            ty: None,
+            span: sig.ident.span(),
+        }),
         ReturnType::Type(_, ty) => {
             if is_result(ty) {
-                Output::Result(ty.span())
+                let mut parts = result_parts(ty).map(returned);
+                let whole = || Returned {
+                    ty: None,
+                    span: ty.span(),
+                };
+                let value = parts.next().unwrap_or_else(whole);
+                let error = parts.next().unwrap_or_else(whole);
+                Output::Result { value, error }
             } else {
-                Output::Plain(ty.span())
+                Output::Plain(returned(ty))
             }
         }
     }
+}
+
+/// A part of the return type, named when it can be outside the function: when it mentions no
+/// `Self` (the generated code is outside the `impl` block), `impl` or `dyn`.
+fn returned(ty: &Type) -> Returned {
+    let text = ty.to_token_stream().to_string();
+    let nameable = !text
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .any(|word| word == "Self" || word == "impl" || word == "dyn");
+    Returned {
+        ty: nameable.then(|| Box::new(ty.clone())),
+        span: ty.span(),
+    }
+}
+
+/// The types written in a `Result`'s brackets: `T` and `E` of `Result<T, E>`, `T` of
+/// `io::Result<T>`.
+fn result_parts(ty: &Type) -> impl Iterator<Item = &Type> {
+    let args = match strip(ty) {
+        Type::Path(path) => path.path.segments.last().map(|segment| &segment.arguments),
+        _ => None,
+    };
+    let args = match args {
+        Some(syn::PathArguments::AngleBracketed(args)) => Some(&args.args),
+        _ => None,
+    };
+    args.into_iter().flatten().filter_map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
 }
 
 /// The tool's name: `#[tool(name = "…")]`, or the function's.
@@ -229,17 +267,15 @@ fn tool_name(name: Option<&LitStr>, ident: &Ident, errors: &mut Errors) -> Strin
 
 /// The tool's description: `#[tool(description = "…")]`, or the function's `///` docs. Models
 /// choose tools by their descriptions, so none is an error.
-fn description(
-    description: Option<&LitStr>,
-    item: &ItemFn,
-    name: &str,
-    errors: &mut Errors,
-) -> Option<String> {
-    let description = description
+fn description(args: &ToolArgs, item: &ItemFn, name: &str, errors: &mut Errors) -> Option<String> {
+    let description = args
+        .description
+        .as_ref()
         .map(LitStr::value)
         .or_else(|| doc_text(&item.attrs))
         .filter(|d| !d.trim().is_empty());
-    if description.is_none() {
+    // A `description` that is not a string is reported as such.
+    if description.is_none() && !(args.description_given && args.description.is_none()) {
         errors.push(
             item.sig.ident.span(),
             format!(
@@ -478,33 +514,6 @@ fn compact_tokens(tokens: &impl ToTokens) -> String {
         .replace(" >", ">")
         .replace("< ", "<")
         .replace(" ,", ",")
-}
-
-/// `T` of `-> T` or `-> Result<T, …>`, unless it mentions `Self` or `impl` (it is named in
-/// code outside the function).
-pub(crate) fn value_type(output: &ReturnType) -> Option<Type> {
-    let ReturnType::Type(_, ty) = output else {
-        return None;
-    };
-    let value = if is_result(ty) {
-        let Type::Path(path) = strip(ty) else {
-            return None;
-        };
-        let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
-            return None;
-        };
-        args.args.iter().find_map(|arg| match arg {
-            syn::GenericArgument::Type(ty) => Some(ty.clone()),
-            _ => None,
-        })?
-    } else {
-        (**ty).clone()
-    };
-    let text = quote::ToTokens::to_token_stream(&value).to_string();
-    let nameable = !text
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
-        .any(|word| word == "Self" || word == "impl" || word == "dyn");
-    nameable.then_some(value)
 }
 
 fn strip(ty: &Type) -> &Type {

@@ -12,6 +12,7 @@ mod errors;
 mod expand;
 mod fallback;
 mod name;
+mod suggest;
 mod symbol;
 mod toolset;
 
@@ -143,10 +144,17 @@ use errors::Errors;
 /// Generic functions, `impl Trait` or borrowed parameters, patterns instead of names,
 /// `unsafe`/`extern`/variadic functions, parameter types that are not `Deserialize` or
 /// `JsonSchema`, return types that are not `Serialize`, invalid or duplicate names, unknown or
-/// repeated keys, an extractor taken twice, an `#[extract]` type that is not `FromCall`, a method
-/// outside a `#[toolset]` block: each is reported at the offending token, all at once. The rest
-/// of the program still sees the tool (`tools![broken]` names it without a second error), so
-/// only the real mistakes are reported.
+/// repeated keys, a key's value of the wrong kind, an extractor taken twice, an `#[extract]` type
+/// that is not `FromCall`, a method outside a `#[toolset]` block: each is reported at the
+/// offending token, all at once. The rest of the program still sees the tool (`tools![broken]`
+/// names it without a second error), so only the real mistakes are reported.
+///
+/// An unknown key names the key it most likely stands for (`timout` → `timeout`, and other
+/// libraries' names: `requires_approval` → `needs_approval`, `readOnlyHint` → `read_only`); a
+/// value of the wrong kind says what the key takes (`timeout = 5`: a duration string such as
+/// `"5s"`). A type that lacks a trait the tool needs (a return type not `Serialize`, an error not
+/// `Display`, an argument not `Deserialize` or `JsonSchema`, a default's type not `Default` or
+/// `Serialize`) gives one error, at the type, saying what the tool needs it for.
 #[proc_macro_attribute]
 pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
     if toolset::is_done(&args.clone().into()) {

@@ -5,7 +5,7 @@ use std::fmt;
 use syn::Path;
 
 /// A key of an attribute.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Symbol(&'static str);
 
 /// The attribute on a parameter.

@@ -4,18 +4,18 @@ pub use schemars;
 pub use serde;
 pub use serde_json;
 
-pub use crate::schema::build::{SchemaBuilder, default_json, param_schema};
+pub use crate::schema::build::SchemaBuilder;
 pub use crate::tool::decode::{
-    ArgsStruct, Captured, Issues, Key, Param, Source, capture, decode, deserialize, doubt,
-    fast_absent, fast_value, required_fields,
+    ArgsStruct, Captured, Issues, Key, Param, Source, capture, decode, doubt, fast_absent,
+    fast_value, required_fields,
 };
 pub use serde::de::IgnoredAny;
 
-use std::fmt::Display;
-
-use serde::Serialize;
-
-use crate::tool::{FromRef, State, ToolDefinition, ToolError, ToolFuture, ToolOutput};
+use crate::tool::{FromRef, State, ToolError, ToolFuture, ToolOutput};
+pub use crate::tool::{
+    ToolArgument, ToolArgumentDefault, ToolArgumentDefaultJson, ToolArgumentSchema,
+    ToolErrorMessage, ToolReturn,
+};
 
 /// Implemented by the type-namespace twin `#[tool]` emits for each tool function (a
 /// [`Tool`](crate::tool::Tool), or a [`ToolFor`](crate::tool::ToolFor) of the states it can use).
@@ -68,30 +68,6 @@ impl<T: ?Sized> WithoutSchema for OutputSchema<T> {
     fn output_schema(&self) -> Option<serde_json::Value> {
         None
     }
-}
-
-/// Turns a tool's plain return value into its output (see `ToolOutput::of`).
-pub fn output<T: Serialize + 'static>(
-    definition: &ToolDefinition,
-    value: T,
-) -> Result<ToolOutput, ToolError> {
-    ToolOutput::of(
-        definition.name(),
-        definition.output_schema().is_some(),
-        value,
-    )
-}
-
-/// Turns a tool's `Result` into its output or its error result (see `ToolOutput::of_result`).
-pub fn result_output<T: Serialize + 'static, E: Display>(
-    definition: &ToolDefinition,
-    result: Result<T, E>,
-) -> Result<ToolOutput, ToolError> {
-    ToolOutput::of_result(
-        definition.name(),
-        definition.output_schema().is_some(),
-        result,
-    )
 }
 
 /// Requires a tool's future to be `Send + 'static`, so the runtime can spawn it.

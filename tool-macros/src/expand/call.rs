@@ -7,7 +7,7 @@ use syn::Ident;
 use syn::spanned::Spanned;
 
 use super::{Field, Target};
-use crate::ast::{Outline, Output, ParamKind, ToolFn};
+use crate::ast::{Outline, Output, ParamKind, Returned, ToolFn};
 
 /// The body of `Tool::call` (or `ToolFor::call_with`).
 pub(super) fn body(
@@ -106,11 +106,49 @@ fn run(tool: &ToolFn, target: &Target<'_>, values: &[Ident]) -> TokenStream {
     }
 }
 
-/// The return value `__ret` made the call's output: spanned at the return type, so a type that
-/// is not `Serialize` (or an error that is not `Display`) is reported there.
+/// The return value `__ret` made the call's output, through the runtime's `ToolReturn` (and
+/// `ToolErrorMessage` for a `Result`'s error), the only place generated code needs their bounds:
+/// at the return type (at `T` and `E` of `Result<T, E>`), so a type that is not `Serialize` (or
+/// an error that is not `Display`) gives one error there, in the runtime's words.
 fn convert(tool: &ToolFn) -> TokenStream {
-    match tool.output {
-        Output::Plain(span) => quote_spanned!(span=> __tr::output(__definition(), __ret)),
-        Output::Result(span) => quote_spanned!(span=> __tr::result_output(__definition(), __ret)),
+    match &tool.output {
+        Output::Plain(value) => Conversion::Value.of(value, &quote!(__ret)),
+        Output::Result { value, error } => {
+            let ok = Conversion::Value.of(value, &quote!(__value));
+            let err = Conversion::Error.of(error, &quote!(__error));
+            quote! {
+                match __ret {
+                    ::core::result::Result::Ok(__value) => #ok,
+                    ::core::result::Result::Err(__error) => #err,
+                }
+            }
+        }
+    }
+}
+
+/// What a part of the return value becomes.
+enum Conversion {
+    /// The output: `ToolReturn::into_output`.
+    Value,
+    /// The error result: `ToolErrorMessage::into_failure`.
+    Error,
+}
+
+impl Conversion {
+    /// The conversion of `value`, whose type is `part`'s: by the type's name where it can be
+    /// named, so an error underlines the whole type (a span the macro makes covers only the
+    /// type's first token).
+    fn of(&self, part: &Returned, value: &TokenStream) -> TokenStream {
+        let (trait_, function) = match self {
+            Self::Value => (quote!(ToolReturn), quote!(into_output)),
+            Self::Error => (quote!(ToolErrorMessage), quote!(into_failure)),
+        };
+        let span = part.span;
+        match &part.ty {
+            Some(ty) => {
+                quote_spanned!(span=> <#ty as __tr::#trait_>::#function(#value, __definition()))
+            }
+            None => quote_spanned!(span=> __tr::#trait_::#function(#value, __definition())),
+        }
     }
 }

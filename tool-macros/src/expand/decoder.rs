@@ -64,7 +64,16 @@ pub(super) fn decoder(fields: &[Field<'_>]) -> TokenStream {
 fn param_impl(field: &Field<'_>) -> TokenStream {
     let marker = &field.marker;
     let slot = field.slot_type();
-    let bound = quote_spanned!(field.ty.span()=> __tr::deserialize::<#slot, __D>);
+    let ty = field.ty;
+    // Through the parameter's own type either way, so an error names it (not `Option` of it).
+    let bound = match field.argument.default {
+        None => {
+            quote_spanned!(ty.span()=> <#ty as __tr::ToolArgument>::deserialize_argument::<__D>)
+        }
+        Some(_) => {
+            quote_spanned!(ty.span()=> <#ty as __tr::ToolArgument>::deserialize_optional::<__D>)
+        }
+    };
     quote! {
         struct #marker;
         impl __tr::Param for #marker {
@@ -165,7 +174,7 @@ fn fast_default(field: &Field<'_>) -> TokenStream {
     match &field.argument.default {
         None => quote!(),
         Some(DefaultValue::Trait(span)) => quote_spanned! {*span=>
-            let #value = #value.unwrap_or_else(<#ty as ::core::default::Default>::default);
+            let #value = #value.unwrap_or_else(|| <#ty as __tr::ToolArgumentDefault>::default_argument());
         },
         Some(DefaultValue::Expr(expr)) => quote_spanned! {expr.span()=>
             let #value = #value.unwrap_or_else(|| #expr);
@@ -282,7 +291,7 @@ fn finish_field(field: &Field<'_>) -> TokenStream {
         None => quote!(let #value = #take;),
         Some(DefaultValue::Trait(span)) => quote_spanned! {*span=>
             let #value = #take.map(|v: ::core::option::Option<#ty>| {
-                v.unwrap_or_else(<#ty as ::core::default::Default>::default)
+                v.unwrap_or_else(|| <#ty as __tr::ToolArgumentDefault>::default_argument())
             });
         },
         Some(DefaultValue::Expr(expr)) => quote_spanned! {expr.span()=>

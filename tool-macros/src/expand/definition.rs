@@ -23,7 +23,7 @@ pub(super) fn definition_fn(tool: &ToolFn, fields: &[Field<'_>]) -> TokenStream 
         .map(|title| quote!(.with_title(#title)));
     // The returned value's JSON Schema, when its type has one (`&&` picks the impl that needs
     // `JsonSchema` when it applies, the one that gives none otherwise).
-    let output_schema = tool.value.as_ref().map(|ty| {
+    let output_schema = tool.output.value_type().map(|ty| {
         quote!(.with_output_schema({
             #[allow(unused_imports)]
             use __tr::{WithSchema as _, WithoutSchema as _};
@@ -51,18 +51,22 @@ pub(super) fn definition_fn(tool: &ToolFn, fields: &[Field<'_>]) -> TokenStream 
 fn schema_param(field: &Field<'_>) -> TokenStream {
     let ty = field.ty;
     let wire = &field.argument.wire;
-    let schema_fn = quote_spanned!(ty.span()=> __tr::param_schema::<#ty>);
+    let schema_fn = quote_spanned!(ty.span()=> <#ty as __tr::ToolArgumentSchema>::argument_schema);
     let description = match &field.argument.description {
         Some(text) => quote!(::core::option::Option::Some(#text)),
         None => quote!(::core::option::Option::None),
     };
     let default = match &field.argument.default {
         None => quote!(::core::option::Option::None),
-        Some(DefaultValue::Trait(span)) => {
-            quote_spanned!(*span=> __tr::default_json::<#ty>(<#ty as ::core::default::Default>::default))
-        }
+        // Through the runtime's traits, named at the type: one error each for a type without
+        // `Default` or `Serialize`, in words about defaults.
+        Some(DefaultValue::Trait(span)) => quote_spanned! {*span=>
+            <#ty as __tr::ToolArgumentDefaultJson>::default_json(
+                <#ty as __tr::ToolArgumentDefault>::default_argument(),
+            )
+        },
         Some(DefaultValue::Expr(expr)) => {
-            quote_spanned!(expr.span()=> __tr::default_json::<#ty>(|| #expr))
+            quote_spanned!(expr.span()=> <#ty as __tr::ToolArgumentDefaultJson>::default_json(#expr))
         }
     };
     quote!(__builder.param(#wire, #description, #schema_fn, #default);)

@@ -26,8 +26,8 @@ impl SchemaBuilder {
         }
     }
 
-    /// Adds one parameter. `schema` is `param_schema::<T>`, so the `JsonSchema` bound is checked
-    /// (and reported) exactly once, at the parameter's type.
+    /// Adds one parameter. `schema` is the type's `ToolArgumentSchema::argument_schema`, so its
+    /// bound is checked (and reported) exactly once, at the parameter's type.
     pub fn param(
         &mut self,
         name: &str,
@@ -64,12 +64,64 @@ impl SchemaBuilder {
     }
 }
 
-/// The schema of one parameter type.
-pub fn param_schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> schemars::Schema {
-    generator.subschema_for::<T>()
+/// The schema of one parameter's type: its `JsonSchema` bound, named once, spanned at the
+/// parameter's type. Not public API. A type without it gives one error there, in the words below,
+/// rather than `JsonSchema`'s list of implementors and a note about the generated code.
+#[diagnostic::on_unimplemented(
+    message = "a tool argument's type must implement `schemars::JsonSchema`; `{Self}` does not",
+    label = "the model is sent this argument's JSON Schema",
+    note = "derive it for a type of yours: `#[derive(schemars::JsonSchema)]`; schemars has features for some other crates' types"
+)]
+pub trait ToolArgumentSchema {
+    /// The type's schema, its definitions kept in `generator`.
+    fn argument_schema(generator: &mut SchemaGenerator) -> schemars::Schema;
 }
 
-/// A parameter's default value, as JSON for the schema's `default` keyword.
-pub fn default_json<T: Serialize>(default: impl FnOnce() -> T) -> Option<Value> {
-    serde_json::to_value(default()).ok()
+// Reported as `ToolArgumentSchema` (its message above), not as the `JsonSchema` it needs.
+#[diagnostic::do_not_recommend]
+impl<T: JsonSchema> ToolArgumentSchema for T {
+    fn argument_schema(generator: &mut SchemaGenerator) -> schemars::Schema {
+        generator.subschema_for::<T>()
+    }
+}
+
+/// `#[arg(default)]`'s value: the type's `Default`, the bound named at the parameter's type. Not
+/// public API. The generated code calls it by the same path wherever it needs the value, so a
+/// type without it gives one error (rustc reports the same error once), in the words below.
+#[diagnostic::on_unimplemented(
+    message = "`#[arg(default)]` needs a type that implements `Default`; `{Self}` does not",
+    label = "the argument's value when the model leaves it out",
+    note = "derive it for a type of yours: `#[derive(Default)]`; or give the value: `#[arg(default = …)]`"
+)]
+pub trait ToolArgumentDefault {
+    /// `Default::default()`.
+    fn default_argument() -> Self;
+}
+
+// Reported as `ToolArgumentDefault` (its message above), not as the `Default` it needs.
+#[diagnostic::do_not_recommend]
+impl<T: Default> ToolArgumentDefault for T {
+    fn default_argument() -> Self {
+        T::default()
+    }
+}
+
+/// A parameter's default as JSON, for the schema's `default` keyword: its `Serialize` bound,
+/// named once, at the parameter's type. Not public API.
+#[diagnostic::on_unimplemented(
+    message = "an argument with a default must implement `serde::Serialize`; `{Self}` does not",
+    label = "its default is written in the JSON Schema the model reads",
+    note = "derive it for a type of yours: `#[derive(serde::Serialize)]`; another crate's may have a `serde` feature"
+)]
+pub trait ToolArgumentDefaultJson: Sized {
+    /// The value as JSON (`None` if it does not serialize).
+    fn default_json(value: Self) -> Option<Value>;
+}
+
+// Reported as `ToolArgumentDefaultJson` (its message above), not as the `Serialize` it needs.
+#[diagnostic::do_not_recommend]
+impl<T: Serialize> ToolArgumentDefaultJson for T {
+    fn default_json(value: Self) -> Option<Value> {
+        serde_json::to_value(value).ok()
+    }
 }

@@ -81,11 +81,38 @@ pub trait Param {
     fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self::Slot, D::Error>;
 }
 
-/// The `Deserialize` bound of a parameter's type, named once, in [`Param::deserialize`].
-pub fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<T, D::Error> {
-    T::deserialize(deserializer)
+/// A parameter's type decoded: its `Deserialize` bound, named once, in [`Param::deserialize`],
+/// spanned at the parameter's type. Not public API. A type without it gives one error there, in
+/// the words below, rather than `Deserialize`'s list of implementors and a note about the
+/// generated code.
+#[diagnostic::on_unimplemented(
+    message = "a tool argument's type must implement `serde::Deserialize`; `{Self}` does not",
+    label = "decoded from the model's JSON",
+    note = "derive it for a type of yours: `#[derive(serde::Deserialize)]`; another crate's may have a `serde` feature",
+    note = "a parameter is an argument the model sends, or a value the runtime gives: `State<T>` (a value of yours, from the toolbox's state), `CallContext`, `PerRun<T>` or an `#[extract]` type"
+)]
+pub trait ToolArgument: Sized {
+    /// Decodes the parameter.
+    fn deserialize_argument<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+
+    /// Decodes the parameter of a default: `null` is `None`.
+    fn deserialize_optional<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Self>, D::Error>;
+}
+
+// Reported as `ToolArgument` (its message above), not as the `Deserialize` it needs.
+#[diagnostic::do_not_recommend]
+impl<T: DeserializeOwned> ToolArgument for T {
+    fn deserialize_argument<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer)
+    }
+
+    fn deserialize_optional<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Self>, D::Error> {
+        Option::<T>::deserialize(deserializer)
+    }
 }
 
 /// The fast path's value of a field: the map's next value, straight into the slot.

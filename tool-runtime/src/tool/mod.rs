@@ -32,6 +32,16 @@ pub(crate) use future::Body;
 pub use future::ToolFuture;
 pub(crate) use name::{check_parameter_name, check_tool_name};
 pub use output::ToolOutput;
+// Not public API: what `#[tool]`'s generated code decodes arguments and converts return values
+// through (`__private` names them for it). Re-exported here, hidden, only so that rustc calls
+// them by their short names in the errors their `on_unimplemented` messages head (a path through
+// a hidden module is printed whole: `tool_runtime::__private::…`).
+#[doc(hidden)]
+pub use crate::schema::build::{ToolArgumentDefault, ToolArgumentDefaultJson, ToolArgumentSchema};
+#[doc(hidden)]
+pub use decode::ToolArgument;
+#[doc(hidden)]
+pub use output::{ToolErrorMessage, ToolReturn};
 pub use policy::{Approval, ToolHints, ToolPolicy};
 /// The token that tells a tool its call is no longer wanted ([`CallContext::cancellation`]),
 /// from `tokio-util`.

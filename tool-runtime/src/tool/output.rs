@@ -9,7 +9,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use crate::content::ContentBlock;
-use crate::tool::ToolError;
+use crate::tool::{ToolDefinition, ToolError};
 
 /// The successful output of a tool call: the text sent back to the model, and any images and
 /// documents with it.
@@ -181,15 +181,18 @@ impl ToolOutput {
     ) -> Result<Self, ToolError> {
         match result {
             Ok(value) => Self::of(tool, structured, value),
-            Err(error) => {
-                let message = error.to_string();
-                Err(ToolError::Failed(if message.trim().is_empty() {
-                    format!("The tool `{tool}` failed without an error message.")
-                } else {
-                    message
-                }))
-            }
+            Err(error) => Err(Self::failed(tool, &error)),
         }
+    }
+
+    /// A tool's error as its error result: the error's `Display`, or a word that there was none.
+    pub(crate) fn failed<E: Display + ?Sized>(tool: &str, error: &E) -> ToolError {
+        let message = error.to_string();
+        ToolError::Failed(if message.trim().is_empty() {
+            format!("The tool `{tool}` failed without an error message.")
+        } else {
+            message
+        })
     }
 
     /// Output from a serializable value kept as a JSON value too: its text is the value's JSON
@@ -224,6 +227,57 @@ impl ToolOutput {
     #[cfg_attr(not(feature = "mcp"), allow(dead_code))]
     pub(crate) fn into_structured(self) -> Result<Value, String> {
         self.structured.map(|value| *value).ok_or(self.text)
+    }
+}
+
+/// A tool's returned value (`T` of `-> T` or of `-> Result<T, E>`) made its output (see
+/// [`ToolOutput::of`]). Not public API.
+///
+/// `#[tool]`'s generated code converts the value through this trait, and only through it,
+/// spanned at the return type: a type that cannot be a tool's output gives one error there, in
+/// the words below, rather than `Serialize`'s list of implementors and a note about the
+/// generated code. (An associated function, not a method: nothing to collide with in scope.)
+#[diagnostic::on_unimplemented(
+    message = "a tool's return type must implement `serde::Serialize`; `{Self}` does not",
+    label = "the model reads the returned value as JSON",
+    note = "derive it for a type of yours: `#[derive(serde::Serialize)]`; another crate's may have a `serde` feature",
+    note = "a tool returns a `Serialize` value (a `ContentBlock`, a `Vec<ContentBlock>` or a `ToolOutput` is sent as content), or a `Result<T, E>` of one with `E: std::fmt::Display`"
+)]
+pub trait ToolReturn: Sized {
+    /// The value as the call's output.
+    fn into_output(value: Self, definition: &ToolDefinition) -> Result<ToolOutput, ToolError>;
+}
+
+// Reported as `ToolReturn` (its message above), not as the `Serialize` it needs.
+#[diagnostic::do_not_recommend]
+impl<T: Serialize + 'static> ToolReturn for T {
+    fn into_output(value: Self, definition: &ToolDefinition) -> Result<ToolOutput, ToolError> {
+        ToolOutput::of(
+            definition.name(),
+            definition.output_schema().is_some(),
+            value,
+        )
+    }
+}
+
+/// The error of a tool's `Result` made its error result: the error's `Display` (see
+/// [`ToolOutput::failed`]). Not public API; like [`ToolReturn`], the one place generated code
+/// needs its bound.
+#[diagnostic::on_unimplemented(
+    message = "a tool's error type must implement `std::fmt::Display`; `{Self}` does not",
+    label = "the model reads the error's `Display` text",
+    note = "a failed call's result is its error's `Display` text: implement `std::fmt::Display` for `{Self}`"
+)]
+pub trait ToolErrorMessage: Sized {
+    /// The error as the call's error result.
+    fn into_failure(error: Self, definition: &ToolDefinition) -> Result<ToolOutput, ToolError>;
+}
+
+// Reported as `ToolErrorMessage` (its message above), not as the `Display` it needs.
+#[diagnostic::do_not_recommend]
+impl<E: Display> ToolErrorMessage for E {
+    fn into_failure(error: Self, definition: &ToolDefinition) -> Result<ToolOutput, ToolError> {
+        Err(ToolOutput::failed(definition.name(), &error))
     }
 }
 
