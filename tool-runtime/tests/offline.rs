@@ -107,6 +107,46 @@ async fn the_seed_prompt_runs_offline_with_parallel_calls() {
     assert!(output.usage.input_tokens > 0 && output.usage.output_tokens > 0);
 }
 
+/// The seed's own tools, whose descriptions give examples (`City name, e.g. "Tokyo".`): each
+/// name the prompt gives is used once, before any example.
+#[tokio::test]
+async fn the_prompts_names_come_before_the_descriptions_examples() {
+    let output = Agent::new(OfflineModel::new(), support::weather_tools())
+        .run(support::PROMPT)
+        .await
+        .unwrap();
+    let calls: Vec<String> = output.messages[1]
+        .tool_calls()
+        .iter()
+        .map(|call| call.arguments.to_json_string())
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            r#"{"city":"Tokyo"}"#,
+            r#"{"city":"London"}"#,
+            r#"{"from_currency":"USD","to_currency":"JPY"}"#
+        ]
+    );
+    // Without names in the prompt, the examples.
+    let output = Agent::new(OfflineModel::new(), support::weather_tools())
+        .run("weather and rates please")
+        .await
+        .unwrap();
+    let calls: Vec<String> = output.messages[1]
+        .tool_calls()
+        .iter()
+        .map(|call| call.arguments.to_json_string())
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            r#"{"city":"Tokyo"}"#,
+            r#"{"from_currency":"USD","to_currency":"JPY"}"#
+        ]
+    );
+}
+
 #[tokio::test]
 async fn generated_arguments_are_valid_for_the_schema_and_decode() {
     let toolbox = tools![forecast];
@@ -256,4 +296,219 @@ async fn runs_can_be_spawned_on_other_tasks() {
     let handle = tokio::spawn(async move { agent.run("Weather in Lima?").await });
     let output = handle.await.unwrap().unwrap();
     assert!(output.text.contains("Lima: sunny"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments that pass the tools' own validation.
+// ---------------------------------------------------------------------------------------------
+
+/// A table booking, with every kind of constraint schemars writes.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Booking {
+    /// Who books.
+    #[schemars(email)]
+    email: String,
+    /// ISO 4217 code of the currency to pay in.
+    #[schemars(regex(pattern = r"^[A-Z]{3}$"))]
+    currency: String,
+    /// A name for the table.
+    #[schemars(length(min = 3, max = 8))]
+    nickname: String,
+    /// How many people.
+    #[schemars(range(min = 1, max = 12))]
+    guests: u8,
+    /// The restaurant's site.
+    #[schemars(url)]
+    website: Option<String>,
+    /// Table numbers.
+    #[schemars(length(min = 2, max = 3))]
+    tables: Vec<u16>,
+    /// A phone number.
+    #[schemars(regex(pattern = r"^\+[1-9]\d{6,14}$"))]
+    phone: String,
+}
+
+/// Book a table.
+#[tool]
+fn book(booking: Booking, unit: Option<Unit>) -> String {
+    let Booking {
+        email,
+        currency,
+        nickname,
+        guests,
+        website,
+        tables,
+        phone,
+    } = booking;
+    format!(
+        "{nickname} ({email}, {phone}, {website:?}): {guests} at {tables:?}, {currency}, {unit:?}"
+    )
+}
+
+/// Tools whose schemas promise what `serde` does not check: formats, patterns, lengths,
+/// bounds, steps, counts, constants, branches, dependencies.
+fn constrained_tools() -> tool_runtime::Toolbox {
+    use tool_runtime::tool::FnTool;
+    let echo = |arguments: Value, _ctx| async move { Ok::<_, String>(arguments) };
+    let schedule = FnTool::new(
+        "schedule",
+        "Schedule a meeting.",
+        json!({
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "day": {"type": "string", "format": "date"},
+                "at": {"type": "string", "format": "date-time"},
+                "start": {"type": "string", "format": "time"},
+                "host": {"type": "string", "format": "hostname"},
+                "v4": {"type": "string", "format": "ipv4"},
+                "v6": {"type": "string", "format": "ipv6"},
+                "link": {"type": "string", "format": "uri"},
+                "length": {"type": "string", "format": "duration"},
+                "room": {"type": "string", "pattern": "^[A-D]-[0-9]{3}$", "maxLength": 5},
+                "sku": {"type": "string", "pattern": "sku-[0-9a-f]{8}", "minLength": 20},
+                "code": {"type": "string", "pattern": "^(?=.*[0-9])[a-z0-9]{6}$",
+                         "examples": ["abc123"]},
+                "title": {"type": "string", "minLength": 70, "maxLength": 80}
+            },
+            "required": ["id", "day", "at", "start", "host", "v4", "v6", "link", "length", "room",
+                         "sku", "code", "title"],
+            "additionalProperties": false
+        }),
+        echo,
+    );
+    let measure = FnTool::new(
+        "measure",
+        "Record a measurement.",
+        json!({
+            "type": "object",
+            "properties": {
+                "ratio": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+                "price": {"type": "number", "minimum": 0.5, "maximum": 99.99, "multipleOf": 0.01},
+                "step": {"type": "integer", "minimum": 7, "maximum": 100, "multipleOf": 7},
+                "below": {"type": "integer", "exclusiveMaximum": -10},
+                "half": {"type": "number", "multipleOf": 0.5, "minimum": -3, "maximum": -1},
+                "kind": {"const": "sample"},
+                "level": {"enum": ["low", "high", null]},
+                "tags": {"type": "array", "items": {"type": "string", "enum": ["a", "b", "c", "d"]},
+                         "minItems": 3, "maxItems": 4, "uniqueItems": true},
+                "points": {"type": "array", "items": {"type": "integer", "minimum": 0},
+                           "minItems": 10},
+                "pair": {"type": "array", "prefixItems": [{"type": "string", "minLength": 2},
+                         {"type": "boolean"}], "items": false, "minItems": 2},
+                "shape": {"oneOf": [
+                    {"type": "object", "properties": {"radius": {"type": "number",
+                     "exclusiveMinimum": 0}}, "required": ["radius"],
+                     "additionalProperties": false},
+                    {"type": "object", "properties": {"side": {"type": "integer",
+                     "minimum": 1}}, "required": ["side"], "additionalProperties": false}
+                ]},
+                "limits": {"allOf": [{"$ref": "#/$defs/Limits"}, {"required": ["high"]}]},
+                "card": {"type": "object", "properties": {
+                    "number": {"type": "string", "pattern": "^[0-9]{16}$"},
+                    "cvv": {"type": "string", "pattern": "^[0-9]{3}$"},
+                    "note": {"type": "string"}
+                 }, "dependentRequired": {"number": ["cvv"]}, "minProperties": 2,
+                 "additionalProperties": false}
+            },
+            "required": ["ratio", "price", "step", "below", "half", "kind", "level", "tags",
+                         "points", "pair", "shape", "limits", "card"],
+            "additionalProperties": false,
+            "$defs": {"Limits": {"type": "object", "properties": {
+                "low": {"type": "integer", "minimum": 0, "maximum": 5},
+                "high": {"type": "integer", "minimum": 6, "maximum": 9}
+            }, "additionalProperties": false}}
+        }),
+        echo,
+    );
+    tools![book, forecast].with(schedule).with(measure)
+}
+
+/// For many seeds and prompts, every argument the automatic model makes passes the tool's own
+/// validation (the run's results are no errors) and the schema's (checked here again).
+#[tokio::test]
+async fn every_sampled_argument_passes_the_tools_own_validation() {
+    let toolbox = constrained_tools();
+    let validators: Vec<(String, jsonschema::Validator)> = toolbox
+        .definitions()
+        .map(|definition| {
+            let validator = jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(definition.parameters())
+                .unwrap();
+            (definition.name().to_owned(), validator)
+        })
+        .collect();
+    let prompts = [
+        "Book a table for Ada at Luigi in Rome, paid in EUR, in celsius.",
+        "book something",
+        "Schedule the ADA review in Oslo and Lima; measure it all.",
+    ];
+    for seed in 0..40 {
+        for prompt in prompts {
+            let model = OfflineModel::new().seed(seed);
+            let output = Agent::new(model, toolbox.clone())
+                .run(prompt)
+                .await
+                .unwrap();
+            let calls = output.messages[1].tool_calls();
+            let mut names: Vec<&str> = calls.iter().map(|call| call.name.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(
+                names,
+                ["book", "forecast", "measure", "schedule"],
+                "seed {seed}"
+            );
+            // Checked here again. (Without the `validate` feature the tools check no more than
+            // serde does, and patterns are not followed.)
+            for call in calls.iter().filter(|_| cfg!(feature = "validate")) {
+                let arguments = call.arguments.to_value().unwrap();
+                let (_, validator) = validators.iter().find(|(n, _)| *n == call.name).unwrap();
+                let errors: Vec<String> = validator
+                    .iter_errors(&arguments)
+                    .map(|error| error.to_string())
+                    .collect();
+                assert!(
+                    errors.is_empty(),
+                    "seed {seed}, {}: {arguments}: {errors:?}",
+                    call.name
+                );
+            }
+            for result in output.messages[2].tool_results() {
+                assert!(
+                    !result.is_error(),
+                    "seed {seed}, {prompt:?}: {}: {}",
+                    result.name,
+                    result.content()
+                );
+            }
+        }
+    }
+}
+
+/// Words of the prompt that fit a parameter are used; those that do not are not forced on it.
+#[tokio::test]
+async fn prompt_words_are_used_where_they_fit() {
+    let output = Agent::new(OfflineModel::new(), tools![book])
+        .run("Book a table for Ada at Luigi in Rome, paid in EUR, in fahrenheit.")
+        .await
+        .unwrap();
+    let arguments = output.messages[1].tool_calls()[0]
+        .arguments
+        .to_value()
+        .unwrap();
+    assert_eq!(arguments["booking"]["currency"], "EUR");
+    assert_eq!(arguments["booking"]["nickname"], "Ada");
+    // Not a name: an address, of the model's own.
+    assert!(
+        arguments["booking"]["email"]
+            .as_str()
+            .unwrap()
+            .contains("@example.")
+    );
+    if let Some(unit) = arguments.get("unit") {
+        assert_eq!(unit, "fahrenheit");
+    }
 }

@@ -51,12 +51,8 @@ impl Checks {
     /// compiled).
     #[cfg(feature = "validate")]
     pub(crate) fn compile(schema: &Value) -> Option<Self> {
-        let built = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .should_validate_formats(true)
-            .build(schema);
-        match built {
-            Ok(validator) => Some(Self(std::sync::Arc::new(validator))),
+        match Self::build(schema) {
+            Ok(checks) => Some(checks),
             Err(error) => {
                 tracing::warn!(%error, "a schema could not be compiled; its values are not validated");
                 None
@@ -68,6 +64,40 @@ impl Checks {
     #[cfg(not(feature = "validate"))]
     pub(crate) fn compile(_schema: &Value) -> Option<Self> {
         None
+    }
+
+    /// [`compile`](Self::compile), saying nothing when the schema cannot be compiled: for
+    /// checks of the runtime's own (whether a generated value fits a pattern).
+    #[cfg(feature = "validate")]
+    pub(crate) fn compile_quietly(schema: &Value) -> Option<Self> {
+        Self::build(schema).ok()
+    }
+
+    /// Without the `validate` feature: never.
+    #[cfg(not(feature = "validate"))]
+    pub(crate) fn compile_quietly(_schema: &Value) -> Option<Self> {
+        None
+    }
+
+    #[cfg(feature = "validate")]
+    fn build(schema: &Value) -> Result<Self, jsonschema::ValidationError<'static>> {
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(schema)
+            .map(|validator| Self(std::sync::Arc::new(validator)))
+    }
+
+    /// Whether `value` is valid.
+    #[cfg(feature = "validate")]
+    pub(crate) fn is_valid(&self, value: &Value) -> bool {
+        self.0.is_valid(value)
+    }
+
+    /// Without the `validate` feature: there are no checks to ask.
+    #[cfg(not(feature = "validate"))]
+    pub(crate) fn is_valid(&self, _value: &Value) -> bool {
+        match self.0 {}
     }
 
     /// Every violation of the schema by `value`; empty when it is valid.

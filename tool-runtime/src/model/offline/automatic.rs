@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::rng::Rng;
-use super::sample::sample;
+use super::sample::sample_valid;
 use super::words::PromptWords;
 use crate::conversation::{AssistantMessage, ContentBlock, Message, ToolCall, ToolResult};
 use crate::model::{ModelRequest, ToolChoice};
@@ -54,6 +54,7 @@ pub(super) fn respond(request: &ModelRequest<'_>, seed: u64) -> AssistantMessage
         let mut calls: Vec<ToolCall> = Vec::new();
         for tool in uncalled.iter().take(take) {
             let schema = tool.parameters();
+            let checks = tool.schema().checks();
             // A tool that takes a name is called once per name the prompt mentions
             // ("Tokyo and London" → two calls), as a model would.
             let repeat = if request.parallel_tool_calls {
@@ -62,7 +63,8 @@ pub(super) fn respond(request: &ModelRequest<'_>, seed: u64) -> AssistantMessage
                 1
             };
             for _ in 0..repeat {
-                let arguments = sample(schema, &mut rng, &mut words);
+                let arguments = sample_valid(schema, checks, &mut |_| true, &mut rng, &mut words)
+                    .unwrap_or_default();
                 let id = format!("call_{}", offset + calls.len() + 1);
                 calls.push(ToolCall::new(id, tool.name(), arguments.to_string()));
             }
@@ -71,10 +73,16 @@ pub(super) fn respond(request: &ModelRequest<'_>, seed: u64) -> AssistantMessage
     }
     if let Some(output) = request.output {
         // A typed answer: a value of its schema, strings taken from the prompt.
-        let schema = output.schema().value();
         let mut rng = Rng::new(seed ^ 0xA11);
         let mut words = PromptWords::new(prompt);
-        let answer = sample(schema, &mut rng, &mut words);
+        let answer = sample_valid(
+            output.schema().value(),
+            output.schema().checks(),
+            &mut |_| true,
+            &mut rng,
+            &mut words,
+        )
+        .unwrap_or_default();
         return AssistantMessage::text(answer.to_string());
     }
     AssistantMessage::text(summary(since_user))
@@ -89,6 +97,11 @@ fn summary(since_user: &[Message]) -> String {
             _ => "(offline model) Nothing to answer.".to_owned(),
         };
     }
+    quote(&results)
+}
+
+/// "Here is what the tools returned: …".
+fn quote(results: &[&ToolResult]) -> String {
     let mut text = String::from("(offline model) Here is what the tools returned:");
     for result in results {
         let marker = if result.is_error() { " (error)" } else { "" };

@@ -2,9 +2,13 @@
 
 mod automatic;
 mod log;
+mod numbers;
+#[cfg(feature = "validate")]
+mod pattern;
 mod rng;
 mod sample;
 mod stream;
+mod strings;
 mod words;
 
 use std::collections::VecDeque;
@@ -25,18 +29,37 @@ use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse, ModelStream}
 ///
 /// - **Automatic** ([`OfflineModel::new`]): on the first turn after the user speaks it calls
 ///   every tool in one parallel batch (one tool per turn when parallel calls are off), with
-///   arguments generated from each tool's JSON Schema — valid for the schema: enums pick a
-///   variant, numbers respect their bounds, tuples get one value per position, optional fields
-///   are sometimes left out (a string `pattern` is not followed). String arguments come from the
-///   capitalized words of the prompt when it has some (ALL-CAPS words for parameters named like
-///   codes or currencies), so demos read naturally. On the next turn it answers with a text that
-///   quotes every result it received, or, asked for a typed answer
-///   ([`RunRequest::output`](crate::agent::RunRequest::output)), with a value of the answer's schema.
-///   Deterministic for a given seed.
+///   arguments generated from each tool's JSON Schema that pass the tool's own validation (see
+///   below). On the next turn it answers with a text that quotes every result it received, or,
+///   asked for a typed answer ([`RunRequest::output`](crate::agent::RunRequest::output)), with a
+///   value of the answer's schema. Deterministic for a given seed.
 /// - **Scripted** ([`OfflineModel::scripted`]): it returns exactly the turns you give it, for
 ///   tests of your own code.
 /// - **Responder** ([`OfflineModel::responder`]): a function of yours computes each turn from
 ///   the request, for conversations whose next step depends on earlier results.
+///
+/// The automatic model's arguments follow the schema: `$ref`, `allOf`, `anyOf`/`oneOf`, `const`
+/// and `enum`; numbers within their bounds (exclusive ones too) and a multiple of their
+/// `multipleOf`; strings within `minLength`/`maxLength`, of their `format` (date-time, date,
+/// time, duration, email, hostname, ipv4, ipv6, uri/url, uri-reference, uri-template, uuid,
+/// json-pointer, regex) and matching their `pattern`; arrays within `minItems`/`maxItems`,
+/// unique when `uniqueItems` asks; objects with every `required` property, within
+/// `minProperties`/`maxProperties` and with their `dependentRequired`; optional properties are
+/// sometimes left out. Strings come, in this order of preference, from the capitalized words of
+/// the prompt (ALL-CAPS words for parameters named like codes or currencies), from a value the
+/// schema gives (its `examples`, or its description's `e.g. "Tokyo"`) that the prompt mentions,
+/// from the schema's examples, from a value of its format, from a string generated from its
+/// pattern; an `enum` gives a value the prompt mentions when it has one. So demos read
+/// naturally.
+///
+/// With the `validate` feature (on by default) every candidate string is checked against its
+/// pattern and format, and every value against the whole schema as the tool will check it, and
+/// drawn again, smaller, when it fails. That also covers what is not followed while drawing
+/// (`not`, `if`/`then`/`else`, `patternProperties`) and patterns with look-arounds or
+/// back-references, which cannot be generated from: there a value the schema or the prompt gives
+/// must match. Without the feature patterns are not followed, as the tools do not check them
+/// either. When no valid value turns up in a few draws, the last one is sent, and the tool's own
+/// check says what is wrong.
 ///
 /// In every mode it records the requests it receives ([`requests`](Self::requests)), and counts
 /// tokens as a quarter of the characters read and written. It streams like a real model: the
