@@ -299,7 +299,7 @@ async fn runs_can_be_spawned_on_other_tasks() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Arguments that pass the tools' own validation.
+// Arguments that pass the tools' own validation, and tools left alone.
 // ---------------------------------------------------------------------------------------------
 
 /// A table booking, with every kind of constraint schemars writes.
@@ -511,4 +511,119 @@ async fn prompt_words_are_used_where_they_fit() {
     if let Some(unit) = arguments.get("unit") {
         assert_eq!(unit, "fahrenheit");
     }
+}
+
+/// Delete a customer's account.
+#[tool(needs_approval)]
+fn delete_account(customer: String) -> String {
+    format!("deleted {customer}")
+}
+
+/// Drop a database table.
+#[tool(destructive)]
+fn drop_table(table: String) -> String {
+    format!("dropped {table}")
+}
+
+/// Read a table: destructive is meaningless for a read-only tool.
+#[tool(read_only, destructive)]
+fn read_table(table: String) -> String {
+    format!("read {table}")
+}
+
+/// Payments above 100 wait for a person.
+fn above_limit(arguments: &tool_runtime::tool::Arguments) -> bool {
+    arguments
+        .get::<f64>("amount")
+        .is_none_or(|amount| amount > 100.0)
+}
+
+/// An amount of money, 1 to 1000.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(transparent)]
+struct Amount(#[schemars(range(min = 1, max = 1000))] f64);
+
+/// Send money.
+#[tool(needs_approval = above_limit)]
+fn pay(to: String, amount: Amount) -> String {
+    format!("paid {} to {to}", amount.0)
+}
+
+fn gated_tools() -> tool_runtime::Toolbox {
+    tools![get_weather, delete_account, drop_table, read_table, pay]
+}
+
+#[tokio::test]
+async fn tools_that_need_approval_or_are_destructive_are_left_alone() {
+    for seed in 0..20 {
+        let output = Agent::new(OfflineModel::new().seed(seed), gated_tools())
+            .run("Weather in Oslo, then clean up for ACME.")
+            .await
+            .unwrap();
+        let mut called: Vec<&str> = output.messages[1]
+            .tool_calls()
+            .iter()
+            .map(|call| call.name.as_str())
+            .collect();
+        called.sort_unstable();
+        assert_eq!(called, ["get_weather", "pay", "read_table"], "seed {seed}");
+        let pay = output.messages[1]
+            .tool_calls()
+            .iter()
+            .find(|call| call.name == "pay")
+            .unwrap();
+        let amount = pay.arguments.get::<f64>("amount").unwrap();
+        assert!((1.0..=100.0).contains(&amount), "seed {seed}: {amount}");
+        assert!(
+            output.text.ends_with(
+                "\nNot called: `delete_account` (needs approval), `drop_table` (marked \
+                 destructive). The offline model calls tools that need approval or are marked \
+                 destructive only when built with `OfflineModel::call_every_tool(true)`."
+            ),
+            "{}",
+            output.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn asked_to_it_calls_every_tool_and_the_run_waits_for_approval() {
+    let model = OfflineModel::new().call_every_tool(true);
+    let error = Agent::new(model, gated_tools())
+        .run("Weather in Oslo, then clean up for ACME.")
+        .await
+        .unwrap_err();
+    let paused = error.into_paused().expect("a pause for approval");
+    let waiting: Vec<&str> = paused.pending().map(|call| call.name.as_str()).collect();
+    assert!(waiting.contains(&"delete_account"), "{waiting:?}");
+}
+
+#[tokio::test]
+async fn a_toolbox_whose_every_tool_is_left_alone_still_answers() {
+    for parallel in [true, false] {
+        let output = Agent::new(OfflineModel::new(), tools![delete_account, drop_table])
+            .parallel_tool_calls(parallel)
+            .run("Clean up.")
+            .await
+            .unwrap();
+        assert_eq!(output.turns, 1);
+        assert_eq!(
+            output.text,
+            "(offline model) You said: Clean up.\nNot called: `delete_account` (needs approval), \
+             `drop_table` (marked destructive). The offline model calls tools that need approval \
+             or are marked destructive only when built with `OfflineModel::call_every_tool(true)`."
+        );
+    }
+    // A typed answer is still given.
+    #[derive(Debug, Deserialize, JsonSchema)]
+    struct Done {
+        #[schemars(length(min = 4))]
+        summary: String,
+    }
+    let done = Agent::new(OfflineModel::new(), tools![delete_account])
+        .run("Clean up.")
+        .output::<Done>()
+        .await
+        .unwrap();
+    assert!(done.value.summary.len() >= 4);
 }

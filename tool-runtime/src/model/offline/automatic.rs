@@ -1,17 +1,29 @@
-//! The automatic model's policy: every tool in one parallel batch after the user speaks, with
-//! arguments from its schema; then an answer that quotes the results.
+//! The automatic model's policy: every tool in one parallel batch after the user speaks (but
+//! those that need approval or are marked destructive, unless asked to), with arguments from its
+//! schema; then an answer that quotes the results.
 
 use std::fmt::Write as _;
+
+use serde_json::Value;
 
 use super::rng::Rng;
 use super::sample::sample_valid;
 use super::words::PromptWords;
 use crate::conversation::{AssistantMessage, ContentBlock, Message, ToolCall, ToolResult};
 use crate::model::{ModelRequest, ToolChoice};
-use crate::tool::ToolDefinition;
+use crate::tool::{Approval, Arguments, ToolDefinition};
+
+/// How the automatic model plays: its seed, and whether it calls every tool.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Settings {
+    pub(super) seed: u64,
+    /// Whether tools that need approval or are marked destructive are called too.
+    pub(super) call_every_tool: bool,
+}
 
 /// The automatic model's answer to `request`.
-pub(super) fn respond(request: &ModelRequest<'_>, seed: u64) -> AssistantMessage {
+pub(super) fn respond(request: &ModelRequest<'_>, settings: Settings) -> AssistantMessage {
+    let seed = settings.seed;
     // What happened since the user last spoke: which tools were called, what came back.
     let since_user = request
         .messages
@@ -52,9 +64,21 @@ pub(super) fn respond(request: &ModelRequest<'_>, seed: u64) -> AssistantMessage
             .map(|message| message.tool_calls().len())
             .sum::<usize>();
         let mut calls: Vec<ToolCall> = Vec::new();
-        for tool in uncalled.iter().take(take) {
+        let mut tools_called = 0;
+        for tool in &uncalled {
+            if tools_called == take {
+                break;
+            }
+            if !settings.call_every_tool && left_alone(tool).is_some() {
+                continue;
+            }
             let schema = tool.parameters();
             let checks = tool.schema().checks();
+            let policy = tool.policy();
+            // Arguments for which the call would wait for a person are drawn again.
+            let mut accept = |value: &Value| {
+                settings.call_every_tool || !policy.needs_approval(&Arguments::Json(value.clone()))
+            };
             // A tool that takes a name is called once per name the prompt mentions
             // ("Tokyo and London" → two calls), as a model would.
             let repeat = if request.parallel_tool_calls {
@@ -62,14 +86,23 @@ pub(super) fn respond(request: &ModelRequest<'_>, seed: u64) -> AssistantMessage
             } else {
                 1
             };
+            let before = calls.len();
             for _ in 0..repeat {
-                let arguments = sample_valid(schema, checks, &mut |_| true, &mut rng, &mut words)
-                    .unwrap_or_default();
+                let Some(arguments) =
+                    sample_valid(schema, checks, &mut accept, &mut rng, &mut words)
+                else {
+                    break;
+                };
                 let id = format!("call_{}", offset + calls.len() + 1);
                 calls.push(ToolCall::new(id, tool.name(), arguments.to_string()));
             }
+            if calls.len() > before {
+                tools_called += 1;
+            }
         }
-        return AssistantMessage::calls(calls);
+        if !calls.is_empty() {
+            return AssistantMessage::calls(calls);
+        }
     }
     if let Some(output) = request.output {
         // A typed answer: a value of its schema, strings taken from the prompt.
@@ -85,19 +118,63 @@ pub(super) fn respond(request: &ModelRequest<'_>, seed: u64) -> AssistantMessage
         .unwrap_or_default();
         return AssistantMessage::text(answer.to_string());
     }
-    AssistantMessage::text(summary(since_user))
+    let left: Vec<(&str, &str)> =
+        if settings.call_every_tool || *request.tool_choice == ToolChoice::None {
+            Vec::new()
+        } else {
+            uncalled
+                .iter()
+                .filter_map(|tool| Some((tool.name(), left_alone_now(tool)?)))
+                .collect()
+        };
+    AssistantMessage::text(summary(since_user, &left))
 }
 
-/// "Here is what the tools returned: …", or an echo when there was nothing to call.
-fn summary(since_user: &[Message]) -> String {
+/// Why the automatic model does not call `tool` whatever its arguments, if it does not: it is
+/// marked destructive (and not read-only), or every call of it needs approval.
+fn left_alone(tool: &ToolDefinition) -> Option<&'static str> {
+    let policy = tool.policy();
+    let hints = policy.hints();
+    if hints.destructive == Some(true) && hints.read_only != Some(true) {
+        return Some("marked destructive");
+    }
+    matches!(policy.approval(), Approval::Always).then_some("needs approval")
+}
+
+/// Why `tool`, still uncalled when the model answers, was not called: [`left_alone`], or it
+/// needs approval for the arguments it would have taken.
+fn left_alone_now(tool: &ToolDefinition) -> Option<&'static str> {
+    left_alone(tool).or_else(|| {
+        matches!(tool.policy().approval(), Approval::When(_))
+            .then_some("needs approval for the arguments tried")
+    })
+}
+
+/// "Here is what the tools returned: …", or an echo when there was nothing to call; and which
+/// tools were `left` alone, and why.
+fn summary(since_user: &[Message], left: &[(&str, &str)]) -> String {
     let results: Vec<&ToolResult> = since_user.iter().flat_map(Message::tool_results).collect();
-    if results.is_empty() {
-        return match since_user.first() {
+    let mut text = if results.is_empty() {
+        match since_user.first() {
             Some(Message::User { text, .. }) => format!("(offline model) You said: {text}"),
             _ => "(offline model) Nothing to answer.".to_owned(),
-        };
+        }
+    } else {
+        quote(&results)
+    };
+    if !left.is_empty() {
+        let names: Vec<String> = left
+            .iter()
+            .map(|(name, why)| format!("`{name}` ({why})"))
+            .collect();
+        let _ = write!(
+            text,
+            "\nNot called: {}. The offline model calls tools that need approval or are marked \
+             destructive only when built with `OfflineModel::call_every_tool(true)`.",
+            names.join(", ")
+        );
     }
-    quote(&results)
+    text
 }
 
 /// "Here is what the tools returned: …".

@@ -30,9 +30,14 @@ use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse, ModelStream}
 /// - **Automatic** ([`OfflineModel::new`]): on the first turn after the user speaks it calls
 ///   every tool in one parallel batch (one tool per turn when parallel calls are off), with
 ///   arguments generated from each tool's JSON Schema that pass the tool's own validation (see
-///   below). On the next turn it answers with a text that quotes every result it received, or,
-///   asked for a typed answer ([`RunRequest::output`](crate::agent::RunRequest::output)), with a
-///   value of the answer's schema. Deterministic for a given seed.
+///   below). It leaves alone the tools a real model should not be let loose on in a demo or a
+///   test: those that [need approval](crate::tool::ToolPolicy::needs_approval) (for a tool that
+///   needs it only for some arguments, it draws arguments that do not), and those
+///   [marked destructive](crate::tool::ToolHints::destructive) (and not read-only), unless built
+///   with [`call_every_tool(true)`](Self::call_every_tool); its answer then names them. On the
+///   next turn it answers with a text that quotes every result it received, or, asked for a typed
+///   answer ([`RunRequest::output`](crate::agent::RunRequest::output)), with a value of the
+///   answer's schema. Deterministic for a given seed.
 /// - **Scripted** ([`OfflineModel::scripted`]): it returns exactly the turns you give it, for
 ///   tests of your own code.
 /// - **Responder** ([`OfflineModel::responder`]): a function of yours computes each turn from
@@ -89,6 +94,7 @@ use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse, ModelStream}
 pub struct OfflineModel {
     mode: Mode,
     seed: u64,
+    call_every_tool: bool,
     pacing: Duration,
     log: Arc<Mutex<log::Log>>,
 }
@@ -113,6 +119,7 @@ impl OfflineModel {
         Self {
             mode,
             seed: 0,
+            call_every_tool: false,
             pacing: Duration::ZERO,
             log: Arc::default(),
         }
@@ -127,6 +134,44 @@ impl OfflineModel {
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Whether the automatic model also calls the tools it leaves alone by default (default:
+    /// `false`): those that [need approval](crate::tool::ToolPolicy::needs_approval), whose calls
+    /// then pause the run as a real model's would (see [`Agent::resume`](crate::Agent::resume)),
+    /// and those [marked destructive](crate::tool::ToolHints::destructive). With `false`, a tool
+    /// that needs approval only for some arguments
+    /// ([`Approval::When`](crate::tool::Approval::When)) is called with arguments that do not.
+    /// Scripted and responder models answer what they are given, whatever this says.
+    ///
+    /// ```
+    /// use tool_runtime::{Agent, OfflineModel, tool, tools};
+    ///
+    /// /// Delete a file.
+    /// #[tool(needs_approval)]
+    /// fn delete_file(path: String) -> String {
+    ///     format!("deleted {path}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // By default the tool is left alone, and the answer says so.
+    /// let agent = Agent::new(OfflineModel::new(), tools![delete_file]);
+    /// let output = agent.run("Clean up.").await.unwrap();
+    /// assert_eq!(output.turns, 1);
+    /// assert!(output.text.contains("`delete_file` (needs approval)"));
+    ///
+    /// // Asked to, it calls the tool, and the run waits for a person's decision.
+    /// let model = OfflineModel::new().call_every_tool(true);
+    /// let outcome = Agent::new(model, tools![delete_file]).run("Clean up.").await;
+    /// let paused = outcome.unwrap_err().into_paused().expect("waits for approval");
+    /// assert_eq!(paused.pending().next().unwrap().name, "delete_file");
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn call_every_tool(mut self, call_every_tool: bool) -> Self {
+        self.call_every_tool = call_every_tool;
         self
     }
 
@@ -206,7 +251,13 @@ impl OfflineModel {
 
     fn respond(&self, request: &ModelRequest<'_>) -> Result<AssistantMessage, Error> {
         match &self.mode {
-            Mode::Automatic => Ok(automatic::respond(request, self.seed)),
+            Mode::Automatic => Ok(automatic::respond(
+                request,
+                automatic::Settings {
+                    seed: self.seed,
+                    call_every_tool: self.call_every_tool,
+                },
+            )),
             Mode::Scripted(turns) => turns
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -272,6 +323,7 @@ impl fmt::Debug for OfflineModel {
         f.debug_struct("OfflineModel")
             .field("mode", &mode)
             .field("seed", &self.seed)
+            .field("call_every_tool", &self.call_every_tool)
             .field("pacing", &self.pacing)
             .finish_non_exhaustive()
     }
