@@ -627,3 +627,110 @@ async fn a_toolbox_whose_every_tool_is_left_alone_still_answers() {
         .unwrap();
     assert!(done.value.summary.len() >= 4);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Typed answers, scripted.
+// ---------------------------------------------------------------------------------------------
+
+/// A city's weather.
+#[derive(Debug, Deserialize, JsonSchema, PartialEq)]
+struct Report {
+    city: String,
+    #[schemars(range(min = -90, max = 60))]
+    celsius: f64,
+}
+
+#[tokio::test]
+async fn a_scripted_typed_answer_is_its_json_after_the_tool_calls() {
+    let model = OfflineModel::scripted([
+        AssistantMessage::calls([ToolCall::new("a", "get_weather", json!({"city": "Oslo"}))]),
+        AssistantMessage::text(json!({"city": "Oslo", "celsius": 4.5}).to_string()),
+    ]);
+    let report = Agent::new(model.clone(), tools![get_weather])
+        .run("Weather in Oslo?")
+        .output::<Report>()
+        .await
+        .unwrap();
+    assert_eq!(
+        report.value,
+        Report {
+            city: "Oslo".into(),
+            celsius: 4.5
+        }
+    );
+    assert_eq!(report.output.turns, 2);
+    // The second request carried the tool's result, and asked for the answer's shape.
+    let second = &model.requests()[1];
+    assert_eq!(
+        second.messages[2].tool_results()[0].content(),
+        "Oslo: sunny"
+    );
+}
+
+#[tokio::test]
+async fn scripted_answers_that_are_not_objects_are_written_as_themselves() {
+    let run = |turn: &str| {
+        let model = OfflineModel::scripted([AssistantMessage::text(turn)]);
+        Agent::new(model, tools![])
+    };
+    let days = run("[3, 1]")
+        .run("Days?")
+        .output::<Vec<u8>>()
+        .await
+        .unwrap();
+    assert_eq!(days.value, [3, 1]);
+    let count = run("7").run("How many?").output::<u32>().await.unwrap();
+    assert_eq!(count.value, 7);
+    let unit = run(r#""fahrenheit""#)
+        .run("Unit?")
+        .output::<Unit>()
+        .await
+        .unwrap();
+    assert!(matches!(unit.value, Unit::Fahrenheit));
+    // Plain text, for a string.
+    let city = run("Oslo").run("City?").output::<String>().await.unwrap();
+    assert_eq!(city.value, "Oslo");
+    // Already wrapped, as a real model writes it: taken as it is.
+    let wrapped = run(r#"{"answer": 9}"#)
+        .run("How many?")
+        .output::<u32>()
+        .await
+        .unwrap();
+    assert_eq!(wrapped.value, 9);
+}
+
+#[tokio::test]
+async fn a_wrong_scripted_answer_goes_back_and_the_next_turn_answers_it() {
+    let model = OfflineModel::scripted([
+        AssistantMessage::text(json!({"city": "Oslo", "celsius": 400}).to_string()),
+        AssistantMessage::text(json!({"city": "Oslo", "celsius": 4}).to_string()),
+    ]);
+    let report = Agent::new(model.clone(), tools![])
+        .run("Oslo?")
+        .output::<Report>()
+        .await
+        .unwrap();
+    assert_eq!(report.value.celsius, 4.0);
+    // The model was told what was wrong.
+    let requests = model.requests();
+    let Message::User { text, .. } = requests[1].messages.last().unwrap() else {
+        panic!("{:?}", requests[1].messages)
+    };
+    assert!(text.contains("`celsius`"), "{text}");
+}
+
+#[tokio::test]
+async fn a_responder_answers_a_typed_run_too() {
+    let model = OfflineModel::responder(|request| match request.messages.last() {
+        Some(Message::ToolResults { results }) => {
+            AssistantMessage::text(json!(results[0].content()).to_string())
+        }
+        _ => AssistantMessage::calls([ToolCall::new("a", "get_weather", json!({"city": "Rome"}))]),
+    });
+    let answer = Agent::new(model, tools![get_weather])
+        .run("Rome?")
+        .output::<String>()
+        .await
+        .unwrap();
+    assert_eq!(answer.value, "Rome: sunny");
+}

@@ -282,6 +282,20 @@ impl OutputFormat {
     pub fn schema(&self) -> &Schema {
         &self.schema
     }
+
+    /// The one property of the object a typed answer that is not an object is wrapped in
+    /// (`{"answer": …}`): the APIs take only object schemas for answers and tools.
+    pub(crate) const WRAPPER: &'static str = "answer";
+
+    /// The schema of the answer inside, when this format is that wrapper.
+    pub(crate) fn wrapped(&self) -> Option<&serde_json::Value> {
+        let schema = self.schema.value();
+        let properties = schema.get("properties")?.as_object()?;
+        let only = properties.len() == 1
+            && schema.get("required") == Some(&serde_json::json!([Self::WRAPPER]))
+            && schema.get("additionalProperties") == Some(&serde_json::Value::Bool(false));
+        only.then(|| properties.get(Self::WRAPPER)).flatten()
+    }
 }
 
 /// One answer from a model.

@@ -25,7 +25,7 @@ const ANSWER: &str = "final_answer";
 
 /// The one property of the object an answer that is not an object is wrapped in: the APIs take
 /// only object schemas for answers and tools.
-const WRAPPER: &str = "answer";
+const WRAPPER: &str = OutputFormat::WRAPPER;
 
 /// A decoded answer, a `T` the typed run takes back.
 pub(crate) type Decoded = Box<dyn Any + Send>;

@@ -18,9 +18,11 @@ use std::time::Duration;
 
 pub use log::RecordedRequest;
 
+use serde_json::{Value, json};
+
 use crate::conversation::{AssistantMessage, StopReason, Usage};
 use crate::error::Error;
-use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse, ModelStream};
+use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse, ModelStream, OutputFormat};
 
 /// A model that plays its part locally, with no network and no API key.
 ///
@@ -39,7 +41,8 @@ use crate::model::{Model, ModelFuture, ModelRequest, ModelResponse, ModelStream}
 ///   answer ([`RunRequest::output`](crate::agent::RunRequest::output)), with a value of the
 ///   answer's schema. Deterministic for a given seed.
 /// - **Scripted** ([`OfflineModel::scripted`]): it returns exactly the turns you give it, for
-///   tests of your own code.
+///   tests of your own code. For a typed run, the last turn is the answer's JSON as text (see
+///   [`scripted`](Self::scripted)).
 /// - **Responder** ([`OfflineModel::responder`]): a function of yours computes each turn from
 ///   the request, for conversations whose next step depends on earlier results.
 ///
@@ -218,6 +221,42 @@ impl OfflineModel {
     /// assert_eq!(second.messages.len(), 3);
     /// # }
     /// ```
+    ///
+    /// A typed run ([`RunRequest::output`](crate::agent::RunRequest::output)) takes its answer
+    /// from the last turn's text, the answer's JSON; a turn gives it as the value itself, whatever
+    /// its type (an object, `5`, `["a", "b"]`, or plain text for a `String`): the model hands it
+    /// over in the shape the run asks for. A wrong answer goes back to the model with what is
+    /// wrong, as it would to a real one, and the next scripted turn answers it.
+    ///
+    /// ```
+    /// use schemars::JsonSchema;
+    /// use serde::Deserialize;
+    /// use serde_json::json;
+    /// use tool_runtime::conversation::AssistantMessage;
+    /// use tool_runtime::{Agent, OfflineModel, tools};
+    ///
+    /// #[derive(Debug, Deserialize, JsonSchema, PartialEq)]
+    /// struct Report {
+    ///     city: String,
+    ///     celsius: f64,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let model = OfflineModel::scripted([AssistantMessage::text(
+    ///     json!({"city": "Oslo", "celsius": 4.5}).to_string(),
+    /// )]);
+    /// let agent = Agent::new(model, tools![]);
+    /// let report = agent.run("Oslo?").output::<Report>().await.unwrap();
+    /// assert_eq!(report.value, Report { city: "Oslo".into(), celsius: 4.5 });
+    ///
+    /// // Not an object: the value itself.
+    /// let model = OfflineModel::scripted([AssistantMessage::text("[3, 1]")]);
+    /// let agent = Agent::new(model, tools![]);
+    /// let days = agent.run("Which days?").output::<Vec<u8>>().await.unwrap();
+    /// assert_eq!(days.value, [3, 1]);
+    /// # }
+    /// ```
     pub fn scripted(turns: impl IntoIterator<Item = AssistantMessage>) -> Self {
         Self::with_mode(Mode::Scripted(Arc::new(Mutex::new(
             turns.into_iter().collect(),
@@ -262,10 +301,32 @@ impl OfflineModel {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .pop_front()
+                .map(|turn| shaped(turn, request.output))
                 .ok_or_else(Error::script_exhausted),
-            Mode::Responder(respond) => Ok(respond(request)),
+            Mode::Responder(respond) => Ok(shaped(respond(request), request.output)),
         }
     }
+}
+
+/// A final answer written by a script or a responder for a typed run, in the shape the run asks
+/// for: the value of a type that is not an object travels wrapped, `{"answer": …}`, so a script
+/// writes `5` (or `Oslo`, for a string) and the run receives `{"answer": 5}`. Anything else is
+/// left as written: an object, an answer already wrapped, tool calls, a run without a type.
+fn shaped(mut message: AssistantMessage, output: Option<&OutputFormat>) -> AssistantMessage {
+    let inner = output.and_then(OutputFormat::wrapped);
+    let (Some(inner), true, Some(text)) = (inner, message.tool_calls.is_empty(), &message.text)
+    else {
+        return message;
+    };
+    let value = match serde_json::from_str::<Value>(text.trim()) {
+        Ok(Value::Object(object)) if object.contains_key(OutputFormat::WRAPPER) => return message,
+        Ok(value) => value,
+        // Plain text, for an answer that is a string.
+        Err(_) if inner.get("type") == Some(&json!("string")) => json!(text),
+        Err(_) => return message,
+    };
+    message.text = Some(json!({ OutputFormat::WRAPPER: value }).to_string());
+    message
 }
 
 impl Model for OfflineModel {
