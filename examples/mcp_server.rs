@@ -26,7 +26,7 @@ async fn get_weather(
     format!("Sunny, 22°C in {city}")
 }
 
-/// Get the exchange rate between two currencies.
+/// Get the exchange rate between two currencies: how many `to_currency` one `from_currency` buys.
 #[tool(read_only, idempotent)]
 fn get_exchange_rate(
     /// ISO 4217 code of the currency to convert from, e.g. "USD".
@@ -34,8 +34,22 @@ fn get_exchange_rate(
     /// ISO 4217 code of the currency to convert to, e.g. "JPY".
     to_currency: String,
 ) -> Result<f64, String> {
-    match (from_currency.as_str(), to_currency.as_str()) {
-        ("USD", "JPY") => Ok(151.25),
+    // A stand-in for an exchange-rate service: what one US dollar buys.
+    let per_usd = |code: &str| -> Option<f64> {
+        match code.to_uppercase().as_str() {
+            "USD" => Some(1.0),
+            "JPY" => Some(151.25),
+            "EUR" => Some(0.92),
+            "GBP" => Some(0.79),
+            _ => None,
+        }
+    };
+    if from_currency.eq_ignore_ascii_case(&to_currency) {
+        return Ok(1.0);
+    }
+    match (per_usd(&from_currency), per_usd(&to_currency)) {
+        // Four decimals, as rates are quoted.
+        (Some(from), Some(to)) => Ok((to / from * 10_000.0).round() / 10_000.0),
         _ => Err(format!("No rate for {from_currency} to {to_currency}.")),
     }
 }

@@ -287,3 +287,43 @@ async fn our_client_uses_our_server_with_per_run_data() {
     );
     serving.abort();
 }
+
+/// The example server's exchange rates are the seed's table: any pair of the currencies it
+/// knows (1.0 from a currency to itself), an error result for one it does not.
+#[tokio::test]
+async fn the_example_servers_exchange_rates_cover_every_pair_it_knows() {
+    let http = HttpServer::start();
+    let client = McpClient::connect(http.url.clone()).await.unwrap();
+    let toolbox = client.add_tools(Toolbox::new()).await.unwrap();
+    let pairs = [
+        ("USD", "JPY", Some(151.25)),
+        ("EUR", "USD", Some(1.087)),
+        ("USD", "USD", Some(1.0)),
+        ("gbp", "EUR", Some(1.1646)),
+        ("JPY", "GBP", Some(0.0052)),
+        ("EUR", "XYZ", None),
+    ];
+    let calls: Vec<ToolCall> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (from, to, _))| {
+            let arguments = json!({"from_currency": from, "to_currency": to});
+            ToolCall::new(format!("c{i}"), "get_exchange_rate", arguments)
+        })
+        .collect();
+    let results = toolbox.run(&calls).await;
+    for ((from, to, rate), result) in pairs.iter().zip(&results) {
+        match rate {
+            Some(rate) => {
+                let got: f64 = result.content().parse().unwrap_or_else(|_| {
+                    panic!("{from} to {to}: {}", result.content());
+                });
+                assert_eq!(got, *rate, "{from} to {to}");
+            }
+            None => {
+                assert!(result.is_error(), "{from} to {to}: {result:?}");
+                assert_eq!(result.content(), "No rate for EUR to XYZ.");
+            }
+        }
+    }
+}
