@@ -10,17 +10,21 @@
 
 use std::error::Error;
 
+use tool_runtime::agent::AgentEvent;
 use tool_runtime::mcp::{McpClient, McpServer};
 use tool_runtime::{Agent, Toolbox, model, tool, tools};
 
 /// Look up a word in the dictionary.
 #[tool(read_only)]
 fn define(
-    /// The word.
+    /// The word to look up, e.g. "tool", "hammer" or "wrench".
     word: String,
 ) -> String {
+    // A small dictionary: the words the description names.
     match word.to_lowercase().as_str() {
-        "tool" => "A device used to carry out a particular function.".to_owned(),
+        "tool" => "tool: a device used to carry out a particular function.".to_owned(),
+        "hammer" => "hammer: a tool with a heavy head, for driving nails.".to_owned(),
+        "wrench" => "wrench: a tool for gripping and turning nuts and bolts.".to_owned(),
         other => format!("No entry for {other:?}."),
     }
 }
@@ -60,7 +64,20 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let agent = Agent::new(model::from_env()?, toolbox);
     let prompt = "What does the word tool mean?";
     println!("> {prompt}");
-    let output = agent.run(prompt).await?;
-    println!("{}", output.text);
+    // Each call to the server as it starts, its result as it comes back, then the answer.
+    let mut events = agent.stream(prompt);
+    while let Some(event) = events.next().await {
+        match event? {
+            AgentEvent::ToolCallStarted { call, .. } => {
+                println!("  -> {}({})", call.name, call.arguments.to_json_string());
+            }
+            AgentEvent::ToolCallFinished { result, .. } => {
+                let status = if result.is_error() { "error" } else { "ok" };
+                println!("  <- {} {status}: {}", result.name, result.content());
+            }
+            AgentEvent::Finished(output) => println!("{}", output.text),
+            _ => {}
+        }
+    }
     Ok(())
 }

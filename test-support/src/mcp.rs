@@ -55,34 +55,33 @@ fn workspace() -> PathBuf {
 /// this test, or built now (with `cargo build`) when this run did not build it.
 pub fn server() -> &'static PathBuf {
     static SERVER: OnceLock<PathBuf> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        let path = exe
-            .parent()
-            .and_then(|deps| deps.parent())
-            .unwrap()
-            .join("examples/mcp_server");
-        if path.exists() {
-            return path;
-        }
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "--features",
-                "mcp",
-                "--example",
-                "mcp_server",
-            ])
-            .args(["-p", "tool-runtime-examples"])
-            .current_dir(workspace())
-            .status()
-            .unwrap();
-        assert!(status.success(), "the example server builds");
-        assert!(path.exists(), "{}", path.display());
-        path
-    })
+    SERVER.get_or_init(|| example("mcp_server"))
+}
+
+/// The binary of the MCP example `name` (`mcp_server`, `mcp_client`): the one `cargo test
+/// --workspace --all-features` built beside this test, or built now (with `cargo build`) when
+/// this run did not build it.
+pub fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("examples")
+        .join(name);
+    if path.exists() {
+        return path;
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "--features", "mcp", "--example", name])
+        .args(["-p", "tool-runtime-examples"])
+        .current_dir(workspace())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the example {name} builds");
+    assert!(path.exists(), "{}", path.display());
+    path
 }
 
 /// How long a client process may take before the test gives up on it.

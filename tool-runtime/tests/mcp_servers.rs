@@ -327,3 +327,26 @@ async fn the_example_servers_exchange_rates_cover_every_pair_it_knows() {
         }
     }
 }
+
+/// `examples/mcp_client`, offline: it shows each call to its server and the result, and the
+/// offline model looks up a word the dictionary has (the one its schema's description offers
+/// and the prompt names).
+#[test]
+fn the_client_example_shows_its_calls_and_a_lookup_that_succeeds() {
+    let mut command = std::process::Command::new(support::mcp::example("mcp_client"));
+    command
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("TOOL_PROVIDER");
+    let output = support::mcp::output_within(&mut command);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "  -> define({\"word\":\"tool\"})\n  <- define ok: tool: a device used to carry out a \
+             particular function.\n"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("No entry"), "{stdout}");
+}
