@@ -33,7 +33,7 @@ pub struct RunOutput {
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// let agent = Agent::builder(OfflineModel::scripted([]), Toolbox::new()).build();
+/// let agent = Agent::new(OfflineModel::scripted([]), Toolbox::new());
 /// let error = agent.run("Hello").await.unwrap_err();
 /// let debug = format!("{error:?}");
 /// assert!(debug.starts_with("RunError { failure: Model(Error {"), "{debug}");

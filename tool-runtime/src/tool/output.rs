@@ -231,7 +231,7 @@ impl ToolOutput {
 }
 
 /// A tool's returned value (`T` of `-> T` or of `-> Result<T, E>`) made its output (see
-/// [`ToolOutput::of`]). Not public API.
+/// `ToolOutput::of`). Not public API.
 ///
 /// `#[tool]`'s generated code converts the value through this trait, and only through it,
 /// spanned at the return type: a type that cannot be a tool's output gives one error there, in
@@ -261,7 +261,7 @@ impl<T: Serialize + 'static> ToolReturn for T {
 }
 
 /// The error of a tool's `Result` made its error result: the error's `Display` (see
-/// [`ToolOutput::failed`]). Not public API; like [`ToolReturn`], the one place generated code
+/// `ToolOutput::failed`). Not public API; like [`ToolReturn`], the one place generated code
 /// needs its bound.
 #[diagnostic::on_unimplemented(
     message = "a tool's error type must implement `std::fmt::Display`; `{Self}` does not",

@@ -422,9 +422,9 @@ impl<'t> Turn<'t> {
         index
     }
 
-    /// Waits for the next call to finish (or to be answered: a held call given its result, a
-    /// call stopped by [`stop`](Self::stop)) and returns its place and result, each once; `None`
-    /// once every call started so far has its result (held calls are not started).
+    /// Waits for the next call to finish (or to be answered: a held call given its result) and
+    /// returns its place and result, each once; `None` once every call started so far has its
+    /// result (held calls are not started).
     pub async fn next(&mut self) -> Option<(usize, &ToolResult)> {
         let index = match self.ready.pop_front() {
             Some(index) => index,
