@@ -64,8 +64,10 @@
 //! - `validate` (default): a tool's arguments are checked against its whole JSON Schema (bounds,
 //!   lengths, patterns, formats…) before it runs, every violation reported with its path; so is
 //!   a typed final answer. Without it, serde's checks alone apply.
-//! - `rustls` (default): HTTPS through rustls, verifying servers against the platform's trust
-//!   store. Without it, only plain HTTP (a local OpenAI-compatible server) works.
+//! - `rustls` (default): HTTPS through rustls with its default crypto provider (aws-lc-rs),
+//!   verifying servers against the platform's trust store — reqwest's own default TLS, so any
+//!   other reqwest client in the program works as it would without this crate. Without it,
+//!   only plain HTTP (a local OpenAI-compatible server) works.
 //! - `mcp`: the `mcp` module, through rmcp — a toolbox served to MCP clients over stdio or
 //!   Streamable HTTP (`mcp::McpServer`), and an MCP server's tools in a toolbox
 //!   (`mcp::McpClient`).
