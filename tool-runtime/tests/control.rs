@@ -360,6 +360,61 @@ async fn a_resumed_run_is_given_its_run_data_again() {
     assert_eq!(results[0].content(), "paid 250 EUR from ACC-1");
 }
 
+/// The idempotency keys a payment provider was sent.
+#[derive(Clone, Default)]
+struct Keys(Arc<std::sync::Mutex<Vec<String>>>);
+
+/// Charge a card: every call waits for approval.
+#[tool(needs_approval)]
+fn charge(State(keys): State<Keys>, ctx: CallContext, cents: u32) -> String {
+    keys.0.lock().unwrap().push(ctx.idempotency_key());
+    format!("charged {cents} cents")
+}
+
+/// A run's tools see its id and build their idempotency keys from it: a given id, or one made
+/// when the run starts, the same when a paused run resumes (in another agent).
+#[tokio::test]
+async fn tools_see_the_run_id_and_an_idempotency_key_that_survives_a_pause() {
+    let script = || {
+        OfflineModel::scripted([
+            AssistantMessage::calls([ToolCall::new("c1", "charge", json!({"cents": 500}))]),
+            AssistantMessage::text("Charged."),
+        ])
+    };
+    let keys = Keys::default();
+    let agent = Agent::new(script(), tools![state = keys.clone(); charge]);
+    let paused = agent
+        .run("Charge 5 EUR.")
+        .with_run_id("order-1138")
+        .with_run_data(RunData::new().with(7_u8))
+        .await
+        .unwrap_err()
+        .into_paused()
+        .unwrap();
+    assert_eq!(paused.run_id(), "order-1138");
+    let saved = serde_json::to_string(&paused).unwrap();
+    let answers = OfflineModel::scripted([AssistantMessage::text("Charged.")]);
+    let fresh = Agent::new(answers, tools![state = keys.clone(); charge]);
+    let paused: PausedRun = serde_json::from_str(&saved).unwrap();
+    let resumed = fresh.resume(paused, [("c1", Decision::Approve)]).await;
+    assert_eq!(resumed.unwrap().text, "Charged.");
+    assert_eq!(*keys.0.lock().unwrap(), ["order-1138/c1"]);
+
+    // Without an id, the run makes one, which the paused run keeps.
+    let agent = Agent::new(script(), tools![state = keys.clone(); charge]);
+    let paused = agent
+        .run("Charge 5 EUR.")
+        .await
+        .unwrap_err()
+        .into_paused()
+        .unwrap();
+    let made = paused.run_id().to_owned();
+    assert!(!made.is_empty() && made != "order-1138", "{made}");
+    let output = agent.resume(paused, [("c1", Decision::Approve)]).await;
+    assert_eq!(output.unwrap().text, "Charged.");
+    assert_eq!(keys.0.lock().unwrap()[1], format!("{made}/c1"));
+}
+
 static ASKED: AtomicUsize = AtomicUsize::new(0);
 
 /// Says no approval is needed the first time it is asked, and yes after.

@@ -50,6 +50,8 @@ impl<S: Send + Sync + 'static> Agent<S> {
             answer,
         } = job;
         let (mut run, decisions) = self.prepare(start, &data)?;
+        // The run's tools see its id (`CallContext::run_id`, `idempotency_key`).
+        let data = data.with_run_id(run.id.as_str());
         let driver = Driver {
             agent: self,
             events: Events {
@@ -83,7 +85,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
         match start {
             Start::Conversation(mut messages) => {
                 repair_messages(&mut messages);
-                let run = RunState::new(None, messages);
+                let run = RunState::new(data.run_id().map(str::to_owned), messages);
                 match missing {
                     Some(failure) => Err(run.failed(failure)),
                     None => Ok((run, None)),

@@ -124,7 +124,39 @@ impl<'a, S: Send + Sync + 'static> RunRequest<'a, S> {
     /// # Ok(()) }
     /// ```
     pub fn with_run_data(mut self, data: RunData) -> Self {
-        self.job.data = data;
+        // An id given with `with_run_id` stays, unless `data` names one itself.
+        self.job.data = match (self.job.data.run_id(), data.run_id()) {
+            (Some(id), None) => data.with_run_id(id),
+            _ => data,
+        };
+        self
+    }
+
+    /// Gives the run this id (your own request's id, say) instead of one made when it starts.
+    /// Its tools see it ([`CallContext::run_id`](crate::CallContext::run_id)) and build their
+    /// [idempotency keys](crate::CallContext::idempotency_key) from it; a paused run keeps it.
+    /// A resumed run has its paused run's id, whatever is given here.
+    ///
+    /// ```
+    /// use tool_runtime::{Agent, CallContext, OfflineModel, tool, tools};
+    ///
+    /// /// Charge the customer's card.
+    /// #[tool]
+    /// fn charge(ctx: CallContext) -> String {
+    ///     // Sent as the payment provider's `Idempotency-Key`.
+    ///     ctx.idempotency_key()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tool_runtime::RunError> {
+    /// let agent = Agent::new(OfflineModel::new(), tools![charge]);
+    /// let output = agent.run("Charge it.").with_run_id("order-1138").await?;
+    /// assert!(output.text.contains("order-1138/"), "{}", output.text);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_run_id(mut self, run_id: impl Into<String>) -> Self {
+        let data = std::mem::take(&mut self.job.data);
+        self.job.data = data.with_run_id(run_id.into());
         self
     }
 

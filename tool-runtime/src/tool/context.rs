@@ -297,6 +297,33 @@ impl CallContext {
         self.inner.call_id.as_str()
     }
 
+    /// The id of the run the call belongs to: an [`Agent`](crate::Agent) run's (given with
+    /// [`RunRequest::with_run_id`](crate::agent::RunRequest::with_run_id), or made when the run
+    /// starts, and kept when a paused run resumes); `None` for a call outside a run.
+    pub fn run_id(&self) -> Option<&str> {
+        self.inner.run_data.run_id()
+    }
+
+    /// A key for this call that a tool passes to the outside system it changes, so that the
+    /// system does the change once however often it is asked (Stripe's `Idempotency-Key`, an
+    /// upsert's key): `{run id}/{call id}`, or the call id alone outside a run. The same for
+    /// the call whenever it runs: resumed after a pause, or run again.
+    ///
+    /// ```
+    /// use tool_runtime::{CallContext, RunData};
+    ///
+    /// let ctx = CallContext::new("call_7").with_run_data(RunData::new().with_run_id("run_42"));
+    /// assert_eq!(ctx.run_id(), Some("run_42"));
+    /// assert_eq!(ctx.idempotency_key(), "run_42/call_7");
+    /// assert_eq!(CallContext::new("call_7").idempotency_key(), "call_7");
+    /// ```
+    pub fn idempotency_key(&self) -> String {
+        match self.run_id() {
+            Some(run) => format!("{run}/{}", self.call_id()),
+            None => self.call_id().to_owned(),
+        }
+    }
+
     /// The name of the tool called (empty for a context made by hand without one, until it
     /// serves a call).
     pub fn tool_name(&self) -> &str {
@@ -382,6 +409,7 @@ impl fmt::Debug for CallContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CallContext")
             .field("call_id", &self.call_id())
+            .field("run_id", &self.run_id())
             .field("tool", &self.tool_name())
             .field("cancelled", &self.is_cancelled())
             .field("run_data", &self.inner.run_data)
@@ -407,6 +435,8 @@ impl fmt::Debug for CallContext {
 pub struct RunData {
     /// `None` while there is none: most runs have no data, and make none.
     values: Option<Arc<HashMap<TypeId, Entry>>>,
+    /// The id of the run the data is given to (an [`Agent`](crate::Agent) run's own).
+    run_id: Option<Arc<str>>,
 }
 
 #[derive(Clone)]
@@ -431,6 +461,20 @@ impl RunData {
         let values = self.values.get_or_insert_with(Arc::default);
         Arc::make_mut(values).insert(TypeId::of::<T>(), entry);
         self
+    }
+
+    /// This data, for the run with this id. An [`Agent`](crate::Agent) run sets its own id (the
+    /// one given with [`RunRequest::with_run_id`](crate::agent::RunRequest::with_run_id), or one
+    /// it makes); set it for a [`Turn`](crate::turn::Turn) of your own that belongs to a run.
+    #[must_use]
+    pub fn with_run_id(mut self, run_id: impl Into<Arc<str>>) -> Self {
+        self.run_id = Some(run_id.into());
+        self
+    }
+
+    /// The id of the run this data is given to, if it is set.
+    pub fn run_id(&self) -> Option<&str> {
+        self.run_id.as_deref()
     }
 
     /// The value of type `T`, if there is one.
