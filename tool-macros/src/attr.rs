@@ -365,7 +365,7 @@ fn parse_timeout(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result
             lit: Lit::Str(lit), ..
         }) => match parse_duration_ms(&lit.value()) {
             Some(ms) => return Ok(Some(ms)),
-            None => "invalid `timeout`: write a positive whole number with a unit, e.g. \"500ms\", \"5s\" or \"2m\"".to_owned(),
+            None => "invalid `timeout`: write a positive whole number with a unit, e.g. \"500ms\", \"5s\", \"2m\" or \"1h\"".to_owned(),
         },
         // `timeout = 5s` is a number with the suffix `s`: the same, in quotes.
         Expr::Lit(ExprLit {
@@ -418,7 +418,7 @@ fn no_value(meta: &ParseNestedMeta<'_>, key: Symbol, errors: &mut Errors) -> syn
     Ok(())
 }
 
-/// `500ms`, `5s`, `2m` → milliseconds. Zero is refused: a call needs some time to run.
+/// `500ms`, `5s`, `2m`, `1h` → milliseconds. Zero is refused: a call needs some time to run.
 fn parse_duration_ms(text: &str) -> Option<u64> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit())?;
