@@ -734,3 +734,31 @@ async fn a_responder_answers_a_typed_run_too() {
         .unwrap();
     assert_eq!(answer.value, "Rome: sunny");
 }
+
+/// A tool choice is followed: the named tool is called (a destructive one too: the program asked
+/// for it), and after that turn the run goes on as usual; with none allowed, none is called.
+#[tokio::test]
+async fn the_tool_choice_is_followed() {
+    use tool_runtime::model::ToolChoice;
+
+    let output = Agent::new(OfflineModel::new(), gated_tools())
+        .tool_choice(ToolChoice::Tool("drop_table".into()))
+        .run("Drop the table sessions.")
+        .await
+        .unwrap();
+    let called: Vec<&str> = output.messages[1]
+        .tool_calls()
+        .iter()
+        .map(|call| call.name.as_str())
+        .collect();
+    assert_eq!(called, ["drop_table"]);
+    assert_eq!(output.turns, 2, "{:?}", output.messages);
+
+    // None: no call at all.
+    let output = Agent::new(OfflineModel::new(), tools![read_table])
+        .tool_choice(ToolChoice::None)
+        .run("Read the table users.")
+        .await
+        .unwrap();
+    assert_eq!(output.turns, 1);
+}

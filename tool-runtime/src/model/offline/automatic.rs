@@ -1,6 +1,8 @@
 //! The automatic model's policy: every tool in one parallel batch after the user speaks (but
 //! those that need approval or are marked destructive, unless asked to), with arguments from its
-//! schema; then an answer that quotes the results.
+//! schema; then an answer that quotes the results. A tool choice is followed: a named tool is
+//! called whatever it is (again, if it was), a required call calls the tools not called yet at
+//! any turn, and none is called when none is allowed.
 
 use std::fmt::Write as _;
 
@@ -39,16 +41,25 @@ pub(super) fn respond(request: &ModelRequest<'_>, settings: Settings) -> Assista
         .flat_map(Message::tool_calls)
         .map(|call| call.name.as_str())
         .collect();
+    // A tool the request names must be called (again, if it was), as asked.
+    let forced = match request.tool_choice {
+        ToolChoice::Tool(name) => Some(name.as_str()),
+        _ => None,
+    };
     let uncalled: Vec<&ToolDefinition> = request
         .tools
         .iter()
         .copied()
-        .filter(|tool| !called.contains(&tool.name()))
+        .filter(|tool| match forced {
+            Some(name) => tool.name() == name,
+            None => !called.contains(&tool.name()),
+        })
         .collect();
     let first_turn = called.is_empty();
     let more_to_call = !request.parallel_tool_calls && !first_turn;
+    let required = forced.is_some() || *request.tool_choice == ToolChoice::Required;
     if !uncalled.is_empty()
-        && (first_turn || more_to_call)
+        && (first_turn || more_to_call || required)
         && *request.tool_choice != ToolChoice::None
     {
         let take = if request.parallel_tool_calls {
@@ -69,7 +80,7 @@ pub(super) fn respond(request: &ModelRequest<'_>, settings: Settings) -> Assista
             if tools_called == take {
                 break;
             }
-            if !settings.call_every_tool && left_alone(tool).is_some() {
+            if !settings.call_every_tool && forced.is_none() && left_alone(tool).is_some() {
                 continue;
             }
             let schema = tool.parameters();
@@ -77,7 +88,9 @@ pub(super) fn respond(request: &ModelRequest<'_>, settings: Settings) -> Assista
             let policy = tool.policy();
             // Arguments for which the call would wait for a person are drawn again.
             let mut accept = |value: &Value| {
-                settings.call_every_tool || !policy.needs_approval(&Arguments::Json(value.clone()))
+                settings.call_every_tool
+                    || forced.is_some()
+                    || !policy.needs_approval(&Arguments::Json(value.clone()))
             };
             // A tool that takes a name is called once per name the prompt mentions
             // ("Tokyo and London" → two calls), as a model would.
