@@ -396,8 +396,12 @@ async fn tools_see_the_run_id_and_an_idempotency_key_that_survives_a_pause() {
     let answers = OfflineModel::scripted([AssistantMessage::text("Charged.")]);
     let fresh = Agent::new(answers, tools![state = keys.clone(); charge]);
     let paused: PausedRun = serde_json::from_str(&saved).unwrap();
-    let resumed = fresh.resume(paused, [("c1", Decision::Approve)]).await;
-    assert_eq!(resumed.unwrap().text, "Charged.");
+    let resumed = fresh
+        .resume(paused, [("c1", Decision::Approve)])
+        .await
+        .unwrap();
+    assert_eq!(resumed.text, "Charged.");
+    assert_eq!(resumed.run_id, "order-1138");
     assert_eq!(*keys.0.lock().unwrap(), ["order-1138/c1"]);
 
     // Without an id, the run makes one, which the paused run keeps.
@@ -410,8 +414,12 @@ async fn tools_see_the_run_id_and_an_idempotency_key_that_survives_a_pause() {
         .unwrap();
     let made = paused.run_id().to_owned();
     assert!(!made.is_empty() && made != "order-1138", "{made}");
-    let output = agent.resume(paused, [("c1", Decision::Approve)]).await;
-    assert_eq!(output.unwrap().text, "Charged.");
+    let output = agent
+        .resume(paused, [("c1", Decision::Approve)])
+        .await
+        .unwrap();
+    assert_eq!(output.text, "Charged.");
+    assert_eq!(output.run_id, made);
     assert_eq!(keys.0.lock().unwrap()[1], format!("{made}/c1"));
 }
 

@@ -46,7 +46,8 @@ async fn seed_run(
         .agent(&server, weather_tools())
         .streaming(streaming)
         .on_event(|_| {});
-    let output = agent.run(PROMPT).await.unwrap();
+    // One id for every run, so that runs compare whole.
+    let output = agent.run(PROMPT).with_run_id("seed").await.unwrap();
     let bodies = server.requests().into_iter().map(|r| r.body).collect();
     (output, bodies)
 }

@@ -20,6 +20,9 @@ pub struct RunOutput {
     pub usage: Usage,
     /// How many requests were sent to the model.
     pub turns: usize,
+    /// The run's id: given ([`RunRequest::with_run_id`](crate::agent::RunRequest::with_run_id)),
+    /// or made when it started; the one its tools saw.
+    pub run_id: String,
 }
 
 /// A run that ended without a final answer. It still hands back the conversation so far
@@ -51,6 +54,8 @@ pub struct RunError {
     /// Requests sent, counting the one that failed (or, for [`RunFailure::MaxTurns`], the
     /// limit; none for [`RunFailure::MissingRunData`]).
     pub turns: usize,
+    /// The run's id (a paused run's, for a run that could not resume).
+    pub run_id: String,
 }
 
 /// Why a run ended without a final answer.
@@ -105,12 +110,14 @@ impl RunError {
         messages: Vec<Message>,
         usage: Usage,
         turns: usize,
+        run_id: String,
     ) -> Self {
         Self {
             failure,
             messages,
             usage,
             turns,
+            run_id,
         }
     }
 
@@ -121,7 +128,13 @@ impl RunError {
             problem: "the answer was not decoded".to_owned(),
             answer: output.text,
         };
-        Self::new(failure, output.messages, output.usage, output.turns)
+        Self::new(
+            failure,
+            output.messages,
+            output.usage,
+            output.turns,
+            output.run_id,
+        )
     }
 
     /// The model's error, when that is why the run ended.
@@ -177,6 +190,7 @@ impl fmt::Debug for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RunError")
             .field("failure", &self.failure)
+            .field("run_id", &self.run_id)
             .field("turns", &self.turns)
             .field("usage", &self.usage)
             .field("messages", &Count(self.messages.len(), "message"))

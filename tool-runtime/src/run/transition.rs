@@ -121,6 +121,7 @@ impl RunState {
             messages: self.messages,
             usage: self.usage,
             turns: self.turn,
+            run_id: self.id,
         }
     }
 
@@ -145,7 +146,7 @@ impl RunState {
             RunFailure::NotResumed { .. } => 0,
             _ => self.turn,
         };
-        RunError::new(failure, self.messages, self.usage, turns)
+        RunError::new(failure, self.messages, self.usage, turns, self.id)
     }
 
     /// Moves the pending message and its results into the conversation.
