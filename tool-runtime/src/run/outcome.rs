@@ -43,6 +43,8 @@ pub struct RunOutput {
 /// assert!(debug.contains("messages: [1 message]"), "{debug}");
 /// # }
 /// ```
+// Kept within 128 bytes, so that a `Result<T, RunError>` of the user's passes clippy's
+// `result_large_err` (a paused run is boxed; the run's id is in it, or was given).
 #[non_exhaustive]
 pub struct RunError {
     /// Why the run ended.
@@ -54,8 +56,6 @@ pub struct RunError {
     /// Requests sent, counting the one that failed (or, for [`RunFailure::MaxTurns`], the
     /// limit; none for [`RunFailure::MissingRunData`]).
     pub turns: usize,
-    /// The run's id (a paused run's, for a run that could not resume).
-    pub run_id: String,
 }
 
 /// Why a run ended without a final answer.
@@ -110,14 +110,12 @@ impl RunError {
         messages: Vec<Message>,
         usage: Usage,
         turns: usize,
-        run_id: String,
     ) -> Self {
         Self {
             failure,
             messages,
             usage,
             turns,
-            run_id,
         }
     }
 
@@ -128,13 +126,7 @@ impl RunError {
             problem: "the answer was not decoded".to_owned(),
             answer: output.text,
         };
-        Self::new(
-            failure,
-            output.messages,
-            output.usage,
-            output.turns,
-            output.run_id,
-        )
+        Self::new(failure, output.messages, output.usage, output.turns)
     }
 
     /// The model's error, when that is why the run ended.
@@ -190,7 +182,6 @@ impl fmt::Debug for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RunError")
             .field("failure", &self.failure)
-            .field("run_id", &self.run_id)
             .field("turns", &self.turns)
             .field("usage", &self.usage)
             .field("messages", &Count(self.messages.len(), "message"))

@@ -146,7 +146,7 @@ impl RunState {
             RunFailure::NotResumed { .. } => 0,
             _ => self.turn,
         };
-        RunError::new(failure, self.messages, self.usage, turns, self.id)
+        RunError::new(failure, self.messages, self.usage, turns)
     }
 
     /// Moves the pending message and its results into the conversation.
