@@ -122,7 +122,7 @@ impl<'s> Walk<'s> {
         fields.retain(|name, field| {
             let absent = field.is_null()
                 && !required.contains(&name.as_str())
-                && (every || property(name).is_some_and(|schema| !self.takes_null(schema)));
+                && (every || property(name).is_some_and(|schema| !self.takes_null(schema, 0)));
             !absent
         });
         let mut changed = fields.len() != before;
@@ -172,18 +172,23 @@ impl<'s> Walk<'s> {
 
     /// Whether `schema` takes `null`: each of its views does (one with no `type`, `enum`,
     /// `const` or union takes anything).
-    fn takes_null(&self, schema: &'s Value) -> bool {
+    fn takes_null(&self, schema: &'s Value, depth: usize) -> bool {
+        // Past the depth the schema's unions are not followed: the `null` is kept (and the
+        // checks say whether it is right).
+        if depth >= MAX_DEPTH {
+            return true;
+        }
         let key: *const Value = schema;
         if let Some(&known) = self.takes_null.borrow().get(&key) {
             return known;
         }
         self.takes_null.borrow_mut().insert(key, true);
-        let takes = self.find_takes_null(schema);
+        let takes = self.find_takes_null(schema, depth);
         self.takes_null.borrow_mut().insert(key, takes);
         takes
     }
 
-    fn find_takes_null(&self, schema: &'s Value) -> bool {
+    fn find_takes_null(&self, schema: &'s Value, depth: usize) -> bool {
         let mut views = Vec::new();
         self.views(schema, &mut views, 0);
         views.iter().all(|view| {
@@ -200,9 +205,39 @@ impl<'s> Walk<'s> {
             let unions = ["anyOf", "oneOf"].iter().all(|key| {
                 view.get(*key)
                     .and_then(Value::as_array)
-                    .is_none_or(|branches| branches.iter().any(|branch| self.takes_null(branch)))
+                    .is_none_or(|branches| {
+                        branches
+                            .iter()
+                            .any(|branch| self.takes_null(branch, depth + 1))
+                    })
             });
             typed && listed && constant && unions
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, Value, json};
+
+    use super::without_absent_nulls;
+
+    /// A chain of unions far deeper than the stack would allow is followed only so far: the
+    /// `null` is kept, and nothing overflows.
+    #[test]
+    fn a_deep_chain_of_unions_keeps_its_null() {
+        let mut defs = Map::new();
+        for i in 0..100_000 {
+            let next = format!("#/$defs/a{}", i + 1);
+            defs.insert(format!("a{i}"), json!({"anyOf": [{"$ref": next}]}));
+        }
+        defs.insert("a100000".to_owned(), json!({"type": "string"}));
+        let schema = json!({
+            "type": "object",
+            "properties": {"o": {"type": "object", "properties": {"x": {"$ref": "#/$defs/a0"}}}},
+            "$defs": Value::Object(defs),
+        });
+        let value = json!({"o": {"x": null}});
+        assert_eq!(without_absent_nulls(&schema, &value, false), None);
     }
 }

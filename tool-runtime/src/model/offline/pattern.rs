@@ -14,6 +14,10 @@ use super::rng::Rng;
 /// The longest string generated: longer patterns give up.
 const LONGEST: usize = 10_000;
 
+/// How many nodes of the pattern one string may visit: a repetition of something that writes
+/// nothing (`(?:(?:a*){1000}){1000}`) or alternations that keep failing give up here.
+const STEPS: u32 = 100_000;
+
 /// A parsed pattern.
 pub(super) struct Pattern(Hir);
 
@@ -32,14 +36,16 @@ impl Pattern {
     /// character.
     pub(super) fn generate(&self, rng: &mut Rng, extra: u32) -> Option<String> {
         let mut out = String::new();
-        write(&self.0, rng, extra, &mut out).then_some(out)
+        let mut steps = STEPS;
+        write(&self.0, rng, extra, &mut out, &mut steps).then_some(out)
     }
 }
 
-fn write(hir: &Hir, rng: &mut Rng, extra: u32, out: &mut String) -> bool {
-    if out.len() > LONGEST {
+fn write(hir: &Hir, rng: &mut Rng, extra: u32, out: &mut String, steps: &mut u32) -> bool {
+    if out.len() > LONGEST || *steps == 0 {
         return false;
     }
+    *steps -= 1;
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => true,
         HirKind::Literal(literal) => match std::str::from_utf8(&literal.0) {
@@ -62,17 +68,18 @@ fn write(hir: &Hir, rng: &mut Rng, extra: u32, out: &mut String) -> bool {
                 .unwrap_or(u32::MAX)
                 .min(repetition.min.saturating_add(extra));
             let count = repetition.min + rng.below(u64::from(most - repetition.min) + 1) as u32;
-            (0..count).all(|_| write(&repetition.sub, rng, extra, out))
+            (0..count).all(|_| write(&repetition.sub, rng, extra, out, steps))
         }
-        HirKind::Capture(capture) => write(&capture.sub, rng, extra, out),
-        HirKind::Concat(parts) => parts.iter().all(|part| write(part, rng, extra, out)),
+        HirKind::Capture(capture) => write(&capture.sub, rng, extra, out, steps),
+        HirKind::Concat(parts) => parts.iter().all(|part| write(part, rng, extra, out, steps)),
         HirKind::Alternation(branches) => {
             let start = out.len();
             // A random branch first, then the others in turn.
             let first = rng.below(branches.len() as u64) as usize;
             (0..branches.len()).any(|step| {
                 out.truncate(start);
-                write(&branches[(first + step) % branches.len()], rng, extra, out)
+                let branch = &branches[(first + step) % branches.len()];
+                write(branch, rng, extra, out, steps)
             })
         }
     }
@@ -171,5 +178,12 @@ mod tests {
     fn huge_repetitions_give_up_instead_of_growing() {
         let huge = Pattern::parse(r"^(a{1000}){1000}$").unwrap();
         assert_eq!(huge.generate(&mut Rng::new(0), 0), None);
+    }
+
+    #[test]
+    fn repetitions_of_nothing_give_up_within_their_steps() {
+        // 10⁹ empty repetitions unbudgeted (`a*` repeated 0 times writes nothing).
+        let empty = Pattern::parse(r"^(?:(?:(?:a*){1000}){1000}){1000}$").unwrap();
+        assert_eq!(empty.generate(&mut Rng::new(0), 0), None);
     }
 }

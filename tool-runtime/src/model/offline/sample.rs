@@ -263,19 +263,22 @@ impl Sampler<'_> {
                 (None, _) if items == Value::Bool(false) => break,
                 (None, _) => &items,
             };
-            if unique {
-                self.avoid.clone_from(&out);
-            }
-            let mut value = self.value(schema, property, depth + 1);
-            if unique {
+            let value = if unique {
+                // The items so far are what to avoid (moved there, not copied: an array of many
+                // large items costs nothing more), then the outer array's are again.
+                let outer = std::mem::replace(&mut self.avoid, out);
+                let mut value = self.value(schema, property, depth + 1);
                 for _ in 0..8 {
-                    if !out.contains(&value) {
+                    if !self.avoid.contains(&value) {
                         break;
                     }
                     value = self.value(schema, property, depth + 1);
                 }
-                self.avoid.clear();
-            }
+                out = std::mem::replace(&mut self.avoid, outer);
+                value
+            } else {
+                self.value(schema, property, depth + 1)
+            };
             out.push(value);
         }
         Value::Array(out)

@@ -458,31 +458,35 @@ impl ResponsesStream {
             response.output = Some(items.map_err(|error| Error::unreadable(PROVIDER, error))?);
         }
         // A call whose item never said it was done still counts, and a text that never
-        // streamed is still the message's. The response's calls are matched against those
-        // handed on by `call_id` and count: the n-th call with an id is handed on here only if
-        // fewer than n calls with that id were (some servers give several calls one id).
+        // streamed is still the message's. Each of the response's items is matched to where it
+        // streamed (its output index: its position, or its id's index when the stream gave
+        // none): a call handed on there is not handed on again, one begun there and never
+        // finished is finished now. An item that did not stream at its index is matched by
+        // `call_id` and count: the n-th call with an id is handed on here only if fewer than n
+        // calls with that id were (some servers give several calls one id).
         let output = response.output.as_deref().unwrap_or_default();
         let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
         for (position, item) in output.iter().enumerate() {
-            // Where the item streamed: its id's index when the stream gave none.
             let output_index = item["id"]
                 .as_str()
                 .and_then(|id| self.by_item_id.get(id))
                 .copied()
                 .unwrap_or(position as u64);
-            if let Some(call) = call_of(item)? {
+            let streamed = self.calls.get(&output_index).map(|call| call.done);
+            if item["type"] == "function_call" && streamed == Some(true) {
+                // Handed on as it streamed (its final copy is not read again).
+                *seen
+                    .entry(item["call_id"].as_str().unwrap_or_default())
+                    .or_default() += 1;
+            } else if let Some(call) = call_of(item)? {
                 let seen = seen
                     .entry(item["call_id"].as_str().unwrap_or_default())
                     .or_default();
                 *seen += 1;
-                if self.handed_on.get(&call.id).copied().unwrap_or_default() < *seen {
-                    // Begun at that index and never finished, or new (at an index of its own
-                    // if another call finished there).
-                    let index = match self.calls.get(&output_index) {
-                        Some(begun) if begun.done => self.made_up_index(),
-                        _ => output_index,
-                    };
-                    self.call_done(index, call, out);
+                let begun_here = streamed == Some(false);
+                if begun_here || self.handed_on.get(&call.id).copied().unwrap_or_default() < *seen {
+                    // Begun at that index and never finished, or new.
+                    self.call_done(output_index, call, out);
                 }
             }
             let parts = item["content"]
@@ -692,6 +696,54 @@ mod tests {
         events.pop();
         events.push(completed(Some(items.to_vec())));
         assert_eq!(calls_read(&events), expected);
+    }
+
+    /// Calls that share a `call_id` and finish out of order: the one that finished is not
+    /// handed on again, the one that did not is finished by the final response.
+    #[test]
+    fn calls_that_share_a_call_id_finish_out_of_order() {
+        let mut first = call_item("call_1", r#"{"n":1}"#);
+        first["id"] = json!("fc_a");
+        let mut second = call_item("call_1", r#"{"n":2}"#);
+        second["id"] = json!("fc_b");
+        let mut events = Vec::new();
+        for (index, item) in [&first, &second].into_iter().enumerate() {
+            let mut added = item.clone();
+            added["arguments"] = json!("");
+            events.push(
+                json!({"type": "response.output_item.added", "output_index": index, "item": added})
+                    .to_string(),
+            );
+        }
+        events.push(
+            json!({"type": "response.output_item.done", "output_index": 1, "item": second})
+                .to_string(),
+        );
+        events.push(completed(Some(vec![first, second])));
+        let mut calls = calls_read(&events);
+        calls.sort();
+        assert_eq!(
+            calls,
+            [
+                ("call_1".to_owned(), r#"{"n":1}"#.to_owned()),
+                ("call_1".to_owned(), r#"{"n":2}"#.to_owned()),
+            ]
+        );
+    }
+
+    /// A call handed on as it streamed is not read again from the final response, which may
+    /// repeat its item in a shape of its own (here without `call_id` and `name`).
+    #[test]
+    fn a_call_handed_on_is_not_read_again_from_the_final_response() {
+        let item = call_item("call_1", "{}");
+        let mut events = stream_of(std::slice::from_ref(&item), true, false);
+        events.pop();
+        let bare = json!({"type": "function_call", "id": "fc_call_1", "arguments": "{}"});
+        events.push(completed(Some(vec![bare])));
+        assert_eq!(
+            calls_read(&events),
+            [("call_1".to_owned(), "{}".to_owned())]
+        );
     }
 
     /// Items that even share their item id, in a stream without output indexes: still one call
