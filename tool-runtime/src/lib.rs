@@ -84,6 +84,7 @@ pub mod conversation;
 mod error;
 mod http;
 mod json;
+pub mod journal;
 #[cfg(feature = "mcp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mcp")))]
 pub mod mcp;
