@@ -3,6 +3,7 @@
 //! for decisions, or it fails. The decisions about the run are the state's transitions
 //! (`run::transition`); the I/O of one turn is in [`step`](super::step).
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
@@ -12,10 +13,11 @@ use tokio_util::sync::CancellationToken;
 use super::event::{Events, Queue};
 use super::request::{Job, Start};
 use super::{Agent, AgentEvent};
-use crate::conversation::repair_messages;
-use crate::model::ToolChoice;
-use crate::run::answer::{AnswerSpec, Decoded, Form};
-use crate::run::pause::Decisions;
+use crate::conversation::{AssistantMessage, Usage, repair_messages};
+use crate::journal::{Journal, JournalError};
+use crate::run::answer::{Accepted, AnswerSpec, Decoded, Form, Refused};
+use crate::run::pause::{Decisions, PausedRun};
+use crate::run::record::{FORMAT, Reentry, Replayed, Step, replay};
 use crate::run::transition::{Answered, Halt};
 use crate::run::{RunError, RunFailure, RunOutput, RunState};
 use crate::tool::RunData;
@@ -34,7 +36,42 @@ pub(super) struct Driver<'r, S> {
     pub(super) cancel: Option<CancellationToken>,
     /// The typed answer asked for, if any.
     pub(super) answer: Option<&'r AnswerSpec>,
+    /// Where the run's steps are written, if anywhere.
+    pub(super) journal: Option<&'r dyn Journal>,
 }
+
+/// A run about to start: its state, how it takes up a pending turn, and what it records first.
+struct Prepared {
+    run: RunState,
+    reentry: Option<Reentry>,
+    opening: Opening,
+    /// Decisions given now, recorded before anything runs.
+    decided: Option<Decisions>,
+}
+
+/// What a run records before it goes on.
+enum Opening {
+    /// Its state: a new run, or a paused one resumed by value.
+    Started,
+    /// Nothing, or the message of a turn that its crash cut short.
+    Recovered(Option<(usize, AssistantMessage)>),
+}
+
+/// The last step of a run that stopped with `outcome`.
+fn last_step(outcome: &Result<Reply, Halt>) -> Step<'static> {
+    match outcome {
+        Ok(_) => Step::Ended {
+            outcome: Cow::Borrowed("answered"),
+        },
+        Err(Halt::Paused) => Step::Paused,
+        Err(Halt::Failed(failure)) => Step::Ended {
+            outcome: Cow::Owned(failure.to_string()),
+        },
+    }
+}
+
+/// A typed answer's check, and whether it was given in text (not by calling the final tool).
+type Checked = Option<(Result<Accepted, Refused>, bool)>;
 
 impl<S: Send + Sync + 'static> Agent<S> {
     /// Runs `job`, its events going to the handler and, for a stream, to `queue`.
@@ -49,7 +86,12 @@ impl<S: Send + Sync + 'static> Agent<S> {
             cancel,
             answer,
         } = job;
-        let (mut run, decisions) = self.prepare(start, &data)?;
+        let Prepared {
+            mut run,
+            reentry,
+            opening,
+            decided,
+        } = self.prepare(start, &data).await?;
         // The run's tools see its id (`CallContext::run_id`, `idempotency_key`).
         let data = data.with_run_id(run.id.as_str());
         let driver = Driver {
@@ -61,26 +103,30 @@ impl<S: Send + Sync + 'static> Agent<S> {
             data,
             cancel: cancel.clone(),
             answer: answer.as_ref(),
+            journal: self.journal.as_deref(),
         };
+        if let Err(failure) = driver.open(&run, opening, decided.as_ref()).await {
+            return Err(run.failed(failure));
+        }
         let stop = pin!(async move {
             match &cancel {
                 Some(token) => token.cancelled().await,
                 None => std::future::pending().await,
             }
         });
-        match driver.drive(&mut run, decisions, stop).await {
+        let outcome = driver.drive(&mut run, reentry, stop).await;
+        if driver.journal.is_some() {
+            driver.close(last_step(&outcome)).await;
+        }
+        match outcome {
             Ok((text, value)) => Ok((driver.events.finished(run.finished(text)), value)),
             Err(halt) => Err(run.halted(halt)),
         }
     }
 
-    /// The state a run starts from (a conversation, repaired, or a paused run with the
-    /// decisions on its calls), or why it cannot start: nothing has run.
-    fn prepare(
-        &self,
-        start: Start,
-        data: &RunData,
-    ) -> Result<(RunState, Option<Decisions>), RunError> {
+    /// The state a run starts from (a conversation, repaired; a paused run with the decisions
+    /// on its calls; a run rebuilt from its journal), or why it cannot start: nothing has run.
+    async fn prepare(&self, start: Start, data: &RunData) -> Result<Prepared, RunError> {
         let missing = self.missing_run_data(data);
         match start {
             Start::Conversation(mut messages) => {
@@ -88,7 +134,12 @@ impl<S: Send + Sync + 'static> Agent<S> {
                 let run = RunState::new(data.run_id().map(str::to_owned), messages);
                 match missing {
                     Some(failure) => Err(run.failed(failure)),
-                    None => Ok((run, None)),
+                    None => Ok(Prepared {
+                        run,
+                        reentry: None,
+                        opening: Opening::Started,
+                        decided: None,
+                    }),
                 }
             }
             Start::Resume(paused, decisions) => {
@@ -105,9 +156,81 @@ impl<S: Send + Sync + 'static> Agent<S> {
                 }
                 let mut run = paused.state;
                 repair_messages(&mut run.messages);
-                Ok((run, Some(decisions)))
+                Ok(Prepared {
+                    run,
+                    reentry: Some(Reentry::decided(decisions.clone())),
+                    opening: Opening::Started,
+                    decided: Some(decisions),
+                })
+            }
+            Start::Recover { run_id, decisions } => {
+                self.recovered(run_id, decisions, missing).await
             }
         }
+    }
+
+    /// A run rebuilt from the agent's journal, to go on from its last recorded step (with
+    /// `decisions` on its waiting calls, if given).
+    async fn recovered(
+        &self,
+        run_id: String,
+        decisions: Option<Decisions>,
+        missing: Option<RunFailure>,
+    ) -> Result<Prepared, RunError> {
+        let unknown = |failure: JournalError| {
+            RunState::new(Some(run_id.clone()), Vec::new()).failed(failure.into())
+        };
+        let Some(journal) = self.journal.as_deref() else {
+            return Err(unknown(JournalError::NoJournal));
+        };
+        let entries = journal.entries(&run_id).await.map_err(unknown)?;
+        let Replayed {
+            state: run,
+            mut reentry,
+            ended,
+            cut_short,
+        } = replay(&run_id, &entries).map_err(unknown)?;
+        if ended {
+            return Err(run.failed(JournalError::Ended(run_id).into()));
+        }
+        if let Some(failure) = missing {
+            return Err(run.failed(failure));
+        }
+        if let Some(decisions) = &decisions {
+            // The calls that wait for a decision: not those that were running when the
+            // process stopped.
+            let waiting: Vec<String> = run
+                .pending
+                .iter()
+                .flat_map(|pending| pending.assistant.tool_calls.iter().zip(&pending.results))
+                .enumerate()
+                .filter(|(place, (_, result))| result.is_none() && !reentry.was_interrupted(*place))
+                .map(|(_, (call, _))| call.id.clone())
+                .collect();
+            if waiting.is_empty() || cut_short.is_some() {
+                return Err(run.failed(JournalError::NotWaiting(run_id).into()));
+            }
+            let waiting: Vec<&str> = waiting.iter().map(String::as_str).collect();
+            let paused = PausedRun { state: run };
+            if let Some(problem) = paused.problem_among(decisions, &waiting) {
+                let run = paused.state.clone();
+                let paused = Box::new(paused);
+                return Err(run.failed(RunFailure::NotResumed { problem, paused }));
+            }
+            reentry.decisions.extend(decisions.clone());
+            return Ok(Prepared {
+                run: paused.state,
+                reentry: Some(reentry),
+                opening: Opening::Recovered(None),
+                decided: Some(decisions.clone()),
+            });
+        }
+        Ok(Prepared {
+            run,
+            reentry: Some(reentry),
+            opening: Opening::Recovered(cut_short),
+            decided: None,
+        })
     }
 
     /// The first type of per-run data a tool takes that `data` does not have.
@@ -131,15 +254,15 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
     async fn drive(
         &self,
         run: &mut RunState,
-        decisions: Option<Decisions>,
+        reentry: Option<Reentry>,
         mut stop: Stop<'_>,
     ) -> Result<Reply, Halt> {
-        if let Some(decisions) = decisions {
-            let calls = self.resumed(run, &decisions);
-            self.settle(run, calls, &[], stop.as_mut()).await?;
+        if let Some(reentry) = reentry
+            && let Some(reply) = self.take_up(run, reentry, stop.as_mut()).await?
+        {
+            return Ok(reply);
         }
         let agent = self.agent;
-        let mut tool_choice = agent.tool_choice.clone();
         loop {
             if self
                 .cancel
@@ -153,6 +276,7 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             let final_tool = self
                 .answer
                 .and_then(|answer| answer.tool_for(agent.model.as_ref()));
+            let tool_choice = run.tool_choice(&agent.tool_choice);
             let mut calls = self.calls();
             let mut answers = Vec::new();
             let asked = self.ask(
@@ -170,6 +294,16 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                     return Err(run.interrupted(failure, Some(partial), slots));
                 }
             };
+            // Recorded before the run goes on: a recovered run never asks for this turn again.
+            let step = Step::Answered {
+                turn,
+                message: Cow::Borrowed(&response.message),
+                usage: response.usage,
+            };
+            if let Err(failure) = self.record(&step).await {
+                let slots = self.stopped(turn, calls).await;
+                return Err(run.interrupted(failure, Some(response.message), slots));
+            }
             self.events.emit(|| AgentEvent::ModelResponded {
                 turn,
                 message: response.message.clone(),
@@ -181,21 +315,140 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                     Some((answer.check(&text, Form::Text), true))
                 }
                 (Answered::Calls, _) => {
-                    if matches!(tool_choice, ToolChoice::Required | ToolChoice::Tool(_)) {
-                        tool_choice = ToolChoice::Auto;
-                    }
                     let checked = self.settle(run, calls, &answers, stop.as_mut()).await?;
                     checked.map(|checked| (checked, false))
                 }
             };
-            match checked {
-                Some((Ok(accepted), _)) => return Ok((accepted.text, Some(accepted.value))),
-                Some((Err(refused), in_text)) => {
-                    let budget = self.answer.map_or(0, |answer| answer.retries);
-                    run.answer_refused(budget, refused, in_text)?;
-                }
-                None => {}
+            if let Some(reply) = self.conclude(run, checked).await? {
+                return Ok(reply);
             }
         }
+    }
+
+    /// A resumed or recovered run takes up where it stood: an answer recorded and not yet
+    /// taken is taken (a typed one checked), a pending turn is settled. The reply, if that
+    /// ended the run.
+    async fn take_up(
+        &self,
+        run: &mut RunState,
+        reentry: Reentry,
+        stop: Stop<'_>,
+    ) -> Result<Option<Reply>, Halt> {
+        if let Some(text) = reentry.answer {
+            let Some(answer) = self.answer else {
+                return Ok(Some((text, None)));
+            };
+            let checked = answer.check(&text, Form::Text);
+            return self.conclude(run, Some((checked, true))).await;
+        }
+        if reentry.turn_closed
+            && let Some(answer) = self.answer
+            && let Some(arguments) = answer.given(&run.messages)
+        {
+            let checked = answer.check(&arguments, Form::Tool);
+            return self.conclude(run, Some((checked, false))).await;
+        }
+        if run.pending.is_none() {
+            return Ok(None);
+        }
+        let (calls, answers) = self.reenter(run, &reentry).await?;
+        let checked = self.settle(run, calls, &answers, stop).await?;
+        self.conclude(run, checked.map(|checked| (checked, false)))
+            .await
+    }
+
+    /// A typed answer's check: accepted, the run's reply; refused, sent back to the model
+    /// (recorded) while retries are left.
+    async fn conclude(&self, run: &mut RunState, checked: Checked) -> Result<Option<Reply>, Halt> {
+        let (refused, in_text) = match checked {
+            None => return Ok(None),
+            Some((Ok(accepted), _)) => return Ok(Some((accepted.text, Some(accepted.value)))),
+            Some((Err(refused), in_text)) => (refused, in_text),
+        };
+        let budget = self.answer.map_or(0, |answer| answer.retries);
+        let problem = self.journal.map(|_| refused.problem.clone());
+        run.answer_refused(budget, refused, in_text)?;
+        if let Some(problem) = problem {
+            let problem = Cow::Owned(problem);
+            self.record(&Step::Refused { problem, in_text }).await?;
+        }
+        Ok(None)
+    }
+
+    /// Writes `step` to the run's journal, if it has one, before the run goes on.
+    pub(super) async fn record(&self, step: &Step<'_>) -> Result<(), RunFailure> {
+        let Some(journal) = self.journal else {
+            return Ok(());
+        };
+        let entry = step.entry()?;
+        let limit = journal.max_entry_bytes();
+        if entry.json().len() > limit {
+            let bytes = entry.json().len();
+            return Err(JournalError::TooLarge { bytes, limit }.into());
+        }
+        journal.append(self.run_id(), &entry).await?;
+        Ok(())
+    }
+
+    /// The first steps of a run: where it starts from, the decisions it was given.
+    async fn open(
+        &self,
+        run: &RunState,
+        opening: Opening,
+        decided: Option<&Decisions>,
+    ) -> Result<(), RunFailure> {
+        if self.journal.is_none() {
+            return Ok(());
+        }
+        match opening {
+            Opening::Started => {
+                let state = Cow::Borrowed(run);
+                self.record(&Step::Started {
+                    format: FORMAT,
+                    state,
+                })
+                .await?;
+            }
+            Opening::Recovered(Some((turn, message))) => {
+                let message = Cow::Owned(message);
+                let usage = Usage::default();
+                self.record(&Step::Answered {
+                    turn,
+                    message,
+                    usage,
+                })
+                .await?;
+            }
+            Opening::Recovered(None) => {}
+        }
+        if let Some(decisions) = decided {
+            let decisions = Cow::Borrowed(decisions);
+            self.record(&Step::Decided { decisions }).await?;
+        }
+        Ok(())
+    }
+
+    /// Records the run's last step: it ended (and the journal marks it so), or it waits for
+    /// decisions. A journal that fails now cannot change the outcome: that is logged (a
+    /// recovery would take the run up again).
+    async fn close(&self, step: Step<'static>) {
+        let Some(journal) = self.journal else {
+            return;
+        };
+        let mut closed = self.record(&step).await;
+        if closed.is_ok() && !matches!(step, Step::Paused) {
+            closed = journal.end(self.run_id()).await.map_err(Into::into);
+        }
+        if let Err(failure) = closed {
+            tracing::warn!(
+                run_id = self.run_id(),
+                %failure,
+                "the run's end could not be recorded in its journal"
+            );
+        }
+    }
+
+    fn run_id(&self) -> &str {
+        self.data.run_id().unwrap_or_default()
     }
 }

@@ -28,9 +28,9 @@ pub use typed::{Answer, TypedRun};
 pub use crate::run::{Decision, PausedRun, RunError, RunFailure, RunOutput};
 
 use crate::conversation::{Message, ToolCall};
+use crate::journal::Journal;
 use crate::model::{Model, ToolChoice};
-use crate::tool::CallContext;
-use crate::tool::Toolbox;
+use crate::tool::{CallContext, RunData, Toolbox};
 use crate::turn::{CallHooks, Outcome, Verdict};
 use event::EventHandler;
 use request::Start;
@@ -68,6 +68,7 @@ pub struct Agent<S = ()> {
     streaming: bool,
     on_event: Option<EventHandler>,
     hooks: CallHooks,
+    journal: Option<Arc<dyn Journal>>,
 }
 
 impl<S: Send + Sync + 'static> Agent<S> {
@@ -84,6 +85,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
             streaming: true,
             on_event: None,
             hooks: CallHooks::new(),
+            journal: None,
         }
     }
 
@@ -185,6 +187,47 @@ impl<S: Send + Sync + 'static> Agent<S> {
         self
     }
 
+    /// Writes every step of every run to `journal` before the run moves on, so that a run
+    /// survives the process running it: [`recover`](Self::recover) continues it in a fresh
+    /// process, and a paused run can be [resumed by its id](Self::resume_run) days later.
+    /// See [`journal`](crate::journal) for what is written and what recovery does with a call
+    /// that was running when the process died.
+    ///
+    /// ```
+    /// use tool_runtime::journal::{Journal, MemoryJournal};
+    /// use tool_runtime::{Agent, OfflineModel, tool, tools};
+    ///
+    /// /// Get the current weather for a city.
+    /// #[tool(read_only)]
+    /// async fn get_weather(city: String) -> String {
+    ///     format!("Sunny in {city}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let journal = MemoryJournal::new();
+    /// let agent = Agent::new(OfflineModel::new(), tools![get_weather]).journal(journal.clone());
+    /// let output = agent.run("Weather in Oslo?").with_run_id("oslo-1").await?;
+    /// assert!(output.text.contains("Sunny in Oslo"));
+    ///
+    /// // Every step is in the journal, and the run has ended.
+    /// let kinds: Vec<String> = journal
+    ///     .entries("oslo-1")
+    ///     .await?
+    ///     .iter()
+    ///     .map(|entry| entry.kind().to_owned())
+    ///     .collect();
+    /// assert_eq!(kinds.first().map(String::as_str), Some("started"));
+    /// assert_eq!(kinds.last().map(String::as_str), Some("ended"));
+    /// assert!(journal.unfinished().await?.is_empty());
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn journal(mut self, journal: impl Journal + 'static) -> Self {
+        self.journal = Some(Arc::new(journal));
+        self
+    }
+
     /// The model's name, e.g. `openai/gpt-4o-mini`.
     pub fn model_name(&self) -> String {
         self.model.name()
@@ -255,6 +298,108 @@ impl<S: Send + Sync + 'static> Agent<S> {
         RunRequest::new(self, Start::Resume(Box::new(paused), decisions))
     }
 
+    /// A run of the agent's [journal](Self::journal) that did not end (the process running it
+    /// stopped: a crash, a deploy, a kill), continued from its last recorded step, on an agent
+    /// with the same tools — in this process or another.
+    ///
+    /// - The model is not asked again for a turn whose answer was recorded; the transcript is
+    ///   the one the run would have had, for every step that was recorded.
+    /// - A call whose result was recorded does not run again. A call that was running when the
+    ///   process stopped runs again if its tool is `read_only` or `idempotent` (with the same
+    ///   [idempotency key](crate::CallContext::idempotency_key)); any other is answered
+    ///   [`ToolError::Interrupted`](crate::tool::ToolError::Interrupted): the model is told
+    ///   that its outcome is unknown.
+    /// - A paused run pauses again (resume it with [`resume_run`](Self::resume_run)).
+    ///
+    /// Per-run data is not journaled: give it again
+    /// ([`with_run_data`](RunRequest::with_run_data)), and [`output`](RunRequest::output) for a
+    /// typed run. A run the journal does not have, or that ended, ends at once with
+    /// [`RunFailure::Journal`]. [`Journal::unfinished`] lists the runs to recover.
+    ///
+    /// ```
+    /// use tool_runtime::journal::{Journal, MemoryJournal};
+    /// use tool_runtime::{Agent, OfflineModel, tool, tools};
+    ///
+    /// /// Get the current weather for a city.
+    /// #[tool(read_only)]
+    /// async fn get_weather(city: String) -> String {
+    ///     format!("Sunny in {city}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let journal = MemoryJournal::new();
+    /// let agent = Agent::new(OfflineModel::new(), tools![get_weather]).journal(journal.clone());
+    ///
+    /// // A service starting up takes up the runs its last process left.
+    /// for run_id in journal.unfinished().await? {
+    ///     match agent.recover(&run_id).await {
+    ///         Ok(output) => println!("{run_id}: {}", output.text),
+    ///         Err(error) if error.paused().is_some() => println!("{run_id} waits for a person"),
+    ///         Err(error) => eprintln!("{run_id}: {error}"),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn recover(&self, run_id: impl Into<String>) -> RunRequest<'_, S> {
+        let run_id = run_id.into();
+        let data = RunData::new().with_run_id(run_id.as_str());
+        let start = Start::Recover {
+            run_id,
+            decisions: None,
+        };
+        RunRequest::new(self, start).with_run_data(data)
+    }
+
+    /// A paused run of the agent's [journal](Self::journal), resumed by its id with a decision
+    /// per waiting call: as [`resume`](Self::resume) does with a [`PausedRun`], without the
+    /// program keeping the paused run itself — in another process, days later.
+    ///
+    /// ```
+    /// use tool_runtime::agent::Decision;
+    /// use tool_runtime::conversation::{AssistantMessage, ToolCall};
+    /// use tool_runtime::journal::MemoryJournal;
+    /// use tool_runtime::{Agent, OfflineModel, tool, tools};
+    ///
+    /// /// Send money.
+    /// #[tool(needs_approval)]
+    /// fn pay(to: String, amount: f64) -> String {
+    ///     format!("paid {amount} to {to}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let model = OfflineModel::scripted([
+    ///     AssistantMessage::calls([ToolCall::new("c1", "pay", r#"{"to": "ACME", "amount": 250}"#)]),
+    ///     AssistantMessage::text("Paid."),
+    /// ]);
+    /// let agent = Agent::new(model, tools![pay]).journal(MemoryJournal::new());
+    /// let error = agent.run("Pay ACME 250.").with_run_id("invoice-7").await.unwrap_err();
+    /// assert!(error.paused().is_some());
+    ///
+    /// // Later, knowing only the run's id:
+    /// let output = agent.resume_run("invoice-7", [("c1", Decision::Approve)]).await?;
+    /// assert_eq!(output.text, "Paid.");
+    /// # Ok(()) }
+    /// ```
+    pub fn resume_run(
+        &self,
+        run_id: impl Into<String>,
+        decisions: impl IntoIterator<Item = (impl Into<String>, Decision)>,
+    ) -> RunRequest<'_, S> {
+        let run_id = run_id.into();
+        let data = RunData::new().with_run_id(run_id.as_str());
+        let decisions = decisions
+            .into_iter()
+            .map(|(id, decision)| (id.into(), decision))
+            .collect();
+        let start = Start::Recover {
+            run_id,
+            decisions: Some(decisions),
+        };
+        RunRequest::new(self, start).with_run_data(data)
+    }
+
     /// Runs `prompt`, yielding every [`AgentEvent`] as it happens, then
     /// [`AgentEvent::Finished`] with the output (or the [`RunError`]): short for
     /// `agent.run(prompt).stream()`. Nothing runs until the stream is polled; dropping it stops
@@ -302,6 +447,7 @@ impl<S> Clone for Agent<S> {
             streaming: self.streaming,
             on_event: self.on_event.clone(),
             hooks: self.hooks.clone(),
+            journal: self.journal.clone(),
         }
     }
 }
@@ -315,6 +461,7 @@ impl<S> fmt::Debug for Agent<S> {
             .field("parallel_tool_calls", &self.parallel_tool_calls)
             .field("tool_choice", &self.tool_choice)
             .field("streaming", &self.streaming)
+            .field("journaled", &self.journal.is_some())
             .finish_non_exhaustive()
     }
 }

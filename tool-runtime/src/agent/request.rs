@@ -76,6 +76,12 @@ pub(super) enum Start {
     Conversation(Vec<Message>),
     /// A paused run, with decisions on its waiting calls.
     Resume(Box<PausedRun>, Decisions),
+    /// A run of the agent's journal, taken up where it stood (with decisions on its waiting
+    /// calls, if given).
+    Recover {
+        run_id: String,
+        decisions: Option<Decisions>,
+    },
 }
 
 impl<'a, S: Send + Sync + 'static> RunRequest<'a, S> {

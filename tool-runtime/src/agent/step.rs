@@ -1,6 +1,7 @@
 //! The I/O of one turn: asking the model, each call started the moment it arrives (or held for
 //! a person, or taken as the final answer), then waiting for the calls that run.
 
+use std::borrow::Cow;
 use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::task::Poll;
@@ -9,9 +10,11 @@ use super::AgentEvent;
 use super::driver::{Driver, Stop};
 use crate::conversation::{AssistantMessage, ToolCall, ToolResult};
 use crate::error::Error;
+use crate::journal::JournalError;
 use crate::model::{Assembler, ModelEvent, ModelRequest, ModelResponse, ToolChoice, buffered};
 use crate::run::answer::{Accepted, Refused};
-use crate::run::pause::{Decision, Decisions, Gate};
+use crate::run::pause::{Decision, Gate};
+use crate::run::record::{Reentry, Step};
 use crate::run::transition::{Halt, Settled};
 use crate::run::{RunFailure, RunState};
 use crate::tool::{ToolDefinition, ToolError};
@@ -20,7 +23,7 @@ use crate::turn::Turn;
 /// What a turn waits for next while the model answers.
 enum Next {
     Model(Option<crate::error::Result<ModelEvent>>),
-    CallFinished(usize, ToolResult),
+    CallFinished(usize),
     Stopped,
 }
 
@@ -83,10 +86,10 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                 if let Poll::Ready(event) = stream.as_mut().poll_next(cx) {
                     return Poll::Ready(Next::Model(event));
                 }
-                if events.on()
-                    && let Poll::Ready(Some((index, result))) = pin!(calls.next()).poll(cx)
+                if (events.on() || self.journal.is_some())
+                    && let Poll::Ready(Some((index, _))) = pin!(calls.next()).poll(cx)
                 {
-                    return Poll::Ready(Next::CallFinished(index, result.clone()));
+                    return Poll::Ready(Next::CallFinished(index));
                 }
                 Poll::Pending
             })
@@ -98,15 +101,14 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                     return Err((RunFailure::Model(error), response.into_partial()));
                 }
                 Next::Stopped => return Err((RunFailure::Cancelled, response.into_partial())),
-                Next::CallFinished(index, result) => {
-                    events.emit(|| AgentEvent::ToolCallFinished {
-                        turn,
-                        index,
-                        result,
-                    });
+                Next::CallFinished(index) => {
+                    if let Err(failure) = self.finished(turn, index, calls).await {
+                        return Err((failure, response.into_partial()));
+                    }
                     continue;
                 }
             };
+            let mut failed = None;
             match &event {
                 ModelEvent::TextDelta(text) => events.emit(|| AgentEvent::TextDelta {
                     turn,
@@ -117,11 +119,20 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                     delta: delta.clone(),
                 }),
                 ModelEvent::ToolCall(call) => {
-                    self.arrived(turn, call, final_tool.is_some(), calls, answers);
+                    if final_tool.is_some()
+                        && self.answer.is_some_and(|answer| answer.is_answer(call))
+                    {
+                        answers.push(calls.hold(call));
+                    } else {
+                        failed = self.admit(turn, call, calls).await.err();
+                    }
                 }
                 _ => {}
             }
             response.push(event);
+            if let Some(failure) = failed {
+                return Err((failure, response.into_partial()));
+            }
         }
         if !response.is_complete() {
             let error = Error::stream_incomplete(agent.model.name());
@@ -132,24 +143,49 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             .map_err(|error| (RunFailure::Model(error), AssistantMessage::default()))
     }
 
-    /// A call has arrived: it takes its place, and starts unless it waits for a person or gives
-    /// the final answer.
-    fn arrived(
+    /// A call has arrived: it takes its place, and starts unless it waits for a person. With a
+    /// journal, its start is recorded first.
+    async fn admit(
         &self,
         turn: usize,
         call: &ToolCall,
-        final_tool: bool,
         calls: &mut Turn<'_>,
-        answers: &mut Vec<usize>,
-    ) {
-        if final_tool && self.answer.is_some_and(|answer| answer.is_answer(call)) {
-            answers.push(calls.hold(call));
-            return;
+    ) -> Result<(), RunFailure> {
+        if self.journal.is_some() {
+            if calls.would_hold(call) {
+                calls.hold(call);
+                return Ok(());
+            }
+            self.record(&Step::CallStarted {
+                turn,
+                index: calls.len(),
+                call: Cow::Borrowed(call),
+            })
+            .await?;
         }
         let index = calls.start(call);
         if !calls.is_held(index) {
             self.call_started(turn, index, call);
         }
+        Ok(())
+    }
+
+    /// Starts a call that a person approved, or that runs again after a crash.
+    async fn admit_approved(
+        &self,
+        turn: usize,
+        call: &ToolCall,
+        calls: &mut Turn<'_>,
+    ) -> Result<(), RunFailure> {
+        self.record(&Step::CallStarted {
+            turn,
+            index: calls.len(),
+            call: Cow::Borrowed(call),
+        })
+        .await?;
+        let index = calls.start_approved(call);
+        self.call_started(turn, index, call);
+        Ok(())
     }
 
     fn call_started(&self, turn: usize, index: usize, call: &ToolCall) {
@@ -160,31 +196,57 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         });
     }
 
-    /// The turn of a paused run, replayed with `decisions`: the approved calls start, the
-    /// denied ones are answered with the reason, the others keep their place (a result given
-    /// before the pause stands; an undecided call keeps waiting).
-    pub(super) fn resumed(&self, run: &RunState, decisions: &Decisions) -> Turn<'_> {
+    /// The pending turn, taken up again (after a pause, or a crash): a result given before
+    /// stands; a final answer's call is held for it; a call that was running when the process
+    /// stopped runs again if its tool is read-only or idempotent, and is otherwise answered
+    /// [`ToolError::Interrupted`]; an approved call starts, a denied one is answered with the
+    /// reason, and any other passes the approval gate as it did when it arrived (an undecided
+    /// call keeps waiting). Returns the turn and the final answer's places.
+    pub(super) async fn reenter(
+        &self,
+        run: &RunState,
+        reentry: &Reentry,
+    ) -> Result<(Turn<'_>, Vec<usize>), RunFailure> {
         let mut calls = self.calls();
+        let mut answers = Vec::new();
         let Some(pending) = &run.pending else {
-            return calls;
+            return Ok((calls, answers));
         };
-        let answered = pending.results.iter().map(Option::is_some);
-        for (call, answered) in pending.assistant.tool_calls.iter().zip(answered) {
-            match decisions.get(&call.id).filter(|_| !answered) {
-                Some(Decision::Approve) => {
-                    let index = calls.start_approved(call);
-                    self.call_started(run.turn, index, call);
-                }
-                Some(Decision::Deny(reason)) => {
+        let turn = run.turn;
+        for (place, call) in pending.assistant.tool_calls.iter().enumerate() {
+            if pending.results.get(place).is_some_and(Option::is_some) {
+                calls.hold(call);
+            } else if self.answer.is_some_and(|answer| answer.is_answer(call)) {
+                answers.push(calls.hold(call));
+            } else if reentry.was_interrupted(place) {
+                if self.runs_again(call) {
+                    self.admit_approved(turn, call, &mut calls).await?;
+                } else {
                     let index = calls.hold(call);
-                    calls.answer(index, Err(ToolError::Denied(reason.clone())));
+                    calls.answer(index, Err(ToolError::Interrupted));
                 }
-                None => {
-                    calls.hold(call);
+            } else {
+                match reentry.decisions.get(&call.id) {
+                    Some(Decision::Approve) => self.admit_approved(turn, call, &mut calls).await?,
+                    Some(Decision::Deny(reason)) => {
+                        let index = calls.hold(call);
+                        calls.answer(index, Err(ToolError::Denied(reason.clone())));
+                    }
+                    None => self.admit(turn, call, &mut calls).await?,
                 }
             }
         }
-        calls
+        Ok((calls, answers))
+    }
+
+    /// Whether a call that was running when its process stopped may run again: its tool says
+    /// it changes nothing (read-only) or changes it once whatever the repeats (idempotent). An
+    /// unknown tool's call runs again too: it only says the tool is unknown.
+    fn runs_again(&self, call: &ToolCall) -> bool {
+        self.agent.toolbox.get(&call.name).is_none_or(|tool| {
+            let hints = tool.definition().policy().hints();
+            hints.read_only == Some(true) || hints.idempotent == Some(true)
+        })
     }
 
     /// Waits for the pending calls that run, answers the final-tool ones held at `answers`,
@@ -197,9 +259,9 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         answers: &[usize],
         stop: Stop<'_>,
     ) -> Result<Option<Result<Accepted, Refused>>, Halt> {
-        if self.wait(run.turn, &mut calls, stop).await {
+        if let Err(failure) = self.wait(run.turn, &mut calls, stop).await {
             let slots = self.stopped(run.turn, calls).await;
-            return Err(run.interrupted(RunFailure::Cancelled, None, slots));
+            return Err(run.interrupted(failure, None, slots));
         }
         let checked = match (self.answer, &run.pending) {
             (Some(answer), Some(pending)) => {
@@ -211,8 +273,13 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             }
             _ => None,
         };
-        // The final-answer calls' results, for listeners.
-        self.report(run.turn, &mut calls);
+        // The final-answer calls' results, recorded and reported.
+        while let Some((index, _)) = calls.try_next() {
+            if let Err(failure) = self.finished(run.turn, index, &mut calls).await {
+                let slots = self.stopped(run.turn, calls).await;
+                return Err(run.interrupted(failure, None, slots));
+            }
+        }
         let slots = calls.into_slots().await;
         match run.calls_answered(slots) {
             Settled::Answered => Ok(checked),
@@ -243,36 +310,83 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         }
     }
 
-    /// Waits for every call that runs, reporting each result as it arrives; `true` when the
-    /// run is cancelled first.
-    async fn wait(&self, turn: usize, calls: &mut Turn<'_>, mut stop: Stop<'_>) -> bool {
-        let events = self.events;
+    /// Waits for every call that runs, recording and reporting each result as it arrives; the
+    /// run's failure when it is cancelled first, or its journal fails.
+    async fn wait(
+        &self,
+        turn: usize,
+        calls: &mut Turn<'_>,
+        mut stop: Stop<'_>,
+    ) -> Result<(), RunFailure> {
         loop {
             let next = poll_fn(|cx| {
                 if stop.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(None);
                 }
                 match pin!(calls.next()).poll(cx) {
-                    Poll::Ready(Some((index, result))) => {
-                        Poll::Ready(Some(Some((index, events.on().then(|| result.clone())))))
-                    }
-                    Poll::Ready(None) => Poll::Ready(Some(None)),
+                    Poll::Ready(next) => Poll::Ready(Some(next.map(|(index, _)| index))),
                     Poll::Pending => Poll::Pending,
                 }
             })
             .await;
             match next {
-                None => return true,
-                Some(None) => return false,
-                Some(Some((index, Some(result)))) => {
-                    events.emit(|| AgentEvent::ToolCallFinished {
-                        turn,
-                        index,
-                        result,
-                    });
-                }
-                Some(Some((_, None))) => {}
+                None => return Err(RunFailure::Cancelled),
+                Some(None) => return Ok(()),
+                Some(Some(index)) => self.finished(turn, index, calls).await?,
             }
         }
+    }
+
+    /// A call's result is in: recorded (a result too large for the journal is replaced by an
+    /// error result saying so, in the journal and in the transcript alike), then reported.
+    async fn finished(
+        &self,
+        turn: usize,
+        index: usize,
+        calls: &mut Turn<'_>,
+    ) -> Result<(), RunFailure> {
+        let Some(result) = calls.result(index) else {
+            return Ok(());
+        };
+        if self.journal.is_some() {
+            let step = Step::CallFinished {
+                turn,
+                index,
+                result: Cow::Borrowed(result),
+            };
+            match self.record(&step).await {
+                Ok(()) => {}
+                Err(RunFailure::Journal(JournalError::TooLarge { bytes, limit })) => {
+                    let kept = ToolResult::new(
+                        result.call_id.as_str(),
+                        result.name.as_str(),
+                        Err(ToolError::Failed(format!(
+                            "The tool's result ({bytes} bytes) is larger than this run's journal \
+                             keeps ({limit} bytes), so it was dropped."
+                        ))),
+                    )
+                    .with_duration(result.duration);
+                    self.record(&Step::CallFinished {
+                        turn,
+                        index,
+                        result: Cow::Borrowed(&kept),
+                    })
+                    .await?;
+                    calls.replace(index, kept);
+                }
+                Err(failure) => return Err(failure),
+            }
+        }
+        if self.events.on()
+            && let Some(result) = calls.result(index)
+        {
+            let result = result.clone();
+            self.events.emit(|| AgentEvent::ToolCallFinished {
+                turn,
+                index,
+                result,
+            });
+        }
+        Ok(())
     }
 }

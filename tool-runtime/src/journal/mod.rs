@@ -152,6 +152,9 @@ pub enum JournalError {
     /// The run has ended: there is nothing to recover.
     #[error("the run `{0}` has ended")]
     Ended(String),
+    /// Decisions were given for a run that does not wait for any.
+    #[error("the run `{0}` does not wait for decisions")]
+    NotWaiting(String),
     /// An entry is larger than the store keeps ([`Journal::max_entry_bytes`]).
     #[error("a step of {bytes} bytes is larger than the journal keeps ({limit} bytes)")]
     TooLarge {

@@ -12,7 +12,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::conversation::ToolCall;
+use crate::conversation::{Message, ToolCall};
 use crate::model::{Model, OutputFormat};
 use crate::schema::check::Checks;
 use crate::tool::decode::schema_issues;
@@ -228,6 +228,17 @@ impl AnswerSpec {
                 message
             }
         }
+    }
+
+    /// The arguments of the final answer given in the last turn of `messages`, if it was given
+    /// by the final tool and accepted (its call's result is not an error).
+    pub(crate) fn given(&self, messages: &[Message]) -> Option<String> {
+        let [.., Message::Assistant(message), Message::ToolResults { results }] = messages else {
+            return None;
+        };
+        let call = message.tool_calls.iter().find(|call| self.is_answer(call))?;
+        let result = results.iter().find(|result| result.call_id == call.id)?;
+        (!result.is_error()).then(|| call.arguments.to_json_string())
     }
 
     /// Answers the final-tool calls of a turn, held at `places`, once its other calls ran: the

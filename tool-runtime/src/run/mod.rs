@@ -6,6 +6,7 @@
 pub(crate) mod answer;
 mod outcome;
 pub(crate) mod pause;
+pub(crate) mod record;
 pub(crate) mod state;
 pub(crate) mod transition;
 

@@ -6,6 +6,7 @@ use std::fmt;
 use super::pause::{Count, PausedRun};
 use crate::conversation::{Message, Usage};
 use crate::error::Error;
+use crate::journal::JournalError;
 
 /// A finished run.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +103,9 @@ pub enum RunFailure {
         /// The answer, as the model wrote it.
         answer: String,
     },
+    /// The run's [journal](crate::journal) could not write a step (the run stops rather than
+    /// go on unrecorded), or a run to recover could not be read from it.
+    Journal(JournalError),
 }
 
 impl RunError {
@@ -211,6 +215,7 @@ impl fmt::Debug for RunFailure {
                 .field("problem", problem)
                 .field("answer", &Shortened(answer))
                 .finish(),
+            Self::Journal(error) => f.debug_tuple("Journal").field(error).finish(),
         }
     }
 }
@@ -261,6 +266,7 @@ impl fmt::Display for RunFailure {
             Self::InvalidAnswer { problem, .. } => {
                 write!(f, "the model's final answer is still invalid: {problem}")
             }
+            Self::Journal(error) => write!(f, "the run's journal failed: {error}"),
         }
     }
 }
@@ -276,7 +282,16 @@ impl fmt::Display for RunError {
 
 impl std::error::Error for RunError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.model_error()
-            .map(|error| error as &(dyn std::error::Error + 'static))
+        match &self.failure {
+            RunFailure::Model(error) => Some(error),
+            RunFailure::Journal(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<JournalError> for RunFailure {
+    fn from(error: JournalError) -> Self {
+        Self::Journal(error)
     }
 }

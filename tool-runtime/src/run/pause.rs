@@ -150,6 +150,13 @@ impl PausedRun {
     /// hold together (edited, or from another version), or a decision on a call that does not
     /// wait.
     pub(crate) fn problem(&self, decisions: &Decisions) -> Option<String> {
+        let waiting: Vec<&str> = self.pending().map(|call| call.id.as_str()).collect();
+        self.problem_among(decisions, &waiting)
+    }
+
+    /// As [`problem`](Self::problem), the calls that wait for a decision being `waiting` (a
+    /// recovered run's calls that were running when its process stopped do not).
+    pub(crate) fn problem_among(&self, decisions: &Decisions, waiting: &[&str]) -> Option<String> {
         let pending = self.pending_turn();
         let calls = &pending.assistant.tool_calls;
         if self.state.turn == 0 {
@@ -177,12 +184,11 @@ impl PausedRun {
         }
         let mut unknown: Vec<&str> = decisions
             .keys()
-            .filter(|id| !self.pending().any(|call| call.id == **id))
+            .filter(|id| !waiting.contains(&id.as_str()))
             .map(String::as_str)
             .collect();
         if !unknown.is_empty() {
             unknown.sort_unstable();
-            let waiting: Vec<&str> = self.pending().map(|call| call.id.as_str()).collect();
             return Some(format!(
                 "decisions on calls that do not wait: `{}` (waiting: `{}`)",
                 unknown.join("`, `"),
@@ -262,6 +268,8 @@ impl<'de> Deserialize<'de> for PausedRun {
         let mut state = RunState::new(loaded.run_id, loaded.messages);
         state.usage = loaded.usage;
         state.turn = loaded.turn;
+        // A paused run waits on calls the model made.
+        state.tools_called = true;
         state.pending = Some(Pending {
             assistant: loaded.assistant,
             results: loaded.results,

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::conversation::{AssistantMessage, Message, ToolCall, ToolResult, Usage};
+use crate::model::ToolChoice;
 
 /// Where a run stands between two steps. The [transitions](super::transition) change it; the
 /// [`Agent`](crate::Agent) performs the I/O each step asks for. A paused run is this state at
@@ -27,6 +28,10 @@ pub(crate) struct RunState {
     pub(crate) pending: Option<Pending>,
     /// How many bad typed answers were sent back to the model.
     pub(crate) retries: usize,
+    /// Whether the model has called tools in this run: a tool choice that forces a call
+    /// applies until it has.
+    #[serde(default)]
+    pub(crate) tools_called: bool,
 }
 
 /// A model message whose calls are being answered: one slot per call, in the model's order.
@@ -48,6 +53,18 @@ impl RunState {
             turn: 0,
             pending: None,
             retries: 0,
+            tools_called: false,
+        }
+    }
+}
+
+impl RunState {
+    /// The tool choice of the next request: one that forces a call (`Required`, a named tool)
+    /// only until the model has called tools, or the run could never end.
+    pub(crate) fn tool_choice(&self, configured: &ToolChoice) -> ToolChoice {
+        match configured {
+            ToolChoice::Required | ToolChoice::Tool(_) if self.tools_called => ToolChoice::Auto,
+            choice => choice.clone(),
         }
     }
 }

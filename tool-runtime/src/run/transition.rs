@@ -58,6 +58,7 @@ impl RunState {
             return Answered::Text(text);
         }
         self.pending = Some(Pending::new(message));
+        self.tools_called = true;
         Answered::Calls
     }
 

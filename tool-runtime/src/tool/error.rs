@@ -49,6 +49,14 @@ pub enum ToolError {
     /// The call was cancelled before it finished.
     #[error("Cancelled")]
     Cancelled,
+    /// The call started, then the process running it stopped before its result was recorded
+    /// (a crash; see [`journal`](crate::journal)): whether it took effect is unknown. Only a
+    /// tool that is neither read-only nor idempotent gets this; the others run again.
+    #[error(
+        "Interrupted: the process running this call stopped before its result was recorded, so \
+         whether it took effect is unknown. Check before calling it again."
+    )]
+    Interrupted,
     /// The call was not run: a person or a policy denied it (an approval, a hook); the text is
     /// the reason given.
     #[error("{0}")]
@@ -113,6 +121,7 @@ impl ToolError {
             Self::Panicked { .. } => "panicked",
             Self::TimedOut(_) => "timed_out",
             Self::Cancelled => "cancelled",
+            Self::Interrupted => "interrupted",
             Self::Output { .. } => "output",
             Self::Unavailable { .. } => "unavailable",
             Self::Denied(_) => "denied",

@@ -348,6 +348,27 @@ impl<'t> Turn<'t> {
         matches!(self.slots.get(index), Some(Slot::Held { .. }))
     }
 
+    /// Whether [`start`](Self::start) would hold `call` for a person's decision rather than
+    /// start it.
+    pub(crate) fn would_hold(&self, call: &ToolCall) -> bool {
+        self.registry.get(&call.name).is_some_and(|(tool, _)| {
+            let policy = tool.definition().policy();
+            matches!(self.gate.admit(policy, call, false), Admission::Hold)
+        })
+    }
+
+    /// The result at `index`, if it has one.
+    pub(crate) fn result(&self, index: usize) -> Option<&ToolResult> {
+        self.answered(index).map(|(_, result)| result)
+    }
+
+    /// Replaces the result at `index` (one a journal could not keep).
+    pub(crate) fn replace(&mut self, index: usize, result: ToolResult) {
+        if let Some(slot @ Slot::Answered(_)) = self.slots.get_mut(index) {
+            *slot = Slot::Answered(result);
+        }
+    }
+
     fn launch(&mut self, call: &ToolCall, approved: bool) -> usize {
         let index = self.slots.len();
         let Some((tool, name)) = self.registry.get(&call.name) else {

@@ -1,0 +1,617 @@
+//! Runs that survive their process: every step written to a journal before the run moves on,
+//! and a run taken up again from it — without asking the model again for a recorded answer,
+//! without running again a call that may have taken effect — against a real local server whose
+//! protocol checker reads every request.
+//!
+//! A crash here is the run's future dropped part way (nothing more is written, as when the
+//! process dies); `journal_crash.rs` kills real processes.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::json;
+use support::{MockServer, Reply, StreamEnd, Wire, fast_retries};
+use tool_runtime::agent::{Decision, RunFailure};
+use tool_runtime::journal::{Entry, Journal, JournalError, JournalFuture, MemoryJournal};
+use tool_runtime::model::Model;
+use tool_runtime::tool::ToolError;
+use tool_runtime::{Agent, CallContext, Message, RunError, State, Toolbox, tool, tools};
+
+const WIRE: Wire = Wire::OPENAI;
+
+/// What the tools did to the world, outside the run: one line per effect, with its key.
+#[derive(Clone, Default)]
+struct World {
+    effects: Arc<Mutex<Vec<String>>>,
+    /// Whether the tools that change something hang once they did (the process dies then).
+    hang: bool,
+}
+
+impl World {
+    fn hanging() -> Self {
+        Self {
+            hang: true,
+            ..Self::default()
+        }
+    }
+
+    /// The same world, seen by a fresh process whose tools do not hang.
+    fn after_restart(&self) -> Self {
+        Self {
+            effects: self.effects.clone(),
+            hang: false,
+        }
+    }
+
+    async fn did(&self, what: String) {
+        self.effects.lock().unwrap().push(what);
+        if self.hang {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    fn effects(&self) -> Vec<String> {
+        self.effects.lock().unwrap().clone()
+    }
+}
+
+/// Charge a card.
+#[tool]
+async fn charge(State(world): State<World>, ctx: CallContext, amount: u32) -> String {
+    world
+        .did(format!("charge {amount} {}", ctx.idempotency_key()))
+        .await;
+    format!("charged {amount}")
+}
+
+/// Reserve a seat (the same key reserves it once).
+#[tool(idempotent)]
+async fn reserve(State(world): State<World>, ctx: CallContext, seat: String) -> String {
+    world
+        .did(format!("reserve {seat} {}", ctx.idempotency_key()))
+        .await;
+    format!("reserved {seat}")
+}
+
+/// Look up a price.
+#[tool(read_only)]
+async fn price(State(world): State<World>, item: String) -> String {
+    world.effects.lock().unwrap().push(format!("price {item}"));
+    format!("{item}: 12 EUR")
+}
+
+/// Send money (waits for a person).
+#[tool(needs_approval)]
+fn pay(State(world): State<World>, to: String) -> String {
+    world.effects.lock().unwrap().push(format!("pay {to}"));
+    format!("paid {to}")
+}
+
+fn toolbox(world: &World) -> Toolbox<World> {
+    tools![state = world.clone(); charge, reserve, price, pay]
+}
+
+fn model(server: &MockServer) -> Box<dyn Model> {
+    WIRE.provider(WIRE.url(server), fast_retries(0))
+}
+
+fn agent(server: &MockServer, world: &World, journal: &MemoryJournal) -> Agent<World> {
+    Agent::new(model(server), toolbox(world)).journal(journal.clone())
+}
+
+fn kinds(entries: &[Entry]) -> Vec<&str> {
+    entries.iter().map(Entry::kind).collect()
+}
+
+/// Waits (boundedly) until the run's entries satisfy `done`.
+async fn until(journal: &MemoryJournal, run_id: &str, done: impl Fn(&[&str]) -> bool) {
+    for _ in 0..2_000 {
+        let entries = journal.entries(run_id).await.unwrap();
+        if done(&kinds(&entries)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let entries = journal.entries(run_id).await.unwrap();
+    panic!("the journal never got there: {:?}", kinds(&entries));
+}
+
+fn count(kinds: &[&str], kind: &str) -> usize {
+    kinds.iter().filter(|k| **k == kind).count()
+}
+
+/// Runs `prompt` as run `run_id` on a task of its own, until the journal says `crash_when`,
+/// then drops it, as a process dies: nothing more is written.
+async fn crash(
+    agent: Agent<World>,
+    journal: &MemoryJournal,
+    run_id: &str,
+    prompt: &str,
+    crash_when: impl Fn(&[&str]) -> bool,
+) {
+    let (id, prompt) = (run_id.to_owned(), prompt.to_owned());
+    let run = tokio::spawn(async move { agent.run(prompt).with_run_id(id).await });
+    until(journal, run_id, crash_when).await;
+    run.abort();
+    assert!(run.await.unwrap_err().is_cancelled());
+    assert_eq!(journal.unfinished().await.unwrap(), [run_id]);
+}
+
+fn tool_results(messages: &[Message]) -> Vec<(String, String)> {
+    messages
+        .iter()
+        .filter_map(|message| match message {
+            Message::ToolResults { results } => Some(results),
+            _ => None,
+        })
+        .flatten()
+        .map(|result| (result.name.clone(), result.content().into_owned()))
+        .collect()
+}
+
+/// A journaled run is the run it would have been, step by step in its journal, and ended.
+#[tokio::test]
+async fn a_journaled_run_is_the_same_run_and_ends_in_its_journal() {
+    let server = MockServer::start().await;
+    let turn = WIRE.calls(
+        &[
+            ("c1", "price", json!({"item": "tea"})),
+            ("c2", "reserve", json!({"seat": "12A"})),
+        ],
+        10,
+        5,
+    );
+    for _ in 0..2 {
+        server.push(Reply::json(turn.clone()));
+        server.push(Reply::json(WIRE.text(
+            "Tea is 12 EUR; 12A is yours.",
+            20,
+            6,
+        )));
+    }
+    let world = World::default();
+    let plain = Agent::new(model(&server), toolbox(&world));
+    let plain = plain
+        .run("Tea, and a seat.")
+        .with_run_id("r1")
+        .await
+        .unwrap();
+
+    let journal = MemoryJournal::new();
+    let journaled = agent(&server, &world, &journal);
+    let output = journaled
+        .run("Tea, and a seat.")
+        .with_run_id("r1")
+        .await
+        .unwrap();
+    assert_eq!(output, plain);
+
+    let entries = journal.entries("r1").await.unwrap();
+    let kinds = kinds(&entries);
+    assert_eq!(kinds.first(), Some(&"started"));
+    assert_eq!(count(&kinds, "call_started"), 2);
+    assert_eq!(count(&kinds, "call_finished"), 2);
+    assert_eq!(count(&kinds, "answered"), 2);
+    assert_eq!(kinds.last(), Some(&"ended"));
+    assert!(journal.unfinished().await.unwrap().is_empty());
+    // Every call's start is written before its result, and both before the next request's
+    // answer.
+    let last_finished = kinds.iter().rposition(|k| *k == "call_finished").unwrap();
+    let second_answer = kinds.iter().rposition(|k| *k == "answered").unwrap();
+    assert!(last_finished < second_answer, "{kinds:?}");
+    server.assert_protocol();
+}
+
+/// The process dies while a turn's calls run: one has its result recorded, two do not. The
+/// recovered run asks the model nothing again for that turn; the read-only call that finished
+/// does not run again, the idempotent one runs again with the same key, and the other is
+/// answered "interrupted", so the model knows its outcome is unknown.
+#[tokio::test]
+async fn a_crash_mid_turn_is_recovered_without_asking_again_or_repeating_effects() {
+    let server = MockServer::start().await;
+    server.push(Reply::json(WIRE.calls(
+        &[
+            ("c1", "charge", json!({"amount": 30})),
+            ("c2", "price", json!({"item": "tea"})),
+            ("c3", "reserve", json!({"seat": "12A"})),
+        ],
+        10,
+        5,
+    )));
+    let world = World::hanging();
+    let journal = MemoryJournal::new();
+    crash(
+        agent(&server, &world, &journal),
+        &journal,
+        "r2",
+        "Charge 30, price tea, reserve 12A.",
+        |kinds| count(kinds, "answered") == 1 && count(kinds, "call_finished") == 1,
+    )
+    .await;
+    // The charge and the reservation happened; the price was looked up.
+    assert_eq!(world.effects().len(), 3, "{:?}", world.effects());
+
+    server.push(Reply::json(WIRE.text("Done, but check the charge.", 30, 8)));
+    let restarted = agent(&server, &world.after_restart(), &journal);
+    let output = restarted.recover("r2").await.unwrap();
+    assert_eq!(output.text, "Done, but check the charge.");
+    assert_eq!(output.run_id, "r2");
+    assert_eq!(server.request_count(), 2, "turn 1 was asked once");
+    assert_eq!(output.turns, 2);
+
+    let effects = world.effects();
+    assert_eq!(
+        effects.iter().filter(|e| e.starts_with("charge")).count(),
+        1,
+        "{effects:?}"
+    );
+    let reserves: Vec<_> = effects
+        .iter()
+        .filter(|e| e.starts_with("reserve"))
+        .collect();
+    assert_eq!(reserves.len(), 2, "{effects:?}");
+    assert_eq!(reserves[0], reserves[1], "the same idempotency key");
+    assert_eq!(reserves[0], "reserve 12A r2/c3");
+    assert_eq!(effects.iter().filter(|e| e.starts_with("price")).count(), 1);
+
+    let results = tool_results(&output.messages);
+    assert_eq!(results[0].0, "charge");
+    assert_eq!(results[0].1, ToolError::Interrupted.to_string());
+    assert!(results[0].1.contains("outcome is unknown") || results[0].1.contains("unknown"));
+    assert_eq!(results[1], ("price".into(), "tea: 12 EUR".into()));
+    assert_eq!(results[2], ("reserve".into(), "reserved 12A".into()));
+    // The model read exactly that.
+    let second = &server.requests()[1];
+    let sent = second.messages().to_vec();
+    assert!(
+        sent.iter()
+            .any(|m| m["content"] == json!(ToolError::Interrupted.to_string()))
+    );
+    assert!(journal.unfinished().await.unwrap().is_empty());
+    server.assert_protocol();
+}
+
+/// The process dies while the model is still answering, after its first call started and
+/// finished: that call's result stands, and the turn's message is the calls that started. A
+/// second crash, in the recovered run, is recovered too, with the first recovery's steps
+/// intact.
+#[tokio::test]
+async fn a_crash_mid_stream_keeps_the_calls_that_started_across_two_recoveries() {
+    let server = MockServer::start().await;
+    let calls = WIRE.calls(
+        &[
+            ("c1", "price", json!({"item": "tea"})),
+            ("c2", "price", json!({"item": "cake"})),
+            ("c3", "price", json!({"item": "jam"})),
+        ],
+        10,
+        5,
+    );
+    let events = support::sse_events(&WIRE.sse(&calls, 4));
+    let second_call = events.iter().position(|e| e.contains(r#""c2""#)).unwrap();
+    // The first call is whole once the second begins; then the model goes quiet.
+    server.push(Reply::sse_pieces(events[..=second_call].to_vec()).ending(StreamEnd::Stall));
+    let world = World::hanging();
+    let journal = MemoryJournal::new();
+    crash(
+        agent(&server, &world, &journal),
+        &journal,
+        "r3",
+        "Prices?",
+        |kinds| count(kinds, "call_finished") == 1,
+    )
+    .await;
+
+    // Recovered: the next turn charges, and the process dies again.
+    server.push(Reply::json(WIRE.calls(
+        &[("c9", "charge", json!({"amount": 12}))],
+        20,
+        5,
+    )));
+    let journal_again = journal.clone();
+    let second = agent(&server, &world, &journal);
+    let recovering = tokio::spawn(async move { second.recover("r3").await });
+    until(&journal_again, "r3", |kinds| {
+        count(kinds, "call_started") == 2
+    })
+    .await;
+    recovering.abort();
+    assert!(recovering.await.unwrap_err().is_cancelled());
+
+    server.push(Reply::json(WIRE.text("Tea is 12 EUR.", 30, 5)));
+    let third = agent(&server, &world.after_restart(), &journal);
+    let output = third.recover("r3").await.unwrap();
+    assert_eq!(output.text, "Tea is 12 EUR.");
+    let results = tool_results(&output.messages);
+    assert_eq!(
+        results,
+        [
+            ("price".to_owned(), "tea: 12 EUR".to_owned()),
+            ("charge".to_owned(), ToolError::Interrupted.to_string()),
+        ]
+    );
+    let Message::Assistant(first) = &output.messages[1] else {
+        panic!("{:?}", output.messages)
+    };
+    assert_eq!(first.tool_calls.len(), 1, "only the call that started");
+    // Three requests: the one cut short, the recovered run's, the last one.
+    assert_eq!(server.request_count(), 3);
+    assert_eq!(
+        world.effects(),
+        ["price tea", "charge 12 r3/c9"],
+        "nothing ran twice"
+    );
+    server.assert_protocol();
+}
+
+/// A paused run is in the journal: recovering it pauses it again (nothing runs), and another
+/// agent resumes it by its id alone.
+#[tokio::test]
+async fn a_paused_run_is_resumed_by_its_id_in_a_fresh_agent() {
+    let server = MockServer::start().await;
+    server.push(Reply::json(WIRE.calls(
+        &[
+            ("c1", "pay", json!({"to": "Ada"})),
+            ("c2", "price", json!({"item": "tea"})),
+        ],
+        10,
+        5,
+    )));
+    let world = World::default();
+    let journal = MemoryJournal::new();
+    let error = agent(&server, &world, &journal)
+        .run("Pay Ada, price tea.")
+        .with_run_id("r4")
+        .await
+        .unwrap_err();
+    assert!(error.paused().is_some());
+    assert_eq!(journal.unfinished().await.unwrap(), ["r4"]);
+    assert_eq!(
+        kinds(&journal.entries("r4").await.unwrap()).last(),
+        Some(&"paused")
+    );
+
+    let fresh = agent(&server, &world.after_restart(), &journal);
+    let again = fresh.recover("r4").await.unwrap_err();
+    let paused = again.paused().expect("still paused");
+    assert_eq!(paused.pending().next().unwrap().id, "c1");
+    assert_eq!(world.effects(), ["price tea"]);
+
+    let stale = fresh.resume_run("r4", [("c7", Decision::Approve)]).await;
+    assert!(matches!(
+        stale.unwrap_err().failure,
+        RunFailure::NotResumed { .. }
+    ));
+
+    server.push(Reply::json(WIRE.text("Paid Ada; tea is 12 EUR.", 20, 5)));
+    let output = fresh
+        .resume_run("r4", [("c1", Decision::Approve)])
+        .await
+        .unwrap();
+    assert_eq!(output.text, "Paid Ada; tea is 12 EUR.");
+    assert_eq!(world.effects(), ["price tea", "pay Ada"]);
+    assert!(journal.unfinished().await.unwrap().is_empty());
+    assert_eq!(server.request_count(), 2);
+    server.assert_protocol();
+}
+
+fn journal_failure(error: RunError) -> JournalError {
+    match error.failure {
+        RunFailure::Journal(error) => error,
+        other => panic!("not a journal failure: {other:?}"),
+    }
+}
+
+/// What cannot be recovered says why: no journal, a run it does not have, a run that ended,
+/// decisions for a run that waits for none.
+#[tokio::test]
+async fn what_cannot_be_recovered_says_why() {
+    let server = MockServer::start().await;
+    let world = World::default();
+    let plain = Agent::new(model(&server), toolbox(&world));
+    let error = journal_failure(plain.recover("r5").await.unwrap_err());
+    assert!(matches!(error, JournalError::NoJournal), "{error}");
+
+    let journal = MemoryJournal::new();
+    let agent = agent(&server, &world, &journal);
+    let error = journal_failure(agent.recover("nope").await.unwrap_err());
+    assert!(matches!(error, JournalError::UnknownRun(_)), "{error}");
+
+    server.push(Reply::json(WIRE.text("Hello.", 1, 1)));
+    agent.run("Hi").with_run_id("r5").await.unwrap();
+    let error = journal_failure(agent.recover("r5").await.unwrap_err());
+    assert!(matches!(error, JournalError::Ended(_)), "{error}");
+    assert_eq!(error.to_string(), "the run `r5` has ended");
+
+    // A run that waits for nothing (it died while its tools ran) takes no decisions.
+    server.push(Reply::json(WIRE.calls(
+        &[("c1", "charge", json!({"amount": 1}))],
+        1,
+        1,
+    )));
+    let hanging = World::hanging();
+    crash(
+        Agent::new(model(&server), toolbox(&hanging)).journal(journal.clone()),
+        &journal,
+        "r6",
+        "Charge 1.",
+        |kinds| count(kinds, "answered") == 1,
+    )
+    .await;
+    let error = agent.resume_run("r6", [("c1", Decision::Approve)]).await;
+    let error = journal_failure(error.unwrap_err());
+    assert!(matches!(error, JournalError::NotWaiting(_)), "{error}");
+    // Nothing ran: the run is still there to recover.
+    assert_eq!(journal.unfinished().await.unwrap(), ["r6"]);
+}
+
+/// A journal that keeps entries up to a size, or fails from some step on, or at the end.
+#[derive(Clone)]
+struct Picky {
+    inner: MemoryJournal,
+    max: usize,
+    /// Appends fail once this many were written.
+    fail_after: Option<usize>,
+    /// The `ended` step fails (the process dies just after the answer).
+    fail_end: bool,
+    written: Arc<Mutex<usize>>,
+}
+
+impl Picky {
+    fn new() -> Self {
+        Self {
+            inner: MemoryJournal::new(),
+            max: usize::MAX,
+            fail_after: None,
+            fail_end: false,
+            written: Arc::default(),
+        }
+    }
+}
+
+impl Journal for Picky {
+    fn append<'a>(&'a self, run_id: &'a str, entry: &'a Entry) -> JournalFuture<'a, ()> {
+        let mut written = self.written.lock().unwrap();
+        let failing = self.fail_after.is_some_and(|after| *written >= after)
+            || (self.fail_end && entry.kind() == "ended");
+        if failing {
+            let error = std::io::Error::other("disk full");
+            return Box::pin(std::future::ready(Err(JournalError::store(error))));
+        }
+        *written += 1;
+        self.inner.append(run_id, entry)
+    }
+
+    fn entries<'a>(&'a self, run_id: &'a str) -> JournalFuture<'a, Vec<Entry>> {
+        self.inner.entries(run_id)
+    }
+
+    fn unfinished(&self) -> JournalFuture<'_, Vec<String>> {
+        self.inner.unfinished()
+    }
+
+    fn end<'a>(&'a self, run_id: &'a str) -> JournalFuture<'a, ()> {
+        self.inner.end(run_id)
+    }
+
+    fn max_entry_bytes(&self) -> usize {
+        self.max
+    }
+}
+
+/// Show a big document.
+#[tool(read_only)]
+fn document() -> String {
+    "x".repeat(50_000)
+}
+
+/// A result larger than the journal keeps is an error result saying so, in the transcript as
+/// in the journal, and the run goes on; recovering it later reads the same.
+#[tokio::test]
+async fn a_result_too_large_for_the_journal_is_replaced_by_an_error_saying_so() {
+    let server = MockServer::start().await;
+    server.push(Reply::json(WIRE.calls(
+        &[("c1", "document", json!({}))],
+        1,
+        1,
+    )));
+    server.push(Reply::json(WIRE.text("Too big to read.", 1, 1)));
+    let journal = Picky {
+        max: 10_000,
+        fail_end: true,
+        ..Picky::new()
+    };
+    let agent = Agent::new(model(&server), tools![document]).journal(journal.clone());
+    let output = agent.run("Read it.").with_run_id("r7").await.unwrap();
+    let results = tool_results(&output.messages);
+    assert!(
+        results[0]
+            .1
+            .contains("larger than this run's journal keeps (10000 bytes)"),
+        "{results:?}"
+    );
+    // The end was not written: recovering takes the recorded answer, asking nothing.
+    let recovered = agent.recover("r7").await.unwrap();
+    assert_eq!(recovered.messages, output.messages);
+    assert_eq!(recovered.text, output.text);
+    assert_eq!(server.request_count(), 2);
+}
+
+/// A journal that fails stops the run rather than let it go on unrecorded: a clear failure,
+/// every call answered.
+#[tokio::test]
+async fn a_journal_that_fails_stops_the_run_with_every_call_answered() {
+    let server = MockServer::start().await;
+    server.push(Reply::json(WIRE.calls(
+        &[
+            ("c1", "price", json!({"item": "tea"})),
+            ("c2", "price", json!({"item": "jam"})),
+        ],
+        1,
+        1,
+    )));
+    let journal = Picky {
+        // `started` and the first call's start.
+        fail_after: Some(2),
+        ..Picky::new()
+    };
+    let world = World::default();
+    let agent = Agent::new(model(&server), toolbox(&world)).journal(journal);
+    let error = agent.run("Prices.").await.unwrap_err();
+    assert!(error.to_string().contains("disk full"), "{error}");
+    assert!(matches!(
+        error.failure,
+        RunFailure::Journal(JournalError::Store(_))
+    ));
+    let Message::Assistant(message) = &error.messages[1] else {
+        panic!("{:?}", error.messages)
+    };
+    let Message::ToolResults { results } = &error.messages[2] else {
+        panic!("{:?}", error.messages)
+    };
+    assert_eq!(message.tool_calls.len(), results.len());
+    // The second call never started: its start could not be written (the first may have
+    // run before the run stopped it).
+    assert!(world.effects().len() <= 1, "{:?}", world.effects());
+}
+
+/// A typed answer recorded just before the process died is taken on recovery, checked again,
+/// without asking the model again.
+#[tokio::test]
+async fn a_typed_answer_recorded_before_a_crash_is_taken_without_asking_again() {
+    #[derive(Debug, PartialEq, serde::Deserialize, schemars::JsonSchema)]
+    struct Price {
+        euros: u32,
+    }
+    let server = MockServer::start().await;
+    server.push(Reply::json(WIRE.text(r#"{"euros": 12}"#, 1, 1)));
+    let journal = Picky {
+        fail_end: true,
+        ..Picky::new()
+    };
+    let agent = Agent::new(model(&server), Toolbox::new()).journal(journal);
+    let answer = agent
+        .run("Price of tea?")
+        .with_run_id("r8")
+        .output::<Price>()
+        .await
+        .unwrap();
+    assert_eq!(answer.value, Price { euros: 12 });
+    let again = agent.recover("r8").output::<Price>().await.unwrap();
+    assert_eq!(again.value, Price { euros: 12 });
+    assert_eq!(server.request_count(), 1);
+}
+
+/// A journal written by a newer version of the library is refused, not misread.
+#[tokio::test]
+async fn a_journal_from_a_newer_version_is_refused() {
+    let journal = MemoryJournal::new();
+    let started = r#"{"kind":"started","format":99,"state":{}}"#;
+    journal
+        .append("r9", &Entry::new("started", started))
+        .await
+        .unwrap();
+    let agent = Agent::new(tool_runtime::OfflineModel::new(), Toolbox::new()).journal(journal);
+    let error = journal_failure(agent.recover("r9").await.unwrap_err());
+    assert!(error.to_string().contains("newer version"), "{error}");
+}
