@@ -265,7 +265,11 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         }
         let checked = match (self.answer, &run.pending) {
             (Some(answer), Some(pending)) => {
-                let others_wait = calls.held().any(|place| !answers.contains(&place));
+                // A call held for its result given before (a resumed turn's) does not wait.
+                let given = |place: usize| pending.results.get(place).is_some_and(Option::is_some);
+                let others_wait = calls
+                    .held()
+                    .any(|place| !answers.contains(&place) && !given(place));
                 let calls_of = &pending.assistant.tool_calls;
                 answer.answer_calls(answers, calls_of, others_wait, |place, outcome| {
                     calls.answer(place, outcome);
