@@ -50,6 +50,9 @@
 //! - [`agent`]: the loop and a run's control — per-run data, cancellation that keeps the
 //!   transcript, typed final answers, approvals that pause a run
 //!   ([`PausedRun`](agent::PausedRun)), the events of a run as they happen.
+//! - [`journal`]: runs that survive their process — every step written before the run moves
+//!   on, [`Agent::recover`] after a crash, paused runs [resumed by id](Agent::resume_run); a
+//!   SQLite store behind the `sqlite` feature.
 //! - [`model`]: one request in, one response (or a stream of events) out; the HTTP models,
 //!   the offline one, and [`model::from_env`] to pick one from the environment.
 //! - [`conversation`]: the provider-neutral transcript, content blocks, usage, and the repair
@@ -83,8 +86,8 @@ mod content;
 pub mod conversation;
 mod error;
 mod http;
-mod json;
 pub mod journal;
+mod json;
 #[cfg(feature = "mcp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mcp")))]
 pub mod mcp;

@@ -233,10 +233,18 @@ impl AnswerSpec {
     /// The arguments of the final answer given in the last turn of `messages`, if it was given
     /// by the final tool and accepted (its call's result is not an error).
     pub(crate) fn given(&self, messages: &[Message]) -> Option<String> {
-        let [.., Message::Assistant(message), Message::ToolResults { results }] = messages else {
+        let [
+            ..,
+            Message::Assistant(message),
+            Message::ToolResults { results },
+        ] = messages
+        else {
             return None;
         };
-        let call = message.tool_calls.iter().find(|call| self.is_answer(call))?;
+        let call = message
+            .tool_calls
+            .iter()
+            .find(|call| self.is_answer(call))?;
         let result = results.iter().find(|result| result.call_id == call.id)?;
         (!result.is_error()).then(|| call.arguments.to_json_string())
     }
