@@ -402,7 +402,7 @@ async fn tools_see_the_run_id_and_an_idempotency_key_that_survives_a_pause() {
         .unwrap();
     assert_eq!(resumed.text, "Charged.");
     assert_eq!(resumed.run_id, "order-1138");
-    assert_eq!(*keys.0.lock().unwrap(), ["order-1138/c1"]);
+    assert_eq!(*keys.0.lock().unwrap(), ["order-1138/1/c1"]);
 
     // Without an id, the run makes one, which the paused run keeps.
     let agent = Agent::new(script(), tools![state = keys.clone(); charge]);
@@ -420,7 +420,7 @@ async fn tools_see_the_run_id_and_an_idempotency_key_that_survives_a_pause() {
         .unwrap();
     assert_eq!(output.text, "Charged.");
     assert_eq!(output.run_id, made);
-    assert_eq!(keys.0.lock().unwrap()[1], format!("{made}/c1"));
+    assert_eq!(keys.0.lock().unwrap()[1], format!("{made}/1/c1"));
 }
 
 static ASKED: AtomicUsize = AtomicUsize::new(0);

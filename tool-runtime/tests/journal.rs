@@ -251,7 +251,7 @@ async fn a_crash_mid_turn_is_recovered_without_asking_again_or_repeating_effects
         .collect();
     assert_eq!(reserves.len(), 2, "{effects:?}");
     assert_eq!(reserves[0], reserves[1], "the same idempotency key");
-    assert_eq!(reserves[0], "reserve 12A r2/c3");
+    assert_eq!(reserves[0], "reserve 12A r2/1/c3");
     assert_eq!(effects.iter().filter(|e| e.starts_with("price")).count(), 1);
 
     let results = tool_results(&output.messages);
@@ -338,7 +338,7 @@ async fn a_crash_mid_stream_keeps_the_calls_that_started_across_two_recoveries()
     assert_eq!(server.request_count(), 3);
     assert_eq!(
         world.effects(),
-        ["price tea", "charge 12 r3/c9"],
+        ["price tea", "charge 12 r3/2/c9"],
         "nothing ran twice"
     );
     server.assert_protocol();
@@ -443,6 +443,119 @@ async fn what_cannot_be_recovered_says_why() {
     assert!(matches!(error, JournalError::NotWaiting(_)), "{error}");
     // Nothing ran: the run is still there to recover.
     assert_eq!(journal.unfinished().await.unwrap(), ["r6"]);
+}
+
+/// One run of an id at a time: a second recovery (or resumption) of a run that is running is
+/// refused at once, and so is a new run given the id of a run the journal has.
+#[tokio::test]
+async fn a_run_is_taken_up_once_at_a_time_and_ids_are_not_reused() {
+    let server = MockServer::start().await;
+    server.push(Reply::json(WIRE.calls(
+        &[("c1", "charge", json!({"amount": 3}))],
+        1,
+        1,
+    )));
+    let world = World::hanging();
+    let journal = MemoryJournal::new();
+    let agent = agent(&server, &world, &journal);
+    let running = agent.clone();
+    let run = tokio::spawn(async move { running.run("Charge 3.").with_run_id("r11").await });
+    until(&journal, "r11", |kinds| count(kinds, "answered") == 1).await;
+
+    // The run hangs in its charge: recovering it meanwhile (a duplicated webhook, a sweep)
+    // must not start it a second time.
+    let error = journal_failure(agent.recover("r11").await.unwrap_err());
+    assert!(matches!(error, JournalError::Running(_)), "{error}");
+    let error = agent.resume_run("r11", [("c1", Decision::Approve)]).await;
+    let error = journal_failure(error.unwrap_err());
+    assert!(matches!(error, JournalError::Running(_)), "{error}");
+    assert_eq!(world.effects().len(), 1, "{:?}", world.effects());
+    run.abort();
+    let _ = run.await;
+
+    // A new run may not take its id.
+    let error = agent.run("Again.").with_run_id("r11").await.unwrap_err();
+    let error = journal_failure(error);
+    assert!(matches!(error, JournalError::Exists(_)), "{error}");
+    assert_eq!(server.request_count(), 1);
+}
+
+/// On a journaled agent, a paused run given by value is resumed from the journal (no second
+/// `started`); once the run went on, the same paused run is stale and refused.
+#[tokio::test]
+async fn a_paused_run_given_by_value_is_resumed_from_the_journal_or_refused_when_stale() {
+    let server = MockServer::start().await;
+    server.push(Reply::json(WIRE.calls(
+        &[("c1", "pay", json!({"to": "Bo"}))],
+        1,
+        1,
+    )));
+    server.push(Reply::json(WIRE.text("Paid Bo.", 1, 1)));
+    let world = World::default();
+    let journal = MemoryJournal::new();
+    let agent = agent(&server, &world, &journal);
+    let paused = agent
+        .run("Pay Bo.")
+        .with_run_id("r12")
+        .await
+        .unwrap_err()
+        .into_paused()
+        .unwrap();
+    let output = agent
+        .resume(paused.clone(), [("c1", Decision::Approve)])
+        .await
+        .unwrap();
+    assert_eq!(output.text, "Paid Bo.");
+    let kinds_now = kinds(&journal.entries("r12").await.unwrap()).len();
+    assert_eq!(
+        count(&kinds(&journal.entries("r12").await.unwrap()), "started"),
+        1
+    );
+
+    // The same paused run again: the journal's run has ended since.
+    let error = agent
+        .resume(paused, [("c1", Decision::Approve)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.failure, RunFailure::NotResumed { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("stale"), "{error}");
+    assert_eq!(world.effects(), ["pay Bo"], "paid once");
+    assert_eq!(journal.entries("r12").await.unwrap().len(), kinds_now);
+}
+
+/// The agent takes a shared journal too (`Arc<dyn Journal>`), and a resumed run's next request
+/// no longer forces a tool call: the model called tools before the pause.
+#[tokio::test]
+async fn a_shared_journal_serves_and_a_resumed_run_chooses_its_tools_freely() {
+    let server = MockServer::start().await;
+    server.push(Reply::json(WIRE.calls(
+        &[("c1", "pay", json!({"to": "Cy"}))],
+        1,
+        1,
+    )));
+    server.push(Reply::json(WIRE.text("Paid Cy.", 1, 1)));
+    let world = World::default();
+    let shared: Arc<dyn Journal> = Arc::new(MemoryJournal::new());
+    let agent = Agent::new(model(&server), toolbox(&world))
+        .tool_choice(tool_runtime::model::ToolChoice::Required)
+        .journal(Arc::clone(&shared));
+    agent.run("Pay Cy.").with_run_id("r13").await.unwrap_err();
+    let output = agent
+        .resume_run("r13", [("c1", Decision::Approve)])
+        .await
+        .unwrap();
+    assert_eq!(output.text, "Paid Cy.");
+    let requests = server.requests();
+    assert_eq!(requests[0].body["tool_choice"], "required");
+    assert_ne!(
+        requests[1].body["tool_choice"], "required",
+        "{}",
+        requests[1].body
+    );
+    assert!(shared.unfinished().await.unwrap().is_empty());
 }
 
 /// A journal that keeps entries up to a size, or fails from some step on, or at the end.
@@ -655,7 +768,7 @@ async fn a_final_answer_call_of_a_cut_turn_is_taken_on_recovery() {
     assert_eq!(results[2].1, "Answer received.");
     let mut effects = world.effects();
     effects.sort();
-    assert_eq!(effects, ["charge 5 r10/c1", "price tea"]);
+    assert_eq!(effects, ["charge 5 r10/1/c1", "price tea"]);
 }
 
 /// A journal written by a newer version of the library is refused, not misread.

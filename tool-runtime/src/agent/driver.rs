@@ -10,14 +10,14 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use super::durable::{Opening, Prepared, last_step};
 use super::event::{Events, Queue};
 use super::request::{Job, Start};
 use super::{Agent, AgentEvent};
-use crate::conversation::{AssistantMessage, Usage, repair_messages};
-use crate::journal::{Journal, JournalError};
+use crate::conversation::repair_messages;
+use crate::journal::Journal;
 use crate::run::answer::{Accepted, AnswerSpec, Decoded, Form, Refused};
-use crate::run::pause::{Decisions, PausedRun};
-use crate::run::record::{FORMAT, Reentry, Replayed, Step, replay};
+use crate::run::record::{Reentry, Step};
 use crate::run::transition::{Answered, Halt};
 use crate::run::{RunError, RunFailure, RunOutput, RunState};
 use crate::tool::RunData;
@@ -40,36 +40,6 @@ pub(super) struct Driver<'r, S> {
     pub(super) journal: Option<&'r dyn Journal>,
 }
 
-/// A run about to start: its state, how it takes up a pending turn, and what it records first.
-struct Prepared {
-    run: RunState,
-    reentry: Option<Reentry>,
-    opening: Opening,
-    /// Decisions given now, recorded before anything runs.
-    decided: Option<Decisions>,
-}
-
-/// What a run records before it goes on.
-enum Opening {
-    /// Its state: a new run, or a paused one resumed by value.
-    Started,
-    /// Nothing, or the message of a turn that its crash cut short.
-    Recovered(Option<(usize, AssistantMessage)>),
-}
-
-/// The last step of a run that stopped with `outcome`.
-fn last_step(outcome: &Result<Reply, Halt>) -> Step<'static> {
-    match outcome {
-        Ok(_) => Step::Ended {
-            outcome: Cow::Borrowed("answered"),
-        },
-        Err(Halt::Paused) => Step::Paused,
-        Err(Halt::Failed(failure)) => Step::Ended {
-            outcome: Cow::Owned(failure.to_string()),
-        },
-    }
-}
-
 /// A typed answer's check, and whether it was given in text (not by calling the final tool).
 type Checked = Option<(Result<Accepted, Refused>, bool)>;
 
@@ -82,16 +52,23 @@ impl<S: Send + Sync + 'static> Agent<S> {
     ) -> Result<(RunOutput, Option<Decoded>), RunError> {
         let Job {
             start,
-            data,
+            mut data,
             cancel,
             answer,
         } = job;
+        // A journaled run's id is claimed before its journal is read: one run of an id at a
+        // time.
+        let given_id = data.run_id().is_some();
+        let _claim = match &self.journal {
+            Some(journal) => Some(journal.claim(&start, &mut data)?),
+            None => None,
+        };
         let Prepared {
             mut run,
             reentry,
             opening,
             decided,
-        } = self.prepare(start, &data).await?;
+        } = self.prepare(start, &data, given_id).await?;
         // The run's tools see its id (`CallContext::run_id`, `idempotency_key`).
         let data = data.with_run_id(run.id.as_str());
         let driver = Driver {
@@ -103,7 +80,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
             data,
             cancel: cancel.clone(),
             answer: answer.as_ref(),
-            journal: self.journal.as_deref(),
+            journal: self.journal.as_ref().map(|journal| journal.store()),
         };
         if let Err(failure) = driver.open(&run, opening, decided.as_ref()).await {
             return Err(run.failed(failure));
@@ -116,7 +93,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
         });
         let outcome = driver.drive(&mut run, reentry, stop).await;
         if driver.journal.is_some() {
-            driver.close(last_step(&outcome)).await;
+            driver.close(last_step(&outcome, &run)).await;
         }
         match outcome {
             Ok((text, value)) => Ok((driver.events.finished(run.finished(text)), value)),
@@ -126,21 +103,29 @@ impl<S: Send + Sync + 'static> Agent<S> {
 
     /// The state a run starts from (a conversation, repaired; a paused run with the decisions
     /// on its calls; a run rebuilt from its journal), or why it cannot start: nothing has run.
-    async fn prepare(&self, start: Start, data: &RunData) -> Result<Prepared, RunError> {
+    async fn prepare(
+        &self,
+        start: Start,
+        data: &RunData,
+        given_id: bool,
+    ) -> Result<Prepared, RunError> {
         let missing = self.missing_run_data(data);
         match start {
             Start::Conversation(mut messages) => {
                 repair_messages(&mut messages);
                 let run = RunState::new(data.run_id().map(str::to_owned), messages);
-                match missing {
-                    Some(failure) => Err(run.failed(failure)),
-                    None => Ok(Prepared {
-                        run,
-                        reentry: None,
-                        opening: Opening::Started,
-                        decided: None,
-                    }),
+                if let Some(failure) = missing {
+                    return Err(run.failed(failure));
                 }
+                if let Err(failure) = self.check_new(&run.id, given_id).await {
+                    return Err(run.failed(failure));
+                }
+                Ok(Prepared {
+                    run,
+                    reentry: None,
+                    opening: Opening::Started,
+                    decided: None,
+                })
             }
             Start::Resume(paused, decisions) => {
                 let problem = match missing {
@@ -153,6 +138,10 @@ impl<S: Send + Sync + 'static> Agent<S> {
                 if let Some(problem) = problem {
                     let run = paused.state.clone();
                     return Err(run.failed(RunFailure::NotResumed { problem, paused }));
+                }
+                // A paused run of the journal is resumed from the journal.
+                if let Some(journaled) = self.journaled_pause(&paused, &decisions).await {
+                    return journaled;
                 }
                 let mut run = paused.state;
                 repair_messages(&mut run.messages);
@@ -167,70 +156,6 @@ impl<S: Send + Sync + 'static> Agent<S> {
                 self.recovered(run_id, decisions, missing).await
             }
         }
-    }
-
-    /// A run rebuilt from the agent's journal, to go on from its last recorded step (with
-    /// `decisions` on its waiting calls, if given).
-    async fn recovered(
-        &self,
-        run_id: String,
-        decisions: Option<Decisions>,
-        missing: Option<RunFailure>,
-    ) -> Result<Prepared, RunError> {
-        let unknown = |failure: JournalError| {
-            RunState::new(Some(run_id.clone()), Vec::new()).failed(failure.into())
-        };
-        let Some(journal) = self.journal.as_deref() else {
-            return Err(unknown(JournalError::NoJournal));
-        };
-        let entries = journal.entries(&run_id).await.map_err(unknown)?;
-        let Replayed {
-            state: run,
-            mut reentry,
-            ended,
-            cut_short,
-        } = replay(&run_id, &entries).map_err(unknown)?;
-        if ended {
-            return Err(run.failed(JournalError::Ended(run_id).into()));
-        }
-        if let Some(failure) = missing {
-            return Err(run.failed(failure));
-        }
-        if let Some(decisions) = &decisions {
-            // The calls that wait for a decision: not those that were running when the
-            // process stopped.
-            let waiting: Vec<String> = run
-                .pending
-                .iter()
-                .flat_map(|pending| pending.assistant.tool_calls.iter().zip(&pending.results))
-                .enumerate()
-                .filter(|(place, (_, result))| result.is_none() && !reentry.was_interrupted(*place))
-                .map(|(_, (call, _))| call.id.clone())
-                .collect();
-            if waiting.is_empty() || cut_short.is_some() {
-                return Err(run.failed(JournalError::NotWaiting(run_id).into()));
-            }
-            let waiting: Vec<&str> = waiting.iter().map(String::as_str).collect();
-            let paused = PausedRun { state: run };
-            if let Some(problem) = paused.problem_among(decisions, &waiting) {
-                let run = paused.state.clone();
-                let paused = Box::new(paused);
-                return Err(run.failed(RunFailure::NotResumed { problem, paused }));
-            }
-            reentry.decisions.extend(decisions.clone());
-            return Ok(Prepared {
-                run: paused.state,
-                reentry: Some(reentry),
-                opening: Opening::Recovered(None),
-                decided: Some(decisions.clone()),
-            });
-        }
-        Ok(Prepared {
-            run,
-            reentry: Some(reentry),
-            opening: Opening::Recovered(cut_short),
-            decided: None,
-        })
     }
 
     /// The first type of per-run data a tool takes that `data` does not have.
@@ -277,7 +202,7 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                 .answer
                 .and_then(|answer| answer.tool_for(agent.model.as_ref()));
             let tool_choice = run.tool_choice(&agent.tool_choice);
-            let mut calls = self.calls();
+            let mut calls = self.calls(turn);
             let mut answers = Vec::new();
             let asked = self.ask(
                 run,
@@ -341,17 +266,24 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             let checked = answer.check(&text, Form::Text);
             return self.conclude(run, Some((checked, true))).await;
         }
+        // A final answer given by the final tool in the turn that closed last: checked again
+        // (accepted, it is the reply; refused, the retry is counted, as it was before the
+        // crash).
         if reentry.turn_closed
-            && let Some(answer) = self.answer
-            && let Some(arguments) = answer.given(&run.messages)
+            && let Some(checked) = self.answer.and_then(|answer| answer.given(&run.messages))
         {
-            let checked = answer.check(&arguments, Form::Tool);
             return self.conclude(run, Some((checked, false))).await;
         }
         if run.pending.is_none() {
             return Ok(None);
         }
-        let (calls, answers) = self.reenter(run, &reentry).await?;
+        let (calls, answers) = match self.reenter(run, &reentry).await {
+            Ok(reentered) => reentered,
+            Err((calls, failure)) => {
+                let slots = self.stopped(run.turn, calls).await;
+                return Err(run.interrupted(failure, None, slots));
+            }
+        };
         let checked = self.settle(run, calls, &answers, stop).await?;
         self.conclude(run, checked.map(|checked| (checked, false)))
             .await
@@ -373,82 +305,5 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             self.record(&Step::Refused { problem, in_text }).await?;
         }
         Ok(None)
-    }
-
-    /// Writes `step` to the run's journal, if it has one, before the run goes on.
-    pub(super) async fn record(&self, step: &Step<'_>) -> Result<(), RunFailure> {
-        let Some(journal) = self.journal else {
-            return Ok(());
-        };
-        let entry = step.entry()?;
-        let limit = journal.max_entry_bytes();
-        if entry.json().len() > limit {
-            let bytes = entry.json().len();
-            return Err(JournalError::TooLarge { bytes, limit }.into());
-        }
-        journal.append(self.run_id(), &entry).await?;
-        Ok(())
-    }
-
-    /// The first steps of a run: where it starts from, the decisions it was given.
-    async fn open(
-        &self,
-        run: &RunState,
-        opening: Opening,
-        decided: Option<&Decisions>,
-    ) -> Result<(), RunFailure> {
-        if self.journal.is_none() {
-            return Ok(());
-        }
-        match opening {
-            Opening::Started => {
-                let state = Cow::Borrowed(run);
-                self.record(&Step::Started {
-                    format: FORMAT,
-                    state,
-                })
-                .await?;
-            }
-            Opening::Recovered(Some((turn, message))) => {
-                let message = Cow::Owned(message);
-                let usage = Usage::default();
-                self.record(&Step::Answered {
-                    turn,
-                    message,
-                    usage,
-                })
-                .await?;
-            }
-            Opening::Recovered(None) => {}
-        }
-        if let Some(decisions) = decided {
-            let decisions = Cow::Borrowed(decisions);
-            self.record(&Step::Decided { decisions }).await?;
-        }
-        Ok(())
-    }
-
-    /// Records the run's last step: it ended (and the journal marks it so), or it waits for
-    /// decisions. A journal that fails now cannot change the outcome: that is logged (a
-    /// recovery would take the run up again).
-    async fn close(&self, step: Step<'static>) {
-        let Some(journal) = self.journal else {
-            return;
-        };
-        let mut closed = self.record(&step).await;
-        if closed.is_ok() && !matches!(step, Step::Paused) {
-            closed = journal.end(self.run_id()).await.map_err(Into::into);
-        }
-        if let Err(failure) = closed {
-            tracing::warn!(
-                run_id = self.run_id(),
-                %failure,
-                "the run's end could not be recorded in its journal"
-            );
-        }
-    }
-
-    fn run_id(&self) -> &str {
-        self.data.run_id().unwrap_or_default()
     }
 }

@@ -7,6 +7,7 @@
 //! then waiting for the calls.
 
 mod driver;
+mod durable;
 mod event;
 mod request;
 mod step;
@@ -68,7 +69,7 @@ pub struct Agent<S = ()> {
     streaming: bool,
     on_event: Option<EventHandler>,
     hooks: CallHooks,
-    journal: Option<Arc<dyn Journal>>,
+    journal: Option<Arc<durable::Journaled>>,
 }
 
 impl<S: Send + Sync + 'static> Agent<S> {
@@ -224,7 +225,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
     /// ```
     #[must_use]
     pub fn journal(mut self, journal: impl Journal + 'static) -> Self {
-        self.journal = Some(Arc::new(journal));
+        self.journal = Some(Arc::new(durable::Journaled::new(journal)));
         self
     }
 
@@ -313,8 +314,10 @@ impl<S: Send + Sync + 'static> Agent<S> {
     ///
     /// Per-run data is not journaled: give it again
     /// ([`with_run_data`](RunRequest::with_run_data)), and [`output`](RunRequest::output) for a
-    /// typed run. A run the journal does not have, or that ended, ends at once with
-    /// [`RunFailure::Journal`]. [`Journal::unfinished`] lists the runs to recover.
+    /// typed run. A run the journal does not have, that ended, or that this agent (or a clone)
+    /// is running already ends at once with [`RunFailure::Journal`], nothing run.
+    /// [`Journal::unfinished`] lists the runs to recover; in a service of several processes,
+    /// each recovers its own (see [`journal`](crate::journal)).
     ///
     /// ```
     /// use tool_runtime::journal::{Journal, MemoryJournal};
@@ -353,7 +356,12 @@ impl<S: Send + Sync + 'static> Agent<S> {
 
     /// A paused run of the agent's [journal](Self::journal), resumed by its id with a decision
     /// per waiting call: as [`resume`](Self::resume) does with a [`PausedRun`], without the
-    /// program keeping the paused run itself — in another process, days later.
+    /// program keeping the paused run itself — in another process, days later. A decision on
+    /// a call that does not wait ends the run at once with [`RunFailure::NotResumed`]; a run
+    /// that waits for no decision, with [`RunFailure::Journal`]; per-run data a tool takes and
+    /// that is not given again, with [`RunFailure::MissingRunData`] — nothing run in each case.
+    /// (On a journaled agent, [`resume`](Self::resume) of a paused run the journal has resumes
+    /// it the same way, or refuses it if the journal's run went on since.)
     ///
     /// ```
     /// use tool_runtime::agent::Decision;

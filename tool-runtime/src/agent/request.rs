@@ -18,8 +18,9 @@ use crate::run::pause::Decisions;
 use crate::tool::RunData;
 
 /// A run of an [`Agent`], about to start: made by [`Agent::run`],
-/// [`Agent::run_conversation`] and [`Agent::resume`]. `.await` it for the
-/// [`RunOutput`], or [`stream`](Self::stream) it for its events.
+/// [`Agent::run_conversation`], [`Agent::resume`], and for a journaled agent
+/// [`Agent::recover`] and [`Agent::resume_run`]. `.await` it for the [`RunOutput`], or
+/// [`stream`](Self::stream) it for its events.
 ///
 /// # Stopping a run
 ///
@@ -141,7 +142,10 @@ impl<'a, S: Send + Sync + 'static> RunRequest<'a, S> {
     /// Gives the run this id (your own request's id, say) instead of one made when it starts.
     /// Its tools see it ([`CallContext::run_id`](crate::CallContext::run_id)) and build their
     /// [idempotency keys](crate::CallContext::idempotency_key) from it; a paused run keeps it.
-    /// A resumed run has its paused run's id, whatever is given here.
+    /// A resumed or recovered run has its own id, whatever is given here. With a
+    /// [journal](crate::Agent::journal), the id names the run there: a new run given the id
+    /// of a run the journal has ends at once with
+    /// [`JournalError::Exists`](crate::journal::JournalError::Exists).
     ///
     /// ```
     /// use tool_runtime::{Agent, CallContext, OfflineModel, tool, tools};

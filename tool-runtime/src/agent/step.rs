@@ -28,14 +28,14 @@ enum Next {
 }
 
 impl<S: Send + Sync + 'static> Driver<'_, S> {
-    /// A new turn's calls, with this run's data, hooks and cancellation; calls that need a
-    /// person's approval are held.
-    pub(super) fn calls(&self) -> Turn<'_> {
+    /// The calls of the run's turn `turn`, with this run's data, hooks and cancellation; calls
+    /// that need a person's approval are held.
+    pub(super) fn calls(&self, turn: usize) -> Turn<'_> {
         let mut calls = self
             .agent
             .toolbox
             .turn()
-            .with_run_data(self.data.clone())
+            .with_run_data(self.data.clone().with_turn(turn))
             .with_hooks(&self.agent.hooks)
             .with_gate(Gate::Hold);
         if let Some(token) = &self.cancel {
@@ -151,22 +151,26 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         call: &ToolCall,
         calls: &mut Turn<'_>,
     ) -> Result<(), RunFailure> {
-        if self.journal.is_some() {
-            if calls.would_hold(call) {
-                calls.hold(call);
-                return Ok(());
+        if self.journal.is_none() {
+            let index = calls.start(call);
+            if !calls.is_held(index) {
+                self.call_started(turn, index, call);
             }
-            self.record(&Step::CallStarted {
-                turn,
-                index: calls.len(),
-                call: Cow::Borrowed(call),
-            })
-            .await?;
+            return Ok(());
         }
-        let index = calls.start(call);
-        if !calls.is_held(index) {
-            self.call_started(turn, index, call);
+        // The gate is asked once: a call recorded as started must start.
+        if calls.would_hold(call) {
+            calls.hold(call);
+            return Ok(());
         }
+        self.record(&Step::CallStarted {
+            turn,
+            index: calls.len(),
+            call: Cow::Borrowed(call),
+        })
+        .await?;
+        let index = calls.start_admitted(call);
+        self.call_started(turn, index, call);
         Ok(())
     }
 
@@ -200,40 +204,50 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
     /// stands; a final answer's call is held for it; a call that was running when the process
     /// stopped runs again if its tool is read-only or idempotent, and is otherwise answered
     /// [`ToolError::Interrupted`]; an approved call starts, a denied one is answered with the
-    /// reason, and any other passes the approval gate as it did when it arrived (an undecided
-    /// call keeps waiting). Returns the turn and the final answer's places.
+    /// reason, and an undecided one keeps waiting. The turn and the final answer's places; if
+    /// the journal failed part way, the turn so far with the failure.
     pub(super) async fn reenter(
         &self,
         run: &RunState,
         reentry: &Reentry,
-    ) -> Result<(Turn<'_>, Vec<usize>), RunFailure> {
-        let mut calls = self.calls();
+    ) -> Result<(Turn<'_>, Vec<usize>), (Turn<'_>, RunFailure)> {
+        let mut calls = self.calls(run.turn);
         let mut answers = Vec::new();
         let Some(pending) = &run.pending else {
             return Ok((calls, answers));
         };
         let turn = run.turn;
         for (place, call) in pending.assistant.tool_calls.iter().enumerate() {
-            if pending.results.get(place).is_some_and(Option::is_some) {
+            let started = if pending.results.get(place).is_some_and(Option::is_some) {
                 calls.hold(call);
+                Ok(())
             } else if self.answer.is_some_and(|answer| answer.is_answer(call)) {
                 answers.push(calls.hold(call));
+                Ok(())
             } else if reentry.was_interrupted(place) {
                 if self.runs_again(call) {
-                    self.admit_approved(turn, call, &mut calls).await?;
+                    self.admit_approved(turn, call, &mut calls).await
                 } else {
                     let index = calls.hold(call);
                     calls.answer(index, Err(ToolError::Interrupted));
+                    Ok(())
                 }
             } else {
                 match reentry.decisions.get(&call.id) {
-                    Some(Decision::Approve) => self.admit_approved(turn, call, &mut calls).await?,
+                    Some(Decision::Approve) => self.admit_approved(turn, call, &mut calls).await,
                     Some(Decision::Deny(reason)) => {
                         let index = calls.hold(call);
                         calls.answer(index, Err(ToolError::Denied(reason.clone())));
+                        Ok(())
                     }
-                    None => self.admit(turn, call, &mut calls).await?,
+                    None => {
+                        calls.hold(call);
+                        Ok(())
+                    }
                 }
+            };
+            if let Err(failure) = started {
+                return Err((calls, failure));
             }
         }
         Ok((calls, answers))

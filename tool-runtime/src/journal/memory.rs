@@ -38,8 +38,9 @@ impl Journal for MemoryJournal {
             if !runs.by_id.contains_key(run_id) {
                 runs.order.push(run_id.to_owned());
             }
-            let (entries, _) = runs.by_id.entry(run_id.to_owned()).or_default();
+            let (entries, ended) = runs.by_id.entry(run_id.to_owned()).or_default();
             entries.push(entry.clone());
+            *ended |= entry.ends();
         });
         Box::pin(std::future::ready(Ok(())))
     }

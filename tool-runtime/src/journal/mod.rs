@@ -10,12 +10,12 @@
 //! | entry | when | what recovery does with it |
 //! | --- | --- | --- |
 //! | `started` | the run starts (or a paused run is resumed by value) | the state to replay from |
-//! | `call_started` | just before a call starts | a call started without a result was interrupted (see below) |
+//! | `call_started` | just before a call starts (a call held for a person, or giving a typed final answer, has none) | a call started without a result was interrupted (see below) |
 //! | `call_finished` | a call's result is in | the result is kept: the call does not run again |
-//! | `answered` | the model's whole response is in | the model is not asked again for that turn |
+//! | `answered` | the model's whole response is in (or, on recovery, the calls that started of a response the crash cut short: its text is lost) | the model is not asked again for that turn |
 //! | `refused` | a typed answer was sent back as wrong | the retry is counted |
 //! | `decided` | decisions on a paused run's calls | approved calls run, denied ones are answered |
-//! | `paused` | the run waits for decisions | the run pauses again |
+//! | `paused` | the run waits for decisions (on the calls it names) | the run pauses again |
 //! | `ended` | the run answered or failed | nothing: it is over |
 //!
 //! A call that was running when the process died is run again only if its tool says that is
@@ -30,6 +30,12 @@
 //! Stores: [`MemoryJournal`] (one process; for tests), and `SqliteJournal` (feature
 //! `sqlite`: a file that survives the process). Another store implements [`Journal`]: it keeps
 //! each run's [`Entry`]s in the order they were appended, and which runs have ended.
+//!
+//! A run of an id is run by one agent (or its clones) at a time: a second run, recovery or
+//! resumption of a run that is running ends at once with [`JournalError::Running`], and a new
+//! run given the id of a run the journal has with [`JournalError::Exists`]. Across processes
+//! nothing stops two from taking up one run: a service with several replicas gives each its
+//! own runs (its own journal file, say) and recovers only those.
 
 mod memory;
 #[cfg(feature = "sqlite")]
@@ -49,8 +55,9 @@ pub type JournalFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, JournalErr
 /// Where the steps of runs are kept, so that a run survives the process running it.
 ///
 /// A store keeps, for each run id, the [`Entry`]s appended to it, in order, and whether the run
-/// has ended. An append returns once the entry is as durable as the store promises (for
-/// [`SqliteJournal`](self#stores), committed): the run moves on only then. The library writes
+/// has ended: [`end`](Self::end) ends it, and so does appending a step that
+/// [`ends`](Entry::ends) it. An append returns once the entry is as durable as the store
+/// promises (for the SQLite store, committed): the run moves on only then. The library writes
 /// the entries and reads them back; a store never looks inside one (it may show
 /// [`Entry::kind`] to people).
 ///
@@ -127,6 +134,13 @@ impl Entry {
     pub fn pauses(&self) -> bool {
         self.kind == "paused"
     }
+
+    /// Whether this step ends its run. A store marks the run ended as it appends the step, in
+    /// the same write, so that a process stopping right after cannot leave an ended run
+    /// [unfinished](Journal::unfinished) (the library calls [`Journal::end`] too).
+    pub fn ends(&self) -> bool {
+        self.kind == "ended"
+    }
 }
 
 /// Short: the kind and the JSON's size (a step can hold a 10 MB result).
@@ -152,6 +166,14 @@ pub enum JournalError {
     /// The run has ended: there is nothing to recover.
     #[error("the run `{0}` has ended")]
     Ended(String),
+    /// The run is running already, in this agent or a clone of it: a run of an id is run once
+    /// at a time.
+    #[error("the run `{0}` is running already")]
+    Running(String),
+    /// A new run was given the id of a run the journal has (recover that one, or give the new
+    /// run another id).
+    #[error("the journal has a run `{0}` already: recover it, or give the new run another id")]
+    Exists(String),
     /// Decisions were given for a run that does not wait for any.
     #[error("the run `{0}` does not wait for decisions")]
     NotWaiting(String),
@@ -174,6 +196,29 @@ pub enum JournalError {
     /// The store failed (a disk, a lock, a connection).
     #[error("the journal's store failed: {0}")]
     Store(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A shared journal is a journal (an `Arc<dyn Journal>` too).
+impl<J: Journal + ?Sized> Journal for std::sync::Arc<J> {
+    fn append<'a>(&'a self, run_id: &'a str, entry: &'a Entry) -> JournalFuture<'a, ()> {
+        (**self).append(run_id, entry)
+    }
+
+    fn entries<'a>(&'a self, run_id: &'a str) -> JournalFuture<'a, Vec<Entry>> {
+        (**self).entries(run_id)
+    }
+
+    fn unfinished(&self) -> JournalFuture<'_, Vec<String>> {
+        (**self).unfinished()
+    }
+
+    fn end<'a>(&'a self, run_id: &'a str) -> JournalFuture<'a, ()> {
+        (**self).end(run_id)
+    }
+
+    fn max_entry_bytes(&self) -> usize {
+        (**self).max_entry_bytes()
+    }
 }
 
 impl JournalError {

@@ -435,7 +435,13 @@ fn identify(connection: &Connection, path: &Path) -> rusqlite::Result<Result<boo
 
 fn append(connection: &mut Connection, run_id: &str, entry: &Entry) -> rusqlite::Result<()> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let status = if entry.pauses() { "paused" } else { "running" };
+    let status = if entry.ends() {
+        "ended"
+    } else if entry.pauses() {
+        "paused"
+    } else {
+        "running"
+    };
     // A run that has ended stays ended (as in `MemoryJournal`).
     transaction.execute(
         concat!(

@@ -230,23 +230,21 @@ impl AnswerSpec {
         }
     }
 
-    /// The arguments of the final answer given in the last turn of `messages`, if it was given
-    /// by the final tool and accepted (its call's result is not an error).
-    pub(crate) fn given(&self, messages: &[Message]) -> Option<String> {
-        let [
-            ..,
-            Message::Assistant(message),
-            Message::ToolResults { results },
-        ] = messages
-        else {
+    /// The final answer given by the final tool in the last turn of `messages` and checked
+    /// there, checked again: the check, if its call's result was that check's (not a "not
+    /// taken" answer given while other calls waited).
+    pub(crate) fn given(&self, messages: &[Message]) -> Option<Result<Accepted, Refused>> {
+        let [.., Message::Assistant(message), Message::ToolResults { results }] = messages else {
             return None;
         };
-        let call = message
-            .tool_calls
-            .iter()
-            .find(|call| self.is_answer(call))?;
+        let call = message.tool_calls.iter().find(|call| self.is_answer(call))?;
         let result = results.iter().find(|result| result.call_id == call.id)?;
-        (!result.is_error()).then(|| call.arguments.to_json_string())
+        let checked = self.check(&call.arguments.to_json_string(), Form::Tool);
+        let same = match &checked {
+            Ok(_) => !result.is_error(),
+            Err(refused) => result.is_error() && result.content() == refused.problem,
+        };
+        same.then_some(checked)
     }
 
     /// Answers the final-tool calls of a turn, held at `places`, once its other calls ran: the

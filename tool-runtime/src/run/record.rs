@@ -52,8 +52,11 @@ pub(crate) enum Step<'a> {
         problem: Cow<'a, str>,
         in_text: bool,
     },
-    /// The run waits for decisions.
-    Paused,
+    /// The run waits for decisions on these calls (their ids).
+    Paused {
+        #[serde(default)]
+        waiting: Vec<String>,
+    },
     /// The run is over: `outcome` is `answered`, or why it failed.
     Ended { outcome: Cow<'a, str> },
 }
@@ -73,7 +76,7 @@ impl Step<'_> {
             Self::CallFinished { .. } => "call_finished",
             Self::Answered { .. } => "answered",
             Self::Refused { .. } => "refused",
-            Self::Paused => "paused",
+            Self::Paused { .. } => "paused",
             Self::Ended { .. } => "ended",
         }
     }
@@ -203,6 +206,17 @@ pub(crate) fn replay(run_id: &str, entries: &[Entry]) -> Result<Replayed, Journa
                 message,
                 usage,
             } => {
+                if state.pending.is_some() || turn <= state.turn {
+                    return Err(unreadable(format!(
+                        "step {seq} answers turn {turn}, but turn {} is {}",
+                        state.turn,
+                        if state.pending.is_some() {
+                            "still open"
+                        } else {
+                            "the last one"
+                        }
+                    )));
+                }
                 reentry.turn_closed = false;
                 state.turn = turn;
                 let response = ModelResponse::new(message.into_owned(), StopReason::EndTurn, usage);
@@ -225,7 +239,7 @@ pub(crate) fn replay(run_id: &str, entries: &[Entry]) -> Result<Replayed, Journa
                 reentry.answer = None;
                 reentry.turn_closed = false;
             }
-            Step::Paused => {}
+            Step::Paused { .. } => {}
             Step::Ended { .. } => *ended = true,
         }
     }
@@ -285,7 +299,10 @@ fn record_result(state: &mut RunState, reentry: &mut Reentry, place: usize, resu
     let Some(pending) = &mut state.pending else {
         return;
     };
-    if let Some(slot) = pending.results.get_mut(place) {
+    let call = pending.assistant.tool_calls.get(place);
+    if let (Some(slot), Some(call)) = (pending.results.get_mut(place), call)
+        && call.id == result.call_id
+    {
         *slot = Some(result);
         set(&mut reentry.interrupted, place, false);
     }

@@ -83,7 +83,7 @@ impl Pending {
 
 /// A fresh run id: `run_` and 32 hex digits, unique within the process and unlikely to repeat
 /// across processes (the clock and the process's random hash keys both go into it).
-fn new_run_id() -> String {
+pub(crate) fn new_run_id() -> String {
     static COUNT: AtomicU64 = AtomicU64::new(0);
     let count = COUNT.fetch_add(1, Ordering::Relaxed);
     let nanos = std::time::SystemTime::now()

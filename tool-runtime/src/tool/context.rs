@@ -304,10 +304,18 @@ impl CallContext {
         self.inner.run_data.run_id()
     }
 
+    /// The turn of the run the call belongs to (counting from 1: the model's response that
+    /// asked for it), for an [`Agent`](crate::Agent) run's calls.
+    pub fn turn(&self) -> Option<usize> {
+        self.inner.run_data.turn()
+    }
+
     /// A key for this call that a tool passes to the outside system it changes, so that the
     /// system does the change once however often it is asked (Stripe's `Idempotency-Key`, an
-    /// upsert's key): `{run id}/{call id}`, or the call id alone outside a run. The same for
-    /// the call whenever it runs: resumed after a pause, or run again.
+    /// upsert's key): `{run id}/{turn}/{call id}` for an [`Agent`](crate::Agent) run's call
+    /// (the turn, because some servers number their call ids anew in every response), or the
+    /// call id alone outside a run. The same for the call whenever it runs: resumed after a
+    /// pause, or run again after a crash ([`journal`](crate::journal)).
     ///
     /// ```
     /// use tool_runtime::{CallContext, RunData};
@@ -318,9 +326,10 @@ impl CallContext {
     /// assert_eq!(CallContext::new("call_7").idempotency_key(), "call_7");
     /// ```
     pub fn idempotency_key(&self) -> String {
-        match self.run_id() {
-            Some(run) => format!("{run}/{}", self.call_id()),
-            None => self.call_id().to_owned(),
+        match (self.run_id(), self.turn()) {
+            (Some(run), Some(turn)) => format!("{run}/{turn}/{}", self.call_id()),
+            (Some(run), None) => format!("{run}/{}", self.call_id()),
+            (None, _) => self.call_id().to_owned(),
         }
     }
 
@@ -410,6 +419,7 @@ impl fmt::Debug for CallContext {
         f.debug_struct("CallContext")
             .field("call_id", &self.call_id())
             .field("run_id", &self.run_id())
+            .field("turn", &self.turn())
             .field("tool", &self.tool_name())
             .field("cancelled", &self.is_cancelled())
             .field("run_data", &self.inner.run_data)
@@ -437,6 +447,8 @@ pub struct RunData {
     values: Option<Arc<HashMap<TypeId, Entry>>>,
     /// The id of the run the data is given to (an [`Agent`](crate::Agent) run's own).
     run_id: Option<Arc<str>>,
+    /// The turn of that run whose calls see the data.
+    turn: Option<usize>,
 }
 
 #[derive(Clone)]
@@ -475,6 +487,18 @@ impl RunData {
     /// The id of the run this data is given to, if it is set.
     pub fn run_id(&self) -> Option<&str> {
         self.run_id.as_deref()
+    }
+
+    /// This data, for the calls of this turn of its run.
+    #[must_use]
+    pub(crate) fn with_turn(mut self, turn: usize) -> Self {
+        self.turn = Some(turn);
+        self
+    }
+
+    /// The turn of the run whose calls see this data, if it is set.
+    pub(crate) fn turn(&self) -> Option<usize> {
+        self.turn
     }
 
     /// The value of type `T`, if there is one.

@@ -273,7 +273,7 @@ impl<'t> Turn<'t> {
     /// call's place meanwhile), then starts the approved ones with
     /// [`start_approved`](Self::start_approved).
     pub fn start(&mut self, call: &ToolCall) -> usize {
-        self.launch(call, false)
+        self.launch(call, Pass::Gate)
     }
 
     /// Takes the next place for `call`, which a person approved, and starts it: as
@@ -281,7 +281,7 @@ impl<'t> Turn<'t> {
     /// [before hook](CallHooks::before) that replaces the arguments of an approved call is
     /// trusted with them.)
     pub fn start_approved(&mut self, call: &ToolCall) -> usize {
-        self.launch(call, true)
+        self.launch(call, Pass::Approved)
     }
 
     /// Takes the next place for `call` without running it: its result is the one given to
@@ -349,12 +349,20 @@ impl<'t> Turn<'t> {
     }
 
     /// Whether [`start`](Self::start) would hold `call` for a person's decision rather than
-    /// start it.
+    /// start it (the approval gate is asked here; [`start_admitted`](Self::start_admitted)
+    /// then does not ask it again).
     pub(crate) fn would_hold(&self, call: &ToolCall) -> bool {
         self.registry.get(&call.name).is_some_and(|(tool, _)| {
             let policy = tool.definition().policy();
             matches!(self.gate.admit(policy, call, false), Admission::Hold)
         })
+    }
+
+    /// Starts `call`, which the approval gate let through already
+    /// ([`would_hold`](Self::would_hold) said so): as [`start`](Self::start), without asking
+    /// the gate a second time (a predicate on the arguments could answer otherwise).
+    pub(crate) fn start_admitted(&mut self, call: &ToolCall) -> usize {
+        self.launch(call, Pass::Admitted)
     }
 
     /// The result at `index`, if it has one.
@@ -369,7 +377,8 @@ impl<'t> Turn<'t> {
         }
     }
 
-    fn launch(&mut self, call: &ToolCall, approved: bool) -> usize {
+    fn launch(&mut self, call: &ToolCall, pass: Pass) -> usize {
+        let approved = pass == Pass::Approved;
         let index = self.slots.len();
         let Some((tool, name)) = self.registry.get(&call.name) else {
             let error = self.registry.unknown_tool(&call.name);
@@ -378,7 +387,11 @@ impl<'t> Turn<'t> {
         };
         let definition = tool.definition();
         let policy = definition.policy();
-        match self.gate.admit(policy, call, approved) {
+        let admission = match pass {
+            Pass::Admitted => Admission::Run,
+            Pass::Gate | Pass::Approved => self.gate.admit(policy, call, approved),
+        };
+        match admission {
             Admission::Run => {}
             Admission::Hold => return self.hold(call),
             Admission::Deny(error) => {
@@ -569,6 +582,15 @@ impl<'t> Turn<'t> {
         self.ready.push_back(self.slots.len());
         self.slots.push(Slot::Answered(result));
     }
+}
+
+/// How a call comes to be started: past the approval gate, approved by a person, or let
+/// through by the gate already.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Gate,
+    Approved,
+    Admitted,
 }
 
 impl Drop for Turn<'_> {

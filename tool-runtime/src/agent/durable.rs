@@ -1,0 +1,334 @@
+//! The journal's side of a run: claiming the run's id, rebuilding a run from its journal
+//! (recovery, resuming by id), and writing its steps — the first ones, each one before the run
+//! moves on, and the last one.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::Agent;
+use super::driver::{Driver, Reply};
+use super::request::Start;
+use crate::conversation::{AssistantMessage, Usage};
+use crate::journal::{Journal, JournalError};
+use crate::run::pause::{Decisions, PausedRun};
+use crate::run::record::{FORMAT, Reentry, Replayed, Step, replay};
+use crate::run::state::new_run_id;
+use crate::run::transition::Halt;
+use crate::run::{RunError, RunFailure, RunState};
+use crate::tool::RunData;
+
+/// An agent's journal, and the runs of it that the agent (or a clone) is running now: a run
+/// is run by one of them at a time.
+pub(super) struct Journaled {
+    store: Box<dyn Journal>,
+    running: Mutex<HashSet<String>>,
+}
+
+/// A run id claimed: released when the run is over (or its future dropped).
+pub(super) struct Claim {
+    journaled: Arc<Journaled>,
+    run_id: String,
+}
+
+impl Journaled {
+    pub(super) fn new(store: impl Journal + 'static) -> Self {
+        Self {
+            store: Box::new(store),
+            running: Mutex::default(),
+        }
+    }
+
+    pub(super) fn store(&self) -> &dyn Journal {
+        self.store.as_ref()
+    }
+
+    /// Claims the id of the run `start` begins (a new run without one is given one now), or
+    /// says that a run of that id is running already: nothing has run.
+    pub(super) fn claim(
+        self: &Arc<Self>,
+        start: &Start,
+        data: &mut RunData,
+    ) -> Result<Claim, RunError> {
+        let run_id = match start {
+            Start::Conversation(_) => match data.run_id() {
+                Some(id) => id.to_owned(),
+                None => {
+                    let id = new_run_id();
+                    *data = std::mem::take(data).with_run_id(id.as_str());
+                    id
+                }
+            },
+            Start::Resume(paused, _) => paused.run_id().to_owned(),
+            Start::Recover { run_id, .. } => run_id.clone(),
+        };
+        let fresh = self
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(run_id.clone());
+        if !fresh {
+            let run = RunState::new(Some(run_id.clone()), Vec::new());
+            return Err(run.failed(JournalError::Running(run_id).into()));
+        }
+        Ok(Claim {
+            journaled: Arc::clone(self),
+            run_id,
+        })
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let mut running = self.journaled.running.lock();
+        running
+            .as_mut()
+            .unwrap_or_else(|poisoned| poisoned.get_mut())
+            .remove(&self.run_id);
+    }
+}
+
+/// A run about to start: its state, how it takes up a pending turn, and what it records first.
+pub(super) struct Prepared {
+    pub(super) run: RunState,
+    pub(super) reentry: Option<Reentry>,
+    pub(super) opening: Opening,
+    /// Decisions given now, recorded before anything runs.
+    pub(super) decided: Option<Decisions>,
+}
+
+/// What a run records before it goes on.
+pub(super) enum Opening {
+    /// Its state: a new run, or a paused one resumed by value.
+    Started,
+    /// Nothing, or the message of a turn that its crash cut short.
+    Recovered(Option<(usize, AssistantMessage)>),
+}
+
+/// The last step of a run that stopped with `outcome`.
+pub(super) fn last_step(outcome: &Result<Reply, Halt>, run: &RunState) -> Step<'static> {
+    match outcome {
+        Ok(_) => Step::Ended {
+            outcome: Cow::Borrowed("answered"),
+        },
+        Err(Halt::Paused) => Step::Paused {
+            waiting: run
+                .pending
+                .iter()
+                .flat_map(|pending| pending.waiting())
+                .map(|call| call.id.clone())
+                .collect(),
+        },
+        Err(Halt::Failed(failure)) => Step::Ended {
+            outcome: Cow::Owned(failure.to_string()),
+        },
+    }
+}
+
+impl<S: Send + Sync + 'static> Agent<S> {
+    fn journal_store(&self) -> Option<&dyn Journal> {
+        self.journal.as_ref().map(|journal| journal.store())
+    }
+
+    /// Whether a new run may take `run_id`: not if the journal has a run of that id (a new
+    /// run would be mixed into its steps).
+    pub(super) async fn check_new(&self, run_id: &str, given: bool) -> Result<(), RunFailure> {
+        let Some(journal) = self.journal_store().filter(|_| given) else {
+            return Ok(());
+        };
+        if journal.entries(run_id).await?.is_empty() {
+            return Ok(());
+        }
+        Err(JournalError::Exists(run_id.to_owned()).into())
+    }
+
+    /// A paused run given by value that the journal has: resumed from the journal, as by its
+    /// id, if the journal's run waits at the same turn on the same calls; refused if the
+    /// journal's run went on since (the paused run is stale). `None` when the journal does not
+    /// have it.
+    pub(super) async fn journaled_pause(
+        &self,
+        paused: &PausedRun,
+        decisions: &Decisions,
+    ) -> Option<Result<Prepared, RunError>> {
+        let journal = self.journal_store()?;
+        let run_id = paused.run_id();
+        let entries = match journal.entries(run_id).await {
+            Ok(entries) if entries.is_empty() => return None,
+            Ok(entries) => entries,
+            Err(error) => return Some(Err(paused.state.clone().failed(error.into()))),
+        };
+        let same = replay(run_id, &entries).is_ok_and(|replayed| {
+            !replayed.ended
+                && replayed.state.turn == paused.state.turn
+                && replayed
+                    .state
+                    .pending
+                    .as_ref()
+                    .map(|p| &p.assistant.tool_calls)
+                    == paused
+                        .state
+                        .pending
+                        .as_ref()
+                        .map(|p| &p.assistant.tool_calls)
+        });
+        if !same {
+            let problem = format!(
+                "the journal's run `{run_id}` went on since this paused run was saved (it is \
+                 stale): resume the run by its id, with `Agent::resume_run`"
+            );
+            let paused = Box::new(paused.clone());
+            let run = paused.state.clone();
+            return Some(Err(run.failed(RunFailure::NotResumed { problem, paused })));
+        }
+        Some(
+            self.recovered(run_id.to_owned(), Some(decisions.clone()), None)
+                .await,
+        )
+    }
+
+    /// A run rebuilt from the agent's journal, to go on from its last recorded step (with
+    /// `decisions` on its waiting calls, if given).
+    pub(super) async fn recovered(
+        &self,
+        run_id: String,
+        decisions: Option<Decisions>,
+        missing: Option<RunFailure>,
+    ) -> Result<Prepared, RunError> {
+        let unknown = |failure: JournalError| {
+            RunState::new(Some(run_id.clone()), Vec::new()).failed(failure.into())
+        };
+        let Some(journal) = self.journal_store() else {
+            return Err(unknown(JournalError::NoJournal));
+        };
+        let entries = journal.entries(&run_id).await.map_err(unknown)?;
+        let Replayed {
+            state: run,
+            mut reentry,
+            ended,
+            cut_short,
+        } = replay(&run_id, &entries).map_err(unknown)?;
+        if ended {
+            // Its end was written and the process stopped before the journal marked it.
+            let _ = journal.end(&run_id).await;
+            return Err(run.failed(JournalError::Ended(run_id).into()));
+        }
+        if let Some(failure) = missing {
+            return Err(run.failed(failure));
+        }
+        let Some(decisions) = decisions else {
+            return Ok(Prepared {
+                run,
+                reentry: Some(reentry),
+                opening: Opening::Recovered(cut_short),
+                decided: None,
+            });
+        };
+        // The calls that wait for a decision: not those that were running when the process
+        // stopped.
+        let waiting: Vec<String> = run
+            .pending
+            .iter()
+            .flat_map(|pending| pending.assistant.tool_calls.iter().zip(&pending.results))
+            .enumerate()
+            .filter(|(place, (_, result))| result.is_none() && !reentry.was_interrupted(*place))
+            .map(|(_, (call, _))| call.id.clone())
+            .collect();
+        if waiting.is_empty() || cut_short.is_some() {
+            return Err(run.failed(JournalError::NotWaiting(run_id).into()));
+        }
+        let waiting: Vec<&str> = waiting.iter().map(String::as_str).collect();
+        let paused = PausedRun { state: run };
+        if let Some(problem) = paused.problem_among(&decisions, &waiting) {
+            let run = paused.state.clone();
+            let paused = Box::new(paused);
+            return Err(run.failed(RunFailure::NotResumed { problem, paused }));
+        }
+        reentry.decisions.extend(decisions.clone());
+        Ok(Prepared {
+            run: paused.state,
+            reentry: Some(reentry),
+            opening: Opening::Recovered(None),
+            decided: Some(decisions),
+        })
+    }
+}
+
+impl<S: Send + Sync + 'static> Driver<'_, S> {
+    /// Writes `step` to the run's journal, if it has one, before the run goes on.
+    pub(super) async fn record(&self, step: &Step<'_>) -> Result<(), RunFailure> {
+        let Some(journal) = self.journal else {
+            return Ok(());
+        };
+        let entry = step.entry()?;
+        let limit = journal.max_entry_bytes();
+        if entry.json().len() > limit {
+            let bytes = entry.json().len();
+            return Err(JournalError::TooLarge { bytes, limit }.into());
+        }
+        journal.append(self.run_id(), &entry).await?;
+        Ok(())
+    }
+
+    /// The first steps of a run: where it starts from, the decisions it was given.
+    pub(super) async fn open(
+        &self,
+        run: &RunState,
+        opening: Opening,
+        decided: Option<&Decisions>,
+    ) -> Result<(), RunFailure> {
+        if self.journal.is_none() {
+            return Ok(());
+        }
+        match opening {
+            Opening::Started => {
+                let state = Cow::Borrowed(run);
+                self.record(&Step::Started {
+                    format: FORMAT,
+                    state,
+                })
+                .await?;
+            }
+            Opening::Recovered(Some((turn, message))) => {
+                let message = Cow::Owned(message);
+                let usage = Usage::default();
+                self.record(&Step::Answered {
+                    turn,
+                    message,
+                    usage,
+                })
+                .await?;
+            }
+            Opening::Recovered(None) => {}
+        }
+        if let Some(decisions) = decided {
+            let decisions = Cow::Borrowed(decisions);
+            self.record(&Step::Decided { decisions }).await?;
+        }
+        Ok(())
+    }
+
+    /// Records the run's last step: it ended (and the journal marks it so), or it waits for
+    /// decisions. A journal that fails now cannot change the outcome the caller gets: that is
+    /// logged, and the run stays unfinished in the journal (a recovery would take it up).
+    pub(super) async fn close(&self, step: Step<'static>) {
+        let Some(journal) = self.journal else {
+            return;
+        };
+        let mut closed = self.record(&step).await;
+        if closed.is_ok() && !matches!(step, Step::Paused { .. }) {
+            closed = journal.end(self.run_id()).await.map_err(Into::into);
+        }
+        if let Err(failure) = closed {
+            tracing::warn!(
+                run_id = self.run_id(),
+                %failure,
+                "the run's end could not be recorded in its journal"
+            );
+        }
+    }
+
+    fn run_id(&self) -> &str {
+        self.data.run_id().unwrap_or_default()
+    }
+}
