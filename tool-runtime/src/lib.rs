@@ -71,6 +71,9 @@
 //! - `mcp`: the `mcp` module, through rmcp — a toolbox served to MCP clients over stdio or
 //!   Streamable HTTP (`mcp::McpServer`), and an MCP server's tools in a toolbox
 //!   (`mcp::McpClient`).
+//! - `sqlite`: `journal::SqliteJournal`, runs journaled in a SQLite file (WAL, a transaction
+//!   per step) that survives the process and reads in the `sqlite3` shell. SQLite is compiled
+//!   in (rusqlite's `bundled`): a C compiler is needed, no system library.
 
 #![forbid(unsafe_code)]
 
