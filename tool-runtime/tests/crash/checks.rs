@@ -38,6 +38,9 @@ pub(crate) struct Figures {
     pub(crate) interrupted_with_effect: usize,
     /// `pay` calls the person denied, in the outcomes.
     pub(crate) denied: usize,
+    /// Recoveries of a run listed unfinished that answered `Ended` (its last child was killed
+    /// after the run's `ended` step, before the journal marked it ended).
+    pub(crate) recovered_as_ended: usize,
 }
 
 /// One line of the ledger: `tool run key tag`.
@@ -68,9 +71,11 @@ pub(crate) fn check(
         .block_on(journal.unfinished())
         .expect("the unfinished runs");
     for id in &unfinished {
+        let entries = read(id);
+        let last = entries.last().map_or("none", Entry::kind);
         problems.push(format!(
-            "{id} is still unfinished in the journal: {}",
-            describe(&read(id))
+            "{id} is still listed unfinished in the journal (its last step: `{last}`): {}",
+            describe(&entries)
         ));
     }
     let mut final_texts = HashMap::new();
@@ -109,12 +114,7 @@ pub(crate) fn check(
             _ => *ended_unfinished.entry(run).or_default() += 1,
         }
     }
-    for (run, times) in ended_unfinished {
-        problems.push(format!(
-            "{run}: listed unfinished, its recovery failed with `Ended` {times} times (once per \
-             child after the kill that left it so)"
-        ));
-    }
+    figures.recovered_as_ended = ended_unfinished.values().sum();
     figures.outputs = outputs.len();
     figures.outcomes_lost = config.runs - outputs.len();
 

@@ -185,6 +185,11 @@ impl fmt::Display for Report {
             "  killed after its end, before that    {}",
             g.outcomes_lost
         )?;
+        writeln!(
+            f,
+            "recoveries answered `Ended`            {}",
+            g.recovered_as_ended
+        )?;
         writeln!(f, "side effects in the ledger             {}", g.effects)?;
         writeln!(f, "duplicated non-idempotent effects      {}", g.duplicates)?;
         writeln!(
