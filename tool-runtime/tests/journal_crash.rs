@@ -7,7 +7,7 @@
 //! protocol and against the journal as it arrives.
 //!
 //! What holds, checked at the end: every run ends with its final answer; no non-idempotent
-//! side effect twice; an idempotent call repeated only under its one key (`run/call id`); no
+//! side effect twice; an idempotent call repeated only under its one key (`run/turn/call id`); no
 //! request for a turn whose answer the journal held; every call id answered once; every request
 //! accepted by the protocol checker; the journal lists no unfinished run.
 //!

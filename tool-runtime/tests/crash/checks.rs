@@ -289,7 +289,7 @@ fn check_transcript<'m>(
 
 /// Checks what each call's result says against the ledger: a result means an effect (once for
 /// a non-idempotent tool), `Interrupted` only for a tool that may not run again and at most one
-/// effect, a denial no effect; each effect under the key `run/call id`; no effect of a call
+/// effect, a denial no effect; each effect under the key `run/turn/call id`; no effect of a call
 /// that is not in the transcript.
 fn check_results(
     run: &str,
@@ -307,10 +307,16 @@ fn check_results(
         };
         tags.insert(tag.clone());
         let seen = effects.get(&tag).map_or(&[][..], Vec::as_slice);
-        let key = format!("{run}/{}", call.id);
-        if let Some(other) = seen.iter().find(|effect| effect.key != key) {
+        // `run/turn/call id`.
+        let (prefix, suffix) = (format!("{run}/"), format!("/{}", call.id));
+        let keyed = |key: &str| {
+            key.strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_suffix(&suffix))
+                .is_some_and(|turn| turn.parse::<usize>().is_ok())
+        };
+        if let Some(other) = seen.iter().find(|effect| !keyed(&effect.key)) {
             problems.push(format!(
-                "{run}: {tag} ran under the key {}, not {key}",
+                "{run}: {tag} ran under the key {}, not {prefix}<turn>{suffix}",
                 other.key
             ));
         }
