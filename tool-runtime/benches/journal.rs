@@ -282,7 +282,10 @@ impl Crashed {
                 let journal = MemoryJournal::new();
                 runtime.block_on(async {
                     for entry in &self.entries {
-                        journal.append(CRASHED, entry).await.expect("append");
+                        journal
+                            .append(CRASHED, std::slice::from_ref(entry))
+                            .await
+                            .expect("append");
                     }
                 });
                 Setup {
@@ -533,7 +536,10 @@ fn report_recovery(runtime: &Runtime) {
                         let journal = MemoryJournal::new();
                         runtime.block_on(async {
                             for entry in &crashed.entries {
-                                journal.append(CRASHED, entry).await.expect("append");
+                                journal
+                                    .append(CRASHED, std::slice::from_ref(entry))
+                                    .await
+                                    .expect("append");
                             }
                         });
                         Some(Box::new(journal))

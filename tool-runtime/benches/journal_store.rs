@@ -83,12 +83,18 @@ fn latencies(
         .block_on(runtime.spawn(async move {
             // A few to warm up (the file's first pages, the blocking thread).
             for _ in 0..10 {
-                journal.append("warm_up", &entry).await.expect("append");
+                journal
+                    .append("warm_up", std::slice::from_ref(&entry))
+                    .await
+                    .expect("append");
             }
             let mut times = Vec::with_capacity(appends);
             for _ in 0..appends {
                 let start = Instant::now();
-                journal.append("run_1", &entry).await.expect("append");
+                journal
+                    .append("run_1", std::slice::from_ref(&entry))
+                    .await
+                    .expect("append");
                 times.push(start.elapsed());
             }
             times
@@ -159,7 +165,7 @@ fn report_hop(runtime: &tokio::runtime::Runtime) {
     let mut in_place_times: Vec<Duration> = (0..5_000)
         .map(|_| {
             let start = Instant::now();
-            in_place(journal.append("run_2", &entry)).expect("append");
+            in_place(journal.append("run_2", std::slice::from_ref(&entry))).expect("append");
             start.elapsed()
         })
         .collect();
@@ -187,7 +193,11 @@ fn append_1_kib_to_memory(bencher: divan::Bencher<'_, '_>) {
     let runtime = runtime();
     let journal = MemoryJournal::new();
     let entry = step(1 << 10);
-    bencher.bench_local(|| runtime.block_on(black_box(journal.append("run_1", &entry))));
+    bencher.bench_local(|| {
+        runtime.block_on(black_box(
+            journal.append("run_1", std::slice::from_ref(&entry)),
+        ))
+    });
 }
 
 #[divan::bench(args = [Durability::Process, Durability::PowerLoss])]
@@ -196,5 +206,9 @@ fn append_1_kib_to_sqlite(bencher: divan::Bencher<'_, '_>, durability: Durabilit
     let file = File::new(&format!("divan-{durability:?}"));
     let journal = file.open(durability);
     let entry = step(1 << 10);
-    bencher.bench_local(|| runtime.block_on(black_box(journal.append("run_1", &entry))));
+    bencher.bench_local(|| {
+        runtime.block_on(black_box(
+            journal.append("run_1", std::slice::from_ref(&entry)),
+        ))
+    });
 }

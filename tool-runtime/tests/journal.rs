@@ -583,16 +583,16 @@ impl Picky {
 }
 
 impl Journal for Picky {
-    fn append<'a>(&'a self, run_id: &'a str, entry: &'a Entry) -> JournalFuture<'a, ()> {
+    fn append<'a>(&'a self, run_id: &'a str, entries: &'a [Entry]) -> JournalFuture<'a, ()> {
         let mut written = self.written.lock().unwrap();
         let failing = self.fail_after.is_some_and(|after| *written >= after)
-            || (self.fail_end && entry.kind() == "ended");
+            || (self.fail_end && entries.iter().any(Entry::ends));
         if failing {
             let error = std::io::Error::other("disk full");
             return Box::pin(std::future::ready(Err(JournalError::store(error))));
         }
-        *written += 1;
-        self.inner.append(run_id, entry)
+        *written += entries.len();
+        self.inner.append(run_id, entries)
     }
 
     fn entries<'a>(&'a self, run_id: &'a str) -> JournalFuture<'a, Vec<Entry>> {
@@ -777,7 +777,7 @@ async fn a_journal_from_a_newer_version_is_refused() {
     let journal = MemoryJournal::new();
     let started = r#"{"kind":"started","format":99,"state":{}}"#;
     journal
-        .append("r9", &Entry::new("started", started))
+        .append("r9", &[Entry::new("started", started)])
         .await
         .unwrap();
     let agent = Agent::new(tool_runtime::OfflineModel::new(), Toolbox::new()).journal(journal);
@@ -851,7 +851,7 @@ async fn the_checked_in_journal_of_format_1_is_recovered() {
         let step: serde_json::Value = serde_json::from_str(line).unwrap();
         let kind = step["kind"].as_str().unwrap();
         journal
-            .append("fixture", &Entry::new(kind, line))
+            .append("fixture", &[Entry::new(kind, line)])
             .await
             .unwrap();
     }

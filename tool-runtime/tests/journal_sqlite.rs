@@ -73,10 +73,16 @@ async fn entries_come_back_in_the_order_they_were_appended() {
             },
             n,
         );
-        journal.append("run_a", &entry).await.unwrap();
+        journal
+            .append("run_a", std::slice::from_ref(&entry))
+            .await
+            .unwrap();
         a.push(entry);
         let entry = step("answered", 1000 + n);
-        journal.append("run_b", &entry).await.unwrap();
+        journal
+            .append("run_b", std::slice::from_ref(&entry))
+            .await
+            .unwrap();
         b.push(entry);
     }
     assert_eq!(journal.entries("run_a").await.unwrap(), a);
@@ -100,10 +106,13 @@ async fn unfinished_runs_are_oldest_first_until_they_end() {
     let journal = SqliteJournal::open(file.path()).unwrap();
     assert!(journal.unfinished().await.unwrap().is_empty());
     for id in ["run_c", "run_a", "run_b"] {
-        journal.append(id, &step("started", 0)).await.unwrap();
+        journal.append(id, &[step("started", 0)]).await.unwrap();
     }
     // A later step does not make a run younger.
-    journal.append("run_c", &step("answered", 1)).await.unwrap();
+    journal
+        .append("run_c", &[step("answered", 1)])
+        .await
+        .unwrap();
     assert_eq!(
         journal.unfinished().await.unwrap(),
         ["run_c", "run_a", "run_b"]
@@ -129,25 +138,37 @@ async fn the_tables_read_in_the_shell_as_documented() {
     let journal = SqliteJournal::open(file.path()).unwrap();
     let shell = file.shell();
 
-    journal.append("run_1", &step("started", 0)).await.unwrap();
+    journal
+        .append("run_1", &[step("started", 0)])
+        .await
+        .unwrap();
     assert_eq!(status(&shell, "run_1"), "running");
     journal
-        .append("run_1", &Entry::new("paused", r#"{"kind":"paused"}"#))
+        .append("run_1", &[Entry::new("paused", r#"{"kind":"paused"}"#)])
         .await
         .unwrap();
     assert_eq!(status(&shell, "run_1"), "paused");
-    journal.append("run_1", &step("decided", 2)).await.unwrap();
-    assert_eq!(status(&shell, "run_1"), "running");
     journal
-        .append("run_1", &Entry::new("paused", r#"{"kind":"paused"}"#))
+        .append("run_1", &[step("decided", 2)])
         .await
         .unwrap();
-    journal.append("run_2", &step("started", 0)).await.unwrap();
-    journal.append("run_3", &step("started", 0)).await.unwrap();
+    assert_eq!(status(&shell, "run_1"), "running");
+    journal
+        .append("run_1", &[Entry::new("paused", r#"{"kind":"paused"}"#)])
+        .await
+        .unwrap();
+    journal
+        .append("run_2", &[step("started", 0)])
+        .await
+        .unwrap();
+    journal
+        .append("run_3", &[step("started", 0)])
+        .await
+        .unwrap();
     journal.end("run_3").await.unwrap();
     assert_eq!(status(&shell, "run_3"), "ended");
     // A run that ended stays ended.
-    journal.append("run_3", &step("note", 1)).await.unwrap();
+    journal.append("run_3", &[step("note", 1)]).await.unwrap();
     assert_eq!(status(&shell, "run_3"), "ended");
 
     // The docs' queries. The runs a recovery would continue, oldest first:
@@ -243,7 +264,10 @@ async fn a_large_step_is_kept_in_blobs_and_comes_back_whole() {
     let at_threshold = Entry::new("answered", "x".repeat(64 << 10));
     let over_threshold = Entry::new("answered", "y".repeat((64 << 10) + 1));
     for entry in [&at_threshold, &large, &over_threshold] {
-        journal.append("run_1", entry).await.unwrap();
+        journal
+            .append("run_1", std::slice::from_ref(entry))
+            .await
+            .unwrap();
     }
     assert_eq!(
         journal.entries("run_1").await.unwrap(),
@@ -285,10 +309,19 @@ async fn a_new_handle_on_the_file_sees_everything() {
     let journal = SqliteJournal::open(file.path()).unwrap();
     let steps: Vec<Entry> = (0..5).map(|n| step("call_finished", n)).collect();
     for entry in &steps {
-        journal.append("run_1", entry).await.unwrap();
+        journal
+            .append("run_1", std::slice::from_ref(entry))
+            .await
+            .unwrap();
     }
-    journal.append("run_2", &step("started", 0)).await.unwrap();
-    journal.append("run_3", &step("started", 0)).await.unwrap();
+    journal
+        .append("run_2", &[step("started", 0)])
+        .await
+        .unwrap();
+    journal
+        .append("run_3", &[step("started", 0)])
+        .await
+        .unwrap();
     journal.end("run_2").await.unwrap();
     drop(journal);
 
@@ -297,7 +330,7 @@ async fn a_new_handle_on_the_file_sees_everything() {
     assert_eq!(reopened.unfinished().await.unwrap(), ["run_1", "run_3"]);
     // And it goes on where the other stopped.
     reopened
-        .append("run_1", &step("answered", 5))
+        .append("run_1", &[step("answered", 5)])
         .await
         .unwrap();
     assert_eq!(reopened.entries("run_1").await.unwrap().len(), 6);
@@ -321,7 +354,7 @@ async fn two_handles_appending_concurrently_lose_nothing() {
             let run_id = format!("run_{run}");
             for n in 0..STEPS {
                 journal
-                    .append(&run_id, &step("call_finished", n))
+                    .append(&run_id, &[step("call_finished", n)])
                     .await
                     .unwrap();
                 tokio::task::yield_now().await;
@@ -349,7 +382,10 @@ async fn two_handles_appending_concurrently_lose_nothing() {
 async fn a_file_of_a_newer_format_is_refused() {
     let file = TempFile::new("newer");
     let journal = SqliteJournal::open(file.path()).unwrap();
-    journal.append("run_1", &step("started", 0)).await.unwrap();
+    journal
+        .append("run_1", &[step("started", 0)])
+        .await
+        .unwrap();
     drop(journal);
     file.shell()
         .execute_batch("PRAGMA user_version = 2")
@@ -418,7 +454,10 @@ fn a_file_that_is_not_a_journal_is_refused_and_left_alone() {
 async fn a_damaged_step_is_unreadable_not_misread() {
     let file = TempFile::new("damaged");
     let journal = SqliteJournal::open(file.path()).unwrap();
-    journal.append("run_1", &step("started", 0)).await.unwrap();
+    journal
+        .append("run_1", &[step("started", 0)])
+        .await
+        .unwrap();
     file.shell()
         .execute_batch("UPDATE entries SET json = CAST(X'FFFE' AS TEXT)")
         .unwrap();
@@ -440,7 +479,7 @@ async fn a_step_over_the_limit_is_refused() {
     assert_eq!(journal.max_entry_bytes(), 1000);
 
     let over = Entry::new("call_finished", "x".repeat(1001));
-    match journal.append("run_1", &over).await {
+    match journal.append("run_1", std::slice::from_ref(&over)).await {
         Err(JournalError::TooLarge { bytes, limit }) => assert_eq!((bytes, limit), (1001, 1000)),
         other => panic!("{other:?}"),
     }
@@ -448,7 +487,10 @@ async fn a_step_over_the_limit_is_refused() {
     assert!(journal.unfinished().await.unwrap().is_empty());
 
     let at = Entry::new("call_finished", "x".repeat(1000));
-    journal.append("run_1", &at).await.unwrap();
+    journal
+        .append("run_1", std::slice::from_ref(&at))
+        .await
+        .unwrap();
     assert_eq!(journal.entries("run_1").await.unwrap(), [at]);
 }
 
@@ -465,7 +507,10 @@ async fn both_durability_modes_append() {
     for n in 0..6 {
         let journal = if n % 2 == 0 { &process } else { &power_loss };
         let entry = step("call_finished", n);
-        journal.append("run_1", &entry).await.unwrap();
+        journal
+            .append("run_1", std::slice::from_ref(&entry))
+            .await
+            .unwrap();
         written.push(entry);
     }
     power_loss.end("run_1").await.unwrap();
@@ -475,7 +520,10 @@ async fn both_durability_modes_append() {
     let journal = SqliteJournal::open(other.path())
         .unwrap()
         .with_durability(Durability::PowerLoss);
-    journal.append("run_1", &step("started", 0)).await.unwrap();
+    journal
+        .append("run_1", &[step("started", 0)])
+        .await
+        .unwrap();
     drop(journal);
     let reopened = SqliteJournal::open(other.path()).unwrap();
     assert_eq!(reopened.entries("run_1").await.unwrap().len(), 1);
@@ -500,7 +548,7 @@ fn it_works_outside_a_tokio_runtime() {
 
     let file = TempFile::new("no-runtime");
     let journal = SqliteJournal::open(file.path()).unwrap();
-    now(journal.append("run_1", &step("started", 0))).unwrap();
+    now(journal.append("run_1", &[step("started", 0)])).unwrap();
     assert_eq!(now(journal.entries("run_1")).unwrap().len(), 1);
     assert_eq!(now(journal.unfinished()).unwrap(), ["run_1"]);
     now(journal.end("run_1")).unwrap();
@@ -510,4 +558,43 @@ fn it_works_outside_a_tokio_runtime() {
         debug.contains("SqliteJournal") && debug.contains("no-runtime"),
         "{debug}"
     );
+}
+
+/// The rules every store keeps, by the entries' kinds, in SQLite and in memory alike: the steps
+/// appended together are written together; a step that starts a run it has is refused, nothing
+/// written; a step that ends a run ends it in the same write.
+#[tokio::test]
+async fn both_stores_keep_the_rules_of_the_kinds() {
+    let file = TempFile::new("rules");
+    let stores: [Box<dyn Journal>; 2] = [
+        Box::new(SqliteJournal::open(file.path()).unwrap()),
+        Box::new(tool_runtime::journal::MemoryJournal::new()),
+    ];
+    for journal in stores {
+        let batch = [
+            step("started", 0),
+            step("call_started", 1),
+            step("call_started", 2),
+        ];
+        journal.append("run_1", &batch).await.unwrap();
+        assert_eq!(journal.entries("run_1").await.unwrap(), batch);
+
+        let again = journal.append("run_1", &[step("started", 9)]).await;
+        assert!(
+            matches!(again, Err(JournalError::Exists(ref id)) if id == "run_1"),
+            "{again:?}"
+        );
+        assert_eq!(
+            journal.entries("run_1").await.unwrap().len(),
+            3,
+            "nothing written"
+        );
+
+        journal
+            .append("run_1", &[step("answered", 3), step("ended", 4)])
+            .await
+            .unwrap();
+        assert!(journal.unfinished().await.unwrap().is_empty());
+        assert_eq!(journal.entries("run_1").await.unwrap().len(), 5);
+    }
 }

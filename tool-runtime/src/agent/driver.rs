@@ -58,7 +58,6 @@ impl<S: Send + Sync + 'static> Agent<S> {
         } = job;
         // A journaled run's id is claimed before its journal is read: one run of an id at a
         // time.
-        let given_id = data.run_id().is_some();
         let _claim = match &self.journal {
             Some(journal) => Some(journal.claim(&start, &mut data)?),
             None => None,
@@ -68,7 +67,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
             reentry,
             opening,
             decided,
-        } = self.prepare(start, &data, given_id).await?;
+        } = self.prepare(start, &data).await?;
         // The run's tools see its id (`CallContext::run_id`, `idempotency_key`).
         let data = data.with_run_id(run.id.as_str());
         let driver = Driver {
@@ -103,21 +102,13 @@ impl<S: Send + Sync + 'static> Agent<S> {
 
     /// The state a run starts from (a conversation, repaired; a paused run with the decisions
     /// on its calls; a run rebuilt from its journal), or why it cannot start: nothing has run.
-    async fn prepare(
-        &self,
-        start: Start,
-        data: &RunData,
-        given_id: bool,
-    ) -> Result<Prepared, RunError> {
+    async fn prepare(&self, start: Start, data: &RunData) -> Result<Prepared, RunError> {
         let missing = self.missing_run_data(data);
         match start {
             Start::Conversation(mut messages) => {
                 repair_messages(&mut messages);
                 let run = RunState::new(data.run_id().map(str::to_owned), messages);
                 if let Some(failure) = missing {
-                    return Err(run.failed(failure));
-                }
-                if let Err(failure) = self.check_new(&run.id, given_id).await {
                     return Err(run.failed(failure));
                 }
                 Ok(Prepared {

@@ -10,7 +10,7 @@ use super::Agent;
 use super::driver::{Driver, Reply};
 use super::request::Start;
 use crate::conversation::{AssistantMessage, Usage};
-use crate::journal::{Journal, JournalError};
+use crate::journal::{Entry, Journal, JournalError};
 use crate::run::pause::{Decisions, PausedRun};
 use crate::run::record::{FORMAT, Reentry, Replayed, Step, replay};
 use crate::run::state::new_run_id;
@@ -130,18 +130,6 @@ impl<S: Send + Sync + 'static> Agent<S> {
         self.journal.as_ref().map(|journal| journal.store())
     }
 
-    /// Whether a new run may take `run_id`: not if the journal has a run of that id (a new
-    /// run would be mixed into its steps).
-    pub(super) async fn check_new(&self, run_id: &str, given: bool) -> Result<(), RunFailure> {
-        let Some(journal) = self.journal_store().filter(|_| given) else {
-            return Ok(());
-        };
-        if journal.entries(run_id).await?.is_empty() {
-            return Ok(());
-        }
-        Err(JournalError::Exists(run_id.to_owned()).into())
-    }
-
     /// A paused run given by value that the journal has: resumed from the journal, as by its
     /// id, if the journal's run waits at the same turn on the same calls; refused if the
     /// journal's run went on since (the paused run is stale). `None` when the journal does not
@@ -257,16 +245,31 @@ impl<S: Send + Sync + 'static> Agent<S> {
 impl<S: Send + Sync + 'static> Driver<'_, S> {
     /// Writes `step` to the run's journal, if it has one, before the run goes on.
     pub(super) async fn record(&self, step: &Step<'_>) -> Result<(), RunFailure> {
-        let Some(journal) = self.journal else {
+        if self.journal.is_none() {
             return Ok(());
-        };
-        let entry = step.entry()?;
-        let limit = journal.max_entry_bytes();
-        if entry.json().len() > limit {
-            let bytes = entry.json().len();
-            return Err(JournalError::TooLarge { bytes, limit }.into());
         }
-        journal.append(self.run_id(), &entry).await?;
+        self.append(&[self.entry(step)?]).await
+    }
+
+    /// `step` as the journal keeps it, if it is not larger than the journal keeps.
+    pub(super) fn entry(&self, step: &Step<'_>) -> Result<Entry, RunFailure> {
+        let entry = step.entry()?;
+        let limit = self
+            .journal
+            .map_or(usize::MAX, |journal| journal.max_entry_bytes());
+        match entry.json().len() {
+            bytes if bytes > limit => Err(JournalError::TooLarge { bytes, limit }.into()),
+            _ => Ok(entry),
+        }
+    }
+
+    /// Writes `entries` to the run's journal at once, before the run goes on.
+    pub(super) async fn append(&self, entries: &[Entry]) -> Result<(), RunFailure> {
+        if let Some(journal) = self.journal
+            && !entries.is_empty()
+        {
+            journal.append(self.run_id(), entries).await?;
+        }
         Ok(())
     }
 
@@ -308,18 +311,12 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         Ok(())
     }
 
-    /// Records the run's last step: it ended (and the journal marks it so), or it waits for
+    /// Records the run's last step: it ended (which ends it in the journal), or it waits for
     /// decisions. A journal that fails now cannot change the outcome the caller gets: that is
     /// logged, and the run stays unfinished in the journal (a recovery would take it up).
     pub(super) async fn close(&self, step: Step<'static>) {
-        let Some(journal) = self.journal else {
-            return;
-        };
-        let mut closed = self.record(&step).await;
-        if closed.is_ok() && !matches!(step, Step::Paused { .. }) {
-            closed = journal.end(self.run_id()).await.map_err(Into::into);
-        }
-        if let Err(failure) = closed {
+        // An `ended` step ends the run in the journal as it is written.
+        if let Err(failure) = self.record(&step).await {
             tracing::warn!(
                 run_id = self.run_id(),
                 %failure,

@@ -23,8 +23,18 @@ use crate::turn::Turn;
 /// What a turn waits for next while the model answers.
 enum Next {
     Model(Option<crate::error::Result<ModelEvent>>),
+    /// The model has nothing more for now: the calls that arrived start.
+    Arrived,
     CallFinished(usize),
     Stopped,
+}
+
+/// What becomes of a call that arrived.
+enum Arrival {
+    Start,
+    Hold,
+    /// It gives the final answer: held for it.
+    Answer,
 }
 
 impl<S: Send + Sync + 'static> Driver<'_, S> {
@@ -76,6 +86,9 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             buffered(agent.model.complete(request))
         };
         let mut response = Assembler::default();
+        // With a journal, the calls that arrived together start together, their starts written
+        // at once, as soon as the model has nothing more to give right away.
+        let mut arrived: Vec<ToolCall> = Vec::new();
         loop {
             // The model's next event, a call that finished meanwhile (for listeners), or the
             // run's cancellation.
@@ -86,6 +99,9 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                 if let Poll::Ready(event) = stream.as_mut().poll_next(cx) {
                     return Poll::Ready(Next::Model(event));
                 }
+                if !arrived.is_empty() {
+                    return Poll::Ready(Next::Arrived);
+                }
                 if (events.on() || self.journal.is_some())
                     && let Poll::Ready(Some((index, _))) = pin!(calls.next()).poll(cx)
                 {
@@ -95,12 +111,31 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             })
             .await;
             let event = match next {
-                Next::Model(None) => break,
+                Next::Model(None) => {
+                    let final_tool = final_tool.is_some();
+                    if let Err(failure) = self
+                        .arrive(turn, &mut arrived, final_tool, calls, answers)
+                        .await
+                    {
+                        return Err((failure, response.into_partial()));
+                    }
+                    break;
+                }
                 Next::Model(Some(Ok(event))) => event,
                 Next::Model(Some(Err(error))) => {
                     return Err((RunFailure::Model(error), response.into_partial()));
                 }
                 Next::Stopped => return Err((RunFailure::Cancelled, response.into_partial())),
+                Next::Arrived => {
+                    let final_tool = final_tool.is_some();
+                    if let Err(failure) = self
+                        .arrive(turn, &mut arrived, final_tool, calls, answers)
+                        .await
+                    {
+                        return Err((failure, response.into_partial()));
+                    }
+                    continue;
+                }
                 Next::CallFinished(index) => {
                     if let Err(failure) = self.finished(turn, index, calls).await {
                         return Err((failure, response.into_partial()));
@@ -108,7 +143,6 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                     continue;
                 }
             };
-            let mut failed = None;
             match &event {
                 ModelEvent::TextDelta(text) => events.emit(|| AgentEvent::TextDelta {
                     turn,
@@ -118,21 +152,22 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                     turn,
                     delta: delta.clone(),
                 }),
+                ModelEvent::ToolCall(call) if self.journal.is_some() => arrived.push(call.clone()),
                 ModelEvent::ToolCall(call) => {
                     if final_tool.is_some()
                         && self.answer.is_some_and(|answer| answer.is_answer(call))
                     {
                         answers.push(calls.hold(call));
                     } else {
-                        failed = self.admit(turn, call, calls).await.err();
+                        let index = calls.start(call);
+                        if !calls.is_held(index) {
+                            self.call_started(turn, index, call);
+                        }
                     }
                 }
                 _ => {}
             }
             response.push(event);
-            if let Some(failure) = failed {
-                return Err((failure, response.into_partial()));
-            }
         }
         if !response.is_complete() {
             let error = Error::stream_incomplete(agent.model.name());
@@ -143,34 +178,58 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             .map_err(|error| (RunFailure::Model(error), AssistantMessage::default()))
     }
 
-    /// A call has arrived: it takes its place, and starts unless it waits for a person. With a
-    /// journal, its start is recorded first.
-    async fn admit(
+    /// The calls that arrived (with a journal) take their places, in order: those that do not
+    /// wait for a person or give the final answer start, once their starts are written, all at
+    /// once (the approval gate is asked once per call: a call recorded as started starts).
+    async fn arrive(
         &self,
         turn: usize,
-        call: &ToolCall,
+        arrived: &mut Vec<ToolCall>,
+        final_tool: bool,
         calls: &mut Turn<'_>,
+        answers: &mut Vec<usize>,
     ) -> Result<(), RunFailure> {
-        if self.journal.is_none() {
-            let index = calls.start(call);
-            if !calls.is_held(index) {
-                self.call_started(turn, index, call);
+        let arrived = std::mem::take(arrived);
+        let arrivals: Vec<Arrival> = arrived
+            .iter()
+            .map(|call| {
+                if final_tool && self.answer.is_some_and(|answer| answer.is_answer(call)) {
+                    Arrival::Answer
+                } else if calls.would_hold(call) {
+                    Arrival::Hold
+                } else {
+                    Arrival::Start
+                }
+            })
+            .collect();
+        // Each call takes the next place: the first at `calls.len()`.
+        let first = calls.len();
+        let starts = arrivals
+            .iter()
+            .zip(&arrived)
+            .enumerate()
+            .filter(|(_, (arrival, _))| matches!(arrival, Arrival::Start))
+            .map(|(k, (_, call))| {
+                self.entry(&Step::CallStarted {
+                    turn,
+                    index: first + k,
+                    call: Cow::Borrowed(call),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.append(&starts).await?;
+        for (arrival, call) in arrivals.into_iter().zip(&arrived) {
+            match arrival {
+                Arrival::Answer => answers.push(calls.hold(call)),
+                Arrival::Hold => {
+                    calls.hold(call);
+                }
+                Arrival::Start => {
+                    let index = calls.start_admitted(call);
+                    self.call_started(turn, index, call);
+                }
             }
-            return Ok(());
         }
-        // The gate is asked once: a call recorded as started must start.
-        if calls.would_hold(call) {
-            calls.hold(call);
-            return Ok(());
-        }
-        self.record(&Step::CallStarted {
-            turn,
-            index: calls.len(),
-            call: Cow::Borrowed(call),
-        })
-        .await?;
-        let index = calls.start_admitted(call);
-        self.call_started(turn, index, call);
         Ok(())
     }
 
@@ -355,55 +414,69 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         }
     }
 
-    /// A call's result is in: recorded (a result too large for the journal is replaced by an
-    /// error result saying so, in the journal and in the transcript alike), then reported.
+    /// A call's result is in, at `first`, and maybe others with it: recorded at once (a result
+    /// too large for the journal is replaced by an error result saying so, in the journal and
+    /// in the transcript alike), then reported.
     async fn finished(
         &self,
         turn: usize,
-        index: usize,
+        first: usize,
         calls: &mut Turn<'_>,
     ) -> Result<(), RunFailure> {
-        let Some(result) = calls.result(index) else {
-            return Ok(());
-        };
+        let mut indexes = vec![first];
         if self.journal.is_some() {
-            let step = Step::CallFinished {
-                turn,
-                index,
-                result: Cow::Borrowed(result),
-            };
-            match self.record(&step).await {
-                Ok(()) => {}
-                Err(RunFailure::Journal(JournalError::TooLarge { bytes, limit })) => {
-                    let kept = ToolResult::new(
-                        result.call_id.as_str(),
-                        result.name.as_str(),
-                        Err(ToolError::Failed(format!(
-                            "The tool's result ({bytes} bytes) is larger than this run's journal \
-                             keeps ({limit} bytes), so it was dropped."
-                        ))),
-                    )
-                    .with_duration(result.duration);
-                    self.record(&Step::CallFinished {
-                        turn,
-                        index,
-                        result: Cow::Borrowed(&kept),
-                    })
-                    .await?;
-                    calls.replace(index, kept);
+            while let Some((index, _)) = calls.try_next() {
+                indexes.push(index);
+            }
+            let mut entries = Vec::with_capacity(indexes.len());
+            let mut replaced = Vec::new();
+            for &index in &indexes {
+                let Some(result) = calls.result(index) else {
+                    continue;
+                };
+                let step = Step::CallFinished {
+                    turn,
+                    index,
+                    result: Cow::Borrowed(result),
+                };
+                match self.entry(&step) {
+                    Ok(entry) => entries.push(entry),
+                    Err(RunFailure::Journal(JournalError::TooLarge { bytes, limit })) => {
+                        let kept = ToolResult::new(
+                            result.call_id.as_str(),
+                            result.name.as_str(),
+                            Err(ToolError::Failed(format!(
+                                "The tool's result ({bytes} bytes) is larger than this run's \
+                                 journal keeps ({limit} bytes), so it was dropped."
+                            ))),
+                        )
+                        .with_duration(result.duration);
+                        entries.push(self.entry(&Step::CallFinished {
+                            turn,
+                            index,
+                            result: Cow::Borrowed(&kept),
+                        })?);
+                        replaced.push((index, kept));
+                    }
+                    Err(failure) => return Err(failure),
                 }
-                Err(failure) => return Err(failure),
+            }
+            self.append(&entries).await?;
+            for (index, kept) in replaced {
+                calls.replace(index, kept);
             }
         }
-        if self.events.on()
-            && let Some(result) = calls.result(index)
-        {
-            let result = result.clone();
-            self.events.emit(|| AgentEvent::ToolCallFinished {
-                turn,
-                index,
-                result,
-            });
+        if self.events.on() {
+            for index in indexes {
+                if let Some(result) = calls.result(index) {
+                    let result = result.clone();
+                    self.events.emit(|| AgentEvent::ToolCallFinished {
+                        turn,
+                        index,
+                        result,
+                    });
+                }
+            }
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::{Entry, Journal, JournalFuture};
+use super::{Entry, Journal, JournalError, JournalFuture};
 
 /// A [`Journal`] in memory: it survives a run (a dropped future, a recovered run in the same
 /// process) but not the process. For tests, and for trying a journal out; clones share it.
@@ -33,16 +33,24 @@ impl MemoryJournal {
 }
 
 impl Journal for MemoryJournal {
-    fn append<'a>(&'a self, run_id: &'a str, entry: &'a Entry) -> JournalFuture<'a, ()> {
-        self.with(|runs| {
+    fn append<'a>(&'a self, run_id: &'a str, entries: &'a [Entry]) -> JournalFuture<'a, ()> {
+        let appended = self.with(|runs| {
+            let has = runs
+                .by_id
+                .get(run_id)
+                .is_some_and(|(had, _)| !had.is_empty());
+            if has && entries.iter().any(Entry::starts) {
+                return Err(JournalError::Exists(run_id.to_owned()));
+            }
             if !runs.by_id.contains_key(run_id) {
                 runs.order.push(run_id.to_owned());
             }
-            let (entries, ended) = runs.by_id.entry(run_id.to_owned()).or_default();
-            entries.push(entry.clone());
-            *ended |= entry.ends();
+            let (had, ended) = runs.by_id.entry(run_id.to_owned()).or_default();
+            had.extend_from_slice(entries);
+            *ended |= entries.iter().any(Entry::ends);
+            Ok(())
         });
-        Box::pin(std::future::ready(Ok(())))
+        Box::pin(std::future::ready(appended))
     }
 
     fn entries<'a>(&'a self, run_id: &'a str) -> JournalFuture<'a, Vec<Entry>> {

@@ -55,11 +55,18 @@ pub type JournalFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, JournalErr
 /// Where the steps of runs are kept, so that a run survives the process running it.
 ///
 /// A store keeps, for each run id, the [`Entry`]s appended to it, in order, and whether the run
-/// has ended: [`end`](Self::end) ends it, and so does appending a step that
-/// [`ends`](Entry::ends) it. An append returns once the entry is as durable as the store
-/// promises (for the SQLite store, committed): the run moves on only then. The library writes
-/// the entries and reads them back; a store never looks inside one (it may show
-/// [`Entry::kind`] to people).
+/// has ended. An append returns once its entries are as durable as the store promises (for
+/// the SQLite store, committed): the run moves on only then. The library writes the entries
+/// and reads them back; a store looks inside none, and keeps three rules, by the entries'
+/// kinds:
+///
+/// - an entry that [`starts`](Entry::starts) a run is refused, with
+///   [`JournalError::Exists`] and nothing written, when the run has entries already (a new run
+///   given the id of another is never mixed into its steps);
+/// - an entry that [`ends`](Entry::ends) a run ends it, in the same write
+///   ([`end`](Self::end) ends it too);
+/// - (a store may show a run whose last entry [`pauses`](Entry::pauses) it apart: it waits
+///   for a person.)
 ///
 /// ```
 /// use tool_runtime::journal::{Entry, Journal, MemoryJournal};
@@ -67,17 +74,20 @@ pub type JournalFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, JournalErr
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), tool_runtime::journal::JournalError> {
 /// let journal = MemoryJournal::new();
-/// journal.append("run_1", &Entry::new("note", r#"{"kind":"note"}"#)).await?;
-/// assert_eq!(journal.entries("run_1").await?.len(), 1);
+/// let step = Entry::new("note", r#"{"kind":"note"}"#);
+/// journal.append("run_1", &[step.clone(), step]).await?;
+/// assert_eq!(journal.entries("run_1").await?.len(), 2);
 /// assert_eq!(journal.unfinished().await?, ["run_1"]);
 /// journal.end("run_1").await?;
 /// assert!(journal.unfinished().await?.is_empty());
 /// # Ok(()) }
 /// ```
 pub trait Journal: Send + Sync {
-    /// Appends `entry` to the run `run_id` (a run is created by its first entry), durably,
-    /// before the returned future completes.
-    fn append<'a>(&'a self, run_id: &'a str, entry: &'a Entry) -> JournalFuture<'a, ()>;
+    /// Appends `entries` to the run `run_id` (a run is created by its first entry), in order,
+    /// all or none, durably, before the returned future completes. (The library appends the
+    /// steps that happen together at once: the calls of a response that arrived whole, the
+    /// results that came in together.)
+    fn append<'a>(&'a self, run_id: &'a str, entries: &'a [Entry]) -> JournalFuture<'a, ()>;
 
     /// Every entry of the run `run_id`, in the order they were appended; empty for a run the
     /// journal does not have.
@@ -94,7 +104,8 @@ pub trait Journal: Send + Sync {
 
     /// The largest entry this store keeps, in bytes of its JSON (default 64 MiB). A tool
     /// result larger than this is recorded (and sent to the model) as an error result saying
-    /// so; any other entry larger than this ends its run with [`JournalError::TooLarge`].
+    /// so; any other entry larger than this ends its run with [`JournalError::TooLarge`]. (The
+    /// library checks each entry against it before appending; a store refuses one too.)
     fn max_entry_bytes(&self) -> usize {
         64 << 20
     }
@@ -135,11 +146,17 @@ impl Entry {
         self.kind == "paused"
     }
 
-    /// Whether this step ends its run. A store marks the run ended as it appends the step, in
+    /// Whether this step ends its run: a store marks the run ended as it appends the step, in
     /// the same write, so that a process stopping right after cannot leave an ended run
-    /// [unfinished](Journal::unfinished) (the library calls [`Journal::end`] too).
+    /// [unfinished](Journal::unfinished).
     pub fn ends(&self) -> bool {
         self.kind == "ended"
+    }
+
+    /// Whether this step starts its run: a store refuses it ([`JournalError::Exists`]) when
+    /// the run has entries already.
+    pub fn starts(&self) -> bool {
+        self.kind == "started"
     }
 }
 
@@ -171,7 +188,7 @@ pub enum JournalError {
     #[error("the run `{0}` is running already")]
     Running(String),
     /// A new run was given the id of a run the journal has (recover that one, or give the new
-    /// run another id).
+    /// run another id): a store refuses a step that [starts](Entry::starts) a run it has.
     #[error("the journal has a run `{0}` already: recover it, or give the new run another id")]
     Exists(String),
     /// Decisions were given for a run that does not wait for any.
@@ -200,8 +217,8 @@ pub enum JournalError {
 
 /// A shared journal is a journal (an `Arc<dyn Journal>` too).
 impl<J: Journal + ?Sized> Journal for std::sync::Arc<J> {
-    fn append<'a>(&'a self, run_id: &'a str, entry: &'a Entry) -> JournalFuture<'a, ()> {
-        (**self).append(run_id, entry)
+    fn append<'a>(&'a self, run_id: &'a str, entries: &'a [Entry]) -> JournalFuture<'a, ()> {
+        (**self).append(run_id, entries)
     }
 
     fn entries<'a>(&'a self, run_id: &'a str) -> JournalFuture<'a, Vec<Entry>> {

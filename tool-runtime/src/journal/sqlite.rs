@@ -433,51 +433,68 @@ fn identify(connection: &Connection, path: &Path) -> rusqlite::Result<Result<boo
     })
 }
 
-fn append(connection: &mut Connection, run_id: &str, entry: &Entry) -> rusqlite::Result<()> {
+/// Appends `entries` to the run in one transaction: all or none. `Ok(Err(_))` when the store
+/// refuses them (a step that starts a run the file has).
+fn append(
+    connection: &mut Connection,
+    run_id: &str,
+    entries: &[Entry],
+) -> rusqlite::Result<Result<(), JournalError>> {
+    let Some(last) = entries.last() else {
+        return Ok(Ok(()));
+    };
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let status = if entry.ends() {
+    let next: i64 = transaction
+        .prepare_cached("SELECT coalesce(max(seq), 0) + 1 FROM entries WHERE run_id = ?1")?
+        .query_row([run_id], |row| row.get(0))?;
+    if next > 1 && entries.iter().any(Entry::starts) {
+        // Rolled back as the transaction is dropped: nothing is written.
+        return Ok(Err(JournalError::Exists(run_id.to_owned())));
+    }
+    let status = if entries.iter().any(Entry::ends) {
         "ended"
-    } else if entry.pauses() {
+    } else if last.pauses() {
         "paused"
     } else {
         "running"
     };
     // A run that has ended stays ended (as in `MemoryJournal`).
-    transaction.execute(
-        concat!(
+    transaction
+        .prepare_cached(concat!(
             "INSERT INTO runs (id, status, created, updated) VALUES (?1, ?2, ",
             now!(),
             ", ",
             now!(),
             ") ON CONFLICT (id) DO UPDATE SET updated = excluded.updated,
                  status = CASE runs.status WHEN 'ended' THEN 'ended' ELSE excluded.status END"
-        ),
-        params![run_id, status],
-    )?;
-    let seq: i64 = transaction.query_row(
-        "SELECT coalesce(max(seq), 0) + 1 FROM entries WHERE run_id = ?1",
-        [run_id],
-        |row| row.get(0),
-    )?;
-    let json = entry.json();
-    let (inline, blob) = if json.len() > BLOB_THRESHOLD {
-        transaction.execute("INSERT INTO blobs (json) VALUES (?1)", [json])?;
-        (None, Some(transaction.last_insert_rowid()))
-    } else {
-        (Some(json), None)
-    };
-    transaction.execute(
-        "INSERT INTO entries (run_id, seq, kind, bytes, json, blob) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            run_id,
-            seq,
-            entry.kind(),
-            i64::try_from(json.len()).unwrap_or(i64::MAX),
-            inline,
-            blob
-        ],
-    )?;
-    transaction.commit()
+        ))?
+        .execute(params![run_id, status])?;
+    for (seq, entry) in (next..).zip(entries) {
+        let json = entry.json();
+        let (inline, blob) = if json.len() > BLOB_THRESHOLD {
+            transaction
+                .prepare_cached("INSERT INTO blobs (json) VALUES (?1)")?
+                .execute([json])?;
+            (None, Some(transaction.last_insert_rowid()))
+        } else {
+            (Some(json), None)
+        };
+        transaction
+            .prepare_cached(
+                "INSERT INTO entries (run_id, seq, kind, bytes, json, blob) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                run_id,
+                seq,
+                entry.kind(),
+                i64::try_from(json.len()).unwrap_or(i64::MAX),
+                inline,
+                blob
+            ])?;
+    }
+    transaction.commit()?;
+    Ok(Ok(()))
 }
 
 /// A step that cannot be read back (the file was changed by hand, or damaged).
@@ -518,17 +535,23 @@ fn entries(
 }
 
 impl Journal for SqliteJournal {
-    fn append<'a>(&'a self, run_id: &'a str, entry: &'a Entry) -> JournalFuture<'a, ()> {
-        let bytes = entry.json().len();
-        if bytes > self.max_entry_bytes {
-            let limit = self.max_entry_bytes;
+    fn append<'a>(&'a self, run_id: &'a str, entries: &'a [Entry]) -> JournalFuture<'a, ()> {
+        let limit = self.max_entry_bytes;
+        if let Some(bytes) = entries
+            .iter()
+            .map(|entry| entry.json().len())
+            .find(|&bytes| bytes > limit)
+        {
             return Box::pin(std::future::ready(Err(JournalError::TooLarge {
                 bytes,
                 limit,
             })));
         }
-        let (run_id, entry) = (run_id.to_owned(), entry.clone());
-        self.run(true, move |connection| append(connection, &run_id, &entry))
+        let (run_id, entries) = (run_id.to_owned(), entries.to_vec());
+        let appended = self.run(true, move |connection| {
+            append(connection, &run_id, &entries)
+        });
+        Box::pin(async move { appended.await? })
     }
 
     fn entries<'a>(&'a self, run_id: &'a str) -> JournalFuture<'a, Vec<Entry>> {
@@ -608,7 +631,7 @@ mod tests {
         let entry = Entry::new("note", "{}");
         for (journal, expected) in [(&process, 1), (&power_loss, 2), (&process, 1)] {
             // Outside a runtime: in place.
-            let mut append = journal.append("run_1", &entry);
+            let mut append = journal.append("run_1", std::slice::from_ref(&entry));
             let waker = std::task::Waker::noop();
             let mut context = std::task::Context::from_waker(waker);
             assert!(append.as_mut().poll(&mut context).is_ready());

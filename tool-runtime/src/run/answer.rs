@@ -234,10 +234,18 @@ impl AnswerSpec {
     /// there, checked again: the check, if its call's result was that check's (not a "not
     /// taken" answer given while other calls waited).
     pub(crate) fn given(&self, messages: &[Message]) -> Option<Result<Accepted, Refused>> {
-        let [.., Message::Assistant(message), Message::ToolResults { results }] = messages else {
+        let [
+            ..,
+            Message::Assistant(message),
+            Message::ToolResults { results },
+        ] = messages
+        else {
             return None;
         };
-        let call = message.tool_calls.iter().find(|call| self.is_answer(call))?;
+        let call = message
+            .tool_calls
+            .iter()
+            .find(|call| self.is_answer(call))?;
         let result = results.iter().find(|result| result.call_id == call.id)?;
         let checked = self.check(&call.arguments.to_json_string(), Form::Tool);
         let same = match &checked {
