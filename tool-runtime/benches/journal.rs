@@ -12,9 +12,10 @@
 //!   ratio. Then a run of 10 such turns, per turn: what a turn adds once the run is going.
 //!   Every run has its own id, and stays in its file: the SQLite files grow over the bench (the
 //!   summary compares the first and the last third of its rounds). The overhead is also given
-//!   per write (a turn is 25: its 24 steps and the run's end; a run given its id also reads the
-//!   journal once first, to check that the id is new); what one write costs alone, and the hop
-//!   to the blocking threads in it, is the `journal_store` bench's;
+//!   per step (a one-turn run has 24; the steps that happen together are written at once: the
+//!   calls of a response that arrived whole, the results that came in together); what one
+//!   write costs alone, and the hop to the blocking threads in it, is the `journal_store`
+//!   bench's;
 //! - the journal's size: the bytes of a run's entries (`Entry::json`), per turn, and the growth
 //!   of the SQLite file per run after a checkpoint (closing the file folds its write-ahead log
 //!   in), with the write-ahead log written per step;
@@ -357,11 +358,11 @@ fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e3
 }
 
-/// The journal's writes per turn in a run of `turns` turns of [`CALLS`] calls and the answer:
+/// The journal's steps per turn in a run of `turns` turns of [`CALLS`] calls and the answer:
 /// per turn, a `call_started` and a `call_finished` per call and the model's `answered`; per
-/// run, `started`, the last `answered`, `ended` and the end.
-fn writes_per_turn(turns: usize) -> f64 {
-    (turns * (2 * CALLS + 1) + 4) as f64 / turns as f64
+/// run, `started`, the last `answered` and `ended`.
+fn steps_per_turn(turns: usize) -> f64 {
+    (turns * (2 * CALLS + 1) + 3) as f64 / turns as f64
 }
 
 /// A run of one turn of [`CALLS`] calls (and the answer), then of 10 such turns, in every
@@ -418,13 +419,13 @@ fn report_turns(runtime: &Runtime) {
             };
             println!(
                 "  {:<18} {:>8.3} ms p50 (p90 {:.3} ms) = {:.2} x, {:+.3} ms per turn \
-                 ({:+.1} us per write){growth}",
+                 ({:+.1} us per step){growth}",
                 store.label(),
                 ms(p50),
                 ms(p90),
                 p50.as_secs_f64() / baseline.as_secs_f64(),
                 ms(p50) - ms(baseline),
-                (ms(p50) - ms(baseline)) * 1e3 / writes_per_turn(turns),
+                (ms(p50) - ms(baseline)) * 1e3 / steps_per_turn(turns),
             );
         }
     }
@@ -501,7 +502,7 @@ fn report_sizes(runtime: &Runtime) {
          ({:.2} x its JSON); the write-ahead log takes {} bytes per step written ({} for a run)",
         grown / RUNS as u64,
         grown as f64 / RUNS as f64 / b1 as f64,
-        wal_one_run / writes_per_turn(1) as u64,
+        wal_one_run / steps_per_turn(1) as u64,
         wal_one_run
     );
 }

@@ -81,7 +81,8 @@ impl<S: Send + Sync + 'static> Agent<S> {
             answer: answer.as_ref(),
             journal: self.journal.as_ref().map(|journal| journal.store()),
         };
-        if let Err(failure) = driver.open(&run, opening, decided.as_ref()).await {
+        // (The journal's own futures are boxed: a run without one does not carry them.)
+        if let Err(failure) = Box::pin(driver.open(&run, opening, decided.as_ref())).await {
             return Err(run.failed(failure));
         }
         let stop = pin!(async move {
@@ -92,7 +93,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
         });
         let outcome = driver.drive(&mut run, reentry, stop).await;
         if driver.journal.is_some() {
-            driver.close(last_step(&outcome, &run)).await;
+            Box::pin(driver.close(last_step(&outcome, &run))).await;
         }
         match outcome {
             Ok((text, value)) => Ok((driver.events.finished(run.finished(text)), value)),
@@ -131,7 +132,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
                     return Err(run.failed(RunFailure::NotResumed { problem, paused }));
                 }
                 // A paused run of the journal is resumed from the journal.
-                if let Some(journaled) = self.journaled_pause(&paused, &decisions).await {
+                if let Some(journaled) = Box::pin(self.journaled_pause(&paused, &decisions)).await {
                     return journaled;
                 }
                 let mut run = paused.state;
@@ -144,7 +145,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
                 })
             }
             Start::Recover { run_id, decisions } => {
-                self.recovered(run_id, decisions, missing).await
+                Box::pin(self.recovered(run_id, decisions, missing)).await
             }
         }
     }
@@ -174,7 +175,7 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         mut stop: Stop<'_>,
     ) -> Result<Reply, Halt> {
         if let Some(reentry) = reentry
-            && let Some(reply) = self.take_up(run, reentry, stop.as_mut()).await?
+            && let Some(reply) = Box::pin(self.take_up(run, reentry, stop.as_mut())).await?
         {
             return Ok(reply);
         }
@@ -211,14 +212,16 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                 }
             };
             // Recorded before the run goes on: a recovered run never asks for this turn again.
-            let step = Step::Answered {
-                turn,
-                message: Cow::Borrowed(&response.message),
-                usage: response.usage,
-            };
-            if let Err(failure) = self.record(&step).await {
-                let slots = self.stopped(turn, calls).await;
-                return Err(run.interrupted(failure, Some(response.message), slots));
+            if self.journal.is_some() {
+                let step = Step::Answered {
+                    turn,
+                    message: Cow::Borrowed(&response.message),
+                    usage: response.usage,
+                };
+                if let Err(failure) = Box::pin(self.record(&step)).await {
+                    let slots = self.stopped(turn, calls).await;
+                    return Err(run.interrupted(failure, Some(response.message), slots));
+                }
             }
             self.events.emit(|| AgentEvent::ModelResponded {
                 turn,
@@ -235,7 +238,9 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                     checked.map(|checked| (checked, false))
                 }
             };
-            if let Some(reply) = self.conclude(run, checked).await? {
+            if checked.is_some()
+                && let Some(reply) = self.conclude(run, checked).await?
+            {
                 return Ok(reply);
             }
         }
@@ -293,7 +298,7 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         run.answer_refused(budget, refused, in_text)?;
         if let Some(problem) = problem {
             let problem = Cow::Owned(problem);
-            self.record(&Step::Refused { problem, in_text }).await?;
+            Box::pin(self.record(&Step::Refused { problem, in_text })).await?;
         }
         Ok(None)
     }

@@ -111,12 +111,11 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             })
             .await;
             let event = match next {
+                Next::Model(None) if arrived.is_empty() => break,
                 Next::Model(None) => {
                     let final_tool = final_tool.is_some();
-                    if let Err(failure) = self
-                        .arrive(turn, &mut arrived, final_tool, calls, answers)
-                        .await
-                    {
+                    let arrive = self.arrive(turn, &mut arrived, final_tool, calls, answers);
+                    if let Err(failure) = Box::pin(arrive).await {
                         return Err((failure, response.into_partial()));
                     }
                     break;
@@ -128,16 +127,18 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                 Next::Stopped => return Err((RunFailure::Cancelled, response.into_partial())),
                 Next::Arrived => {
                     let final_tool = final_tool.is_some();
-                    if let Err(failure) = self
-                        .arrive(turn, &mut arrived, final_tool, calls, answers)
-                        .await
-                    {
+                    let arrive = self.arrive(turn, &mut arrived, final_tool, calls, answers);
+                    if let Err(failure) = Box::pin(arrive).await {
                         return Err((failure, response.into_partial()));
                     }
                     continue;
                 }
+                Next::CallFinished(index) if self.journal.is_none() => {
+                    self.report(turn, index, calls);
+                    continue;
+                }
                 Next::CallFinished(index) => {
-                    if let Err(failure) = self.finished(turn, index, calls).await {
+                    if let Err(failure) = Box::pin(self.recorded(turn, index, calls)).await {
                         return Err((failure, response.into_partial()));
                     }
                     continue;
@@ -352,7 +353,10 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         };
         // The final-answer calls' results, recorded and reported.
         while let Some((index, _)) = calls.try_next() {
-            if let Err(failure) = self.finished(run.turn, index, &mut calls).await {
+            if self.journal.is_none() {
+                self.report(run.turn, index, &calls);
+            } else if let Err(failure) = Box::pin(self.recorded(run.turn, index, &mut calls)).await
+            {
                 let slots = self.stopped(run.turn, calls).await;
                 return Err(run.interrupted(failure, None, slots));
             }
@@ -372,19 +376,11 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         mut calls: Turn<'_>,
     ) -> Vec<Option<ToolResult>> {
         calls.stop();
-        self.report(turn, &mut calls);
-        calls.into_slots().await
-    }
-
-    /// Reports the results that are in and were not reported yet.
-    fn report(&self, turn: usize, calls: &mut Turn<'_>) {
-        while let Some((index, result)) = calls.try_next() {
-            self.events.emit(|| AgentEvent::ToolCallFinished {
-                turn,
-                index,
-                result: result.clone(),
-            });
+        // Every result not reported yet (not recorded: the run ends).
+        while let Some((index, _)) = calls.try_next() {
+            self.report(turn, index, &calls);
         }
+        calls.into_slots().await
     }
 
     /// Waits for every call that runs, recording and reporting each result as it arrives; the
@@ -409,75 +405,81 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             match next {
                 None => return Err(RunFailure::Cancelled),
                 Some(None) => return Ok(()),
-                Some(Some(index)) => self.finished(turn, index, calls).await?,
+                Some(Some(index)) if self.journal.is_none() => self.report(turn, index, calls),
+                Some(Some(index)) => Box::pin(self.recorded(turn, index, calls)).await?,
             }
         }
     }
 
-    /// A call's result is in, at `first`, and maybe others with it: recorded at once (a result
-    /// too large for the journal is replaced by an error result saying so, in the journal and
-    /// in the transcript alike), then reported.
-    async fn finished(
+    /// A call's result is in, at `first`, and maybe others with it: recorded in the journal at
+    /// once (a result too large for the journal is replaced by an error result saying so, in
+    /// the journal and in the transcript alike), then reported. (Without a journal, a result is
+    /// only [reported](Self::report).)
+    async fn recorded(
         &self,
         turn: usize,
         first: usize,
         calls: &mut Turn<'_>,
     ) -> Result<(), RunFailure> {
         let mut indexes = vec![first];
-        if self.journal.is_some() {
-            while let Some((index, _)) = calls.try_next() {
-                indexes.push(index);
-            }
-            let mut entries = Vec::with_capacity(indexes.len());
-            let mut replaced = Vec::new();
-            for &index in &indexes {
-                let Some(result) = calls.result(index) else {
-                    continue;
-                };
-                let step = Step::CallFinished {
-                    turn,
-                    index,
-                    result: Cow::Borrowed(result),
-                };
-                match self.entry(&step) {
-                    Ok(entry) => entries.push(entry),
-                    Err(RunFailure::Journal(JournalError::TooLarge { bytes, limit })) => {
-                        let kept = ToolResult::new(
-                            result.call_id.as_str(),
-                            result.name.as_str(),
-                            Err(ToolError::Failed(format!(
-                                "The tool's result ({bytes} bytes) is larger than this run's \
-                                 journal keeps ({limit} bytes), so it was dropped."
-                            ))),
-                        )
-                        .with_duration(result.duration);
-                        entries.push(self.entry(&Step::CallFinished {
-                            turn,
-                            index,
-                            result: Cow::Borrowed(&kept),
-                        })?);
-                        replaced.push((index, kept));
-                    }
-                    Err(failure) => return Err(failure),
-                }
-            }
-            self.append(&entries).await?;
-            for (index, kept) in replaced {
-                calls.replace(index, kept);
-            }
+        // The others that are in already go with it.
+        while let Some((index, _)) = calls.try_next() {
+            indexes.push(index);
         }
-        if self.events.on() {
-            for index in indexes {
-                if let Some(result) = calls.result(index) {
-                    let result = result.clone();
-                    self.events.emit(|| AgentEvent::ToolCallFinished {
+        let mut entries = Vec::with_capacity(indexes.len());
+        let mut replaced = Vec::new();
+        for &index in &indexes {
+            let Some(result) = calls.result(index) else {
+                continue;
+            };
+            let step = Step::CallFinished {
+                turn,
+                index,
+                result: Cow::Borrowed(result),
+            };
+            match self.entry(&step) {
+                Ok(entry) => entries.push(entry),
+                Err(RunFailure::Journal(JournalError::TooLarge { bytes, limit })) => {
+                    let kept = ToolResult::new(
+                        result.call_id.as_str(),
+                        result.name.as_str(),
+                        Err(ToolError::Failed(format!(
+                            "The tool's result ({bytes} bytes) is larger than this run's \
+                             journal keeps ({limit} bytes), so it was dropped."
+                        ))),
+                    )
+                    .with_duration(result.duration);
+                    entries.push(self.entry(&Step::CallFinished {
                         turn,
                         index,
-                        result,
-                    });
+                        result: Cow::Borrowed(&kept),
+                    })?);
+                    replaced.push((index, kept));
                 }
+                Err(failure) => return Err(failure),
             }
         }
+        self.append(&entries).await?;
+        for (index, kept) in replaced {
+            calls.replace(index, kept);
+        }
+        for index in indexes {
+            self.report(turn, index, calls);
+        }
         Ok(())
+    }
+
+    /// Reports the result at `index` to listeners, if any.
+    fn report(&self, turn: usize, index: usize, calls: &Turn<'_>) {
+        if self.events.on()
+            && let Some(result) = calls.result(index)
+        {
+            let result = result.clone();
+            self.events.emit(|| AgentEvent::ToolCallFinished {
+                turn,
+                index,
+                result,
+            });
+        }
     }
 }

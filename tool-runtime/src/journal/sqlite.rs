@@ -105,7 +105,7 @@ impl Durability {
 /// # async fn main() -> Result<(), tool_runtime::journal::JournalError> {
 /// # let path = std::env::temp_dir().join(format!("sqlite-journal-doc-{}.db", std::process::id()));
 /// let journal = SqliteJournal::open(&path)?;
-/// journal.append("run_1", &Entry::new("note", r#"{"kind":"note"}"#)).await?;
+/// journal.append("run_1", &[Entry::new("note", r#"{"kind":"note"}"#)]).await?;
 /// assert_eq!(journal.unfinished().await?, ["run_1"]);
 ///
 /// // Another handle on the file (another process, after a crash…) sees the run.
