@@ -402,8 +402,9 @@ fn journal_failure(error: RunError) -> JournalError {
     }
 }
 
-/// What cannot be recovered says why: no journal, a run it does not have, a run that ended,
-/// decisions for a run that waits for none.
+/// What cannot be recovered says why: no journal, a run it does not have, a run that ended
+/// without its answer, decisions for a run that waits for none; a run that ended with its
+/// answer gives it again.
 #[tokio::test]
 async fn what_cannot_be_recovered_says_why() {
     let server = MockServer::start().await;
@@ -417,11 +418,25 @@ async fn what_cannot_be_recovered_says_why() {
     let error = journal_failure(agent.recover("nope").await.unwrap_err());
     assert!(matches!(error, JournalError::UnknownRun(_)), "{error}");
 
+    // A run that ended with its answer gives it again, asking nothing and writing nothing (a
+    // caller that died before it read the answer gets it).
     server.push(Reply::json(WIRE.text("Hello.", 1, 1)));
-    agent.run("Hi").with_run_id("r5").await.unwrap();
-    let error = journal_failure(agent.recover("r5").await.unwrap_err());
+    let output = agent.run("Hi").with_run_id("r5").await.unwrap();
+    let steps = journal.entries("r5").await.unwrap().len();
+    assert_eq!(agent.recover("r5").await.unwrap(), output);
+    assert_eq!(journal.entries("r5").await.unwrap().len(), steps);
+    assert_eq!(server.request_count(), 1);
+    // One that ended otherwise (cancelled, failed) is over.
+    let cancelled = tool_runtime::agent::CancellationToken::new();
+    cancelled.cancel();
+    let run = agent
+        .run("Hi")
+        .with_run_id("r5b")
+        .with_cancellation(cancelled);
+    assert!(run.await.unwrap_err().is_cancelled());
+    let error = journal_failure(agent.recover("r5b").await.unwrap_err());
     assert!(matches!(error, JournalError::Ended(_)), "{error}");
-    assert_eq!(error.to_string(), "the run `r5` has ended");
+    assert_eq!(error.to_string(), "the run `r5b` has ended");
 
     // A run that waits for nothing (it died while its tools ran) takes no decisions.
     server.push(Reply::json(WIRE.calls(

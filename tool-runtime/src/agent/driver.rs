@@ -81,6 +81,14 @@ impl<S: Send + Sync + 'static> Agent<S> {
             answer: answer.as_ref(),
             journal: self.journal.as_ref().map(|journal| journal.store()),
         };
+        // A run that ended with its answer gives it again: nothing runs, nothing is written.
+        if matches!(opening, Opening::Ended) {
+            let reentry = reentry.unwrap_or_default();
+            return match driver.ended_reply(&run, reentry) {
+                Ok((text, value)) => Ok((driver.events.finished(run.finished(text)), value)),
+                Err(halt) => Err(run.halted(halt)),
+            };
+        }
         // (The journal's own futures are boxed: a run without one does not carry them.)
         if let Err(failure) = Box::pin(driver.open(&run, opening, decided.as_ref())).await {
             return Err(run.failed(failure));

@@ -11,8 +11,9 @@ use super::driver::{Driver, Reply};
 use super::request::Start;
 use crate::conversation::{AssistantMessage, Usage};
 use crate::journal::{Entry, Journal, JournalError};
+use crate::run::answer::{Form, Refused};
 use crate::run::pause::{Decisions, PausedRun};
-use crate::run::record::{FORMAT, Reentry, Replayed, Step, replay};
+use crate::run::record::{ANSWERED, FORMAT, Reentry, Replayed, Step, replay};
 use crate::run::state::new_run_id;
 use crate::run::transition::Halt;
 use crate::run::{RunError, RunFailure, RunState};
@@ -103,13 +104,15 @@ pub(super) enum Opening {
     Started,
     /// Nothing, or the message of a turn that its crash cut short.
     Recovered(Option<(usize, AssistantMessage)>),
+    /// Nothing: the run ended with its answer, which it gives again.
+    Ended,
 }
 
 /// The last step of a run that stopped with `outcome`.
 pub(super) fn last_step(outcome: &Result<Reply, Halt>, run: &RunState) -> Step<'static> {
     match outcome {
         Ok(_) => Step::Ended {
-            outcome: Cow::Borrowed("answered"),
+            outcome: Cow::Borrowed(ANSWERED),
         },
         Err(Halt::Paused) => Step::Paused {
             waiting: run
@@ -147,7 +150,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
             Err(error) => return Some(Err(paused.state.clone().failed(error.into()))),
         };
         let same = replay(run_id, &entries).is_ok_and(|replayed| {
-            !replayed.ended
+            replayed.ended.is_none()
                 && replayed.state.turn == paused.state.turn
                 && replayed
                     .state
@@ -196,10 +199,20 @@ impl<S: Send + Sync + 'static> Agent<S> {
             ended,
             cut_short,
         } = replay(&run_id, &entries).map_err(unknown)?;
-        if ended {
-            // Its end was written and the process stopped before the journal marked it.
+        if let Some(outcome) = ended {
+            // (A store that does not end a run on its `ended` step learns it now.)
             let _ = journal.end(&run_id).await;
-            return Err(run.failed(JournalError::Ended(run_id).into()));
+            // A run that ended with its answer gives it again; any other is over.
+            let answered = outcome == ANSWERED && (reentry.answer.is_some() || reentry.turn_closed);
+            if !answered || decisions.is_some() {
+                return Err(run.failed(JournalError::Ended(run_id).into()));
+            }
+            return Ok(Prepared {
+                run,
+                reentry: Some(reentry),
+                opening: Opening::Ended,
+                decided: None,
+            });
         }
         if let Some(failure) = missing {
             return Err(run.failed(failure));
@@ -243,6 +256,23 @@ impl<S: Send + Sync + 'static> Agent<S> {
 }
 
 impl<S: Send + Sync + 'static> Driver<'_, S> {
+    /// The answer of a run that ended with it, as it was given (a typed one checked again):
+    /// nothing runs, nothing is written.
+    pub(super) fn ended_reply(&self, run: &RunState, reentry: Reentry) -> Result<Reply, Halt> {
+        let checked = match (reentry.answer, self.answer) {
+            (Some(text), None) => return Ok((text, None)),
+            (Some(text), Some(answer)) => Some(answer.check(&text, Form::Text)),
+            (None, answer) => answer.and_then(|answer| answer.given(&run.messages)),
+        };
+        match checked {
+            Some(Ok(accepted)) => Ok((accepted.text, Some(accepted.value))),
+            Some(Err(Refused { problem, answer })) => {
+                Err(RunFailure::InvalidAnswer { problem, answer }.into())
+            }
+            None => Err(RunFailure::from(JournalError::Ended(self.run_id().to_owned())).into()),
+        }
+    }
+
     /// Writes `step` to the run's journal, if it has one, before the run goes on.
     pub(super) async fn record(&self, step: &Step<'_>) -> Result<(), RunFailure> {
         if self.journal.is_none() {
@@ -302,7 +332,7 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                 })
                 .await?;
             }
-            Opening::Recovered(None) => {}
+            Opening::Recovered(None) | Opening::Ended => {}
         }
         if let Some(decisions) = decided {
             let decisions = Cow::Borrowed(decisions);

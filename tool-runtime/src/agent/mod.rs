@@ -311,11 +311,15 @@ impl<S: Send + Sync + 'static> Agent<S> {
     ///   [`ToolError::Interrupted`](crate::tool::ToolError::Interrupted): the model is told
     ///   that its outcome is unknown.
     /// - A paused run pauses again (resume it with [`resume_run`](Self::resume_run)).
+    /// - A run that ended with its answer gives that answer again (a typed one checked again):
+    ///   nothing runs, nothing is written — a caller that died before it read the answer gets
+    ///   it. A run that ended otherwise (it failed, or was cancelled) ends at once with
+    ///   [`JournalError::Ended`](crate::journal::JournalError::Ended).
     ///
     /// Per-run data is not journaled: give it again
     /// ([`with_run_data`](RunRequest::with_run_data)), and [`output`](RunRequest::output) for a
-    /// typed run. A run the journal does not have, that ended, or that this agent (or a clone)
-    /// is running already ends at once with [`RunFailure::Journal`], nothing run.
+    /// typed run. A run the journal does not have, or that this agent (or a clone) is running
+    /// already, ends at once with [`RunFailure::Journal`], nothing run.
     /// [`Journal::unfinished`] lists the runs to recover; in a service of several processes,
     /// each recovers its own (see [`journal`](crate::journal)).
     ///

@@ -180,7 +180,8 @@ pub enum JournalError {
     /// The journal has no entries for this run.
     #[error("the journal has no run `{0}`")]
     UnknownRun(String),
-    /// The run has ended: there is nothing to recover.
+    /// The run ended without its answer (it failed, or was cancelled): there is nothing to
+    /// recover. (Recovering a run that ended with its answer gives the answer again.)
     #[error("the run `{0}` has ended")]
     Ended(String),
     /// The run is running already, in this agent or a clone of it: a run of an id is run once

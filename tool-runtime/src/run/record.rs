@@ -18,6 +18,9 @@ use crate::model::ModelResponse;
 /// The format of the steps this version writes; it reads every format up to this one.
 pub(crate) const FORMAT: u32 = 1;
 
+/// The outcome of a run that ended with its answer (an `ended` step's).
+pub(crate) const ANSWERED: &str = "answered";
+
 /// One step of a run. Borrowed when written, owned when read back.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -117,7 +120,8 @@ impl Reentry {
 pub(crate) struct Replayed {
     pub(crate) state: RunState,
     pub(crate) reentry: Reentry,
-    pub(crate) ended: bool,
+    /// How the run ended, if it did: [`ANSWERED`], or why it failed.
+    pub(crate) ended: Option<String>,
     /// The message of a turn cut short by the crash (its calls that started), at its turn: not
     /// in the journal yet, it is recorded before the run goes on.
     pub(crate) cut_short: Option<(usize, AssistantMessage)>,
@@ -160,7 +164,7 @@ pub(crate) fn replay(run_id: &str, entries: &[Entry]) -> Result<Replayed, Journa
             replayed = Some(Replayed {
                 state: state.into_owned(),
                 reentry: Reentry::default(),
-                ended: false,
+                ended: None,
                 cut_short: None,
             });
             early.clear();
@@ -240,7 +244,7 @@ pub(crate) fn replay(run_id: &str, entries: &[Entry]) -> Result<Replayed, Journa
                 reentry.turn_closed = false;
             }
             Step::Paused { .. } => {}
-            Step::Ended { .. } => *ended = true,
+            Step::Ended { outcome } => *ended = Some(outcome.into_owned()),
         }
     }
     let mut replayed = replayed.ok_or_else(|| JournalError::UnknownRun(run_id.to_owned()))?;
