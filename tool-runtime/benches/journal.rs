@@ -13,9 +13,9 @@
 //!   Every run has its own id, and stays in its file: the SQLite files grow over the bench (the
 //!   summary compares the first and the last third of its rounds). The overhead is also given
 //!   per step (a one-turn run has 24; the steps that happen together are written at once: the
-//!   calls of a response that arrived whole, the results that came in together); what one
-//!   write costs alone, and the hop to the blocking threads in it, is the `journal_store`
-//!   bench's;
+//!   calls that arrived before the model's stream paused, the results that came in together);
+//!   what one write costs alone, and the hop to the blocking threads in it, is the
+//!   `journal_store` bench's;
 //! - the journal's size: the bytes of a run's entries (`Entry::json`), per turn, and the growth
 //!   of the SQLite file per run after a checkpoint (closing the file folds its write-ahead log
 //!   in), with the write-ahead log written per step;
@@ -29,7 +29,8 @@
 //! The model is hand-written: canned messages returned at once, in process (no request log or
 //! token count, as `OfflineModel` keeps). Streaming is off (`.streaming(false)`); for a model
 //! without a stream of its own the path is the same either way: the message is replayed as
-//! events, each call starting as its event is read.
+//! events, each call starting as its event is read (with a journal, the message's calls start
+//! together, after one write of their starts).
 
 use std::future::IntoFuture;
 use std::hint::black_box;

@@ -75,7 +75,7 @@
 //!   Streamable HTTP (`mcp::McpServer`), and an MCP server's tools in a toolbox
 //!   (`mcp::McpClient`).
 //! - `sqlite`: `journal::SqliteJournal`, runs journaled in a SQLite file (WAL, a transaction
-//!   per step) that survives the process and reads in the `sqlite3` shell. SQLite is compiled
+//!   per write) that survives the process and reads in the `sqlite3` shell. SQLite is compiled
 //!   in (rusqlite's `bundled`): a C compiler is needed, no system library.
 
 #![forbid(unsafe_code)]

@@ -573,6 +573,57 @@ async fn a_shared_journal_serves_and_a_resumed_run_chooses_its_tools_freely() {
     assert!(shared.unfinished().await.unwrap().is_empty());
 }
 
+/// With a journal, calls start together once the model's stream pauses; a call that arrived
+/// and never started (the stream failed in the same read) is still answered, and listeners
+/// see one `ToolCallFinished` for every call of the transcript, as without a journal.
+#[tokio::test]
+async fn every_call_is_reported_once_when_the_stream_fails_before_calls_start() {
+    let server = MockServer::start().await;
+    let calls = WIRE.calls(
+        &[
+            ("c1", "price", json!({"item": "tea"})),
+            ("c2", "price", json!({"item": "jam"})),
+            ("c3", "price", json!({"item": "oil"})),
+        ],
+        10,
+        5,
+    );
+    let events = support::sse_events(&WIRE.sse(&calls, 4));
+    let third = events.iter().position(|e| e.contains(r#""c3""#)).unwrap();
+    // One read: the first two calls whole, then an error event.
+    let mut piece: String = events[..=third].concat();
+    piece.push_str(&WIRE.error_event("Overloaded"));
+    server.push(Reply::sse_pieces([piece]));
+    let finished = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&finished);
+    let world = World::default();
+    let journal = MemoryJournal::new();
+    let agent = agent(&server, &world, &journal).on_event(move |event| {
+        if let tool_runtime::agent::AgentEvent::ToolCallFinished { result, .. } = event {
+            seen.lock().unwrap().push(result.call_id.clone());
+        }
+    });
+    let error = agent.run("Prices.").await.unwrap_err();
+    assert!(error.model_error().is_some(), "{error}");
+    let Message::Assistant(partial) = &error.messages[1] else {
+        panic!("{:?}", error.messages)
+    };
+    let ids: Vec<&str> = partial
+        .tool_calls
+        .iter()
+        .map(|call| call.id.as_str())
+        .collect();
+    assert_eq!(ids, ["c1", "c2"]);
+    let mut reported = finished.lock().unwrap().clone();
+    reported.sort();
+    assert_eq!(reported, ["c1", "c2"], "each call reported once");
+    assert!(
+        world.effects().is_empty(),
+        "nothing started: {:?}",
+        world.effects()
+    );
+}
+
 /// A journal that keeps entries up to a size, or fails from some step on, or at the end.
 #[derive(Clone)]
 struct Picky {

@@ -598,3 +598,30 @@ async fn both_stores_keep_the_rules_of_the_kinds() {
         assert_eq!(journal.entries("run_1").await.unwrap().len(), 5);
     }
 }
+
+/// A run whose steps were deleted by hand (as the docs show) leaves its row; a new run under
+/// its id starts afresh, running, not ended.
+#[tokio::test]
+async fn a_new_run_under_the_id_of_a_deleted_one_is_running() {
+    let file = TempFile::new("reused");
+    let journal = SqliteJournal::open(file.path()).unwrap();
+    journal
+        .append("run_1", &[step("started", 0), step("ended", 1)])
+        .await
+        .unwrap();
+    let connection = Connection::open(file.path()).unwrap();
+    connection
+        .execute("DELETE FROM entries WHERE run_id = 'run_1'", [])
+        .unwrap();
+    journal
+        .append("run_1", &[step("started", 0)])
+        .await
+        .unwrap();
+    assert_eq!(journal.unfinished().await.unwrap(), ["run_1"]);
+    let status: String = connection
+        .query_row("SELECT status FROM runs WHERE id = 'run_1'", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(status, "running");
+}

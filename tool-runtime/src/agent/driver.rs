@@ -90,7 +90,9 @@ impl<S: Send + Sync + 'static> Agent<S> {
             };
         }
         // (The journal's own futures are boxed: a run without one does not carry them.)
-        if let Err(failure) = Box::pin(driver.open(&run, opening, decided.as_ref())).await {
+        if driver.journal.is_some()
+            && let Err(failure) = Box::pin(driver.open(&run, opening, decided.as_ref())).await
+        {
             return Err(run.failed(failure));
         }
         let stop = pin!(async move {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::Agent;
 use super::driver::{Driver, Reply};
 use super::request::Start;
-use crate::conversation::{AssistantMessage, Usage};
+use crate::conversation::{AssistantMessage, ToolCall, Usage};
 use crate::journal::{Entry, Journal, JournalError};
 use crate::run::answer::{Form, Refused};
 use crate::run::pause::{Decisions, PausedRun};
@@ -128,6 +128,12 @@ pub(super) fn last_step(outcome: &Result<Reply, Halt>, run: &RunState) -> Step<'
     }
 }
 
+/// The calls of the message a run is answering, if it is answering one.
+fn pending_calls(run: &RunState) -> Option<&[ToolCall]> {
+    let pending = run.pending.as_ref()?;
+    Some(&pending.assistant.tool_calls)
+}
+
 impl<S: Send + Sync + 'static> Agent<S> {
     fn journal_store(&self) -> Option<&dyn Journal> {
         self.journal.as_ref().map(|journal| journal.store())
@@ -144,25 +150,19 @@ impl<S: Send + Sync + 'static> Agent<S> {
     ) -> Option<Result<Prepared, RunError>> {
         let journal = self.journal_store()?;
         let run_id = paused.run_id();
+        let failed = |error: JournalError| Some(Err(paused.state.clone().failed(error.into())));
         let entries = match journal.entries(run_id).await {
             Ok(entries) if entries.is_empty() => return None,
             Ok(entries) => entries,
-            Err(error) => return Some(Err(paused.state.clone().failed(error.into()))),
+            Err(error) => return failed(error),
         };
-        let same = replay(run_id, &entries).is_ok_and(|replayed| {
-            replayed.ended.is_none()
-                && replayed.state.turn == paused.state.turn
-                && replayed
-                    .state
-                    .pending
-                    .as_ref()
-                    .map(|p| &p.assistant.tool_calls)
-                    == paused
-                        .state
-                        .pending
-                        .as_ref()
-                        .map(|p| &p.assistant.tool_calls)
-        });
+        let replayed = match replay(run_id, &entries) {
+            Ok(replayed) => replayed,
+            Err(error) => return failed(error),
+        };
+        let same = replayed.ended.is_none()
+            && replayed.state.turn == paused.state.turn
+            && pending_calls(&replayed.state) == pending_calls(&paused.state);
         if !same {
             let problem = format!(
                 "the journal's run `{run_id}` went on since this paused run was saved (it is \
@@ -200,8 +200,6 @@ impl<S: Send + Sync + 'static> Agent<S> {
             cut_short,
         } = replay(&run_id, &entries).map_err(unknown)?;
         if let Some(outcome) = ended {
-            // (A store that does not end a run on its `ended` step learns it now.)
-            let _ = journal.end(&run_id).await;
             // A run that ended with its answer gives it again; any other is over.
             let answered = outcome == ANSWERED && (reentry.answer.is_some() || reentry.turn_closed);
             if !answered || decisions.is_some() {

@@ -192,7 +192,9 @@ impl<S: Send + Sync + 'static> Agent<S> {
     /// survives the process running it: [`recover`](Self::recover) continues it in a fresh
     /// process, and a paused run can be [resumed by its id](Self::resume_run) days later.
     /// See [`journal`](crate::journal) for what is written and what recovery does with a call
-    /// that was running when the process died.
+    /// that was running when the process died. With a journal, a call starts once its start
+    /// is written: the calls that arrive together (before the model's stream pauses) start
+    /// together, after one write.
     ///
     /// ```
     /// use tool_runtime::journal::{Journal, MemoryJournal};

@@ -10,7 +10,7 @@ use super::AgentEvent;
 use super::driver::{Driver, Stop};
 use crate::conversation::{AssistantMessage, ToolCall, ToolResult};
 use crate::error::Error;
-use crate::journal::JournalError;
+use crate::journal::{Entry, JournalError};
 use crate::model::{Assembler, ModelEvent, ModelRequest, ModelResponse, ToolChoice, buffered};
 use crate::run::answer::{Accepted, Refused};
 use crate::run::pause::{Decision, Gate};
@@ -28,6 +28,10 @@ enum Next {
     CallFinished(usize),
     Stopped,
 }
+
+/// Results as the journal keeps them, and those that replace results too large for it, by
+/// place.
+type ResultEntries = (Vec<Entry>, Vec<(usize, ToolResult)>);
 
 /// What becomes of a call that arrived.
 enum Arrival {
@@ -112,26 +116,32 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             .await;
             let event = match next {
                 Next::Model(None) if arrived.is_empty() => break,
-                Next::Model(None) => {
+                // Cut short: the calls that arrived do not start (they are answered
+                // `Cancelled`, as the run stops).
+                Next::Model(None) if !response.is_complete() => {
+                    hold(&mut arrived, calls);
+                    break;
+                }
+                Next::Model(None) | Next::Arrived => {
+                    let ended = matches!(next, Next::Model(None));
                     let final_tool = final_tool.is_some();
                     let arrive = self.arrive(turn, &mut arrived, final_tool, calls, answers);
                     if let Err(failure) = Box::pin(arrive).await {
                         return Err((failure, response.into_partial()));
                     }
-                    break;
+                    if ended {
+                        break;
+                    }
+                    continue;
                 }
                 Next::Model(Some(Ok(event))) => event,
                 Next::Model(Some(Err(error))) => {
+                    hold(&mut arrived, calls);
                     return Err((RunFailure::Model(error), response.into_partial()));
                 }
-                Next::Stopped => return Err((RunFailure::Cancelled, response.into_partial())),
-                Next::Arrived => {
-                    let final_tool = final_tool.is_some();
-                    let arrive = self.arrive(turn, &mut arrived, final_tool, calls, answers);
-                    if let Err(failure) = Box::pin(arrive).await {
-                        return Err((failure, response.into_partial()));
-                    }
-                    continue;
+                Next::Stopped => {
+                    hold(&mut arrived, calls);
+                    return Err((RunFailure::Cancelled, response.into_partial()));
                 }
                 Next::CallFinished(index) if self.journal.is_none() => {
                     self.report(turn, index, calls);
@@ -139,6 +149,7 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                 }
                 Next::CallFinished(index) => {
                     if let Err(failure) = Box::pin(self.recorded(turn, index, calls)).await {
+                        hold(&mut arrived, calls);
                         return Err((failure, response.into_partial()));
                     }
                     continue;
@@ -190,7 +201,27 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         calls: &mut Turn<'_>,
         answers: &mut Vec<usize>,
     ) -> Result<(), RunFailure> {
-        let arrived = std::mem::take(arrived);
+        let taken = std::mem::take(arrived);
+        let started = self
+            .start_arrived(turn, &taken, final_tool, calls, answers)
+            .await;
+        if started.is_err() {
+            // Not started: they take their places, held (answered as the run stops).
+            *arrived = taken;
+            hold(arrived, calls);
+        }
+        started
+    }
+
+    /// [`arrive`](Self::arrive)'s work on the calls `arrived`.
+    async fn start_arrived(
+        &self,
+        turn: usize,
+        arrived: &[ToolCall],
+        final_tool: bool,
+        calls: &mut Turn<'_>,
+        answers: &mut Vec<usize>,
+    ) -> Result<(), RunFailure> {
         let arrivals: Vec<Arrival> = arrived
             .iter()
             .map(|call| {
@@ -207,7 +238,7 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         let first = calls.len();
         let starts = arrivals
             .iter()
-            .zip(&arrived)
+            .zip(arrived)
             .enumerate()
             .filter(|(_, (arrival, _))| matches!(arrival, Arrival::Start))
             .map(|(k, (_, call))| {
@@ -219,7 +250,7 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             })
             .collect::<Result<Vec<_>, _>>()?;
         self.append(&starts).await?;
-        for (arrival, call) in arrivals.into_iter().zip(&arrived) {
+        for (arrival, call) in arrivals.into_iter().zip(arrived) {
             match arrival {
                 Arrival::Answer => answers.push(calls.hold(call)),
                 Arrival::Hold => {
@@ -426,9 +457,36 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
         while let Some((index, _)) = calls.try_next() {
             indexes.push(index);
         }
+        let appended = match self.result_entries(turn, &indexes, calls) {
+            Ok((entries, replaced)) => {
+                let appended = self.append(&entries).await;
+                if appended.is_ok() {
+                    for (index, kept) in replaced {
+                        calls.replace(index, kept);
+                    }
+                }
+                appended
+            }
+            Err(failure) => Err(failure),
+        };
+        // Reported whatever the journal did: they were taken from the turn.
+        for index in indexes {
+            self.report(turn, index, calls);
+        }
+        appended
+    }
+
+    /// The results at `indexes` as the journal keeps them, and the results that replace those
+    /// too large for it.
+    fn result_entries(
+        &self,
+        turn: usize,
+        indexes: &[usize],
+        calls: &Turn<'_>,
+    ) -> Result<ResultEntries, RunFailure> {
         let mut entries = Vec::with_capacity(indexes.len());
         let mut replaced = Vec::new();
-        for &index in &indexes {
+        for &index in indexes {
             let Some(result) = calls.result(index) else {
                 continue;
             };
@@ -459,14 +517,7 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                 Err(failure) => return Err(failure),
             }
         }
-        self.append(&entries).await?;
-        for (index, kept) in replaced {
-            calls.replace(index, kept);
-        }
-        for index in indexes {
-            self.report(turn, index, calls);
-        }
-        Ok(())
+        Ok((entries, replaced))
     }
 
     /// Reports the result at `index` to listeners, if any.
@@ -481,5 +532,13 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
                 result,
             });
         }
+    }
+}
+
+/// The calls that arrived and did not start take their places, held: a run that stops answers
+/// them `Cancelled`, reporting each, as it does a call held for a person.
+fn hold(arrived: &mut Vec<ToolCall>, calls: &mut Turn<'_>) {
+    for call in arrived.drain(..) {
+        calls.hold(&call);
     }
 }

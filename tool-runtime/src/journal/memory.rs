@@ -35,6 +35,9 @@ impl MemoryJournal {
 impl Journal for MemoryJournal {
     fn append<'a>(&'a self, run_id: &'a str, entries: &'a [Entry]) -> JournalFuture<'a, ()> {
         let appended = self.with(|runs| {
+            if entries.is_empty() {
+                return Ok(());
+            }
             let has = runs
                 .by_id
                 .get(run_id)

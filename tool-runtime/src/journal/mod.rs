@@ -16,7 +16,7 @@
 //! | `refused` | a typed answer was sent back as wrong | the retry is counted |
 //! | `decided` | decisions on a paused run's calls | approved calls run, denied ones are answered |
 //! | `paused` | the run waits for decisions (on the calls it names) | the run pauses again |
-//! | `ended` | the run answered or failed | nothing: it is over |
+//! | `ended` | the run answered or failed | nothing runs: a run that ended with its answer gives it again |
 //!
 //! A call that was running when the process died is run again only if its tool says that is
 //! safe; otherwise the model is told plainly that the outcome is unknown:
@@ -29,7 +29,12 @@
 //!
 //! Stores: [`MemoryJournal`] (one process; for tests), and `SqliteJournal` (feature
 //! `sqlite`: a file that survives the process). Another store implements [`Journal`]: it keeps
-//! each run's [`Entry`]s in the order they were appended, and which runs have ended.
+//! each run's [`Entry`]s in the order they were appended and which runs have ended, refuses a
+//! step that starts a run it has, and ends a run on its `ended` step (see [`Journal`]).
+//!
+//! With a journal, a call starts once its start is written: the calls that arrived together
+//! (before the model's stream paused) start together, after one write, and the results that
+//! came in together are written at once.
 //!
 //! A run of an id is run by one agent (or its clones) at a time: a second run, recovery or
 //! resumption of a run that is running ends at once with [`JournalError::Running`], and a new
@@ -85,8 +90,8 @@ pub type JournalFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, JournalErr
 pub trait Journal: Send + Sync {
     /// Appends `entries` to the run `run_id` (a run is created by its first entry), in order,
     /// all or none, durably, before the returned future completes. (The library appends the
-    /// steps that happen together at once: the calls of a response that arrived whole, the
-    /// results that came in together.)
+    /// steps that happen together at once: the calls that arrived before the model's stream
+    /// paused, the results that came in together.)
     fn append<'a>(&'a self, run_id: &'a str, entries: &'a [Entry]) -> JournalFuture<'a, ()>;
 
     /// Every entry of the run `run_id`, in the order they were appended; empty for a run the
@@ -105,7 +110,7 @@ pub trait Journal: Send + Sync {
     /// The largest entry this store keeps, in bytes of its JSON (default 64 MiB). A tool
     /// result larger than this is recorded (and sent to the model) as an error result saying
     /// so; any other entry larger than this ends its run with [`JournalError::TooLarge`]. (The
-    /// library checks each entry against it before appending; a store refuses one too.)
+    /// library checks each entry against it before appending.)
     fn max_entry_bytes(&self) -> usize {
         64 << 20
     }
@@ -180,8 +185,10 @@ pub enum JournalError {
     /// The journal has no entries for this run.
     #[error("the journal has no run `{0}`")]
     UnknownRun(String),
-    /// The run ended without its answer (it failed, or was cancelled): there is nothing to
-    /// recover. (Recovering a run that ended with its answer gives the answer again.)
+    /// The run has ended, without an answer to give again: it failed or was cancelled, or (a
+    /// typed run) it was recovered without the type its answer is checked against
+    /// ([`RunRequest::output`](crate::agent::RunRequest::output)). Recovering a run that ended
+    /// with its answer gives the answer again.
     #[error("the run `{0}` has ended")]
     Ended(String),
     /// The run is running already, in this agent or a clone of it: a run of an id is run once

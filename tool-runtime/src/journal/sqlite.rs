@@ -93,7 +93,7 @@ impl Durability {
 /// [`Durability::PowerLoss`], the machine), and a person can read them with the `sqlite3` shell.
 ///
 /// [`open`](Self::open) creates the file and its tables if needed. Every
-/// [`append`](Journal::append) is one transaction (the step, and its run's row updated),
+/// [`append`](Journal::append) is one transaction (its steps, and their run's row updated),
 /// committed before the append returns. The work runs on Tokio's blocking threads
 /// ([`spawn_blocking`](tokio::task::spawn_blocking)), never on the runtime's workers (outside a
 /// Tokio runtime it runs in place).
@@ -458,7 +458,9 @@ fn append(
     } else {
         "running"
     };
-    // A run that has ended stays ended (as in `MemoryJournal`).
+    // A run that has ended stays ended (as in `MemoryJournal`), unless its steps were deleted
+    // and a new run starts under its id.
+    let starts = entries.iter().any(Entry::starts);
     transaction
         .prepare_cached(concat!(
             "INSERT INTO runs (id, status, created, updated) VALUES (?1, ?2, ",
@@ -466,9 +468,11 @@ fn append(
             ", ",
             now!(),
             ") ON CONFLICT (id) DO UPDATE SET updated = excluded.updated,
-                 status = CASE runs.status WHEN 'ended' THEN 'ended' ELSE excluded.status END"
+                 created = CASE WHEN ?3 THEN excluded.created ELSE runs.created END,
+                 status = CASE WHEN ?3 OR runs.status <> 'ended' THEN excluded.status
+                               ELSE 'ended' END"
         ))?
-        .execute(params![run_id, status])?;
+        .execute(params![run_id, status, starts])?;
     for (seq, entry) in (next..).zip(entries) {
         let json = entry.json();
         let (inline, blob) = if json.len() > BLOB_THRESHOLD {

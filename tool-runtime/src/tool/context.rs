@@ -313,7 +313,8 @@ impl CallContext {
     /// A key for this call that a tool passes to the outside system it changes, so that the
     /// system does the change once however often it is asked (Stripe's `Idempotency-Key`, an
     /// upsert's key): `{run id}/{turn}/{call id}` for an [`Agent`](crate::Agent) run's call
-    /// (the turn, because some servers number their call ids anew in every response), or the
+    /// (the turn, because some servers number their call ids anew in every response),
+    /// `{run id}/{call id}` for a [`Turn`](crate::turn::Turn) of your own given a run id, or the
     /// call id alone outside a run. The same for the call whenever it runs: resumed after a
     /// pause, or run again after a crash ([`journal`](crate::journal)).
     ///

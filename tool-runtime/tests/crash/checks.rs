@@ -12,7 +12,7 @@ use tool_runtime::conversation::{AssistantMessage, ToolCall, ToolResult};
 use tool_runtime::journal::{Entry, Journal, SqliteJournal};
 use tool_runtime::tool::ToolError;
 
-use super::{ChildConfig, DENIED, Tool, approves, prompt, run_id};
+use super::{ChildConfig, DENIED, Tool, approves, prompt, run_id, tag_turn};
 
 /// What the checks counted.
 #[derive(Debug, Default, Clone)]
@@ -307,16 +307,18 @@ fn check_results(
         };
         tags.insert(tag.clone());
         let seen = effects.get(&tag).map_or(&[][..], Vec::as_slice);
-        // `run/turn/call id`.
-        let (prefix, suffix) = (format!("{run}/"), format!("/{}", call.id));
-        let keyed = |key: &str| {
-            key.strip_prefix(&prefix)
-                .and_then(|rest| rest.strip_suffix(&suffix))
-                .is_some_and(|turn| turn.parse::<usize>().is_ok())
+        // `run/turn/call id`: the turn that asked for the call (its tag says which), on every
+        // attempt.
+        let key = match tag_turn(&tag) {
+            Some(turn) => format!("{run}/{turn}/{}", call.id),
+            None => {
+                problems.push(format!("{run}: the call {} has no tag", call.id));
+                continue;
+            }
         };
-        if let Some(other) = seen.iter().find(|effect| !keyed(&effect.key)) {
+        if let Some(other) = seen.iter().find(|effect| effect.key != key) {
             problems.push(format!(
-                "{run}: {tag} ran under the key {}, not {prefix}<turn>{suffix}",
+                "{run}: {tag} ran under the key {}, not {key}",
                 other.key
             ));
         }
