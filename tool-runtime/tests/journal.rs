@@ -372,7 +372,9 @@ async fn a_paused_run_is_resumed_by_its_id_in_a_fresh_agent() {
     );
 
     let fresh = agent(&server, &world.after_restart(), &journal);
+    let steps = journal.entries("r4").await.unwrap().len();
     let again = fresh.recover("r4").await.unwrap_err();
+    assert_eq!(journal.entries("r4").await.unwrap().len(), steps, "nothing new");
     let paused = again.paused().expect("still paused");
     assert_eq!(paused.pending().next().unwrap().id, "c1");
     assert_eq!(world.effects(), ["price tea"]);
@@ -484,6 +486,10 @@ async fn a_run_is_taken_up_once_at_a_time_and_ids_are_not_reused() {
     let error = agent.resume_run("r11", [("c1", Decision::Approve)]).await;
     let error = journal_failure(error.unwrap_err());
     assert!(matches!(error, JournalError::Running(_)), "{error}");
+    // A new run under the id gets its messages back.
+    let error = agent.run("Charge 4.").with_run_id("r11").await.unwrap_err();
+    assert_eq!(error.messages, [Message::user("Charge 4.")]);
+    assert!(matches!(journal_failure(error), JournalError::Running(_)));
     assert_eq!(world.effects().len(), 1, "{:?}", world.effects());
     run.abort();
     let _ = run.await;

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use tokio_util::sync::CancellationToken;
 
@@ -38,6 +39,8 @@ pub(super) struct Driver<'r, S> {
     pub(super) answer: Option<&'r AnswerSpec>,
     /// Where the run's steps are written, if anywhere.
     pub(super) journal: Option<&'r dyn Journal>,
+    /// Whether this run wrote a step to its journal.
+    pub(super) written: AtomicBool,
 }
 
 /// A typed answer's check, and whether it was given in text (not by calling the final tool).
@@ -80,6 +83,7 @@ impl<S: Send + Sync + 'static> Agent<S> {
             cancel: cancel.clone(),
             answer: answer.as_ref(),
             journal: self.journal.as_ref().map(|journal| journal.store()),
+            written: AtomicBool::new(false),
         };
         // A run that ended with its answer gives it again: nothing runs, nothing is written.
         if matches!(opening, Opening::Ended) {

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::Agent;
@@ -69,7 +70,14 @@ impl Journaled {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(run_id.clone());
         if !fresh {
-            let run = RunState::new(Some(run_id.clone()), Vec::new());
+            // What the caller gave, handed back.
+            let run = match start {
+                Start::Conversation(messages) => {
+                    RunState::new(Some(run_id.clone()), messages.clone())
+                }
+                Start::Resume(paused, _) => paused.state.clone(),
+                Start::Recover { .. } => RunState::new(Some(run_id.clone()), Vec::new()),
+            };
             return Err(run.failed(JournalError::Running(run_id).into()));
         }
         Ok(Claim {
@@ -297,6 +305,7 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
             && !entries.is_empty()
         {
             journal.append(self.run_id(), entries).await?;
+            self.written.store(true, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -343,6 +352,10 @@ impl<S: Send + Sync + 'static> Driver<'_, S> {
     /// decisions. A journal that fails now cannot change the outcome the caller gets: that is
     /// logged, and the run stays unfinished in the journal (a recovery would take it up).
     pub(super) async fn close(&self, step: Step<'static>) {
+        // A paused run taken up and paused again with nothing new is in the journal as it was.
+        if matches!(step, Step::Paused { .. }) && !self.written.load(Ordering::Relaxed) {
+            return;
+        }
         // An `ended` step ends the run in the journal as it is written.
         if let Err(failure) = self.record(&step).await {
             tracing::warn!(
