@@ -374,7 +374,11 @@ async fn a_paused_run_is_resumed_by_its_id_in_a_fresh_agent() {
     let fresh = agent(&server, &world.after_restart(), &journal);
     let steps = journal.entries("r4").await.unwrap().len();
     let again = fresh.recover("r4").await.unwrap_err();
-    assert_eq!(journal.entries("r4").await.unwrap().len(), steps, "nothing new");
+    assert_eq!(
+        journal.entries("r4").await.unwrap().len(),
+        steps,
+        "nothing new"
+    );
     let paused = again.paused().expect("still paused");
     assert_eq!(paused.pending().next().unwrap().id, "c1");
     assert_eq!(world.effects(), ["price tea"]);
